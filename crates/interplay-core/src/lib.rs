@@ -1,0 +1,18 @@
+//! The mathematics of stochastic interpolants, for Interplay.
+//!
+//! x_t = α(t)·x0 + β(t)·x1 + γ(t)·z with x0 ~ N(0, I₂), x1 ~ ρ1 (a 2-D target) and z ~ N(0, I₂).
+//! This crate holds everything that is exact: schedules, targets and their samplers, the exact
+//! velocity b, score s and density ρ(t, x) for a Gaussian base, ODE and SDE integrators, density
+//! grids and sample-quality metrics. It has no dependency on burn or on the web, so it is fast to
+//! test and the browser viewer reuses it for every exact view. Notation follows `interflow` and
+//! `../shared/docs/math.md`.
+
+/// A point of the plane.
+pub type P2 = [f64; 2];
+
+pub mod rng;
+pub mod schedule;
+pub mod special;
+
+pub use rng::Rng;
+pub use schedule::{GammaFamily, Path, Schedule, ScheduleAt, ScheduleIssue};
