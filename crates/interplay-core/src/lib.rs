@@ -10,9 +10,15 @@
 /// A point of the plane.
 pub type P2 = [f64; 2];
 
+pub mod checker;
+pub mod fields;
+pub mod mixture;
 pub mod rng;
 pub mod schedule;
 pub mod special;
+pub mod targets;
 
 pub use rng::Rng;
 pub use schedule::{GammaFamily, Path, Schedule, ScheduleAt, ScheduleIssue};
+pub use fields::{ExactField, ExactTarget, FieldAt, Posterior};
+pub use targets::Target;

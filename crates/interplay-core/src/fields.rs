@@ -1,0 +1,235 @@
+//! Exact fields for a Gaussian base, and the identities of math §2 that link them.
+//!
+//! With x0 ~ N(0, I) ⟂ z ~ N(0, I) ⟂ x1, the Gaussian part n = α x0 + γ z of x_t has variance
+//! σ² = α² + γ², so x_t | x1 ~ N(β x1, σ² I) and everything follows from the posterior mean
+//! g1 = E[x1 | x_t = x] and, for divergences, tr Cov(x1 | x_t = x):
+//!
+//! ```text
+//! s  = −(x − β g1)/σ²                     (Tweedie)
+//! b  = β̇ g1 + (σσ̇/σ²)(x − β g1)          σσ̇ = αα̇ + γγ̇
+//! v  = β̇ g1 − αα̇ s                       b = v − γγ̇ s
+//! η  = E[z | x_t] = (γ/σ²)(x − β g1)     s = −η/γ   (README sign)
+//! g0 = E[x0 | x_t] = (α/σ²)(x − β g1)
+//! ∇·g1 = (β/σ²) tr Cov,  ∇·b = β̇ ∇·g1 + (σσ̇/σ²)(d − β ∇·g1),  ∇·s = −(d − β ∇·g1)/σ²
+//! ```
+//! These formulas live only here; every other module calls them.
+
+use crate::mixture::{Mixture, MixtureAt};
+use crate::schedule::{Schedule, ScheduleAt};
+use crate::targets::Target;
+use crate::{P2, Rng, checker};
+
+/// The posterior of x1 given x_t = x, and the density of x_t.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Posterior {
+    /// g1 = E[x1 | x_t = x].
+    pub g1: P2,
+    /// tr Cov(x1 | x_t = x) (NaN when not requested).
+    pub tr_cov: f64,
+    /// log ρ(t, x).
+    pub log_rho: f64,
+}
+
+/// The identities of math §2 for a Gaussian base, at one time.
+pub mod identity {
+    use super::{P2, ScheduleAt};
+
+    /// Dimension d.
+    const D: f64 = 2.0;
+
+    /// The residual r = x − β g1 (the posterior mean of the Gaussian part).
+    pub fn residual(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        [x[0] - st.beta * g1[0], x[1] - st.beta * g1[1]]
+    }
+    /// s = −(x − β g1)/σ².
+    pub fn score(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        let r = residual(st, x, g1);
+        let k = -1.0 / st.sigma2();
+        [k * r[0], k * r[1]]
+    }
+    /// b = β̇ g1 + (σσ̇/σ²)(x − β g1).
+    pub fn velocity(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        let r = residual(st, x, g1);
+        let k = st.sigma_d_sigma() / st.sigma2();
+        [st.d_beta * g1[0] + k * r[0], st.d_beta * g1[1] + k * r[1]]
+    }
+    /// v = E[α̇ x0 + β̇ x1 | x_t] = β̇ g1 + (αα̇/σ²)(x − β g1).
+    pub fn v(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        let r = residual(st, x, g1);
+        let k = st.alpha_d_alpha / st.sigma2();
+        [st.d_beta * g1[0] + k * r[0], st.d_beta * g1[1] + k * r[1]]
+    }
+    /// η = E[z | x_t] = (γ/σ²)(x − β g1) (the README sign: s = −η/γ).
+    pub fn eta(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        let r = residual(st, x, g1);
+        let k = st.gamma / st.sigma2();
+        [k * r[0], k * r[1]]
+    }
+    /// g0 = E[x0 | x_t] = (α/σ²)(x − β g1).
+    pub fn g0(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
+        let r = residual(st, x, g1);
+        let k = st.alpha / st.sigma2();
+        [k * r[0], k * r[1]]
+    }
+    /// b = v − γγ̇ s.
+    pub fn velocity_from_v_score(st: &ScheduleAt, v: P2, s: P2) -> P2 {
+        [v[0] - st.gamma_d_gamma * s[0], v[1] - st.gamma_d_gamma * s[1]]
+    }
+    /// s = −η/γ (needs γ > 0).
+    pub fn score_from_eta(st: &ScheduleAt, eta: P2) -> P2 {
+        [-eta[0] / st.gamma, -eta[1] / st.gamma]
+    }
+    /// g1 = (x + σ² s)/β, the Tweedie denoiser (needs β > 0).
+    pub fn g1_from_score(st: &ScheduleAt, x: P2, s: P2) -> P2 {
+        let s2 = st.sigma2();
+        [(x[0] + s2 * s[0]) / st.beta, (x[1] + s2 * s[1]) / st.beta]
+    }
+    /// b = β̇ g1 − σσ̇ s, from a score alone (needs β > 0 for g1).
+    pub fn velocity_from_score(st: &ScheduleAt, x: P2, s: P2) -> P2 {
+        let g1 = g1_from_score(st, x, s);
+        let k = st.sigma_d_sigma();
+        [st.d_beta * g1[0] - k * s[0], st.d_beta * g1[1] - k * s[1]]
+    }
+    /// ∇·b from tr Cov(x1 | x_t).
+    pub fn div_velocity(st: &ScheduleAt, tr_cov: f64) -> f64 {
+        let s2 = st.sigma2();
+        let div_g1 = st.beta / s2 * tr_cov;
+        st.d_beta * div_g1 + st.sigma_d_sigma() / s2 * (D - st.beta * div_g1)
+    }
+    /// ∇·s from tr Cov(x1 | x_t).
+    pub fn div_score(st: &ScheduleAt, tr_cov: f64) -> f64 {
+        let s2 = st.sigma2();
+        -(D - st.beta * st.beta / s2 * tr_cov) / s2
+    }
+}
+
+/// A target prepared for exact evaluation.
+#[derive(Clone, Debug)]
+pub enum ExactTarget {
+    /// The checkerboard, with its closed-form posterior.
+    Checkerboard,
+    /// Any target given as a Gaussian mixture (including point sets).
+    Mixture(Mixture),
+}
+
+impl ExactTarget {
+    /// Prepares a target.
+    pub fn new(target: &Target) -> Self {
+        match target.mixture() {
+            None => ExactTarget::Checkerboard,
+            Some(m) => ExactTarget::Mixture(m),
+        }
+    }
+
+    /// `n` samples of ρ1.
+    pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
+        match self {
+            ExactTarget::Checkerboard => checker::sample(rng, n),
+            ExactTarget::Mixture(m) => m.sample(rng, n),
+        }
+    }
+
+    /// log ρ1(x).
+    pub fn log_density(&self, x: P2) -> f64 {
+        match self {
+            ExactTarget::Checkerboard => checker::log_density(x),
+            ExactTarget::Mixture(m) => m.log_density(x),
+        }
+    }
+}
+
+/// The exact fields of a schedule and a target.
+#[derive(Clone, Debug)]
+pub struct ExactField {
+    schedule: Schedule,
+    target: ExactTarget,
+}
+
+/// Per-time evaluator of an [`ExactField`]: constants for one t, then any number of points.
+#[derive(Clone, Debug)]
+pub struct FieldAt {
+    /// The schedule values at t.
+    pub st: ScheduleAt,
+    sigma: f64,
+    mixture: Option<MixtureAt>,
+}
+
+impl ExactField {
+    /// The exact fields of `schedule` transporting N(0, I) to `target`.
+    pub fn new(schedule: Schedule, target: &Target) -> Self {
+        Self { schedule, target: ExactTarget::new(target) }
+    }
+
+    /// The schedule.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    /// The prepared target.
+    pub fn target(&self) -> &ExactTarget {
+        &self.target
+    }
+
+    /// The evaluator at time t (t < 1 for two-sided and one-sided paths, where σ > 0).
+    pub fn at(&self, t: f64) -> FieldAt {
+        let st = self.schedule.at(t);
+        let sigma2 = st.sigma2();
+        let mixture = match &self.target {
+            ExactTarget::Checkerboard => None,
+            ExactTarget::Mixture(m) => Some(m.at(st.beta, sigma2)),
+        };
+        FieldAt { st, sigma: sigma2.sqrt(), mixture }
+    }
+}
+
+impl FieldAt {
+    /// The full posterior at x (the covariance trace only when `want_cov`).
+    pub fn posterior(&self, x: P2, want_cov: bool) -> Posterior {
+        match &self.mixture {
+            None => checker::posterior(x, self.st.beta, self.sigma, want_cov),
+            Some(m) => m.posterior(x, want_cov),
+        }
+    }
+    /// g1 = E[x1 | x_t = x].
+    pub fn g1(&self, x: P2) -> P2 {
+        self.posterior(x, false).g1
+    }
+    /// The velocity b(t, x).
+    pub fn velocity(&self, x: P2) -> P2 {
+        identity::velocity(&self.st, x, self.g1(x))
+    }
+    /// The score s(t, x) = ∇ log ρ(t, x).
+    pub fn score(&self, x: P2) -> P2 {
+        identity::score(&self.st, x, self.g1(x))
+    }
+    /// b and s together (one posterior evaluation).
+    pub fn velocity_score(&self, x: P2) -> (P2, P2) {
+        let g1 = self.g1(x);
+        (identity::velocity(&self.st, x, g1), identity::score(&self.st, x, g1))
+    }
+    /// v(t, x) = E[α̇ x0 + β̇ x1 | x_t = x].
+    pub fn v(&self, x: P2) -> P2 {
+        identity::v(&self.st, x, self.g1(x))
+    }
+    /// η(t, x) = E[z | x_t = x].
+    pub fn eta(&self, x: P2) -> P2 {
+        identity::eta(&self.st, x, self.g1(x))
+    }
+    /// log ρ(t, x).
+    pub fn log_rho(&self, x: P2) -> f64 {
+        self.posterior(x, false).log_rho
+    }
+    /// ∇·b(t, x).
+    pub fn div_velocity(&self, x: P2) -> f64 {
+        identity::div_velocity(&self.st, self.posterior(x, true).tr_cov)
+    }
+    /// b(t, x) and ∇·b(t, x) together.
+    pub fn velocity_div(&self, x: P2) -> (P2, f64) {
+        let p = self.posterior(x, true);
+        (identity::velocity(&self.st, x, p.g1), identity::div_velocity(&self.st, p.tr_cov))
+    }
+}
+
+#[cfg(test)]
+#[path = "fields_tests.rs"]
+mod tests;
