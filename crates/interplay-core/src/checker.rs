@@ -17,8 +17,16 @@ const H: f64 = 2.0;
 /// Lower edges of the 4 cells per coordinate, and their 5 boundaries.
 const BOUNDS: [f64; 5] = [-4.0, -2.0, 0.0, 2.0, 4.0];
 /// Occupied cells (i, j): i + j even.
-pub const SQUARES: [(usize, usize); 8] =
-    [(0, 0), (0, 2), (1, 1), (1, 3), (2, 0), (2, 2), (3, 1), (3, 3)];
+pub const SQUARES: [(usize, usize); 8] = [
+    (0, 0),
+    (0, 2),
+    (1, 1),
+    (1, 3),
+    (2, 0),
+    (2, 2),
+    (3, 1),
+    (3, 3),
+];
 /// log 32 = −log ρ1 on the support.
 pub const LN_32: f64 = 3.465_735_902_799_726_5;
 /// Below this interval width in standard units (δ = βh/σ) the series of math §6.3 item 1 is used.
@@ -48,7 +56,11 @@ pub fn in_support(x: P2) -> bool {
 
 /// log ρ1(x): −log 32 on the support, −∞ off it.
 pub fn log_density(x: P2) -> f64 {
-    if in_support(x) { -LN_32 } else { f64::NEG_INFINITY }
+    if in_support(x) {
+        -LN_32
+    } else {
+        f64::NEG_INFINITY
+    }
 }
 
 /// Mass of the axis-aligned box [x0, x1) × [y0, y1) under ρ1 (exact; for histogram metrics).
@@ -97,7 +109,11 @@ fn intervals(x: f64, beta: f64, sigma: f64) -> [Interval; 4] {
             let a = -0.5 * (hi - lo) * (hi + lo);
             let e = a.exp();
             let den = r[k] - e * r[k + 1];
-            (ln_phi(lo) + den.ln(), -a.exp_m1() / den, (lo - e * hi) / den)
+            (
+                ln_phi(lo) + den.ln(),
+                -a.exp_m1() / den,
+                (lo - e * hi) / den,
+            )
         } else if hi < 0.0 {
             // Left tail, by reflection: e′ = exp(−(lo² − hi²)/2).
             let a = -0.5 * (lo - hi) * (lo + hi);
@@ -109,7 +125,11 @@ fn intervals(x: f64, beta: f64, sigma: f64) -> [Interval; 4] {
             let (plo, phi) = ((-0.5 * lo * lo).exp(), (-0.5 * hi * hi).exp());
             let c = (-HALF_LN_2PI).exp();
             let mass = 1.0 - c * (phi * r[k + 1] + plo * r[k]);
-            (mass.ln(), c * (plo - phi) / mass, c * (lo * plo - hi * phi) / mass)
+            (
+                mass.ln(),
+                c * (plo - phi) / mass,
+                c * (lo * plo - hi * phi) / mass,
+            )
         };
         iv.log_z = ln_mass - ln_beta;
         iv.mean = BOUNDS[k] + 0.5 * H + scale * (eu - mid);
@@ -120,7 +140,8 @@ fn intervals(x: f64, beta: f64, sigma: f64) -> [Interval; 4] {
 
 /// The exact posterior of x1 given x_t = x, for x_t | x1 ~ N(β x1, σ² I).
 ///
-/// Valid for σ > 0; at β = 0 it returns g1 = E[x1] = 0 and log ρ = log N(x; 0, σ² I).
+/// Valid for σ > 0; at β = 0 it returns g1 = E[x1] = 0 and log ρ = log N(x; 0, σ² I). The score
+/// is left NaN: it follows from g1 by Tweedie's formula (`fields::identity::score`).
 pub fn posterior(x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
     let ix = intervals(x[0], beta, sigma);
     let iy = intervals(x[1], beta, sigma);
@@ -144,7 +165,12 @@ pub fn posterior(x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
     } else {
         f64::NAN
     };
-    Posterior { g1, tr_cov, log_rho: lmax + z.ln() - LN_32 }
+    Posterior {
+        g1,
+        score: [f64::NAN; 2],
+        tr_cov,
+        log_rho: lmax + z.ln() - LN_32,
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,10 @@ fn sampler_matches_math_7_1() {
     for x in &xs {
         assert!(in_support(*x), "{x:?} outside C");
         let (i, j) = (((x[0] + 4.0) / 2.0) as usize, ((x[1] + 4.0) / 2.0) as usize);
-        counts[SQUARES.iter().position(|&s| s == (i, j)).expect("occupied square")] += 1;
+        counts[SQUARES
+            .iter()
+            .position(|&s| s == (i, j))
+            .expect("occupied square")] += 1;
         m[0] += x[0];
         m[1] += x[1];
         c[0] += x[0] * x[0];
@@ -27,7 +30,10 @@ fn sampler_matches_math_7_1() {
     }
     assert!(m[0].abs() / nf < 0.01 && m[1].abs() / nf < 0.01);
     let cov = [c[0] / nf, c[1] / nf, c[2] / nf];
-    assert!((cov[0] - 16.0 / 3.0).abs() < 0.03 && (cov[2] - 16.0 / 3.0).abs() < 0.03, "{cov:?}");
+    assert!(
+        (cov[0] - 16.0 / 3.0).abs() < 0.03 && (cov[2] - 16.0 / 3.0).abs() < 0.03,
+        "{cov:?}"
+    );
     assert!((cov[1] - 1.0).abs() < 0.03, "{cov:?}");
     // Symmetric under x ↦ −x and under swapping coordinates, not under one reflection.
     let region = |x: &P2| x[0] > 1.0 && x[1] < 0.5;
@@ -49,13 +55,69 @@ fn support_and_box_mass() {
 /// (schedule, t, x, log ρ, g1, b, s) from math §6.3, confirmed there against mpmath.
 #[allow(clippy::type_complexity)]
 const GOLDEN: [(Path, f64, P2, f64, P2, P2, P2); 7] = [
-    (Path::Linear, 0.5, [0.3, -0.7], -2.819570684, [0.5614390876, -1.317224553], [0.5421586314, -1.275836829], [-0.03856091241, 0.08277544727]),
-    (Path::Linear, 0.9, [2.5, 1.2], -6.434505008, [2.503664444, 1.872683496], [1.270154442, 4.299759229], [-2.467020003, 4.854151466]),
-    (Path::Linear, 0.1, [-3.1, -2.9], -11.16170286, [-1.846117295, -1.779575965], [-0.2264571444, -0.2673301852], [3.239320301, 3.024491559]),
-    (Path::OneSidedLinear, 0.5, [0.3, -0.7], -2.870737869, [0.4875473892, -1.502652099], [0.3750947784, -1.605304199], [-0.2249052216, -0.205304199]),
-    (Path::OneSidedLinear, 0.99, [0.5, -0.5], -1257.583849, [0.2524243231, -0.2524243231], [-24.75756769, 24.75756769], [-2500.999202, 2500.999202]),
-    (Path::Trig, 0.25, [-1.0, 3.0], -5.784236512, [-0.9110813802, 2.776233599], [-0.7723884147, 2.375816534], [0.7783388343, -2.318184669]),
-    (Path::OneSidedTrig, 0.75, [5.0, 0.0], -12.02830309, [3.893677818, -0.3304888825], [-2.97885398, -1.356553952], [-9.578308185, -2.084936725]),
+    (
+        Path::Linear,
+        0.5,
+        [0.3, -0.7],
+        -2.819570684,
+        [0.5614390876, -1.317224553],
+        [0.5421586314, -1.275836829],
+        [-0.03856091241, 0.08277544727],
+    ),
+    (
+        Path::Linear,
+        0.9,
+        [2.5, 1.2],
+        -6.434505008,
+        [2.503664444, 1.872683496],
+        [1.270154442, 4.299759229],
+        [-2.467020003, 4.854151466],
+    ),
+    (
+        Path::Linear,
+        0.1,
+        [-3.1, -2.9],
+        -11.16170286,
+        [-1.846117295, -1.779575965],
+        [-0.2264571444, -0.2673301852],
+        [3.239320301, 3.024491559],
+    ),
+    (
+        Path::OneSidedLinear,
+        0.5,
+        [0.3, -0.7],
+        -2.870737869,
+        [0.4875473892, -1.502652099],
+        [0.3750947784, -1.605304199],
+        [-0.2249052216, -0.205304199],
+    ),
+    (
+        Path::OneSidedLinear,
+        0.99,
+        [0.5, -0.5],
+        -1257.583849,
+        [0.2524243231, -0.2524243231],
+        [-24.75756769, 24.75756769],
+        [-2500.999202, 2500.999202],
+    ),
+    (
+        Path::Trig,
+        0.25,
+        [-1.0, 3.0],
+        -5.784236512,
+        [-0.9110813802, 2.776233599],
+        [-0.7723884147, 2.375816534],
+        [0.7783388343, -2.318184669],
+    ),
+    (
+        Path::OneSidedTrig,
+        0.75,
+        [5.0, 0.0],
+        -12.02830309,
+        [3.893677818, -0.3304888825],
+        [-2.97885398, -1.356553952],
+        [-9.578308185, -2.084936725],
+    ),
 ];
 
 #[test]
@@ -67,9 +129,17 @@ fn golden_table_to_1e8() {
         let at = field.at(t);
         let p = at.posterior(x, false);
         let (bb, ss) = at.velocity_score(x);
-        assert!(close(p.log_rho, lr), "{path:?} t={t}: log ρ {} vs {lr}", p.log_rho);
+        assert!(
+            close(p.log_rho, lr),
+            "{path:?} t={t}: log ρ {} vs {lr}",
+            p.log_rho
+        );
         for i in 0..2 {
-            assert!(close(p.g1[i], g1[i]), "{path:?} t={t}: g1 {:?} vs {g1:?}", p.g1);
+            assert!(
+                close(p.g1[i], g1[i]),
+                "{path:?} t={t}: g1 {:?} vs {g1:?}",
+                p.g1
+            );
             assert!(close(bb[i], b[i]), "{path:?} t={t}: b {bb:?} vs {b:?}");
             assert!(close(ss[i], s[i]), "{path:?} t={t}: s {ss:?} vs {s:?}");
         }
@@ -78,31 +148,64 @@ fn golden_table_to_1e8() {
 
 #[test]
 fn small_t_limit() {
-    let field = ExactField::new(Schedule::preset(Path::OneSidedLinear), &Target::Checkerboard);
+    let field = ExactField::new(
+        Schedule::preset(Path::OneSidedLinear),
+        &Target::Checkerboard,
+    );
     for t in [1e-6, 1e-9, 0.0] {
         let at = field.at(t);
         let x = [0.3, -0.7];
         let g1 = at.g1(x);
         let (b, s2) = (at.st.beta, at.st.sigma2());
-        let want = [b * (16.0 / 3.0 * x[0] + x[1]) / s2, b * (x[0] + 16.0 / 3.0 * x[1]) / s2];
+        let want = [
+            b * (16.0 / 3.0 * x[0] + x[1]) / s2,
+            b * (x[0] + 16.0 / 3.0 * x[1]) / s2,
+        ];
         for i in 0..2 {
-            assert!((g1[i] - want[i]).abs() <= 1e-6 * want[i].abs() + 1e-300, "t={t}: {g1:?} vs {want:?}");
+            assert!(
+                (g1[i] - want[i]).abs() <= 1e-6 * want[i].abs() + 1e-300,
+                "t={t}: {g1:?} vs {want:?}"
+            );
         }
         // At t = 0, ρ(0) = N(0, I).
         if t == 0.0 {
-            assert!((at.log_rho(x) - (-0.29 - core::f64::consts::LN_2 - core::f64::consts::PI.ln())).abs() < 1e-12);
+            assert!(
+                (at.log_rho(x) - (-0.29 - core::f64::consts::LN_2 - core::f64::consts::PI.ln()))
+                    .abs()
+                    < 1e-12
+            );
             let b0 = at.velocity(x);
-            assert!((b0[0] + x[0]).abs() < 1e-15, "one-sided linear: b(0, x) = −x, got {b0:?}");
+            assert!(
+                (b0[0] + x[0]).abs() < 1e-15,
+                "one-sided linear: b(0, x) = −x, got {b0:?}"
+            );
         }
     }
 }
 
 #[test]
 fn finite_everywhere_near_the_ends() {
-    let pts = [[0.5, -0.5], [0.0, 0.0], [3.99, 1.0], [-9.0, 7.0], [1e-12, 2.0], [40.0, -40.0]];
+    let pts = [
+        [0.5, -0.5],
+        [0.0, 0.0],
+        [3.99, 1.0],
+        [-9.0, 7.0],
+        [1e-12, 2.0],
+        [40.0, -40.0],
+    ];
     for path in Path::ALL {
         let field = ExactField::new(Schedule::preset(path), &Target::Checkerboard);
-        for t in [1e-9, 1e-7, 1e-4, 0.2, 0.5, 0.9, 0.999, 1.0 - 1e-5, 1.0 - 1e-7] {
+        for t in [
+            1e-9,
+            1e-7,
+            1e-4,
+            0.2,
+            0.5,
+            0.9,
+            0.999,
+            1.0 - 1e-5,
+            1.0 - 1e-7,
+        ] {
             let at = field.at(t);
             for x in pts {
                 let p = at.posterior(x, true);

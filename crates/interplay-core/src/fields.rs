@@ -6,13 +6,15 @@
 //!
 //! ```text
 //! s  = −(x − β g1)/σ²                     (Tweedie)
-//! b  = β̇ g1 + (σσ̇/σ²)(x − β g1)          σσ̇ = αα̇ + γγ̇
+//! b  = β̇ g1 + (σσ̇/σ²)(x − β g1) = β̇ g1 − σσ̇ s      σσ̇ = αα̇ + γγ̇
 //! v  = β̇ g1 − αα̇ s                       b = v − γγ̇ s
-//! η  = E[z | x_t] = (γ/σ²)(x − β g1)     s = −η/γ   (README sign)
-//! g0 = E[x0 | x_t] = (α/σ²)(x − β g1)
+//! η  = E[z | x_t] = −γ s                  s = −η/γ   (README sign)
+//! g0 = E[x0 | x_t] = −α s
 //! ∇·g1 = (β/σ²) tr Cov,  ∇·b = β̇ ∇·g1 + (σσ̇/σ²)(d − β ∇·g1),  ∇·s = −(d − β ∇·g1)/σ²
 //! ```
-//! These formulas live only here; every other module calls them.
+//! A posterior supplies g1 and s together: a mixture computes s without dividing by σ², so its
+//! fields stay finite at t = 1 when the target has a density. These formulas live only here;
+//! every other module calls them.
 
 use crate::mixture::{Mixture, MixtureAt};
 use crate::schedule::{Schedule, ScheduleAt};
@@ -24,6 +26,8 @@ use crate::{P2, Rng, checker};
 pub struct Posterior {
     /// g1 = E[x1 | x_t = x].
     pub g1: P2,
+    /// The score s = ∇ log ρ(t, x) = −(x − β g1)/σ².
+    pub score: P2,
     /// tr Cov(x1 | x_t = x) (NaN when not requested).
     pub tr_cov: f64,
     /// log ρ(t, x).
@@ -41,39 +45,36 @@ pub mod identity {
     pub fn residual(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
         [x[0] - st.beta * g1[0], x[1] - st.beta * g1[1]]
     }
-    /// s = −(x − β g1)/σ².
+    /// s = −(x − β g1)/σ² (for posteriors that only know g1).
     pub fn score(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
         let r = residual(st, x, g1);
         let k = -1.0 / st.sigma2();
         [k * r[0], k * r[1]]
     }
-    /// b = β̇ g1 + (σσ̇/σ²)(x − β g1).
-    pub fn velocity(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
-        let r = residual(st, x, g1);
-        let k = st.sigma_d_sigma() / st.sigma2();
-        [st.d_beta * g1[0] + k * r[0], st.d_beta * g1[1] + k * r[1]]
+    /// b = β̇ g1 − σσ̇ s.
+    pub fn velocity(st: &ScheduleAt, g1: P2, s: P2) -> P2 {
+        let k = st.sigma_d_sigma();
+        [st.d_beta * g1[0] - k * s[0], st.d_beta * g1[1] - k * s[1]]
     }
-    /// v = E[α̇ x0 + β̇ x1 | x_t] = β̇ g1 + (αα̇/σ²)(x − β g1).
-    pub fn v(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
-        let r = residual(st, x, g1);
-        let k = st.alpha_d_alpha / st.sigma2();
-        [st.d_beta * g1[0] + k * r[0], st.d_beta * g1[1] + k * r[1]]
+    /// v = E[α̇ x0 + β̇ x1 | x_t] = β̇ g1 − αα̇ s.
+    pub fn v(st: &ScheduleAt, g1: P2, s: P2) -> P2 {
+        let k = st.alpha_d_alpha;
+        [st.d_beta * g1[0] - k * s[0], st.d_beta * g1[1] - k * s[1]]
     }
-    /// η = E[z | x_t] = (γ/σ²)(x − β g1) (the README sign: s = −η/γ).
-    pub fn eta(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
-        let r = residual(st, x, g1);
-        let k = st.gamma / st.sigma2();
-        [k * r[0], k * r[1]]
+    /// η = E[z | x_t] = −γ s (the README sign: s = −η/γ).
+    pub fn eta(st: &ScheduleAt, s: P2) -> P2 {
+        [-st.gamma * s[0], -st.gamma * s[1]]
     }
-    /// g0 = E[x0 | x_t] = (α/σ²)(x − β g1).
-    pub fn g0(st: &ScheduleAt, x: P2, g1: P2) -> P2 {
-        let r = residual(st, x, g1);
-        let k = st.alpha / st.sigma2();
-        [k * r[0], k * r[1]]
+    /// g0 = E[x0 | x_t] = −α s.
+    pub fn g0(st: &ScheduleAt, s: P2) -> P2 {
+        [-st.alpha * s[0], -st.alpha * s[1]]
     }
     /// b = v − γγ̇ s.
     pub fn velocity_from_v_score(st: &ScheduleAt, v: P2, s: P2) -> P2 {
-        [v[0] - st.gamma_d_gamma * s[0], v[1] - st.gamma_d_gamma * s[1]]
+        [
+            v[0] - st.gamma_d_gamma * s[0],
+            v[1] - st.gamma_d_gamma * s[1],
+        ]
     }
     /// s = −η/γ (needs γ > 0).
     pub fn score_from_eta(st: &ScheduleAt, eta: P2) -> P2 {
@@ -86,9 +87,7 @@ pub mod identity {
     }
     /// b = β̇ g1 − σσ̇ s, from a score alone (needs β > 0 for g1).
     pub fn velocity_from_score(st: &ScheduleAt, x: P2, s: P2) -> P2 {
-        let g1 = g1_from_score(st, x, s);
-        let k = st.sigma_d_sigma();
-        [st.d_beta * g1[0] - k * s[0], st.d_beta * g1[1] - k * s[1]]
+        velocity(st, g1_from_score(st, x, s), s)
     }
     /// ∇·b from tr Cov(x1 | x_t).
     pub fn div_velocity(st: &ScheduleAt, tr_cov: f64) -> f64 {
@@ -157,7 +156,15 @@ pub struct FieldAt {
 impl ExactField {
     /// The exact fields of `schedule` transporting N(0, I) to `target`.
     pub fn new(schedule: Schedule, target: &Target) -> Self {
-        Self { schedule, target: ExactTarget::new(target) }
+        Self {
+            schedule,
+            target: ExactTarget::new(target),
+        }
+    }
+
+    /// The exact fields for an already prepared target.
+    pub fn from_parts(schedule: Schedule, target: ExactTarget) -> Self {
+        Self { schedule, target }
     }
 
     /// The schedule.
@@ -178,7 +185,11 @@ impl ExactField {
             ExactTarget::Checkerboard => None,
             ExactTarget::Mixture(m) => Some(m.at(st.beta, sigma2)),
         };
-        FieldAt { st, sigma: sigma2.sqrt(), mixture }
+        FieldAt {
+            st,
+            sigma: sigma2.sqrt(),
+            mixture,
+        }
     }
 }
 
@@ -186,7 +197,11 @@ impl FieldAt {
     /// The full posterior at x (the covariance trace only when `want_cov`).
     pub fn posterior(&self, x: P2, want_cov: bool) -> Posterior {
         match &self.mixture {
-            None => checker::posterior(x, self.st.beta, self.sigma, want_cov),
+            None => {
+                let mut p = checker::posterior(x, self.st.beta, self.sigma, want_cov);
+                p.score = identity::score(&self.st, x, p.g1);
+                p
+            }
             Some(m) => m.posterior(x, want_cov),
         }
     }
@@ -196,24 +211,25 @@ impl FieldAt {
     }
     /// The velocity b(t, x).
     pub fn velocity(&self, x: P2) -> P2 {
-        identity::velocity(&self.st, x, self.g1(x))
+        self.velocity_score(x).0
     }
     /// The score s(t, x) = ∇ log ρ(t, x).
     pub fn score(&self, x: P2) -> P2 {
-        identity::score(&self.st, x, self.g1(x))
+        self.posterior(x, false).score
     }
     /// b and s together (one posterior evaluation).
     pub fn velocity_score(&self, x: P2) -> (P2, P2) {
-        let g1 = self.g1(x);
-        (identity::velocity(&self.st, x, g1), identity::score(&self.st, x, g1))
+        let p = self.posterior(x, false);
+        (identity::velocity(&self.st, p.g1, p.score), p.score)
     }
     /// v(t, x) = E[α̇ x0 + β̇ x1 | x_t = x].
     pub fn v(&self, x: P2) -> P2 {
-        identity::v(&self.st, x, self.g1(x))
+        let p = self.posterior(x, false);
+        identity::v(&self.st, p.g1, p.score)
     }
     /// η(t, x) = E[z | x_t = x].
     pub fn eta(&self, x: P2) -> P2 {
-        identity::eta(&self.st, x, self.g1(x))
+        identity::eta(&self.st, self.score(x))
     }
     /// log ρ(t, x).
     pub fn log_rho(&self, x: P2) -> f64 {
@@ -226,7 +242,10 @@ impl FieldAt {
     /// b(t, x) and ∇·b(t, x) together.
     pub fn velocity_div(&self, x: P2) -> (P2, f64) {
         let p = self.posterior(x, true);
-        (identity::velocity(&self.st, x, p.g1), identity::div_velocity(&self.st, p.tr_cov))
+        (
+            identity::velocity(&self.st, p.g1, p.score),
+            identity::div_velocity(&self.st, p.tr_cov),
+        )
     }
 }
 

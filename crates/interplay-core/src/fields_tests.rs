@@ -7,7 +7,13 @@ fn schedules() -> Vec<Schedule> {
         Schedule::preset(Path::Linear),
         Schedule::preset(Path::OneSidedLinear),
         Schedule::preset(Path::Trig),
-        Schedule { alpha_exp: 2.0, beta_exp: 0.7, gamma: GammaFamily::SinSquared, gamma_scale: 0.6, ..Schedule::preset(Path::Linear) },
+        Schedule {
+            alpha_exp: 2.0,
+            beta_exp: 0.7,
+            gamma: GammaFamily::SinSquared,
+            gamma_scale: 0.6,
+            ..Schedule::preset(Path::Linear)
+        },
         Schedule::preset(Path::Vp),
     ]
 }
@@ -40,7 +46,10 @@ fn score_is_grad_log_rho_and_continuity_holds() {
                     let (b, s) = at.velocity_score(x);
                     let scale = 1.0 + s[0].abs() + s[1].abs();
                     for i in 0..2 {
-                        assert!((grad[i] - s[i]).abs() < 4e-6 * scale, "{target:?} {sched:?} t={t} x={x:?}: ∇log ρ {grad:?} vs s {s:?}");
+                        assert!(
+                            (grad[i] - s[i]).abs() < 4e-6 * scale,
+                            "{target:?} {sched:?} t={t} x={x:?}: ∇log ρ {grad:?} vs s {s:?}"
+                        );
                     }
                     // ∇·b by central differences of b.
                     let bx = |y: P2| at.velocity(y);
@@ -49,13 +58,19 @@ fn score_is_grad_log_rho_and_continuity_holds() {
                         - bx([x[0], x[1] - h])[1])
                         / (2.0 * h);
                     let div = at.div_velocity(x);
-                    assert!((fd_div - div).abs() < 3e-5 * (1.0 + div.abs()), "{target:?} {sched:?} t={t} x={x:?}: fd ∇·b {fd_div} vs {div}");
+                    assert!(
+                        (fd_div - div).abs() < 3e-5 * (1.0 + div.abs()),
+                        "{target:?} {sched:?} t={t} x={x:?}: fd ∇·b {fd_div} vs {div}"
+                    );
                     // ∂t log ρ + ∇·b + b·s = 0.
                     let dt = (lr(&ap, x) - lr(&am, x)) / (2.0 * ht);
                     let terms = [dt, div, b[0] * s[0] + b[1] * s[1]];
                     let res = terms.iter().sum::<f64>();
                     let mag = terms.iter().map(|v| v.abs()).sum::<f64>();
-                    assert!(res.abs() <= 2e-7 * (1.0 + mag), "{target:?} {sched:?} t={t} x={x:?}: residual {res} of {terms:?}");
+                    assert!(
+                        res.abs() <= 2e-7 * (1.0 + mag),
+                        "{target:?} {sched:?} t={t} x={x:?}: residual {res} of {terms:?}"
+                    );
                 }
             }
         }
@@ -89,17 +104,24 @@ fn posterior_mean_matches_importance_sampling() {
     let m = 400_000;
     for target in [Target::Checkerboard, Target::Gmm] {
         let x1s = target.sample(&mut Rng::new(5), m);
-        for sched in [Schedule::preset(Path::Linear), Schedule::preset(Path::OneSidedLinear)] {
+        for sched in [
+            Schedule::preset(Path::Linear),
+            Schedule::preset(Path::OneSidedLinear),
+        ] {
             let f = ExactField::new(sched, &target);
             let mut r = Rng::new(8);
             for t in [0.3, 0.6, 0.9] {
                 let at = f.at(t);
                 // A typical point of ρ(t): x_t from a fresh triple.
-                let x = at.st.xt(r.normal2(), target.sample(&mut r, 1)[0], r.normal2());
+                let x = at
+                    .st
+                    .xt(r.normal2(), target.sample(&mut r, 1)[0], r.normal2());
                 let (beta, s2) = (at.st.beta, at.st.sigma2());
                 let lw: Vec<f64> = x1s
                     .iter()
-                    .map(|y| -((x[0] - beta * y[0]).powi(2) + (x[1] - beta * y[1]).powi(2)) / (2.0 * s2))
+                    .map(|y| {
+                        -((x[0] - beta * y[0]).powi(2) + (x[1] - beta * y[1]).powi(2)) / (2.0 * s2)
+                    })
                     .collect();
                 let lmax = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
                 let w: Vec<f64> = lw.iter().map(|l| (l - lmax).exp()).collect();
@@ -113,10 +135,18 @@ fn posterior_mean_matches_importance_sampling() {
                 let exact = at.g1(x);
                 for i in 0..2 {
                     // Standard error of the self-normalised estimate: posterior sd / √ESS.
-                    let var: f64 = w.iter().zip(&x1s).map(|(wi, y)| wi * (y[i] - g[i]).powi(2)).sum::<f64>() / sw;
+                    let var: f64 = w
+                        .iter()
+                        .zip(&x1s)
+                        .map(|(wi, y)| wi * (y[i] - g[i]).powi(2))
+                        .sum::<f64>()
+                        / sw;
                     let se = (var / ess).sqrt();
                     assert!(se < 0.01, "the Monte Carlo check has no power: se {se}");
-                    assert!((g[i] - exact[i]).abs() < 4.0 * se, "{target:?} {sched:?} t={t}: IS {g:?} vs {exact:?} (ess {ess:.0})");
+                    assert!(
+                        (g[i] - exact[i]).abs() < 4.0 * se,
+                        "{target:?} {sched:?} t={t}: IS {g:?} vs {exact:?} (ess {ess:.0})"
+                    );
                 }
             }
         }
@@ -146,7 +176,10 @@ fn velocity_matches_binned_monte_carlo() {
         let b = f.at(t).velocity(x);
         for i in 0..2 {
             // Kernel bias and noise (the γ̇ z term has variance γ̇², ≈ 0.6 at these t) over n ≈ 2000.
-            assert!((mc[i] - b[i]).abs() < 0.1, "t={t}: MC {mc:?} (n={n}) vs exact {b:?}");
+            assert!(
+                (mc[i] - b[i]).abs() < 0.1,
+                "t={t}: MC {mc:?} (n={n}) vs exact {b:?}"
+            );
         }
     }
 }
@@ -154,8 +187,12 @@ fn velocity_matches_binned_monte_carlo() {
 #[test]
 fn gaussian_to_gaussian_closed_form() {
     let (mu, c) = ([1.5, -0.5], 0.7);
-    let mix = Mixture::new(vec![Component { weight: 1.0, mean: mu, cov: Sym2::iso(c * c) }]);
-    let f = ExactField { schedule: Schedule::default(), target: ExactTarget::Mixture(mix) };
+    let mix = Mixture::new(vec![Component {
+        weight: 1.0,
+        mean: mu,
+        cov: Sym2::iso(c * c),
+    }]);
+    let f = ExactField::from_parts(Schedule::default(), ExactTarget::Mixture(mix));
     for t in [0.0, 0.2, 0.5, 0.9, 0.999] {
         let at = f.at(t);
         let st = at.st;
@@ -166,11 +203,20 @@ fn gaussian_to_gaussian_closed_form() {
             let (b, s) = at.velocity_score(x);
             let close = |a: f64, c: f64| (a - c).abs() < 1e-12 * (1.0 + c.abs());
             for i in 0..2 {
-                assert!(close(b[i], st.d_beta * mu[i] + k * r[i]), "t={t}: {b:?} vs {}", st.d_beta * mu[i] + k * r[i]);
+                assert!(
+                    close(b[i], st.d_beta * mu[i] + k * r[i]),
+                    "t={t}: {b:?} vs {}",
+                    st.d_beta * mu[i] + k * r[i]
+                );
                 assert!(close(s[i], -r[i] / s2), "t={t}");
             }
             // ∇·b = β̇∇·g1 + (σσ̇/σ²)(d − β∇·g1) cancels as σ → 0: compare to 1e-9 there.
-            assert!((at.div_velocity(x) - 2.0 * k).abs() < 1e-9 * (1.0 + k.abs()), "t={t}: {} vs {}", at.div_velocity(x), 2.0 * k);
+            assert!(
+                (at.div_velocity(x) - 2.0 * k).abs() < 1e-9 * (1.0 + k.abs()),
+                "t={t}: {} vs {}",
+                at.div_velocity(x),
+                2.0 * k
+            );
         }
     }
 }
@@ -186,7 +232,9 @@ fn identities_hold_on_exact_fields() {
                 for x in random_points(10, 2.5, 4) {
                     let (b, s) = at.velocity_score(x);
                     let (v, eta, g1) = (at.v(x), at.eta(x), at.g1(x));
-                    let close = |a: P2, c: P2| (0..2).all(|i| (a[i] - c[i]).abs() < 1e-9 * (1.0 + c[i].abs()));
+                    let close = |a: P2, c: P2| {
+                        (0..2).all(|i| (a[i] - c[i]).abs() < 1e-9 * (1.0 + c[i].abs()))
+                    };
                     assert!(close(identity::velocity_from_v_score(&st, v, s), b));
                     assert!(close(identity::g1_from_score(&st, x, s), g1));
                     assert!(close(identity::velocity_from_score(&st, x, s), b));
@@ -194,8 +242,10 @@ fn identities_hold_on_exact_fields() {
                         assert!(close(identity::score_from_eta(&st, eta), s));
                     }
                     // s = −g0/α as well as −η/γ.
-                    let g0 = identity::g0(&st, x, g1);
+                    let g0 = identity::g0(&st, s);
                     assert!(close([-g0[0] / st.alpha, -g0[1] / st.alpha], s));
+                    // Tweedie: the posterior's score is −(x − β g1)/σ².
+                    assert!(close(identity::score(&st, x, g1), s));
                 }
             }
         }
@@ -210,7 +260,13 @@ fn no_nan_for_any_valid_slider_setting() {
             for a in [0.25, 1.0, 4.0] {
                 for b in [0.25, 1.0, 4.0] {
                     for g in [0.0, 0.5, 2.0] {
-                        let sched = Schedule { path, gamma, alpha_exp: a, beta_exp: b, gamma_scale: g };
+                        let sched = Schedule {
+                            path,
+                            gamma,
+                            alpha_exp: a,
+                            beta_exp: b,
+                            gamma_scale: g,
+                        };
                         if !sched.validate().is_empty() {
                             continue;
                         }
@@ -219,7 +275,10 @@ fn no_nan_for_any_valid_slider_setting() {
                             let at = f.at(t);
                             for &x in &xs {
                                 let (bv, s) = at.velocity_score(x);
-                                assert!(bv.iter().chain(&s).all(|v| v.is_finite()), "{sched:?} t={t} x={x:?}: b={bv:?} s={s:?}");
+                                assert!(
+                                    bv.iter().chain(&s).all(|v| v.is_finite()),
+                                    "{sched:?} t={t} x={x:?}: b={bv:?} s={s:?}"
+                                );
                             }
                         }
                     }

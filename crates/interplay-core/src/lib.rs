@@ -11,14 +11,19 @@
 pub type P2 = [f64; 2];
 
 pub mod checker;
+pub mod density;
+pub mod dopri;
 pub mod fields;
+pub mod integrate;
+pub mod likelihood;
+pub mod metrics;
 pub mod mixture;
 pub mod rng;
 pub mod schedule;
 pub mod special;
 pub mod targets;
 
+pub use fields::{ExactField, ExactTarget, FieldAt, Posterior};
 pub use rng::Rng;
 pub use schedule::{GammaFamily, Path, Schedule, ScheduleAt, ScheduleIssue};
-pub use fields::{ExactField, ExactTarget, FieldAt, Posterior};
 pub use targets::Target;

@@ -36,7 +36,11 @@ impl Sym2 {
     }
     fn inv(&self) -> Self {
         let d = self.det();
-        Self { a: self.c / d, b: -self.b / d, c: self.a / d }
+        Self {
+            a: self.c / d,
+            b: -self.b / d,
+            c: self.a / d,
+        }
     }
     fn quad(&self, v: P2) -> f64 {
         self.a * v[0] * v[0] + 2.0 * self.b * v[0] * v[1] + self.c * v[1] * v[1]
@@ -94,7 +98,10 @@ impl Mixture {
         (0..n)
             .map(|_| {
                 let u = rng.uniform();
-                let j = self.cdf.partition_point(|&c| c <= u).min(self.comps.len() - 1);
+                let j = self
+                    .cdf
+                    .partition_point(|&c| c <= u)
+                    .min(self.comps.len() - 1);
                 let c = &self.comps[j];
                 let (l00, l10, l11) = c.cov.cholesky();
                 let [e0, e1] = rng.normal2();
@@ -151,8 +158,14 @@ impl Mixture {
                 let p = s.inv();
                 // K = β C S⁻¹ (not symmetric in general).
                 let k = [
-                    [beta * (c.cov.a * p.a + c.cov.b * p.b), beta * (c.cov.a * p.b + c.cov.b * p.c)],
-                    [beta * (c.cov.b * p.a + c.cov.c * p.b), beta * (c.cov.b * p.b + c.cov.c * p.c)],
+                    [
+                        beta * (c.cov.a * p.a + c.cov.b * p.b),
+                        beta * (c.cov.a * p.b + c.cov.b * p.c),
+                    ],
+                    [
+                        beta * (c.cov.b * p.a + c.cov.c * p.b),
+                        beta * (c.cov.b * p.b + c.cov.c * p.c),
+                    ],
                 ];
                 // Cov(x1 | x_t, j) = C − β² C S⁻¹ C = σ² C S⁻¹ (no cancellation).
                 let cp_tr = c.cov.a * p.a + 2.0 * c.cov.b * p.b + c.cov.c * p.c;
@@ -213,15 +226,20 @@ impl MixtureAt {
                 c.mean[1] + c.k[1][0] * d[0] + c.k[1][1] * d[1],
             ]
         };
-        let (mut z, mut g) = (0.0, [0.0; 2]);
+        let (mut z, mut g, mut sc) = (0.0, [0.0; 2], [0.0; 2]);
         for (li, c) in l.iter_mut().zip(&self.per) {
             *li = (*li - lmax).exp();
             let m = mean_of(c);
+            // Component score −S⁻¹(x − β μ): no division by σ², finite at t = 1.
+            let d = [x[0] - c.center[0], x[1] - c.center[1]];
             z += *li;
             g[0] += *li * m[0];
             g[1] += *li * m[1];
+            sc[0] -= *li * (c.prec.a * d[0] + c.prec.b * d[1]);
+            sc[1] -= *li * (c.prec.b * d[0] + c.prec.c * d[1]);
         }
         let g1 = [g[0] / z, g[1] / z];
+        let score = [sc[0] / z, sc[1] / z];
         let mut tr_cov = f64::NAN;
         if want_cov {
             let mut acc = 0.0;
@@ -232,6 +250,11 @@ impl MixtureAt {
             }
             tr_cov = acc / z;
         }
-        Posterior { g1, tr_cov, log_rho: lmax + z.ln() }
+        Posterior {
+            g1,
+            score,
+            tr_cov,
+            log_rho: lmax + z.ln(),
+        }
     }
 }

@@ -78,7 +78,11 @@ impl Path {
             Path::Linear | Path::OneSidedLinear => ((1.0 - t, -1.0, -(1.0 - t)), (t, 1.0)),
             Path::Trig | Path::OneSidedTrig => {
                 let (c, s) = ((FRAC_PI_2 * t).cos(), (FRAC_PI_2 * t).sin());
-                let (gamma, _, ggd) = if self == Path::Trig { g } else { (0.0, 0.0, 0.0) };
+                let (gamma, _, ggd) = if self == Path::Trig {
+                    g
+                } else {
+                    (0.0, 0.0, 0.0)
+                };
                 let r = (1.0 - gamma * gamma).sqrt();
                 let (a, da) = (r * c, -(ggd / r) * c - FRAC_PI_2 * r * s);
                 let (b, db) = (r * s, -(ggd / r) * s + FRAC_PI_2 * r * c);
@@ -157,7 +161,11 @@ impl GammaFamily {
             GammaFamily::Brownian => {
                 let g = (t * (1.0 - t)).max(0.0).sqrt();
                 let ggd = 0.5 * (1.0 - 2.0 * t);
-                let gd = if g > 0.0 { ggd / g } else { ggd.signum() * f64::INFINITY };
+                let gd = if g > 0.0 {
+                    ggd / g
+                } else {
+                    ggd.signum() * f64::INFINITY
+                };
                 (g, gd, ggd)
             }
             GammaFamily::SinSquared => {
@@ -281,7 +289,13 @@ impl Default for Schedule {
 impl Schedule {
     /// The preset of a path: its default γ family, unit exponents and unit γ scale.
     pub fn preset(path: Path) -> Self {
-        Self { path, gamma: path.default_gamma(), alpha_exp: 1.0, beta_exp: 1.0, gamma_scale: 1.0 }
+        Self {
+            path,
+            gamma: path.default_gamma(),
+            alpha_exp: 1.0,
+            beta_exp: 1.0,
+            gamma_scale: 1.0,
+        }
     }
 
     /// All schedule values at t ∈ [0, 1].
@@ -364,7 +378,9 @@ impl Schedule {
         let mirror = self.path == Path::Mirror;
         for t in ts {
             let s = self.at(t);
-            if [s.alpha, s.beta, s.gamma, s.alpha_d_alpha, s.gamma_d_gamma].iter().any(|v| v.is_nan())
+            if [s.alpha, s.beta, s.gamma, s.alpha_d_alpha, s.gamma_d_gamma]
+                .iter()
+                .any(|v| v.is_nan())
             {
                 issues.push(ScheduleIssue {
                     t: Some(t),
@@ -383,7 +399,10 @@ impl Schedule {
                      add noise with γ > 0"
                         .to_string()
                 };
-                issues.push(ScheduleIssue { t: Some(t), message });
+                issues.push(ScheduleIssue {
+                    t: Some(t),
+                    message,
+                });
                 break;
             }
         }

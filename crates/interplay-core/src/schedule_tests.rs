@@ -5,7 +5,13 @@ fn all_schedules() -> Vec<Schedule> {
     for path in Path::ALL {
         for gamma in GammaFamily::ALL {
             for (a, b, g) in [(1.0, 1.0, 1.0), (0.5, 2.5, 0.5), (3.0, 0.3, 0.8)] {
-                let s = Schedule { path, gamma, alpha_exp: a, beta_exp: b, gamma_scale: g };
+                let s = Schedule {
+                    path,
+                    gamma,
+                    alpha_exp: a,
+                    beta_exp: b,
+                    gamma_scale: g,
+                };
                 if s.validate().is_empty() {
                     v.push(s);
                 }
@@ -22,16 +28,28 @@ fn boundary_conditions_every_family() {
         let (x0, x1, z) = ([0.3, -1.7], [2.5, 0.25], [-0.8, 1.1]);
         if s.path == Path::Mirror {
             let x = s0.xt(x0, x1, z);
-            assert!((x[0] - x1[0]).abs() < 1e-15 && (x[1] - x1[1]).abs() < 1e-15, "{s:?}");
+            assert!(
+                (x[0] - x1[0]).abs() < 1e-15 && (x[1] - x1[1]).abs() < 1e-15,
+                "{s:?}"
+            );
             assert!(s1.alpha.abs() < 1e-15);
             continue;
         }
-        assert!((s0.alpha - 1.0).abs() < 1e-15 && s0.beta.abs() < 1e-15, "{s:?}");
-        assert!(s1.alpha.abs() < 1e-15 && (s1.beta - 1.0).abs() < 1e-15, "{s:?}");
+        assert!(
+            (s0.alpha - 1.0).abs() < 1e-15 && s0.beta.abs() < 1e-15,
+            "{s:?}"
+        );
+        assert!(
+            s1.alpha.abs() < 1e-15 && (s1.beta - 1.0).abs() < 1e-15,
+            "{s:?}"
+        );
         assert!(s0.gamma.abs() < 1e-15 && s1.gamma.abs() < 1e-15, "{s:?}");
         let (a, b) = (s0.xt(x0, x1, z), s1.xt(x0, x1, z));
         for i in 0..2 {
-            assert!((a[i] - x0[i]).abs() < 1e-15 && (b[i] - x1[i]).abs() < 1e-15, "{s:?}");
+            assert!(
+                (a[i] - x0[i]).abs() < 1e-15 && (b[i] - x1[i]).abs() < 1e-15,
+                "{s:?}"
+            );
         }
         if s.path == Path::Linear && s.alpha_exp == 1.0 && s.beta_exp == 1.0 {
             // Bitwise for the linear path.
@@ -62,7 +80,10 @@ fn derivatives_match_central_differences() {
                 if s.path == Path::EncDec && (t - 0.5).abs() < 1e-9 {
                     continue;
                 }
-                assert!((want - got).abs() < tol(want), "{name} at t={t} for {s:?}: fd {want}, got {got}");
+                assert!(
+                    (want - got).abs() < tol(want),
+                    "{name} at t={t} for {s:?}: fd {want}, got {got}"
+                );
             }
             assert!((c.alpha * c.d_alpha - c.alpha_d_alpha).abs() < 1e-9 * (1.0 + c.d_alpha.abs()));
         }
@@ -73,7 +94,11 @@ fn derivatives_match_central_differences() {
 fn table_values() {
     let trig = Schedule::preset(Path::Trig);
     let s0 = trig.at(0.0);
-    assert!((s0.d_alpha + 0.5).abs() < 1e-12, "trig α̇(0) = {}", s0.d_alpha);
+    assert!(
+        (s0.d_alpha + 0.5).abs() < 1e-12,
+        "trig α̇(0) = {}",
+        s0.d_alpha
+    );
     assert!((s0.d_beta - FRAC_PI_2).abs() < 1e-12);
     let s1 = trig.at(1.0);
     assert!((s1.d_alpha + FRAC_PI_2).abs() < 1e-12 && (s1.d_beta - 0.5).abs() < 1e-12);
@@ -106,23 +131,46 @@ fn names_round_trip() {
 #[test]
 fn validation_explains_what_and_where() {
     for p in Path::ALL {
-        assert!(Schedule::preset(p).validate().is_empty(), "{p:?}: {:?}", Schedule::preset(p).validate());
+        assert!(
+            Schedule::preset(p).validate().is_empty(),
+            "{p:?}: {:?}",
+            Schedule::preset(p).validate()
+        );
     }
-    let encdec = Schedule { gamma: GammaFamily::Zero, ..Schedule::preset(Path::EncDec) };
+    let encdec = Schedule {
+        gamma: GammaFamily::Zero,
+        ..Schedule::preset(Path::EncDec)
+    };
     let issues = encdec.validate();
     assert_eq!(issues.len(), 1, "{issues:?}");
     assert_eq!(issues[0].t, Some(0.5));
     assert!(issues[0].to_string().contains("collapses"), "{}", issues[0]);
 
-    let trig = Schedule { gamma: GammaFamily::SinSquared, gamma_scale: 1.2, ..Schedule::preset(Path::Trig) };
+    let trig = Schedule {
+        gamma: GammaFamily::SinSquared,
+        gamma_scale: 1.2,
+        ..Schedule::preset(Path::Trig)
+    };
     let issues = trig.validate();
-    assert!(issues[0].message.contains("γ(t) < 1") && issues[0].t == Some(0.5), "{issues:?}");
+    assert!(
+        issues[0].message.contains("γ(t) < 1") && issues[0].t == Some(0.5),
+        "{issues:?}"
+    );
 
-    let bad = Schedule { alpha_exp: 7.0, ..Schedule::default() };
+    let bad = Schedule {
+        alpha_exp: 7.0,
+        ..Schedule::default()
+    };
     assert!(bad.validate()[0].message.contains("outside [0.25, 4]"));
-    let nan = Schedule { gamma_scale: f64::NAN, ..Schedule::default() };
+    let nan = Schedule {
+        gamma_scale: f64::NAN,
+        ..Schedule::default()
+    };
     assert!(!nan.validate().is_empty());
 
-    let mirror = Schedule { gamma_scale: 0.0, ..Schedule::preset(Path::Mirror) };
+    let mirror = Schedule {
+        gamma_scale: 0.0,
+        ..Schedule::preset(Path::Mirror)
+    };
     assert!(mirror.validate()[0].message.contains("mirror"));
 }

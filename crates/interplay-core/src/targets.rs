@@ -66,26 +66,64 @@ impl Target {
     pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
         match self {
             Target::Checkerboard => checker::sample(rng, n),
-            other => other.mixture().map(|m| m.sample(rng, n)).unwrap_or_default(),
+            other => other
+                .mixture()
+                .map(|m| m.sample(rng, n))
+                .unwrap_or_default(),
         }
     }
 
     /// The mixture form of every target except the checkerboard.
     pub fn mixture(&self) -> Option<Mixture> {
-        let iso = |mean: P2| Component { weight: 1.0, mean, cov: Sym2::iso(CURVE_SD * CURVE_SD) };
+        let iso = |mean: P2| Component {
+            weight: 1.0,
+            mean,
+            cov: Sym2::iso(CURVE_SD * CURVE_SD),
+        };
         Some(match self {
             Target::Checkerboard => return None,
             Target::Gmm => Mixture::new(vec![
-                comp(0.3, [-2.5, -2.0], Sym2 { a: 0.6, b: 0.3, c: 0.4 }),
-                comp(0.3, [2.5, 2.2], Sym2 { a: 0.5, b: -0.25, c: 0.7 }),
+                comp(
+                    0.3,
+                    [-2.5, -2.0],
+                    Sym2 {
+                        a: 0.6,
+                        b: 0.3,
+                        c: 0.4,
+                    },
+                ),
+                comp(
+                    0.3,
+                    [2.5, 2.2],
+                    Sym2 {
+                        a: 0.5,
+                        b: -0.25,
+                        c: 0.7,
+                    },
+                ),
                 comp(0.2, [-2.0, 2.5], Sym2::iso(0.25)),
-                comp(0.2, [2.5, -2.5], Sym2 { a: 0.8, b: 0.0, c: 0.15 }),
+                comp(
+                    0.2,
+                    [2.5, -2.5],
+                    Sym2 {
+                        a: 0.8,
+                        b: 0.0,
+                        c: 0.15,
+                    },
+                ),
             ]),
             Target::Rings => {
                 let circle = |r: f64| {
-                    (0..=256).map(|k| polar(r, 2.0 * PI * k as f64 / 256.0)).collect::<Vec<_>>()
+                    (0..=256)
+                        .map(|k| polar(r, 2.0 * PI * k as f64 / 256.0))
+                        .collect::<Vec<_>>()
                 };
-                Mixture::new(along(&[circle(1.25), circle(3.25)]).into_iter().map(iso).collect())
+                Mixture::new(
+                    along(&[circle(1.25), circle(3.25)])
+                        .into_iter()
+                        .map(iso)
+                        .collect(),
+                )
             }
             Target::Moons => {
                 let arc = |c: P2, a0: f64| {
@@ -108,10 +146,21 @@ impl Target {
                         })
                         .collect::<Vec<_>>()
                 };
-                Mixture::new(along(&[spiral(0.0), spiral(PI)]).into_iter().map(iso).collect())
+                Mixture::new(
+                    along(&[spiral(0.0), spiral(PI)])
+                        .into_iter()
+                        .map(iso)
+                        .collect(),
+                )
             }
             Target::Points(pts) => Mixture::new(
-                pts.iter().map(|&mean| Component { weight: 1.0, mean, cov: Sym2::iso(0.0) }).collect(),
+                pts.iter()
+                    .map(|&mean| Component {
+                        weight: 1.0,
+                        mean,
+                        cov: Sym2::iso(0.0),
+                    })
+                    .collect(),
             ),
         })
     }
@@ -120,7 +169,9 @@ impl Target {
     pub fn log_density(&self, x: P2) -> f64 {
         match self {
             Target::Checkerboard => checker::log_density(x),
-            other => other.mixture().map_or(f64::NEG_INFINITY, |m| m.log_density(x)),
+            other => other
+                .mixture()
+                .map_or(f64::NEG_INFINITY, |m| m.log_density(x)),
         }
     }
 }
