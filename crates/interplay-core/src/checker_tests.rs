@@ -224,3 +224,84 @@ fn finite_everywhere_near_the_ends() {
         }
     }
 }
+
+#[test]
+fn fast_and_log_forms_agree() {
+    // The linear-domain form and the log-domain fallback must agree wherever both apply,
+    // including intervals whose scaled mass is ~1e-160 (deep tails at small σ).
+    let mut r = Rng::new(21);
+    for (beta, sigma) in [
+        (0.5, 0.7),
+        (0.95, 0.05),
+        (0.999, 0.002),
+        (0.01, 0.99),
+        (0.3, 1e-3),
+    ] {
+        let at = CheckerAt::new(beta, sigma);
+        for _ in 0..200 {
+            let x = r.normal() * 4.0;
+            let (Some(f), c) = (at.coord_fast(x, true), coord(x, beta, sigma, true, true)) else {
+                continue;
+            };
+            for k in 0..4 {
+                if f.m[k] > 1e-200 {
+                    let mean = f.n[k] / f.m[k];
+                    let var = f.v[k] / f.m[k] - mean * mean;
+                    let scale = (sigma / beta).powi(2);
+                    assert!(
+                        (mean - c.mean[k]).abs() < 1e-9 * (1.0 + mean.abs()),
+                        "β={beta} σ={sigma} x={x} k={k}: {mean} vs {}",
+                        c.mean[k]
+                    );
+                    assert!(
+                        (var - c.var[k]).abs()
+                            < 1e-7 * (c.var[k] + 1e-12 * scale) + 1e-12 * (1.0 + mean * mean),
+                        "β={beta} σ={sigma} x={x} k={k}: var {var} vs {}",
+                        c.var[k]
+                    );
+                    let lm = f.m[k].ln() + f.ln_scale;
+                    assert!(
+                        (lm - (c.lm[k] + c.ln_scale)).abs() < 1e-9 * (1.0 + lm.abs()),
+                        "β={beta} σ={sigma} x={x} k={k}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn fast_and_log_posteriors_agree() {
+    let mut r = Rng::new(22);
+    for t in [0.05, 0.3, 0.6, 0.9, 0.99] {
+        let st = Schedule::preset(Path::OneSidedLinear).at(t);
+        let (beta, sigma) = (st.beta, st.sigma2().sqrt());
+        let at = CheckerAt::new(beta, sigma);
+        for _ in 0..500 {
+            let x = [r.normal() * 3.0, r.normal() * 3.0];
+            let p = at.posterior(x, true);
+            let (cx, cy) = (
+                coord(x[0], beta, sigma, true, true),
+                coord(x[1], beta, sigma, true, true),
+            );
+            let l = SQUARES.map(|(i, j)| cx.lm[i] + cy.lm[j]);
+            let lmax = l.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let w = l.map(|v| (v - lmax).exp());
+            let z: f64 = w.iter().sum();
+            let q = combine(&cx, &cy, w, lmax + z.ln(), true);
+            let close = |a: f64, b: f64, tol: f64| (a - b).abs() <= tol * (1.0 + b.abs());
+            assert!(
+                close(p.g1[0], q.g1[0], 1e-9) && close(p.g1[1], q.g1[1], 1e-9),
+                "t={t} x={x:?}: {p:?} vs {q:?}"
+            );
+            assert!(
+                close(p.log_rho, q.log_rho, 1e-10),
+                "t={t} x={x:?}: {p:?} vs {q:?}"
+            );
+            assert!(
+                (p.tr_cov - q.tr_cov).abs() <= 1e-6 * q.tr_cov + 1e-12,
+                "t={t} x={x:?}: {p:?} vs {q:?}"
+            );
+        }
+    }
+}

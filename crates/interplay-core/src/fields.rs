@@ -149,8 +149,13 @@ pub struct ExactField {
 pub struct FieldAt {
     /// The schedule values at t.
     pub st: ScheduleAt,
-    sigma: f64,
-    mixture: Option<MixtureAt>,
+    kind: AtKind,
+}
+
+#[derive(Clone, Debug)]
+enum AtKind {
+    Checker(checker::CheckerAt),
+    Mixture(MixtureAt),
 }
 
 impl ExactField {
@@ -181,28 +186,26 @@ impl ExactField {
     pub fn at(&self, t: f64) -> FieldAt {
         let st = self.schedule.at(t);
         let sigma2 = st.sigma2();
-        let mixture = match &self.target {
-            ExactTarget::Checkerboard => None,
-            ExactTarget::Mixture(m) => Some(m.at(st.beta, sigma2)),
+        let kind = match &self.target {
+            ExactTarget::Checkerboard => {
+                AtKind::Checker(checker::CheckerAt::new(st.beta, sigma2.sqrt()))
+            }
+            ExactTarget::Mixture(m) => AtKind::Mixture(m.at(st.beta, sigma2)),
         };
-        FieldAt {
-            st,
-            sigma: sigma2.sqrt(),
-            mixture,
-        }
+        FieldAt { st, kind }
     }
 }
 
 impl FieldAt {
     /// The full posterior at x (the covariance trace only when `want_cov`).
     pub fn posterior(&self, x: P2, want_cov: bool) -> Posterior {
-        match &self.mixture {
-            None => {
-                let mut p = checker::posterior(x, self.st.beta, self.sigma, want_cov);
+        match &self.kind {
+            AtKind::Checker(c) => {
+                let mut p = c.posterior(x, want_cov);
                 p.score = identity::score(&self.st, x, p.g1);
                 p
             }
-            Some(m) => m.posterior(x, want_cov),
+            AtKind::Mixture(m) => m.posterior(x, want_cov),
         }
     }
     /// g1 = E[x1 | x_t = x].

@@ -24,27 +24,64 @@ pub trait Field {
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]);
 }
 
+/// Fills `a[i], b[i] = f(xs[i])`, split over the machine's cores for large native batches
+/// (wasm32 runs on one thread).
+fn par_fill<A: Send, B: Send>(
+    xs: &[P2],
+    a: &mut [A],
+    b: &mut [B],
+    f: &(impl Fn(P2) -> (A, B) + Sync),
+) {
+    let serial = |xs: &[P2], a: &mut [A], b: &mut [B]| {
+        for ((x, a), b) in xs.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
+            (*a, *b) = f(*x);
+        }
+    };
+    let threads = worker_threads();
+    if threads < 2 || xs.len() < 4096 {
+        return serial(xs, a, b);
+    }
+    let chunk = xs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        for ((xs, a), b) in xs
+            .chunks(chunk)
+            .zip(a.chunks_mut(chunk))
+            .zip(b.chunks_mut(chunk))
+        {
+            scope.spawn(move || serial(xs, a, b));
+        }
+    });
+}
+
+/// Worker threads for batch evaluation: the available cores natively, 1 in wasm32.
+fn worker_threads() -> usize {
+    #[cfg(target_family = "wasm")]
+    {
+        1
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
+    }
+}
+
 impl Field for ExactField {
     fn schedule_at(&self, t: f64) -> ScheduleAt {
         self.schedule().at(t)
     }
     fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
         let at = self.at(t);
-        for (x, b) in xs.iter().zip(b) {
-            *b = at.velocity(*x);
-        }
+        let mut unit = vec![(); xs.len()];
+        par_fill(xs, b, &mut unit, &|x| (at.velocity(x), ()));
     }
     fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
         let at = self.at(t);
-        for ((x, b), s) in xs.iter().zip(b).zip(s) {
-            (*b, *s) = at.velocity_score(*x);
-        }
+        par_fill(xs, b, s, &|x| at.velocity_score(x));
     }
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
         let at = self.at(t);
-        for ((x, b), d) in xs.iter().zip(b).zip(div) {
-            (*b, *d) = at.velocity_div(*x);
-        }
+        par_fill(xs, b, div, &|x| at.velocity_div(x));
     }
 }
 

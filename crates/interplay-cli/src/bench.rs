@@ -1,0 +1,121 @@
+//! `interplay bench`: throughput of the exact fields and the integrators, as a table.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use clap::Args;
+use interplay_core::density::{Grid, exact_density};
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, ode, sde};
+use interplay_core::sampling::initial_particles;
+use interplay_core::{ExactField, Rng, Schedule, Target};
+
+use crate::error::CliError;
+
+/// `interplay bench` flags.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Small sizes (a smoke run, a few seconds).
+    #[arg(long)]
+    pub quick: bool,
+    /// Particles for the integration benchmarks.
+    #[arg(long, default_value = "20000")]
+    pub particles: usize,
+    /// Steps for the integration benchmarks.
+    #[arg(long, default_value = "100")]
+    pub steps: usize,
+}
+
+struct Row {
+    name: String,
+    work: String,
+    seconds: f64,
+    rate: String,
+}
+
+fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let start = Instant::now();
+    let out = f();
+    (out, start.elapsed().as_secs_f64())
+}
+
+/// Runs the benchmarks and prints the table.
+pub fn run(a: &BenchArgs) -> Result<(), CliError> {
+    let (n, steps) = if a.quick {
+        (2000, 10)
+    } else {
+        (a.particles, a.steps)
+    };
+    if n == 0 || steps == 0 {
+        return Err(CliError::usage(
+            "--particles and --steps must be at least 1",
+        ));
+    }
+    let sched = Schedule::default();
+    let mut rows = Vec::new();
+    for target in [Target::Checkerboard, Target::Gmm, Target::Rings] {
+        let field = ExactField::new(sched, &target);
+        let pts = Rng::new(1)
+            .normals(if a.quick { 20_000 } else { 200_000 })
+            .iter()
+            .map(|x| [2.0 * x[0], 2.0 * x[1]])
+            .collect::<Vec<_>>();
+        let at = field.at(0.5);
+        let (acc, s) = time(|| pts.iter().map(|x| at.velocity(*x)[0]).sum::<f64>());
+        black_box(acc);
+        rows.push(Row {
+            name: format!("exact b(t,x), {}", target.name()),
+            work: format!("{} points", pts.len()),
+            seconds: s,
+            rate: format!("{:.2} M evals/s", pts.len() as f64 / s / 1e6),
+        });
+    }
+    let field = ExactField::new(sched, &Target::Checkerboard);
+    let target = field.target().clone();
+    for (label, solver) in [("RK4", OdeSolver::Rk4), ("Heun", OdeSolver::Heun)] {
+        let mut xs = initial_particles(&sched, &target, n, 1);
+        let (_, s) = time(|| ode(&field, &mut xs, Span::new(0.0, 0.999, steps), solver));
+        rows.push(Row {
+            name: format!("ODE {label}, checkerboard"),
+            work: format!("{n} particles × {steps} steps"),
+            seconds: s,
+            rate: format!("{:.2} M particle-steps/s", (n * steps) as f64 / s / 1e6),
+        });
+    }
+    let mut xs = initial_particles(&sched, &target, n, 1);
+    let (_, s) = time(|| {
+        let span = Span::new(0.0, 0.999, steps);
+        sde(
+            &field,
+            &mut xs,
+            span,
+            Eps::Constant(0.5),
+            SdeSolver::EulerMaruyama,
+            &mut Rng::new(2),
+        )
+    });
+    rows.push(Row {
+        name: "SDE Euler–Maruyama ε=0.5, checkerboard".into(),
+        work: format!("{n} particles × {steps} steps"),
+        seconds: s,
+        rate: format!("{:.2} M particle-steps/s", (n * steps) as f64 / s / 1e6),
+    });
+    let grid = Grid::view(128);
+    let at = field.at(0.5);
+    let (d, s) = time(|| exact_density(&grid, &at));
+    black_box(d);
+    rows.push(Row {
+        name: "exact ρ(t,·) grid, checkerboard".into(),
+        work: "128 × 128 cells".into(),
+        seconds: s,
+        rate: format!("{:.1} grids/s", 1.0 / s),
+    });
+    println!("| benchmark | work | seconds | throughput |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.4} | {} |",
+            r.name, r.work, r.seconds, r.rate
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Point CSV files: header `x,y` in; `x,y[,…]` out, written atomically so that a failed command
+//! never leaves a partial file.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use interplay_core::P2;
+
+use crate::error::CliError;
+
+/// Reads a CSV with header `x,y` (whitespace and CRLF tolerated, blank lines skipped).
+///
+/// Errors name the line: `line 7: expected two numbers "x,y", found "1.0;2.0"`.
+pub fn read_points(path: &Path) -> Result<Vec<P2>, String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_points(&text)
+}
+
+/// Parses the text of a point CSV.
+pub fn parse_points(text: &str) -> Result<Vec<P2>, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else {
+        return Err("the file is empty; expected the header \"x,y\"".into());
+    };
+    let cols: Vec<&str> = header.split(',').map(str::trim).collect();
+    if cols.len() < 2 || cols[0] != "x" || cols[1] != "y" {
+        return Err(format!(
+            "line 1: expected the header \"x,y\", found \"{}\"",
+            header.trim()
+        ));
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed = (fields.len() == cols.len())
+            .then(|| (fields[0].parse::<f64>(), fields[1].parse::<f64>()))
+            .and_then(|(a, b)| Some([a.ok()?, b.ok()?]));
+        match parsed {
+            Some(p) if p[0].is_finite() && p[1].is_finite() => out.push(p),
+            Some(_) => {
+                return Err(format!(
+                    "line {}: the point \"{}\" is not finite",
+                    i + 1,
+                    line.trim()
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "line {}: expected {} comma-separated numbers, found \"{}\"",
+                    i + 1,
+                    cols.len(),
+                    line.trim()
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Writes rows under `header` to `path` atomically (a temporary file, then a rename).
+pub fn write_rows(path: &Path, header: &str, rows: &[Vec<f64>]) -> Result<(), CliError> {
+    let mut text = String::with_capacity(rows.len() * 40);
+    text.push_str(header);
+    text.push('\n');
+    for r in rows {
+        let cells: Vec<String> = r.iter().map(|v| format!("{v}")).collect();
+        text.push_str(&cells.join(","));
+        text.push('\n');
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        CliError::failed(format!("cannot write {}: {e}", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_names_bad_lines() {
+        assert_eq!(
+            parse_points("x,y\n1,2\r\n\n 3.5 , -4\n").unwrap_or_default(),
+            vec![[1.0, 2.0], [3.5, -4.0]]
+        );
+        assert_eq!(
+            parse_points("x, y, w\n1,2,3\n").unwrap_or_default(),
+            vec![[1.0, 2.0]]
+        );
+        let e = parse_points("x,y\n1,2\n1;2\n").err().unwrap_or_default();
+        assert!(e.starts_with("line 3:"), "{e}");
+        let e = parse_points("a,b\n1,2\n").err().unwrap_or_default();
+        assert!(e.contains("header"), "{e}");
+        let e = parse_points("x,y\nnan,2\n").err().unwrap_or_default();
+        assert!(e.contains("line 2") && e.contains("not finite"), "{e}");
+        assert!(parse_points("").is_err());
+    }
+}
