@@ -118,5 +118,6 @@ fn recipe(a: &SampleArgs) -> Result<Recipe, CliError> {
         steps: a.steps,
         delta: a.delta,
         denoise: !a.no_denoise,
+        ..Recipe::default()
     })
 }

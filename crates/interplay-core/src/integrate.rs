@@ -106,15 +106,21 @@ impl OdeSolver {
     }
 }
 
-/// A time grid: `steps` equal steps from `t0` to `t1` (either direction).
+/// A time grid from `t0` to `t1` (either direction) in `steps` steps.
+///
+/// With `warp` = 1 the steps are equal. With `warp` = p > 1 they shrink towards the end nearer
+/// t = 1 like (k/K)^p, where the fields sharpen (σ → 0): forward, t_k = t1 − (t1 − t0)(1 − k/K)^p;
+/// backward, t_k = t0 − (t0 − t1)(k/K)^p.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Span {
     /// Start time.
     pub t0: f64,
     /// End time.
     pub t1: f64,
-    /// Number of equal steps.
+    /// Number of steps.
     pub steps: usize,
+    /// Grid warp p ≥ 1 (1: equal steps).
+    pub warp: f64,
     /// Apply the linearised stability rule (on by default). It is the worst case over x, reached
     /// off the support of a sharp target; a smooth target (a Gaussian) can safely switch it off.
     pub guard: bool,
@@ -127,6 +133,7 @@ impl Span {
             t0,
             t1,
             steps,
+            warp: 1.0,
             guard: true,
         }
     }
@@ -135,6 +142,27 @@ impl Span {
         Self {
             guard: false,
             ..self
+        }
+    }
+    /// The same number of steps, warped with power `p` towards the end nearer t = 1.
+    pub fn warped(self, p: f64) -> Self {
+        Self {
+            warp: p.max(1.0),
+            ..self
+        }
+    }
+    /// The k-th grid time (k = 0 … steps; the last is exactly `t1`).
+    pub fn time(&self, k: usize) -> f64 {
+        if k >= self.steps {
+            return self.t1;
+        }
+        let f = k as f64 / self.steps as f64;
+        if self.warp == 1.0 {
+            self.t0 + (self.t1 - self.t0) * f
+        } else if self.t1 >= self.t0 {
+            self.t1 - (self.t1 - self.t0) * (1.0 - f).powf(self.warp)
+        } else {
+            self.t0 - (self.t0 - self.t1) * f.powf(self.warp)
         }
     }
 }
@@ -168,13 +196,9 @@ fn axpy(out: &mut [P2], x: &[P2], a: f64, k: &[P2]) {
 /// Stops early, at the last stable time, if a step would break the solver's stability limit.
 pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeSolver) -> Report {
     let Span {
-        t0,
-        t1,
-        steps,
-        guard,
+        t0, steps, guard, ..
     } = span;
     let n = xs.len();
-    let dt = (t1 - t0) / steps as f64;
     let mut report = Report {
         t_end: t0,
         steps: 0,
@@ -189,8 +213,8 @@ pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeS
         vec![[0.0; 2]; n],
     );
     for i in 0..steps {
-        let t = t0 + i as f64 * dt;
-        let tn = if i + 1 == steps { t1 } else { t + dt };
+        let (t, tn) = (span.time(i), span.time(i + 1));
+        let dt = tn - t;
         // The stiffest point of the step is its end when moving towards σ → 0.
         let lam =
             (-dt * sigma_rate(&field.schedule_at(tn))).max(-dt * sigma_rate(&field.schedule_at(t)));
@@ -289,10 +313,10 @@ pub fn sde<F: Field + ?Sized>(
         t1,
         steps,
         guard,
+        ..
     } = span;
     let n = xs.len();
     let sign = if t1 >= t0 { 1.0 } else { -1.0 };
-    let h = (t1 - t0).abs() / steps as f64;
     let sigma2_0 = field
         .schedule_at(0.0)
         .sigma2()
@@ -312,8 +336,8 @@ pub fn sde<F: Field + ?Sized>(
     let mut pred = vec![[0.0; 2]; n];
     let mut noise = vec![[0.0; 2]; n];
     for k in 0..steps {
-        let t = t0 + sign * k as f64 * h;
-        let tn = if k + 1 == steps { t1 } else { t + sign * h };
+        let (t, tn) = (span.time(k), span.time(k + 1));
+        let h = (tn - t).abs();
         // Stability along r: Δt(ε/σ² − sign·σ̇/σ) ≤ 2, checked at both ends of the step.
         let (st, stn) = (field.schedule_at(t), field.schedule_at(tn));
         let worst = |e: f64| {

@@ -233,3 +233,42 @@ fn stability_rule_lowers_eps_and_never_gives_nan() {
     assert!(r.t_end < 0.9999 && r.max_stability <= 2.0, "{r:?}");
     assert!(xs.iter().all(|x| x[0].is_finite() && x[1].is_finite()));
 }
+
+#[test]
+fn warped_grids_end_exactly_and_concentrate_near_one() {
+    for span in [
+        Span::new(0.0, 0.999, 50).warped(2.0),
+        Span::new(0.999, 0.0, 50).warped(2.0),
+    ] {
+        assert_eq!(span.time(0), span.t0);
+        assert_eq!(span.time(50), span.t1);
+        let steps: Vec<f64> = (0..50)
+            .map(|k| (span.time(k + 1) - span.time(k)).abs())
+            .collect();
+        assert!(steps.iter().all(|h| *h > 0.0));
+        // The step next to t ≈ 1 is the smallest, by a factor ≈ 2K/1 = 100.
+        let (near_one, far) = if span.t1 > span.t0 {
+            (steps[49], steps[0])
+        } else {
+            (steps[0], steps[49])
+        };
+        assert!(far / near_one > 50.0, "{steps:?}");
+    }
+    // With the warp, 100 RK4 steps reach 1 − 1e-3 inside the stability rule; equal steps do not.
+    let f = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    let mut xs = base(100, 14);
+    let r = ode(
+        &f,
+        &mut xs.clone(),
+        Span::new(0.0, 0.999, 100),
+        OdeSolver::Rk4,
+    );
+    assert!(r.t_end < 0.999, "{r:?}");
+    let r = ode(
+        &f,
+        &mut xs,
+        Span::new(0.0, 0.999, 100).warped(2.0),
+        OdeSolver::Rk4,
+    );
+    assert_eq!(r.t_end, 0.999, "{r:?}");
+}

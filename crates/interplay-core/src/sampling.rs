@@ -66,6 +66,8 @@ pub struct Recipe {
     pub method: Method,
     /// Steps (ignored by Dopri5).
     pub steps: usize,
+    /// Grid warp towards t = 1 (see [`Span`]); 1 for equal steps.
+    pub warp: f64,
     /// Stop at t = 1 − δ …
     pub delta: f64,
     /// … and jump to E[x1 | x_{1−δ}] (Tweedie) when true.
@@ -73,11 +75,12 @@ pub struct Recipe {
 }
 
 impl Default for Recipe {
-    /// RK4 ODE, 100 steps, δ = 1e-3, with the Tweedie jump.
+    /// RK4 ODE, 100 steps warped with power 2 towards t = 1, δ = 1e-3, with the Tweedie jump.
     fn default() -> Self {
         Self {
             method: Method::Ode(OdeSolver::Rk4),
             steps: 100,
+            warp: 2.0,
             delta: 1e-3,
             denoise: true,
         }
@@ -88,7 +91,7 @@ impl Recipe {
     /// Pushes `xs` from t = 0 to 1 − δ (then denoises), in place. Returns the time reached
     /// before the jump and what the stepper did.
     pub fn run<F: Field + ?Sized>(&self, field: &F, xs: &mut [P2], seed: u64) -> Report {
-        let span = Span::new(0.0, 1.0 - self.delta, self.steps);
+        let span = Span::new(0.0, 1.0 - self.delta, self.steps).warped(self.warp);
         let report = match self.method {
             Method::Ode(solver) => ode(field, xs, span, solver),
             Method::Dopri5(tol) => {

@@ -1,0 +1,294 @@
+//! End-to-end tests of the `interplay` binary: flags, files, exit codes and numbers.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn interplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interplay"))
+        .args(args)
+        .output()
+        .expect("the interplay binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("interplay-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(o.status.success(), "{}", stderr(o));
+    serde_json::from_slice(&o.stdout).expect("eval prints JSON")
+}
+
+#[test]
+fn exact_samples_land_on_the_checkerboard() {
+    let out = tmp("samples.csv");
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--target",
+        "checkerboard",
+        "--n",
+        "20000",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).expect("samples written");
+    assert!(text.starts_with("x,y\n"));
+    assert_eq!(text.lines().count(), 20_001);
+    let m = json(&interplay(&[
+        "eval",
+        out.to_str().expect("utf-8"),
+        "--target",
+        "checkerboard",
+    ]));
+    let inside = m["in_support"].as_f64().expect("in_support");
+    assert!(inside >= 0.999, "{m}");
+    assert!(m["tv"].as_f64().expect("tv") < 0.05, "{m}");
+    // The SDE with ε = 0.5 as well.
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--n",
+        "5000",
+        "--solver",
+        "em",
+        "--eps",
+        "0.5",
+        "--steps",
+        "200",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = json(&interplay(&["eval", out.to_str().expect("utf-8")]));
+    assert!(
+        m["in_support"].as_f64().expect("in_support") >= 0.995,
+        "{m}"
+    );
+}
+
+#[test]
+fn field_matches_the_golden_table() {
+    let pts = tmp("pts.csv");
+    std::fs::write(&pts, "x,y\n0.3,-0.7\n").expect("write");
+    let out = tmp("field.csv");
+    let run = |kind: &str, extra: &[&str]| {
+        let mut args = vec![
+            "field",
+            "--kind",
+            kind,
+            "--t",
+            "0.5",
+            "--points",
+            pts.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        let o = interplay(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = std::fs::read_to_string(&out).expect("field written");
+        let mut lines = text.lines();
+        let header = lines.next().expect("header").to_owned();
+        let row: Vec<f64> = lines
+            .next()
+            .expect("row")
+            .split(',')
+            .map(|v| v.parse().expect("number"))
+            .collect();
+        (header, row)
+    };
+    let (h, r) = run("velocity", &[]);
+    assert_eq!(h, "x,y,fx,fy");
+    assert!(
+        (r[2] - 0.5421586314).abs() < 1e-8 && (r[3] + 1.275836829).abs() < 1e-8,
+        "{r:?}"
+    );
+    let (_, r) = run("score", &["--path", "one-sided-linear"]);
+    assert!(
+        (r[2] + 0.2249052216).abs() < 1e-8 && (r[3] + 0.205304199).abs() < 1e-8,
+        "{r:?}"
+    );
+    let (h, r) = run("density", &[]);
+    assert_eq!(h, "x,y,log_rho");
+    assert!((r[2] + 2.819570684).abs() < 1e-8, "{r:?}");
+    let (_, r) = run("posterior-mean", &[]);
+    assert!((r[2] - 0.5614390876).abs() < 1e-8, "{r:?}");
+}
+
+#[test]
+fn bad_input_names_the_flag_or_line_and_writes_nothing() {
+    let out = tmp("never.csv");
+    let o_str = out.to_str().expect("utf-8");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["sample", "--exact", "--path", "spline", "--out", o_str],
+            "--path",
+        ),
+        (
+            vec!["sample", "--exact", "--alpha-exp", "7", "--out", o_str],
+            "--alpha-exp",
+        ),
+        (
+            vec!["sample", "--exact", "--eps", "nan", "--out", o_str],
+            "--eps",
+        ),
+        (
+            vec!["sample", "--exact", "--target", "donut", "--out", o_str],
+            "--target",
+        ),
+        (
+            vec![
+                "sample", "--exact", "--solver", "rk4", "--eps", "0.5", "--out", o_str,
+            ],
+            "--solver",
+        ),
+        (
+            vec![
+                "sample",
+                "--exact",
+                "--path",
+                "trig",
+                "--gamma",
+                "sin2",
+                "--gamma-scale",
+                "1.2",
+                "--out",
+                o_str,
+            ],
+            "γ(t) < 1",
+        ),
+        (
+            vec![
+                "sample", "--exact", "--path", "enc-dec", "--gamma", "zero", "--out", o_str,
+            ],
+            "t = 0.500",
+        ),
+        (
+            vec![
+                "field", "--kind", "velocity", "--t", "1.5", "--points", o_str, "--out", o_str,
+            ],
+            "--t",
+        ),
+    ];
+    for (args, needle) in cases {
+        let o = interplay(&args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(
+            stderr(&o).contains(needle),
+            "{args:?}: stderr {:?} lacks {needle:?}",
+            stderr(&o)
+        );
+        assert!(!out.exists(), "{args:?} left a file behind");
+    }
+    // A malformed CSV names its line; no output appears.
+    let bad = tmp("bad.csv");
+    std::fs::write(&bad, "x,y\n1,2\n3;4\n").expect("write");
+    let o = interplay(&[
+        "field",
+        "--kind",
+        "score",
+        "--t",
+        "0.5",
+        "--points",
+        bad.to_str().expect("utf-8"),
+        "--out",
+        o_str,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 3"), "{}", stderr(&o));
+    assert!(!out.exists());
+    let o = interplay(&["eval", bad.to_str().expect("utf-8")]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("line 3"),
+        "{}",
+        stderr(&o)
+    );
+    // A singular time is refused with the reason.
+    std::fs::write(&bad, "x,y\n0.5,-0.5\n").expect("write");
+    let o = interplay(&[
+        "field",
+        "--kind",
+        "score",
+        "--t",
+        "1",
+        "--points",
+        bad.to_str().expect("utf-8"),
+        "--out",
+        o_str,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("singular"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn points_target_and_other_targets() {
+    let pts = tmp("target.csv");
+    std::fs::write(&pts, "x,y\n-2,0\n2,0\n").expect("write");
+    let out = tmp("pts-samples.csv");
+    let target = format!("points:{}", pts.display());
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--target",
+        &target,
+        "--n",
+        "500",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = json(&interplay(&[
+        "eval",
+        out.to_str().expect("utf-8"),
+        "--target",
+        &target,
+    ]));
+    assert!(m["in_support"].as_f64().expect("in_support") > 0.99, "{m}");
+    for t in ["gmm", "rings", "moons", "spirals"] {
+        let o = interplay(&[
+            "sample",
+            "--exact",
+            "--target",
+            t,
+            "--n",
+            "2000",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{t}: {}", stderr(&o));
+        let m = json(&interplay(&[
+            "eval",
+            out.to_str().expect("utf-8"),
+            "--target",
+            t,
+        ]));
+        let (got, reference) = (
+            m["in_support"].as_f64().expect("f"),
+            m["in_support_reference"].as_f64().expect("f"),
+        );
+        assert!(got > reference - 0.03, "{t}: {m}");
+    }
+}
+
+#[test]
+fn bench_quick_prints_a_table() {
+    let o = interplay(&["bench", "--quick"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("| ODE RK4, checkerboard") && text.contains("particle-steps/s"),
+        "{text}"
+    );
+}
