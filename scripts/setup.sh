@@ -12,12 +12,17 @@ TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than the pinned one (see ../sha
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
-# The toolchain named in rust-toolchain.toml (rustup installs it on first use) and its wasm target.
-log "rust toolchain: $(rustc --version)"
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  log "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+# The toolchain named in rust-toolchain.toml, with rustfmt, clippy and the wasm32 target.
+CHANNEL=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup run "$CHANNEL" rustc --version >/dev/null 2>&1 \
+  || ! rustup component list --toolchain "$CHANNEL" --installed 2>/dev/null | grep -q '^clippy' \
+  || ! rustup component list --toolchain "$CHANNEL" --installed 2>/dev/null | grep -q '^rustfmt' \
+  || ! rustup target list --toolchain "$CHANNEL" --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "installing Rust $CHANNEL with rustfmt, clippy and the wasm32-unknown-unknown target"
+  rustup toolchain install "$CHANNEL" --profile minimal --component rustfmt,clippy \
+    --target wasm32-unknown-unknown
 fi
+log "rust toolchain: $(rustc --version)"
 
 # wasm-bindgen-cli must match the wasm-bindgen library version in Cargo.lock exactly.
 WB_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
@@ -46,7 +51,7 @@ if [ "${1:-}" = "--browser" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
   fi
-  if [ ! -d tests/node_modules/playwright-core ]; then
+  if [ ! -d tests/node_modules/playwright-core ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing the browser-test driver (npm ci in tests/)"
     (cd tests && npm ci --no-audit --no-fund)
   fi

@@ -1,0 +1,76 @@
+// Launches Debian's Chromium headless through playwright-core (never a downloaded browser).
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const DIST = join(ROOT, "dist");
+export const ARTIFACTS = join(ROOT, "tests", "artifacts");
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const BASE_FLAGS = [
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Chromium with (webgpu: true) or without the WebGPU adapter (SwiftShader). */
+export async function launch({ webgpu = true } = {}) {
+  const args = [...BASE_FLAGS, webgpu ? "--enable-unsafe-webgpu" : "--disable-webgpu"];
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args,
+  });
+}
+
+/**
+ * A new page that records console errors/warnings and uncaught exceptions in `page.problems`.
+ */
+export async function openPage(browser, url, { width = 900, height = 1100 } = {}) {
+  const page = await browser.newPage({ viewport: { width, height } });
+  page.problems = [];
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") page.problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
+  await page.goto(url);
+  return page;
+}
+
+/** RGBA bytes of a canvas in the page, as a hex SHA-256 and a count of distinct pixels. */
+export async function canvasDigest(page, selector) {
+  return page.evaluate(async (sel) => {
+    const c = document.querySelector(sel);
+    // Copy into a scratch canvas meant for reading, so the page's own canvas is left alone.
+    const scratch = document.createElement("canvas");
+    scratch.width = c.width;
+    scratch.height = c.height;
+    const ctx = scratch.getContext("2d", { willReadFrequently: true });
+    ctx.drawImage(c, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    const hash = await crypto.subtle.digest("SHA-256", d);
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return {
+      hash: [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      colors: seen.size,
+      width: c.width,
+      height: c.height,
+    };
+  }, selector);
+}
+
+/** Waits for two animation frames (the widget redraws on the next frame after a change). */
+export async function frames(page, n = 2) {
+  for (let i = 0; i < n; i++) await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => ok())));
+}
+
+export async function screenshot(page, name, selector) {
+  const target = selector ? page.locator(selector).first() : page;
+  await target.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}

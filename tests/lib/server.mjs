@@ -1,0 +1,55 @@
+// A tiny static file server for the built site, mountable under any sub-path, so tests load
+// the page exactly as a host would (http://127.0.0.1: WebGPU and wasm need a secure context).
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize, resolve } from "node:path";
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".svg": "image/svg+xml",
+  ".csv": "text/csv",
+  ".bin": "application/octet-stream",
+  ".ico": "image/x-icon",
+};
+
+/**
+ * Serves `mounts` ({ "/prefix/": "/dir", ... }) on 127.0.0.1 and a free port.
+ * Resolves to { url(path), close() }.
+ */
+export async function serve(mounts) {
+  const table = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const hit = table.filter(([p]) => path.startsWith(p)).sort((a, b) => b[0].length - a[0].length)[0];
+    if (!hit) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    const [prefix, dir] = hit;
+    let file = normalize(join(dir, path.slice(prefix.length)));
+    if (!file.startsWith(dir)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const body = await readFile(file);
+      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const { port } = server.address();
+  return {
+    url: (p = "/") => `http://127.0.0.1:${port}${p}`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}

@@ -1,0 +1,74 @@
+// The built page, served under a sub-path, in headless Chromium.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "./lib/server.mjs";
+import { DIST, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serve({ "/assets/interplay/": DIST });
+  browser = await launch({ webgpu: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("the page draws the exact density and the t slider redraws it", async () => {
+  const page = await openPage(browser, server.url("/assets/interplay/index.html"));
+  await page.evaluate(() => window.interplay.ready);
+  await frames(page);
+  const before = await canvasDigest(page, ".interplay-app .ip-eulerian");
+  assert.equal(before.width, 128);
+  assert.ok(before.colors > 20, `a heat map has many colours, got ${before.colors}`);
+  await screenshot(page, "page-t0.5");
+
+  // Drag the slider as a person would: focus it and press keys, then set a far value.
+  const slider = page.locator(".interplay-app .ip-t");
+  await slider.fill("0.95");
+  await frames(page);
+  const after = await canvasDigest(page, ".interplay-app .ip-eulerian");
+  assert.notEqual(after.hash, before.hash, "moving t must change the picture");
+  assert.equal(await page.locator(".interplay-app .ip-t-out").textContent(), "0.950");
+  await screenshot(page, "page-t0.95");
+
+  // Keyboard: arrow keys move the slider and redraw.
+  await slider.focus();
+  await page.keyboard.press("ArrowLeft");
+  await frames(page);
+  const params = await page.evaluate(() => window.interplay.getParams());
+  assert.ok(Math.abs(params.t - 0.949) < 1e-9, `ArrowLeft moves t by one step, got ${params.t}`);
+  assert.notEqual((await canvasDigest(page, ".interplay-app .ip-eulerian")).hash, after.hash);
+
+  assert.deepEqual(page.problems, [], "no console errors or warnings");
+  await page.close();
+});
+
+test("bad parameters show a message and keep the last good state", async () => {
+  const page = await openPage(browser, server.url("/assets/interplay/"));
+  await page.evaluate(() => window.interplay.ready);
+  await page.evaluate(() => window.interplay.setParams({ t: 0.3 }));
+  await frames(page);
+  const good = await canvasDigest(page, ".interplay-app .ip-eulerian");
+  for (const bad of [{ t: "NaN" }, { t: 7 }, { path: "spline" }, { gammaScale: 3 }]) {
+    const err = await page.evaluate((b) => {
+      try {
+        window.interplay.setParams(b);
+        return null;
+      } catch (e) {
+        return e.message;
+      }
+    }, bad);
+    assert.ok(err, `${JSON.stringify(bad)} must be refused`);
+    const shown = await page.locator(".interplay-app .ip-message").textContent();
+    assert.match(shown, /Not applied/);
+    await frames(page);
+    assert.equal((await canvasDigest(page, ".interplay-app .ip-eulerian")).hash, good.hash);
+    assert.equal((await page.evaluate(() => window.interplay.getParams())).t, 0.3);
+  }
+  await screenshot(page, "page-bad-input");
+  await page.close();
+});
