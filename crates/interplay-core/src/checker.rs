@@ -361,7 +361,7 @@ impl CheckerAt {
 
 /// The exact posterior of x1 given x_t = x, for x_t | x1 ~ N(β x1, σ² I).
 ///
-/// Valid for σ > 0; at β = 0 it returns g1 = E[x1] = 0 and log ρ = log N(x; 0, σ² I). The score
+/// Valid for σ > 0; at β = 0 it returns g1 = E\[x1\] = 0 and log ρ = log N(x; 0, σ² I). The score
 /// is left NaN: it follows from g1 by Tweedie's formula (`fields::identity::score`). For many
 /// points at one time, build a [`CheckerAt`] once.
 pub fn posterior(x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
