@@ -22,6 +22,47 @@ function fmt(x, digits = 3) {
   return Number(x).toFixed(digits);
 }
 
+/** Widget options that are not picture parameters (the rest go to the viewer). */
+const WIDGET_OPTIONS = ["backend", "objective", "width", "depth", "batch", "lr"];
+
+const TRAIN_DEFAULTS = { objective: "velocity-score", width: 64, depth: 3, batch: 256, lr: 2e-3 };
+
+/**
+ * A promise-based client of the training engine, which runs in a Web Worker and is loaded
+ * the first time training or a learned field is needed.
+ */
+class EngineClient {
+  constructor() {
+    this.worker = new Worker(new URL("./engine-worker.js", import.meta.url), { type: "module" });
+    this.pending = new Map();
+    this.next = 1;
+    this.worker.onmessage = (ev) => {
+      const { id, ok, result, error } = ev.data;
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      ok ? p.resolve(result) : p.reject(new Error(error));
+    };
+    this.worker.onerror = (ev) => {
+      const err = new Error(`the training engine failed to load: ${ev.message || "unknown error"}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+  call(op, args = {}, transfer = []) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, op, args }, transfer);
+    });
+  }
+  terminate() {
+    this.worker.terminate();
+    for (const p of this.pending.values()) p.reject(new Error("the widget was destroyed"));
+    this.pending.clear();
+  }
+}
+
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
   if (!(root instanceof HTMLElement)) throw new Error("Interplay: create(root) needs an element");
@@ -37,6 +78,10 @@ export function create(root, options = {}) {
   $(".ip-t-label").htmlFor = slider.id;
 
   let viewer = null;
+  let engine = null; // { client, info } once started
+  let engineStarting = null;
+  let configuredFor = null; // JSON of the run configuration the engine was set up with
+  const widget = { backend: "auto", ...TRAIN_DEFAULTS };
   let dirty = true;
   let frame = 0;
   let destroyed = false;
@@ -88,12 +133,85 @@ export function create(root, options = {}) {
     frame = requestAnimationFrame(draw);
   }
 
+  function startEngine() {
+    if (engineStarting) return engineStarting;
+    say("Loading the training engine…", "notice");
+    const client = new EngineClient();
+    engineStarting = client.call("create", { backend: widget.backend }).then(
+      (info) => {
+        engine = { client, info };
+        api.backend = info.backend;
+        api.adapter = info.adapter;
+        say(info.notice || "", "notice");
+        return engine;
+      },
+      (e) => {
+        engineStarting = null;
+        client.terminate();
+        say(`The training engine could not start: ${e.message}. The exact views still work.`);
+        throw e;
+      },
+    );
+    return engineStarting;
+  }
+
+  function runConfig() {
+    const p = viewer.getParams();
+    return {
+      train: {
+        objective: widget.objective,
+        net: { width: widget.width, depth: widget.depth, activation: "silu", fourier: 3, spatial: 6 },
+        batch: widget.batch,
+        lr: widget.lr,
+        decay: { kind: "constant" },
+        t_min: 0.001,
+        seed: p.seed,
+      },
+      schedule: { path: p.path, gamma: p.gamma, alpha_exp: p.alphaExp, beta_exp: p.betaExp, gamma_scale: p.gammaScale },
+      target: { name: p.target },
+      steps: 0,
+    };
+  }
+
+  async function train(steps = 1) {
+    await api.ready;
+    if (!Number.isInteger(steps) || steps < 1 || steps > 100000) {
+      say(`train(${steps}): the number of steps must be a whole number from 1 to 100000.`);
+      throw new Error("train(steps) needs a whole number of steps from 1 to 100000");
+    }
+    const { client } = await startEngine();
+    const config = JSON.stringify(runConfig());
+    if (config !== configuredFor) {
+      await client.call("configure", { config: JSON.parse(config) });
+      configuredFor = config;
+    }
+    const r = await client.call("train", { steps });
+    const losses = Object.fromEntries(r.losses);
+    for (const [k, v] of Object.entries(losses)) {
+      if (!Number.isFinite(v)) {
+        say(`Training diverged (loss ${k} is ${v}); lower the learning rate and reset.`);
+      }
+    }
+    return {
+      steps: r.steps,
+      loss_b: losses.b ?? losses.v ?? null,
+      loss_s: losses.s ?? null,
+      losses,
+      ms: r.ms,
+      backend: engine.info.backend,
+    };
+  }
+
   const api = {
     ready: null,
+    backend: null,
+    adapter: null,
     setParams,
     getParams: () => (viewer ? viewer.getParams() : null),
+    train,
     destroy() {
       destroyed = true;
+      if (engine) engine.client.terminate();
       if (frame) cancelAnimationFrame(frame);
       for (const [t, type, fn] of listeners) t.removeEventListener(type, fn);
       if (viewer) viewer.free();
@@ -112,11 +230,27 @@ export function create(root, options = {}) {
     }
     viewer = new Viewer(canvas);
     $(".ip-legend-bar").style.background = paletteCss();
-    try {
-      if (options && Object.keys(options).length) viewer.setParams(options);
-    } catch (e) {
-      say(`Some options were not applied: ${e}. Using the defaults.`);
+    const picture = {};
+    const problems = [];
+    for (const [k, v] of Object.entries(options || {})) {
+      if (!WIDGET_OPTIONS.includes(k)) {
+        picture[k] = v;
+      } else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) {
+        problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
+      } else if (["width", "depth", "batch"].includes(k) && !(Number.isInteger(Number(v)) && Number(v) >= 1)) {
+        problems.push(`${k} must be a whole number ≥ 1, got ${v}`);
+      } else if (k === "lr" && !(Number(v) > 0 && Number(v) <= 1)) {
+        problems.push(`lr must be in (0, 1], got ${v}`);
+      } else {
+        widget[k] = typeof TRAIN_DEFAULTS[k] === "number" ? Number(v) : v;
+      }
     }
+    try {
+      if (Object.keys(picture).length) viewer.setParams(picture);
+    } catch (e) {
+      problems.push(String(e));
+    }
+    if (problems.length) say(`Some options were not applied: ${problems.join("; ")}. Using the defaults.`);
     syncControls();
     listen(slider, "input", () => {
       try {

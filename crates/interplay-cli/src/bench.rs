@@ -9,6 +9,8 @@ use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, ode, sde};
 use interplay_core::sampling::initial_particles;
 use interplay_core::{ExactField, Rng, Schedule, Target};
 
+use interplay_nn::{Activation, NetConfig, TrainConfig, Trainer};
+
 use crate::error::CliError;
 
 /// `interplay bench` flags.
@@ -23,6 +25,14 @@ pub struct BenchArgs {
     /// Steps for the integration benchmarks.
     #[arg(long, default_value = "100")]
     pub steps: usize,
+    /// Also time training on the CPU backend: the reference MLP (b and s, 4 hidden layers of
+    /// 256 ReLU units, raw t input, antithetic losses) at these batch sizes, and the default
+    /// `interplay train` network (comparable with benches/torch_reference.py).
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "BATCH")]
+    pub train: Vec<usize>,
+    /// Timed training steps per configuration (after 3 warm-up steps).
+    #[arg(long, default_value = "30")]
+    pub train_steps: usize,
 }
 
 struct Row {
@@ -110,6 +120,62 @@ pub fn run(a: &BenchArgs) -> Result<(), CliError> {
         seconds: s,
         rate: format!("{:.1} grids/s", 1.0 / s),
     });
+    for &batch in &a.train {
+        for (label, objective, net) in [
+            (
+                "reference MLP 4×256 ReLU, b and s",
+                "velocity-score",
+                NetConfig {
+                    width: 256,
+                    depth: 4,
+                    activation: Activation::Relu,
+                    fourier: 0,
+                    spatial: 0,
+                },
+            ),
+            (
+                "default network 3×128 SiLU, schedule-free D",
+                "schedule-free",
+                TrainConfig::default().net,
+            ),
+        ] {
+            let cfg = TrainConfig {
+                objective: objective.into(),
+                net,
+                batch,
+                ..TrainConfig::default()
+            };
+            let mut tr = Trainer::new(
+                cfg,
+                sched,
+                Target::Checkerboard,
+                &burn::tensor::Device::flex(),
+            )
+            .map_err(|e| CliError::failed(e.to_string()))?;
+            let read = |tr: &mut Trainer| -> Result<(), CliError> {
+                let l = tr.step();
+                for t in l.losses {
+                    pollster::block_on(interplay_nn::read_scalar(t))
+                        .map_err(|e| CliError::failed(e.to_string()))?;
+                }
+                Ok(())
+            };
+            for _ in 0..3 {
+                read(&mut tr)?;
+            }
+            let start = Instant::now();
+            for _ in 0..a.train_steps {
+                read(&mut tr)?;
+            }
+            let s = start.elapsed().as_secs_f64();
+            rows.push(Row {
+                name: format!("train {label}, CPU backend"),
+                work: format!("batch {batch} × {} steps", a.train_steps),
+                seconds: s,
+                rate: format!("{:.2} steps/s", a.train_steps as f64 / s),
+            });
+        }
+    }
     println!("| benchmark | work | seconds | throughput |");
     println!("|---|---|---|---|");
     for r in rows {

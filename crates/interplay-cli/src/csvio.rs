@@ -72,6 +72,11 @@ pub fn write_rows(path: &Path, header: &str, rows: &[Vec<f64>]) -> Result<(), Cl
         text.push_str(&cells.join(","));
         text.push('\n');
     }
+    write_bytes(path, text.as_bytes())
+}
+
+/// Writes `bytes` to `path` atomically (a temporary file, then a rename).
+pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -79,7 +84,7 @@ pub fn write_rows(path: &Path, header: &str, rows: &[Vec<f64>]) -> Result<(), Cl
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;
-        f.write_all(text.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
     };

@@ -37,6 +37,12 @@ pub struct FieldArgs {
     /// Output CSV.
     #[arg(long, value_name = "OUT.csv")]
     pub out: PathBuf,
+    /// Evaluate a trained model (a checkpoint from `interplay train`) instead of the exact field.
+    #[arg(long, value_name = "CKPT")]
+    pub model: Option<PathBuf>,
+    /// Where a model runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: crate::model::DeviceArg,
     #[command(flatten)]
     pub common: Common,
 }
@@ -47,9 +53,12 @@ pub fn run(a: &FieldArgs) -> Result<(), CliError> {
         return Err(CliError::usage(format!("--t {}: t must be in [0, 1]", a.t)));
     }
     let schedule = a.common.schedule()?;
-    let target = a.common.exact_target()?;
     let pts = csvio::read_points(&a.points)
         .map_err(|e| CliError::usage(format!("--points {}: {e}", a.points.display())))?;
+    if let Some(path) = &a.model {
+        return run_model(a, path, schedule, &pts);
+    }
+    let target = a.common.exact_target()?;
     let field = ExactField::from_parts(schedule, target);
     let at = field.at(a.t);
     let rows: Vec<Vec<f64>> = pts
@@ -75,6 +84,58 @@ pub fn run(a: &FieldArgs) -> Result<(), CliError> {
             "--t {}: the exact field is singular there (at x = ({}, {})): the Gaussian part of x_t \
              vanishes (σ(t) = 0); use a t strictly inside (0, 1)",
             a.t, bad[0], bad[1]
+        )));
+    }
+    let header = if a.kind == Kind::Density {
+        "x,y,log_rho"
+    } else {
+        "x,y,fx,fy"
+    };
+    csvio::write_rows(&a.out, header, &rows)
+}
+
+fn run_model(
+    a: &FieldArgs,
+    path: &std::path::Path,
+    schedule: interplay_core::Schedule,
+    pts: &[interplay_core::P2],
+) -> Result<(), CliError> {
+    use interplay_nn::field::DeviceField;
+    let ck = crate::model::load(path, "--model")?;
+    let backend = crate::model::backend(a.device)?;
+    let field = crate::model::field(&ck, schedule, &backend)?;
+    let x = interplay_nn::sampler::points_tensor(pts, &backend.device);
+    let read = |t| {
+        pollster::block_on(interplay_nn::read_points(t))
+            .map_err(|e| CliError::failed(e.to_string()))
+    };
+    let rows: Vec<Vec<f64>> = match a.kind {
+        Kind::Density => {
+            let ll = interplay_nn::sampler::ode_log_likelihood(&field, x, a.t, 200);
+            let ll = pollster::block_on(interplay_nn::read_values(ll))
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            ll.iter()
+                .zip(pts)
+                .map(|(v, p)| vec![p[0], p[1], f64::from(*v)])
+                .collect()
+        }
+        kind => {
+            let out = match kind {
+                Kind::Velocity => field.eval(a.t, x, false).b,
+                Kind::Score => field.eval(a.t, x, false).s,
+                _ => field.posterior_mean(a.t, x),
+            };
+            read(out)?
+                .iter()
+                .zip(pts)
+                .map(|(v, p)| vec![p[0], p[1], v[0], v[1]])
+                .collect()
+        }
+    };
+    if rows.iter().any(|r| r.iter().any(|v| !v.is_finite())) {
+        return Err(CliError::usage(format!(
+            "--t {}: the model's field is not finite there; use a t inside (0, 1)",
+            a.t
         )));
     }
     let header = if a.kind == Kind::Density {

@@ -1,6 +1,7 @@
 //! `interplay`: the native command line of Interplay (design.md §5.1).
 //!
-//! `field`, `sample` and `eval` work on the exact fields; every subcommand takes the same
+//! `field`, `sample` and `eval` work on the exact fields or on trained models (`train`); every
+//! subcommand takes the same
 //! schedule, ε, target and seed flags. Errors go to stderr with a non-zero exit and name the
 //! flag, file or line at fault; no partial output file is ever left behind.
 
@@ -9,7 +10,9 @@ mod bench;
 mod csvio;
 mod error;
 mod field;
+mod model;
 mod sample;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +37,8 @@ enum Command {
     Field(field::FieldArgs),
     /// Samples at t = 1 from ρ0 pushed by the ODE or SDE.
     Sample(sample::SampleArgs),
+    /// Trains networks (velocity and score, a denoiser, or the schedule-free D) and writes a checkpoint.
+    Train(train::TrainArgs),
     /// Metrics of a sample CSV against the target, as JSON.
     Eval(EvalArgs),
     /// Throughput of the exact fields and integrators.
@@ -85,6 +90,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Field(a) => field::run(a),
         Command::Sample(a) => sample::run(a),
+        Command::Train(a) => train::run(a),
         Command::Eval(a) => eval(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -29,10 +29,17 @@ pub enum SolverArg {
 
 /// `interplay sample` flags.
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["exact", "model"])))]
 pub struct SampleArgs {
-    /// Use the exact fields (the only source in this build).
-    #[arg(long, required = true)]
+    /// Use the exact fields.
+    #[arg(long)]
     pub exact: bool,
+    /// Use a trained model (a checkpoint from `interplay train`).
+    #[arg(long, value_name = "CKPT")]
+    pub model: Option<PathBuf>,
+    /// Where a model runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: crate::model::DeviceArg,
     /// Number of samples.
     #[arg(long, default_value = "10000")]
     pub n: usize,
@@ -59,10 +66,29 @@ pub struct SampleArgs {
 pub fn run(a: &SampleArgs) -> Result<(), CliError> {
     let recipe = recipe(a)?;
     let schedule = a.common.schedule()?;
-    let target = a.common.exact_target()?;
-    let mut xs = initial_particles(&schedule, &target, a.n, a.common.seed);
-    let field = ExactField::from_parts(schedule, target);
-    let report = recipe.run(&field, &mut xs, a.common.seed);
+    let (xs, report) = match &a.model {
+        None => {
+            let target = a.common.exact_target()?;
+            let mut xs = initial_particles(&schedule, &target, a.n, a.common.seed);
+            let field = ExactField::from_parts(schedule, target);
+            let report = recipe.run(&field, &mut xs, a.common.seed);
+            (xs, report)
+        }
+        Some(path) => {
+            let ck = crate::model::load(path, "--model")?;
+            let backend = crate::model::backend(a.device)?;
+            let field = crate::model::field(&ck, schedule, &backend)?;
+            let target = interplay_core::ExactTarget::new(
+                &ck.header.target.target().map_err(CliError::usage)?,
+            );
+            let x0 = initial_particles(&field.schedule, &target, a.n, a.common.seed);
+            let x0 = interplay_nn::sampler::points_tensor(&x0, &backend.device);
+            let (x, report) = interplay_nn::sampler::run_recipe(&field, x0, &recipe, a.common.seed);
+            let xs = pollster::block_on(interplay_nn::read_points(x))
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            (xs, report)
+        }
+    };
     if report.t_end < 1.0 - a.delta - 1e-12 {
         eprintln!(
             "note: the stability rule stopped the integration at t = {:.4} (see math §4.3)",
@@ -74,6 +100,14 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
             "note: ε was lowered on {} steps to keep them stable",
             report.eps_lowered
         );
+    }
+    if let Some(bad) = xs
+        .iter()
+        .position(|x| !(x[0].is_finite() && x[1].is_finite()))
+    {
+        return Err(CliError::failed(format!(
+            "sample {bad} is not finite: the field blew up; try more --steps or a larger --delta (nothing was written)"
+        )));
     }
     let rows: Vec<Vec<f64>> = xs.iter().map(|x| vec![x[0], x[1]]).collect();
     csvio::write_rows(&a.out, "x,y", &rows)

@@ -128,6 +128,20 @@ impl ExactTarget {
         }
     }
 
+    /// The posterior of x1 given x = β·x1 + σ·ξ (ξ ~ N(0, I), σ > 0), for any (β, σ): the
+    /// schedule-free form of math §8.4 (with β = 1 and σ = λ it is D(λ, x)).
+    pub fn posterior(&self, x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
+        match self {
+            ExactTarget::Checkerboard => {
+                let mut p = checker::posterior(x, beta, sigma, want_cov);
+                let s2 = sigma * sigma;
+                p.score = [-(x[0] - beta * p.g1[0]) / s2, -(x[1] - beta * p.g1[1]) / s2];
+                p
+            }
+            ExactTarget::Mixture(m) => m.at(beta, sigma * sigma).posterior(x, want_cov),
+        }
+    }
+
     /// log ρ1(x).
     pub fn log_density(&self, x: P2) -> f64 {
         match self {

@@ -215,14 +215,11 @@ pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeS
     for i in 0..steps {
         let (t, tn) = (span.time(i), span.time(i + 1));
         let dt = tn - t;
-        // The stiffest point of the step is its end when moving towards σ → 0.
-        let lam =
-            (-dt * sigma_rate(&field.schedule_at(tn))).max(-dt * sigma_rate(&field.schedule_at(t)));
         if guard {
-            if lam > solver.stability_limit() {
-                break;
+            match ode_step_stability(solver, &field.schedule_at(t), &field.schedule_at(tn), dt) {
+                Some(lam) => report.max_stability = report.max_stability.max(lam),
+                None => break,
             }
-            report.max_stability = report.max_stability.max(lam);
         }
         match solver {
             OdeSolver::Euler => {
@@ -262,6 +259,67 @@ pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeS
         report.steps += 1;
     }
     report
+}
+
+/// The linearised stability number of an ODE step from `st` to `stn` (Δt = `dt`, either sign),
+/// or `None` when it exceeds the solver's limit. The stiffest point is the end nearer σ → 0.
+pub fn ode_step_stability(
+    solver: OdeSolver,
+    st: &ScheduleAt,
+    stn: &ScheduleAt,
+    dt: f64,
+) -> Option<f64> {
+    let lam = (-dt * sigma_rate(stn)).max(-dt * sigma_rate(st));
+    (lam <= solver.stability_limit()).then_some(lam)
+}
+
+/// The ε actually used on one SDE step, under the stability rule.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SdeStep {
+    /// ε for this step (the requested one, or lowered).
+    pub eps: f64,
+    /// Whether ε was lowered.
+    pub lowered: bool,
+    /// The stability number Δt(ε/σ² − sign·σ̇/σ) with that ε.
+    pub stability: f64,
+}
+
+/// The stability rule for one SDE step of size `h` > 0 from `st` to `stn` in direction `sign`
+/// (+1 forward, −1 backward) with the requested `eps`: Δt(ε/σ² − sign·σ̇/σ) ≤ 2 at both ends.
+/// ε is lowered to the largest stable value when needed; `None` when even ε = 0 is unstable.
+pub fn sde_step_eps(
+    st: &ScheduleAt,
+    stn: &ScheduleAt,
+    h: f64,
+    sign: f64,
+    eps: f64,
+) -> Option<SdeStep> {
+    let worst = |e: f64| {
+        [st, stn]
+            .iter()
+            .map(|q| h * (e / q.sigma2() - sign * sigma_rate(q)))
+            .fold(f64::MIN, f64::max)
+    };
+    if worst(0.0) > 2.0 {
+        return None;
+    }
+    if worst(eps) <= 2.0 {
+        return Some(SdeStep {
+            eps,
+            lowered: false,
+            stability: worst(eps),
+        });
+    }
+    let cap = [st, stn]
+        .iter()
+        .map(|q| q.sigma2() * (2.0 / h + sign * sigma_rate(q)))
+        .fold(f64::MAX, f64::min)
+        .max(0.0);
+    Some(SdeStep {
+        eps: cap,
+        lowered: true,
+        stability: worst(cap),
+    })
 }
 
 /// ε(t) for the SDE: any ε(t) ≥ 0 keeps the marginals ρ(t) (math §4.1).
@@ -338,27 +396,16 @@ pub fn sde<F: Field + ?Sized>(
     for k in 0..steps {
         let (t, tn) = (span.time(k), span.time(k + 1));
         let h = (tn - t).abs();
-        // Stability along r: Δt(ε/σ² − sign·σ̇/σ) ≤ 2, checked at both ends of the step.
         let (st, stn) = (field.schedule_at(t), field.schedule_at(tn));
-        let worst = |e: f64| {
-            [&st, &stn]
-                .iter()
-                .map(|q| h * (e / q.sigma2() - sign * sigma_rate(q)))
-                .fold(f64::MIN, f64::max)
-        };
         let mut e = eps.at(&st, sigma2_0);
-        if guard && worst(0.0) > 2.0 {
-            break;
+        if guard {
+            let Some(step) = sde_step_eps(&st, &stn, h, sign, e) else {
+                break;
+            };
+            report.eps_lowered += usize::from(step.lowered);
+            report.max_stability = report.max_stability.max(step.stability);
+            e = step.eps;
         }
-        if guard && worst(e) > 2.0 {
-            let cap = [&st, &stn]
-                .iter()
-                .map(|q| q.sigma2() * (2.0 / h + sign * sigma_rate(q)))
-                .fold(f64::MAX, f64::min);
-            e = cap.max(0.0);
-            report.eps_lowered += 1;
-        }
-        report.max_stability = report.max_stability.max(worst(e));
         let amp = (2.0 * e * h).sqrt();
         for nz in noise.iter_mut() {
             let [a, c] = rng.normal2();

@@ -1,0 +1,68 @@
+//! Loading trained models and choosing the device for the native commands.
+
+use std::path::Path;
+
+use clap::ValueEnum;
+use interplay_nn::device::{self, Backend, Preference};
+use interplay_nn::{Checkpoint, LearnedField};
+
+use crate::error::CliError;
+
+/// `--device`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DeviceArg {
+    /// The CPU backend.
+    Cpu,
+    /// A GPU through wgpu (needs the `wgpu` build feature).
+    Wgpu,
+}
+
+/// Sets up the device, saying once which one is used (on stderr).
+pub fn backend(arg: DeviceArg) -> Result<Backend, CliError> {
+    let pref = match arg {
+        DeviceArg::Cpu => Preference::Cpu,
+        DeviceArg::Wgpu => Preference::Gpu,
+    };
+    let b = pollster::block_on(device::init(pref));
+    if arg == DeviceArg::Wgpu && b.kind != "webgpu" {
+        return Err(CliError::usage(format!(
+            "--device wgpu: {}",
+            b.notice.unwrap_or_default()
+        )));
+    }
+    eprintln!("device: {} ({})", b.kind, b.adapter);
+    Ok(b)
+}
+
+/// Reads and checks a checkpoint file; errors name the flag and the problem.
+pub fn load(path: &Path, flag: &str) -> Result<Checkpoint, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::usage(format!("{flag} {}: cannot read it: {e}", path.display())))?;
+    Checkpoint::from_bytes(&bytes)
+        .map_err(|e| CliError::usage(format!("{flag} {}: {e}", path.display())))
+}
+
+/// The model's field under the schedule the user asked for: schedule-free models take any
+/// schedule; the others keep their own (with a note when the flags asked for another).
+pub fn field(
+    ck: &Checkpoint,
+    asked: interplay_core::Schedule,
+    backend: &Backend,
+) -> Result<LearnedField, CliError> {
+    let field = ck
+        .field(&backend.device)
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    if !ck.header.objective.needs_schedule() {
+        return field.with_schedule(asked).map_err(CliError::usage);
+    }
+    if asked != field.schedule {
+        eprintln!(
+            "note: this {} model learned the fields of its own schedule ({} + {}); the schedule \
+             flags are ignored (train with --objective schedule-free to move α, β, γ freely)",
+            ck.header.objective.name(),
+            ck.header.schedule.path,
+            ck.header.schedule.gamma
+        );
+    }
+    Ok(field)
+}

@@ -1,0 +1,246 @@
+//! `interplay train`: trains networks on the CPU (or a GPU) and writes a checkpoint.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use interplay_nn::checkpoint::{Checkpoint, Header};
+use interplay_nn::objective::OBJECTIVE_NAMES;
+use interplay_nn::spec::RunConfig;
+use interplay_nn::{Activation, LrDecay, NetConfig, TrainConfig, Trainer};
+
+use crate::args::Common;
+use crate::error::CliError;
+use crate::model::{self, DeviceArg};
+
+/// `interplay train` flags.
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Optimisation steps.
+    #[arg(long, default_value = "3000")]
+    pub steps: u64,
+    /// Triples (t, x0, x1, z) per step.
+    #[arg(long, default_value = "1024")]
+    pub batch: usize,
+    /// Adam learning rate, decayed by a cosine to 2 % of it over the run (default: 0.03 for
+    /// schedule-free, 0.002 for the other objectives).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Units per hidden layer.
+    #[arg(long, default_value = "128")]
+    pub width: usize,
+    /// Hidden layers.
+    #[arg(long, default_value = "3")]
+    pub depth: usize,
+    /// Hidden nonlinearity: relu, silu, gelu or tanh.
+    #[arg(long, default_value = "silu")]
+    pub activation: String,
+    /// Fourier pairs of the time input.
+    #[arg(long, default_value = "3")]
+    pub fourier: usize,
+    /// Exponential moving average of the weights for sampling (0 turns it off).
+    #[arg(long, default_value = "0")]
+    pub ema: f64,
+    /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
+    #[arg(long, default_value = "6")]
+    pub spatial: usize,
+    /// What to learn: velocity-score (b and s), v-score (v and s), denoiser (η) or
+    /// schedule-free (D(λ, y), which serves every schedule).
+    #[arg(long, default_value = "schedule-free")]
+    pub objective: String,
+    /// A run configuration (JSON, as exported by the page); replaces the flags above and the
+    /// schedule and target flags.
+    #[arg(long, value_name = "FILE.json")]
+    pub config: Option<PathBuf>,
+    /// Continue from this checkpoint (same architecture and objective).
+    #[arg(long, value_name = "CKPT")]
+    pub resume: Option<PathBuf>,
+    /// Where to run.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    /// Output checkpoint.
+    #[arg(long, value_name = "CKPT")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
+    if let Some(path) = &a.config {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            CliError::usage(format!("--config {}: cannot read it: {e}", path.display()))
+        })?;
+        let rc: RunConfig = serde_json::from_str(&text)
+            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
+        rc.train
+            .validate()
+            .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
+        return Ok(rc);
+    }
+    if !OBJECTIVE_NAMES.contains(&a.objective.as_str()) {
+        return Err(CliError::usage(format!(
+            "--objective '{}' is unknown; use one of {}",
+            a.objective,
+            OBJECTIVE_NAMES.join(", ")
+        )));
+    }
+    let activation = Activation::from_name(&a.activation).ok_or_else(|| {
+        CliError::usage(format!(
+            "--activation '{}' is unknown; use relu, silu, gelu or tanh",
+            a.activation
+        ))
+    })?;
+    let train = TrainConfig {
+        objective: a.objective.clone(),
+        net: NetConfig {
+            width: a.width,
+            depth: a.depth,
+            activation,
+            fourier: a.fourier,
+            spatial: a.spatial,
+        },
+        batch: a.batch,
+        lr: a
+            .lr
+            .unwrap_or_else(|| interplay_nn::trainer::default_lr(&a.objective)),
+        decay: LrDecay::Cosine {
+            steps: a.steps,
+            min_ratio: 0.02,
+        },
+        t_min: 1e-3,
+        seed: a.common.seed,
+        ema: a.ema,
+    };
+    train
+        .validate()
+        .map_err(|e| CliError::usage(format!("--{}", flag_of(&e) + &e)))?;
+    let schedule = a.common.schedule()?;
+    let target = a.common.target()?;
+    Ok(RunConfig {
+        train,
+        schedule: (&schedule).into(),
+        target: (&target).into(),
+        steps: a.steps,
+    })
+}
+
+/// The flag a validation message is about ("width 0 must …" → "width ").
+fn flag_of(msg: &str) -> String {
+    let word = msg.split_whitespace().next().unwrap_or("");
+    match word {
+        "learning" => "lr: ".into(),
+        w => format!("{w}: "),
+    }
+}
+
+/// Runs `interplay train`.
+pub fn run(a: &TrainArgs) -> Result<(), CliError> {
+    let rc = run_config(a)?;
+    if rc.steps == 0 {
+        return Err(CliError::usage("--steps must be at least 1"));
+    }
+    let schedule = rc.schedule.schedule().map_err(CliError::usage)?;
+    let target = rc.target.target().map_err(CliError::usage)?;
+    let backend = model::backend(a.device)?;
+    let mut trainer = match &a.resume {
+        None => Trainer::new(rc.train.clone(), schedule, target, &backend.device)
+            .map_err(|e| CliError::usage(e.to_string()))?,
+        Some(path) => {
+            let ck = model::load(path, "--resume")?;
+            ck.expect_architecture(&rc.train.net)
+                .map_err(|e| CliError::usage(format!("--resume: {e}")))?;
+            if ck.header.objective.name() != rc.train.objective {
+                return Err(CliError::usage(format!(
+                    "--resume: the checkpoint was trained with --objective {}, not {}",
+                    ck.header.objective.name(),
+                    rc.train.objective
+                )));
+            }
+            Trainer::resume(
+                rc.train.clone(),
+                ck.header.objective.clone(),
+                schedule,
+                target,
+                &ck.params,
+                ck.header.steps,
+                &backend.device,
+            )
+            .map_err(|e| CliError::usage(format!("--resume: {e}")))?
+        }
+    };
+    let names = trainer.objective.nets();
+    let tty = std::io::stderr().is_terminal();
+    let every = if tty { 10 } else { (rc.steps / 20).max(1) };
+    let start = Instant::now();
+    let mut last = vec![f64::NAN; names.len()];
+    for k in 1..=rc.steps {
+        let losses = trainer.step();
+        if k % every == 0 || k == rc.steps {
+            last = losses
+                .losses
+                .into_iter()
+                .map(|l| pollster::block_on(interplay_nn::read_scalar(l)).map(f64::from))
+                .collect::<Result<_, _>>()
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            if last.iter().any(|v| !v.is_finite()) {
+                return Err(CliError::failed(format!(
+                    "the loss became {last:?} at step {k}: lower --lr (now {}); nothing was written",
+                    rc.train.lr
+                )));
+            }
+            let rate = k as f64 / start.elapsed().as_secs_f64();
+            let losses: Vec<String> = names
+                .iter()
+                .zip(&last)
+                .map(|(n, v)| format!("loss_{n} {v:+.4}"))
+                .collect();
+            if tty {
+                let done = (30 * k / rc.steps) as usize;
+                eprint!(
+                    "\r[{}{}] {k}/{} {rate:.1} steps/s {}   ",
+                    "#".repeat(done),
+                    ".".repeat(30 - done),
+                    rc.steps,
+                    losses.join(" ")
+                );
+            } else {
+                eprintln!(
+                    "step {k}/{} {rate:.1} steps/s {}",
+                    rc.steps,
+                    losses.join(" ")
+                );
+            }
+            let _ = std::io::stderr().flush();
+        }
+    }
+    if tty {
+        eprintln!();
+    }
+    let header = Header {
+        objective: trainer.objective.clone(),
+        net: trainer.config.net.clone(),
+        schedule: (&trainer.schedule).into(),
+        target: (&trainer.target).into(),
+        train: trainer.config.clone(),
+        steps: trainer.steps(),
+        nets: names.len(),
+    };
+    let ck = pollster::block_on(Checkpoint::of(header, &trainer.model()))
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    crate::csvio::write_bytes(&a.out, &ck.to_bytes())?;
+    let secs = start.elapsed().as_secs_f64();
+    let losses: Vec<String> = names
+        .iter()
+        .zip(&last)
+        .map(|(n, v)| format!("loss_{n} = {v:.5}"))
+        .collect();
+    println!(
+        "trained {} steps in {secs:.1} s ({:.1} steps/s): {}",
+        rc.steps,
+        rc.steps as f64 / secs,
+        losses.join(", ")
+    );
+    println!("wrote {} ({} bytes)", a.out.display(), ck.to_bytes().len());
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! `interplay train`, `sample --model` and `field --model` end to end, on tiny networks.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn interplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interplay"))
+        .args(args)
+        .output()
+        .expect("the interplay binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("interplay-train-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const TINY: [&str; 8] = [
+    "--width", "16", "--depth", "1", "--batch", "64", "--steps", "30",
+];
+
+#[test]
+fn train_then_sample_and_field_with_the_model() {
+    let ck = tmp("m.ckpt");
+    let ck_s = ck.to_str().expect("utf-8");
+    let mut args = vec!["train", "--objective", "velocity-score", "--out", ck_s];
+    args.extend_from_slice(&TINY);
+    let o = interplay(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("trained 30 steps") && out.contains("loss_b") && out.contains("loss_s"),
+        "{out}"
+    );
+    // Piped, the progress comes as plain lines.
+    assert!(stderr(&o).contains("step 30/30"), "{}", stderr(&o));
+    let bytes = std::fs::read(&ck).expect("checkpoint written");
+    assert!(bytes.starts_with(b"IPLYCKPT"));
+
+    let samples = tmp("ms.csv");
+    let o = interplay(&[
+        "sample",
+        "--model",
+        ck_s,
+        "--n",
+        "300",
+        "--steps",
+        "20",
+        "--out",
+        samples.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&samples)
+            .expect("samples")
+            .lines()
+            .count(),
+        301
+    );
+    let o = interplay(&[
+        "sample",
+        "--model",
+        ck_s,
+        "--n",
+        "300",
+        "--steps",
+        "20",
+        "--solver",
+        "em",
+        "--eps",
+        "0.5",
+        "--out",
+        samples.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let pts = tmp("pts.csv");
+    std::fs::write(&pts, "x,y\n0.3,-0.7\n1,2\n").expect("write");
+    for kind in ["velocity", "score", "posterior-mean", "density"] {
+        let f = tmp(&format!("f-{kind}.csv"));
+        let o = interplay(&[
+            "field",
+            "--model",
+            ck_s,
+            "--kind",
+            kind,
+            "--t",
+            "0.5",
+            "--points",
+            pts.to_str().expect("utf-8"),
+            "--out",
+            f.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{kind}: {}", stderr(&o));
+        assert_eq!(
+            std::fs::read_to_string(&f).expect("field").lines().count(),
+            3
+        );
+    }
+
+    // Resume with the same architecture continues the step count; another width is refused.
+    let ck2 = tmp("m2.ckpt");
+    let mut args = vec![
+        "train",
+        "--objective",
+        "velocity-score",
+        "--resume",
+        ck_s,
+        "--out",
+        ck2.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(&TINY);
+    let o = interplay(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = interplay(&[
+        "train",
+        "--objective",
+        "velocity-score",
+        "--resume",
+        ck_s,
+        "--width",
+        "32",
+        "--depth",
+        "1",
+        "--steps",
+        "5",
+        "--out",
+        ck2.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--resume") && stderr(&o).contains("16"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_models_and_flags_are_refused_with_a_reason() {
+    let out = tmp("never.csv");
+    let o_s = out.to_str().expect("utf-8");
+    let bad = tmp("bad.ckpt");
+    std::fs::write(&bad, b"IPLYCKPT\x01\x00\x00\x00\xff\xff").expect("write");
+    let o = interplay(&[
+        "sample",
+        "--model",
+        bad.to_str().expect("utf-8"),
+        "--n",
+        "10",
+        "--out",
+        o_s,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--model") && stderr(&o).contains("truncated"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&bad, b"not a checkpoint at all").expect("write");
+    let o = interplay(&[
+        "sample",
+        "--model",
+        bad.to_str().expect("utf-8"),
+        "--n",
+        "10",
+        "--out",
+        o_s,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("not an Interplay checkpoint"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+    let ck = tmp("never.ckpt");
+    let o = interplay(&[
+        "train",
+        "--objective",
+        "magic",
+        "--out",
+        ck.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--objective"),
+        "{}",
+        stderr(&o)
+    );
+    let o = interplay(&[
+        "train",
+        "--width",
+        "0",
+        "--out",
+        ck.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("width"),
+        "{}",
+        stderr(&o)
+    );
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--model",
+        bad.to_str().expect("utf-8"),
+        "--out",
+        o_s,
+    ]);
+    assert!(
+        !o.status.success(),
+        "--exact and --model together must be refused"
+    );
+    assert!(!ck.exists() && !out.exists());
+}
+
+#[test]
+fn a_run_configuration_file_reproduces_a_run() {
+    let cfg = tmp("run.json");
+    std::fs::write(
+        &cfg,
+        r#"{"train": {"objective": "schedule-free", "net": {"width": 16, "depth": 1, "activation": "tanh", "fourier": 1, "spatial": 2},
+            "batch": 64, "lr": 0.003, "decay": {"kind": "constant"}, "t_min": 0.001, "seed": 7},
+           "schedule": {"path": "trig", "gamma": "brownian", "alpha_exp": 1.0, "beta_exp": 1.0, "gamma_scale": 0.5},
+           "target": {"name": "moons"}, "steps": 12}"#,
+    )
+    .expect("write");
+    let (a, b) = (tmp("a.ckpt"), tmp("b.ckpt"));
+    for ck in [&a, &b] {
+        let o = interplay(&[
+            "train",
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--out",
+            ck.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("trained 12 steps"));
+    }
+    assert_eq!(
+        std::fs::read(&a).expect("a"),
+        std::fs::read(&b).expect("b"),
+        "same config and seed, same bytes"
+    );
+    std::fs::write(&cfg, r#"{"train": {}}"#).expect("write");
+    let o = interplay(&[
+        "train",
+        "--config",
+        cfg.to_str().expect("utf-8"),
+        "--out",
+        a.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--config"),
+        "{}",
+        stderr(&o)
+    );
+}

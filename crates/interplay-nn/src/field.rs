@@ -1,0 +1,186 @@
+//! A learned field: trained networks plus the identities of math §2 turn into b, s, g1 and
+//! ∇·b at any (t, x), as device tensors.
+
+use burn::tensor::{Device, Tensor};
+use interplay_core::{Schedule, ScheduleAt};
+
+use crate::net::FieldNet;
+use crate::objective::{Objective, precondition};
+
+/// The fields at one time for a batch.
+///
+/// # Shapes
+/// `b`, `s`: `[B, 2]`; `div_b`: `[B, 1]` when requested.
+pub struct FieldOut {
+    /// Velocity b(t, x).
+    pub b: Tensor<2>,
+    /// Score s(t, x).
+    pub s: Tensor<2>,
+    /// ∇·b(t, x), when asked for.
+    pub div_b: Option<Tensor<2>>,
+}
+
+/// Trained networks under a schedule, on an inference (non-autodiff) device.
+#[derive(Clone, Debug)]
+pub struct LearnedField {
+    /// What the networks learned.
+    pub objective: Objective,
+    /// The schedule the fields are evaluated under.
+    pub schedule: Schedule,
+    nets: Vec<FieldNet>,
+    device: Device,
+}
+
+/// A field that device samplers can integrate.
+pub trait DeviceField {
+    /// The device of the tensors.
+    fn device(&self) -> Device;
+    /// Schedule values at t.
+    fn schedule_at(&self, t: f64) -> ScheduleAt;
+    /// b, s (and ∇·b when `want_div`) at time t.
+    fn eval(&self, t: f64, x: Tensor<2>, want_div: bool) -> FieldOut;
+    /// g1 = E[x1 | x_t = x] at time t (the Tweedie denoiser), default (x + σ²s)/β.
+    fn posterior_mean(&self, t: f64, x: Tensor<2>) -> Tensor<2> {
+        let st = self.schedule_at(t);
+        let s = self.eval(t, x.clone(), false).s;
+        (x + s * st.sigma2()) / st.beta
+    }
+}
+
+impl LearnedField {
+    /// Networks (already on `device`, without autodiff) for `objective` under `schedule`.
+    pub fn new(
+        objective: Objective,
+        schedule: Schedule,
+        nets: Vec<FieldNet>,
+        device: Device,
+    ) -> Self {
+        Self {
+            objective,
+            schedule,
+            nets,
+            device,
+        }
+    }
+
+    /// The same networks under another schedule. Only the schedule-free objective gives the
+    /// right fields for a schedule it was not trained with; the others must be retrained.
+    pub fn with_schedule(&self, schedule: Schedule) -> Result<Self, String> {
+        if self.objective.needs_schedule() && schedule != self.schedule {
+            return Err(format!(
+                "a {} model learned the fields of its own schedule; retrain it for a new α, β, γ \
+                 (or train the schedule-free objective, which serves every schedule)",
+                self.objective.name()
+            ));
+        }
+        Ok(Self {
+            schedule,
+            ..self.clone()
+        })
+    }
+
+    /// The networks.
+    pub fn nets(&self) -> &[FieldNet] {
+        &self.nets
+    }
+
+    fn column(&self, v: f64, n: usize) -> Tensor<2> {
+        Tensor::full([n, 1], v, &self.device)
+    }
+
+    fn run(
+        &self,
+        i: usize,
+        u: Tensor<2>,
+        x: Tensor<2>,
+        want_div: bool,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        if want_div {
+            let (y, d) = self.nets[i].forward_div(u, x);
+            (y, Some(d))
+        } else {
+            (self.nets[i].forward(u, x), None)
+        }
+    }
+}
+
+impl DeviceField for LearnedField {
+    fn device(&self) -> Device {
+        self.device.clone()
+    }
+
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.schedule.at(t)
+    }
+
+    fn eval(&self, t: f64, x: Tensor<2>, want_div: bool) -> FieldOut {
+        let st = self.schedule.at(t);
+        let n = x.dims()[0];
+        let (s2, ssd) = (st.sigma2(), st.sigma_d_sigma());
+        match &self.objective {
+            Objective::VelocityScore => {
+                let u = self.column(t, n);
+                let (b, div_b) = self.run(0, u.clone(), x.clone(), want_div);
+                let s = self.nets[1].forward(u, x);
+                FieldOut { b, s, div_b }
+            }
+            Objective::VScore => {
+                let u = self.column(t, n);
+                let (v, dv) = self.run(0, u.clone(), x.clone(), want_div);
+                let (s, ds) = self.run(1, u, x, want_div);
+                let b = v - s.clone() * st.gamma_d_gamma;
+                let div_b = dv.zip(ds).map(|(dv, ds)| dv - ds * st.gamma_d_gamma);
+                FieldOut { b, s, div_b }
+            }
+            Objective::Denoiser => {
+                let u = self.column(t, n);
+                let (b, div_b) = self.run(0, u.clone(), x.clone(), want_div);
+                // s = −η/γ (two-sided) or −η/α (no γ).
+                let k = if self.schedule.has_gamma() {
+                    st.gamma
+                } else {
+                    st.alpha
+                };
+                let s = self.nets[1].forward(u, x) / (-k);
+                FieldOut { b, s, div_b }
+            }
+            Objective::ScheduleFree {
+                sigma_data,
+                log_lambda,
+            } => {
+                let (a, bb, c, u) = precondition(s2.sqrt(), st.beta, *sigma_data, *log_lambda);
+                let (f, df) = self.run(0, self.column(u, n), x.clone() * bb, want_div);
+                let g1 = x.clone() * a + f * c;
+                let s = (x - g1.clone() * st.beta) / (-s2);
+                let b = g1 * st.d_beta - s.clone() * ssd;
+                let div_b = df.map(|df| {
+                    let dg1 = df * (c * bb) + 2.0 * a;
+                    let ds = (dg1.clone() * st.beta - 2.0) / s2;
+                    dg1 * st.d_beta - ds * ssd
+                });
+                FieldOut { b, s, div_b }
+            }
+        }
+    }
+
+    fn posterior_mean(&self, t: f64, x: Tensor<2>) -> Tensor<2> {
+        match &self.objective {
+            Objective::ScheduleFree {
+                sigma_data,
+                log_lambda,
+            } => {
+                let st = self.schedule.at(t);
+                let n = x.dims()[0];
+                let (a, bb, c, u) =
+                    precondition(st.sigma2().sqrt(), st.beta, *sigma_data, *log_lambda);
+                let f = self.nets[0].forward(self.column(u, n), x.clone() * bb);
+                x * a + f * c
+            }
+            _ => {
+                let st = self.schedule.at(t);
+                let s = self.eval(t, x.clone(), false).s;
+                (x + s * st.sigma2()) / st.beta
+            }
+        }
+    }
+}

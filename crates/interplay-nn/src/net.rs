@@ -1,0 +1,339 @@
+//! The field network: an MLP on (x, time features) → ℝ², with an exact 2-D divergence.
+
+use burn::module::{Module, Param};
+use burn::nn::Linear;
+use burn::tensor::activation;
+use burn::tensor::{Device, Tensor, TensorData};
+use core::f64::consts::PI;
+use interplay_core::Rng;
+use serde::{Deserialize, Serialize};
+
+/// Hidden-layer nonlinearity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// max(0, u) (the reference's choice).
+    Relu,
+    /// u·sigmoid(u): smooth, so the learned field and its divergence are smooth.
+    #[default]
+    Silu,
+    /// u·Φ(u).
+    Gelu,
+    /// tanh(u).
+    Tanh,
+}
+
+impl Activation {
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Relu => "relu",
+            Activation::Silu => "silu",
+            Activation::Gelu => "gelu",
+            Activation::Tanh => "tanh",
+        }
+    }
+    /// Parses [`Activation::name`].
+    pub fn from_name(s: &str) -> Option<Self> {
+        [
+            Activation::Relu,
+            Activation::Silu,
+            Activation::Gelu,
+            Activation::Tanh,
+        ]
+        .into_iter()
+        .find(|a| a.name() == s)
+    }
+    fn apply(self, u: Tensor<2>) -> Tensor<2> {
+        match self {
+            Activation::Relu => activation::relu(u),
+            Activation::Silu => activation::silu(u),
+            Activation::Gelu => activation::gelu(u),
+            Activation::Tanh => u.tanh(),
+        }
+    }
+    /// The derivative σ′(u), elementwise.
+    fn derivative(self, u: Tensor<2>) -> Tensor<2> {
+        match self {
+            Activation::Relu => u.greater_elem(0.0).float(),
+            Activation::Silu => {
+                let s = activation::sigmoid(u.clone());
+                s.clone() * (u * (s.neg() + 1.0) + 1.0)
+            }
+            Activation::Gelu => {
+                // d/du [u Φ(u)] = Φ(u) + u φ(u).
+                let cdf = ((u.clone() * core::f64::consts::FRAC_1_SQRT_2).erf() + 1.0) * 0.5;
+                let pdf = (u.clone().square() * -0.5).exp() * (1.0 / (2.0 * PI).sqrt());
+                cdf + u * pdf
+            }
+            Activation::Tanh => u.tanh().square().neg() + 1.0,
+        }
+    }
+}
+
+/// Architecture of a field network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetConfig {
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Number of hidden layers.
+    pub depth: usize,
+    /// Hidden nonlinearity.
+    pub activation: Activation,
+    /// Fourier features of the time input: sin(πku), cos(πku) for k = 1..=fourier, besides u.
+    pub fourier: usize,
+    /// Octaves of Fourier features of each coordinate: sin(ωx), cos(ωx) with ω = π·2^k/4 for
+    /// k = 0..spatial (periods 8, 4, 2, 1, … in input units), besides x itself. They counter
+    /// the MLP's bias towards smooth functions, which blurs sharp targets (BENCHMARKS.md).
+    #[serde(default)]
+    pub spatial: usize,
+}
+
+impl Default for NetConfig {
+    /// 3 hidden layers of 128 SiLU units; raw time plus 3 Fourier pairs; 6 octaves of position
+    /// features (see BENCHMARKS.md for the measurements behind each choice).
+    fn default() -> Self {
+        Self {
+            width: 128,
+            depth: 3,
+            activation: Activation::Silu,
+            fourier: 3,
+            spatial: 6,
+        }
+    }
+}
+
+impl NetConfig {
+    /// Inputs: x (2), u (1), 2·fourier time features and 4·spatial coordinate features.
+    pub fn inputs(&self) -> usize {
+        3 + 2 * self.fourier + 4 * self.spatial
+    }
+    /// Layer shapes (d_in, d_out) in order.
+    pub fn shapes(&self) -> Vec<(usize, usize)> {
+        let mut dims = vec![self.inputs()];
+        dims.extend(std::iter::repeat_n(self.width, self.depth));
+        dims.push(2);
+        dims.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    /// Number of parameters.
+    pub fn num_params(&self) -> usize {
+        self.shapes().iter().map(|(i, o)| i * o + o).sum()
+    }
+    /// Checks the sizes are usable.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(1..=4096).contains(&self.width) {
+            return Err(format!("width {} must be in 1..=4096", self.width));
+        }
+        if !(1..=16).contains(&self.depth) {
+            return Err(format!("depth {} must be in 1..=16", self.depth));
+        }
+        if self.fourier > 32 {
+            return Err(format!("fourier {} must be at most 32", self.fourier));
+        }
+        if self.spatial > 8 {
+            return Err(format!("spatial {} must be at most 8", self.spatial));
+        }
+        Ok(())
+    }
+    /// A freshly initialised network on `device`: weights and biases uniform in ±1/√fan_in (as
+    /// PyTorch's `Linear`), drawn on the host so that a seed gives the same network on every
+    /// backend.
+    pub fn init(&self, device: &Device, rng: &mut Rng) -> FieldNet {
+        let layers = self
+            .shapes()
+            .into_iter()
+            .map(|(i, o)| {
+                let bound = 1.0 / (i as f64).sqrt();
+                let mut draw = |n: usize| -> Vec<f32> {
+                    (0..n)
+                        .map(|_| (bound * (2.0 * rng.uniform() - 1.0)) as f32)
+                        .collect()
+                };
+                let w = draw(i * o);
+                let b = draw(o);
+                linear(w, b, i, o, device)
+            })
+            .collect();
+        FieldNet {
+            layers,
+            activation: self.activation,
+            fourier: self.fourier,
+            spatial: self.spatial,
+        }
+    }
+
+    /// A network with the given parameters (weights `[d_in, d_out]` row-major, then biases, per
+    /// layer), after checking every length.
+    pub fn from_params(&self, params: &[Vec<f32>], device: &Device) -> Result<FieldNet, String> {
+        let shapes = self.shapes();
+        if params.len() != 2 * shapes.len() {
+            return Err(format!(
+                "expected {} parameter tensors, found {}",
+                2 * shapes.len(),
+                params.len()
+            ));
+        }
+        let mut layers = Vec::with_capacity(shapes.len());
+        for (k, &(i, o)) in shapes.iter().enumerate() {
+            let (w, b) = (&params[2 * k], &params[2 * k + 1]);
+            if w.len() != i * o || b.len() != o {
+                return Err(format!(
+                    "layer {k}: expected a {i}×{o} weight and {o} biases, found {} and {} values",
+                    w.len(),
+                    b.len()
+                ));
+            }
+            layers.push(linear(w.clone(), b.clone(), i, o, device));
+        }
+        Ok(FieldNet {
+            layers,
+            activation: self.activation,
+            fourier: self.fourier,
+            spatial: self.spatial,
+        })
+    }
+}
+
+fn linear(w: Vec<f32>, b: Vec<f32>, d_in: usize, d_out: usize, device: &Device) -> Linear {
+    let w = Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), device);
+    let b = Tensor::<1>::from_data(TensorData::new(b, [d_out]), device);
+    Linear {
+        weight: Param::from_tensor(w),
+        bias: Some(Param::from_tensor(b)),
+    }
+}
+
+/// An MLP f(u, x) ∈ ℝ² of the time-like input u ∈ [0, 1] (a column) and x ∈ ℝ².
+#[derive(Module, Debug)]
+pub struct FieldNet {
+    /// The linear layers; weights are `[d_in, d_out]`.
+    pub layers: Vec<Linear>,
+    #[module(skip)]
+    activation: Activation,
+    fourier: usize,
+    spatial: usize,
+}
+
+/// The angular frequency of spatial octave k.
+fn omega(k: usize) -> f64 {
+    PI * (1u64 << k) as f64 / 4.0
+}
+
+impl FieldNet {
+    /// self ← d·self + (1 − d)·other, parameter by parameter (`other` may be on the autodiff
+    /// device; the result stays on self's device and outside any graph).
+    pub fn blend(&mut self, other: &FieldNet, d: f64) {
+        for (a, b) in self.layers.iter_mut().zip(&other.layers) {
+            let w = a.weight.val() * d + b.weight.val().inner() * (1.0 - d);
+            a.weight = Param::from_tensor(w);
+            if let (Some(ab), Some(bb)) = (a.bias.as_mut(), b.bias.as_ref()) {
+                *ab = Param::from_tensor(ab.val() * d + bb.val().inner() * (1.0 - d));
+            }
+        }
+    }
+
+    /// The network's input features: [x, u, sin(πku), cos(πku), sin(ωx), cos(ωx)], and, when
+    /// asked, their derivatives along x₁ and x₂ (the input tangents of the divergence).
+    ///
+    /// # Shapes
+    /// `u`: `[B, 1]`, `x`: `[B, 2]` → `[B, inputs]` (tangents: two `[B, inputs]`).
+    fn features(
+        &self,
+        u: Tensor<2>,
+        x: Tensor<2>,
+        tangents: bool,
+    ) -> (Tensor<2>, Option<[Tensor<2>; 2]>) {
+        let n = x.dims()[0];
+        let device = x.device();
+        let mut cols = vec![x.clone(), u.clone()];
+        for k in 1..=self.fourier {
+            let a = u.clone() * (PI * k as f64);
+            cols.push(a.clone().sin());
+            cols.push(a.cos());
+        }
+        let (x0, x1) = (x.clone().slice([0..n, 0..1]), x.slice([0..n, 1..2]));
+        let mut d0 = Vec::new();
+        let mut d1 = Vec::new();
+        for k in 0..self.spatial {
+            let w = omega(k);
+            for (d, xd) in [(0, &x0), (1, &x1)] {
+                let a = xd.clone() * w;
+                let (sn, cs) = (a.clone().sin(), a.cos());
+                if tangents {
+                    let zero = Tensor::<2>::zeros([n, 1], &device);
+                    let (ds, dc) = (cs.clone() * w, sn.clone() * (-w));
+                    let (mine, other) = if d == 0 {
+                        (&mut d0, &mut d1)
+                    } else {
+                        (&mut d1, &mut d0)
+                    };
+                    mine.extend([ds, dc]);
+                    other.extend([zero.clone(), zero]);
+                }
+                cols.push(sn);
+                cols.push(cs);
+            }
+        }
+        let feats = Tensor::cat(cols, 1);
+        if !tangents {
+            return (feats, None);
+        }
+        // d/dx₁ and d/dx₂ of [x, u, time features] are constant one-hot rows.
+        let lead = 3 + 2 * self.fourier;
+        let mut e0 = vec![0.0f32; lead];
+        let mut e1 = vec![0.0f32; lead];
+        e0[0] = 1.0;
+        e1[1] = 1.0;
+        let row = |e: Vec<f32>| {
+            Tensor::<2>::from_data(TensorData::new(e, [1, lead]), &device).expand([n, lead])
+        };
+        let mut t0 = vec![row(e0)];
+        let mut t1 = vec![row(e1)];
+        t0.extend(d0);
+        t1.extend(d1);
+        (feats, Some([Tensor::cat(t0, 1), Tensor::cat(t1, 1)]))
+    }
+
+    /// f(u, x).
+    ///
+    /// # Shapes
+    /// `u`: `[B, 1]`, `x`: `[B, 2]` → `[B, 2]`.
+    pub fn forward(&self, u: Tensor<2>, x: Tensor<2>) -> Tensor<2> {
+        let (mut h, _) = self.features(u, x, false);
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            h = layer.forward(h);
+            if i < last {
+                h = self.activation.apply(h);
+            }
+        }
+        h
+    }
+
+    /// f(u, x) and its divergence in x, ∂f₁/∂x₁ + ∂f₂/∂x₂, by forward tangent propagation
+    /// (math §5.1): about three forward passes, and differentiable in the parameters.
+    ///
+    /// # Shapes
+    /// `u`: `[B, 1]`, `x`: `[B, 2]` → (`[B, 2]`, `[B, 1]`).
+    pub fn forward_div(&self, u: Tensor<2>, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
+        let (mut h, input_tangents) = self.features(u, x, true);
+        let mut tangents =
+            input_tangents.unwrap_or_else(|| unreachable!("tangents were asked for"));
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let w = layer.weight.val();
+            let pre = layer.forward(h);
+            let [a, b] = tangents;
+            let (a, b) = (a.matmul(w.clone()), b.matmul(w));
+            if i == last {
+                let n = pre.dims()[0];
+                let div = a.slice([0..n, 0..1]) + b.slice([0..n, 1..2]);
+                return (pre, div);
+            }
+            let d = self.activation.derivative(pre.clone());
+            tangents = [a * d.clone(), b * d];
+            h = self.activation.apply(pre);
+        }
+        unreachable!("a field network has at least one layer")
+    }
+}

@@ -1,0 +1,192 @@
+//! Samplers for learned fields on the device: the same step rules, time grids and stability
+//! rule as `interplay_core::integrate` (checked against it in the tests), with particles kept
+//! as device tensors. Brownian increments come from the host RNG, so a seed gives the same paths
+//! on every backend.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use interplay_core::integrate::{
+    Eps, OdeSolver, Report, SdeSolver, Span, ode_step_stability, sde_step_eps,
+};
+use interplay_core::sampling::{Method, Recipe, streams};
+use interplay_core::{P2, Rng};
+
+use crate::field::DeviceField;
+
+/// Points as a `[n, 2]` f32 tensor.
+pub fn points_tensor(points: &[P2], device: &Device) -> Tensor<2> {
+    let flat: Vec<f32> = points
+        .iter()
+        .flat_map(|p| [p[0] as f32, p[1] as f32])
+        .collect();
+    Tensor::from_data(TensorData::new(flat, [points.len(), 2]), device)
+}
+
+fn normals(rng: &mut Rng, n: usize, scale: f64, device: &Device) -> Tensor<2> {
+    let flat: Vec<f32> = (0..n)
+        .flat_map(|_| rng.normal2().map(|v| (scale * v) as f32))
+        .collect();
+    Tensor::from_data(TensorData::new(flat, [n, 2]), device)
+}
+
+/// Integrates dX = b dt over `span`; returns the particles and what the stepper did.
+pub fn ode<F: DeviceField + ?Sized>(
+    field: &F,
+    mut x: Tensor<2>,
+    span: Span,
+    solver: OdeSolver,
+) -> (Tensor<2>, Report) {
+    let mut report = Report {
+        t_end: span.t0,
+        steps: 0,
+        max_stability: 0.0,
+        eps_lowered: 0,
+    };
+    let b = |t: f64, x: Tensor<2>| field.eval(t, x, false).b;
+    for i in 0..span.steps {
+        let (t, tn) = (span.time(i), span.time(i + 1));
+        let dt = tn - t;
+        if span.guard {
+            match ode_step_stability(solver, &field.schedule_at(t), &field.schedule_at(tn), dt) {
+                Some(lam) => report.max_stability = report.max_stability.max(lam),
+                None => break,
+            }
+        }
+        x = match solver {
+            OdeSolver::Euler => x.clone() + b(t, x) * dt,
+            OdeSolver::Heun => {
+                let k1 = b(t, x.clone());
+                let k2 = b(tn, x.clone() + k1.clone() * dt);
+                x + (k1 + k2) * (0.5 * dt)
+            }
+            OdeSolver::Rk4 => {
+                let th = t + 0.5 * dt;
+                let k1 = b(t, x.clone());
+                let k2 = b(th, x.clone() + k1.clone() * (0.5 * dt));
+                let k3 = b(th, x.clone() + k2.clone() * (0.5 * dt));
+                let k4 = b(tn, x.clone() + k3.clone() * dt);
+                x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0)
+            }
+        };
+        report.t_end = tn;
+        report.steps += 1;
+    }
+    (x, report)
+}
+
+/// Integrates dX = (b ± ε s) dt + √(2ε) dW over `span` (forward: b + εs; backward: b − εs).
+pub fn sde<F: DeviceField + ?Sized>(
+    field: &F,
+    mut x: Tensor<2>,
+    span: Span,
+    eps: Eps,
+    solver: SdeSolver,
+    rng: &mut Rng,
+) -> (Tensor<2>, Report) {
+    let device = field.device();
+    let n = x.dims()[0];
+    let sign = if span.t1 >= span.t0 { 1.0 } else { -1.0 };
+    let sigma2_0 = field
+        .schedule_at(0.0)
+        .sigma2()
+        .max(field.schedule_at(1e-3).sigma2());
+    let mut report = Report {
+        t_end: span.t0,
+        steps: 0,
+        max_stability: 0.0,
+        eps_lowered: 0,
+    };
+    for k in 0..span.steps {
+        let (t, tn) = (span.time(k), span.time(k + 1));
+        let h = (tn - t).abs();
+        let (st, stn) = (field.schedule_at(t), field.schedule_at(tn));
+        let mut e = eps.at(&st, sigma2_0);
+        if span.guard {
+            let Some(step) = sde_step_eps(&st, &stn, h, sign, e) else {
+                break;
+            };
+            report.eps_lowered += usize::from(step.lowered);
+            report.max_stability = report.max_stability.max(step.stability);
+            e = step.eps;
+        }
+        let noise = normals(rng, n, (2.0 * e * h).sqrt(), &device);
+        // The drift in the direction of travel: forward b + εs, backward −(b − εs).
+        let drift = |t: f64, x: Tensor<2>| {
+            let f = field.eval(t, x, false);
+            f.b * sign + f.s * e
+        };
+        let k1 = drift(t, x.clone());
+        x = match solver {
+            SdeSolver::EulerMaruyama => x + k1 * h + noise,
+            SdeSolver::Heun => {
+                let pred = x.clone() + k1.clone() * h + noise.clone();
+                let k2 = drift(tn, pred);
+                x + (k1 + k2) * (0.5 * h) + noise
+            }
+        };
+        report.t_end = tn;
+        report.steps += 1;
+    }
+    (x, report)
+}
+
+/// Runs a sampling recipe of `interplay_core::sampling` on the device (Dopri5 is a host method:
+/// it falls back to RK4 here, with the same number of steps).
+pub fn run_recipe<F: DeviceField + ?Sized>(
+    field: &F,
+    x: Tensor<2>,
+    recipe: &Recipe,
+    seed: u64,
+) -> (Tensor<2>, Report) {
+    let span = Span::new(0.0, 1.0 - recipe.delta, recipe.steps).warped(recipe.warp);
+    let (x, report) = match recipe.method {
+        Method::Ode(solver) => ode(field, x, span, solver),
+        Method::Dopri5(_) => ode(field, x, span, OdeSolver::Rk4),
+        Method::Sde(solver, eps) => {
+            let mut rng = Rng::stream(seed, streams::BROWNIAN);
+            sde(field, x, span, eps, solver, &mut rng)
+        }
+    };
+    let x = if recipe.denoise {
+        field.posterior_mean(report.t_end, x)
+    } else {
+        x
+    };
+    (x, report)
+}
+
+/// log ρ̂(t_end, x) for each row of `x`: RK4 on (X, ℓ) backward to t = 0 with the exact
+/// divergence of the learned velocity, then log N(X_0; 0, I) + ℓ (math §5.1).
+///
+/// # Shapes
+/// `x`: `[B, 2]` → `[B, 1]`.
+pub fn ode_log_likelihood<F: DeviceField + ?Sized>(
+    field: &F,
+    x: Tensor<2>,
+    t_end: f64,
+    steps: usize,
+) -> Tensor<2> {
+    let n = x.dims()[0];
+    let dt = -t_end / steps as f64;
+    let mut x = x;
+    let mut ell = Tensor::<2>::zeros([n, 1], &field.device());
+    let f = |t: f64, x: Tensor<2>| {
+        let out = field.eval(t, x, true);
+        let div = out
+            .div_b
+            .unwrap_or_else(|| Tensor::zeros([n, 1], &field.device()));
+        (out.b, div)
+    };
+    for i in 0..steps {
+        let t = t_end + i as f64 * dt;
+        let tn = if i + 1 == steps { 0.0 } else { t + dt };
+        let th = t + 0.5 * dt;
+        let (k1, d1) = f(t, x.clone());
+        let (k2, d2) = f(th, x.clone() + k1.clone() * (0.5 * dt));
+        let (k3, d3) = f(th, x.clone() + k2.clone() * (0.5 * dt));
+        let (k4, d4) = f(tn, x.clone() + k3.clone() * dt);
+        x = x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0);
+        ell = ell + (d1 + d2 * 2.0 + d3 * 2.0 + d4) * (dt / 6.0);
+    }
+    let log_rho0 = x.square().sum_dim(1) * -0.5 - (2.0 * core::f64::consts::PI).ln();
+    log_rho0 + ell
+}

@@ -1,0 +1,359 @@
+//! The training loop: one Adam per network, a learning-rate schedule, fresh (t, x0, x1, z)
+//! every step, and losses returned as tensors (reading them is the caller's, asynchronous, job).
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use interplay_core::fields::ExactTarget;
+use interplay_core::{Rng, Schedule, Target};
+use serde::{Deserialize, Serialize};
+
+use crate::NnError;
+use crate::field::LearnedField;
+use crate::net::{FieldNet, NetConfig};
+use crate::objective::{HostBatch, Objective, draw_batch};
+
+/// Learning-rate decay over the run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LrDecay {
+    /// A constant rate (open-ended training in the browser).
+    Constant,
+    /// Cosine from lr to lr·min_ratio over `steps`, then flat.
+    Cosine {
+        /// Steps of the decay.
+        steps: u64,
+        /// Final rate as a fraction of the initial one.
+        min_ratio: f64,
+    },
+}
+
+/// Everything that defines a training run besides the schedule and the target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Objective name (see [`crate::objective::OBJECTIVE_NAMES`]).
+    pub objective: String,
+    /// Network architecture.
+    pub net: NetConfig,
+    /// Triples per step.
+    pub batch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Learning-rate decay.
+    pub decay: LrDecay,
+    /// t is drawn from [t_min, 1 − t_min].
+    pub t_min: f64,
+    /// Seed of the initialisation and of every batch.
+    pub seed: u64,
+    /// Decay of an exponential moving average of the weights, used for sampling and saved in
+    /// checkpoints (0: off, the raw weights are used).
+    #[serde(default)]
+    pub ema: f64,
+}
+
+impl Default for TrainConfig {
+    /// The settings `interplay train` uses (see BENCHMARKS.md for how they were chosen).
+    fn default() -> Self {
+        Self {
+            objective: "schedule-free".into(),
+            net: NetConfig::default(),
+            batch: 1024,
+            lr: default_lr("schedule-free"),
+            decay: LrDecay::Cosine {
+                steps: 3000,
+                min_ratio: 0.02,
+            },
+            t_min: 1e-3,
+            seed: 0,
+            ema: 0.0,
+        }
+    }
+}
+
+/// The learning rate `interplay train` uses for an objective: the preconditioned schedule-free
+/// loss has unit-scale targets and tolerates a large rate (measured best at 0.03 among 0.002–0.03,
+/// BENCHMARKS.md); the losses with singular weights near the ends of t use the reference's 2e-3.
+pub fn default_lr(objective: &str) -> f64 {
+    if objective == "schedule-free" {
+        0.03
+    } else {
+        2e-3
+    }
+}
+
+impl TrainConfig {
+    /// Checks the numbers, naming the bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        self.net.validate()?;
+        if !(1..=1 << 20).contains(&self.batch) {
+            return Err(format!("batch {} must be in 1..=1048576", self.batch));
+        }
+        if !(self.lr > 0.0 && self.lr <= 1.0) {
+            return Err(format!("learning rate {} must be in (0, 1]", self.lr));
+        }
+        if !(self.t_min > 0.0 && self.t_min < 0.1) {
+            return Err(format!("t_min {} must be in (0, 0.1)", self.t_min));
+        }
+        if !(0.0..1.0).contains(&self.ema) {
+            return Err(format!("ema {} must be in [0, 1)", self.ema));
+        }
+        Ok(())
+    }
+}
+
+/// The losses of one step, one per network, in the paper's normalisation (unread tensors).
+pub struct StepLosses {
+    /// Loss of each network, shape `[1]`, in [`Objective::nets`] order.
+    pub losses: Vec<Tensor<1>>,
+}
+
+/// Owns the networks, their optimisers, the RNG and the step count.
+pub struct Trainer {
+    /// The run's settings.
+    pub config: TrainConfig,
+    /// The resolved objective.
+    pub objective: Objective,
+    /// The schedule trained for (unused by the schedule-free objective).
+    pub schedule: Schedule,
+    /// The target.
+    pub target: Target,
+    exact: ExactTarget,
+    device: Device,
+    nets: Vec<FieldNet>,
+    /// The moving average of each network (on the plain device), when `ema` > 0.
+    averages: Option<Vec<FieldNet>>,
+    optims: Vec<ModuleOptimizer>,
+    rng: Rng,
+    step: u64,
+}
+
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+impl Trainer {
+    /// A fresh run on `device` (an autodiff device is made from it).
+    pub fn new(
+        config: TrainConfig,
+        schedule: Schedule,
+        target: Target,
+        device: &Device,
+    ) -> Result<Self, NnError> {
+        config.validate().map_err(NnError::Config)?;
+        if let Some(issue) = schedule.validate().first() {
+            return Err(NnError::Config(format!("invalid schedule: {issue}")));
+        }
+        let exact = ExactTarget::new(&target);
+        let objective = Objective::from_name(&config.objective, &exact)
+            .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?;
+        let device = device.clone().autodiff();
+        let mut init_rng = Rng::stream(config.seed, 0x1417);
+        let nets: Vec<FieldNet> = objective
+            .nets()
+            .iter()
+            .map(|_| config.net.init(&device, &mut init_rng))
+            .collect();
+        let optims = nets.iter().map(|_| adam()).collect();
+        let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+        Ok(Self {
+            rng: Rng::stream(config.seed, 0xba7c),
+            config,
+            objective,
+            schedule,
+            target,
+            exact,
+            device,
+            nets,
+            averages,
+            optims,
+            step: 0,
+        })
+    }
+
+    /// Resumes from saved parameters (a checkpoint's; optimiser moments start afresh).
+    pub fn resume(
+        config: TrainConfig,
+        objective: Objective,
+        schedule: Schedule,
+        target: Target,
+        params: &[Vec<Vec<f32>>],
+        step: u64,
+        device: &Device,
+    ) -> Result<Self, NnError> {
+        config.validate().map_err(NnError::Config)?;
+        if params.len() != objective.nets().len() {
+            return Err(NnError::Config(format!(
+                "{} networks given, a {} model has {}",
+                params.len(),
+                objective.name(),
+                objective.nets().len()
+            )));
+        }
+        let device = device.clone().autodiff();
+        // Built on the autodiff device, so the parameters are tracked leaves.
+        let nets = params
+            .iter()
+            .map(|p| config.net.from_params(p, &device))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(NnError::Checkpoint)?;
+        let optims = nets.iter().map(|_| adam()).collect();
+        let rng = Rng::stream(config.seed ^ step.rotate_left(17), 0xba7c);
+        let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+        Ok(Self {
+            exact: ExactTarget::new(&target),
+            config,
+            objective,
+            schedule,
+            target,
+            device,
+            nets,
+            averages,
+            optims,
+            rng,
+            step,
+        })
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// The learning rate at step k.
+    pub fn lr_at(&self, k: u64) -> f64 {
+        match self.config.decay {
+            LrDecay::Constant => self.config.lr,
+            LrDecay::Cosine { steps, min_ratio } => {
+                let f = (k as f64 / steps.max(1) as f64).min(1.0);
+                self.config.lr
+                    * (min_ratio
+                        + (1.0 - min_ratio) * 0.5 * (1.0 + (core::f64::consts::PI * f).cos()))
+            }
+        }
+    }
+
+    /// One optimisation step on a fresh batch. Returns the losses without reading them.
+    pub fn step(&mut self) -> StepLosses {
+        let batch = draw_batch(
+            &self.objective,
+            &self.schedule,
+            &self.exact,
+            self.config.batch,
+            self.config.t_min,
+            &mut self.rng,
+        );
+        let nets = std::mem::take(&mut self.nets);
+        let losses = tensor_losses(&self.objective, &nets, &batch, &self.device);
+        let total = losses
+            .iter()
+            .skip(1)
+            .fold(losses[0].clone(), |a, l| a + l.clone());
+        let mut grads = total.backward();
+        let lr = self.lr_at(self.step);
+        self.nets = nets
+            .into_iter()
+            .zip(self.optims.iter_mut())
+            .map(|(net, opt)| {
+                let g = GradientsParams::from_module(&mut grads, &net);
+                opt.step(lr, net, g)
+            })
+            .collect();
+        if let Some(avg) = self.averages.as_mut() {
+            // Bias-corrected warm-up: the average starts as the raw weights' mean so far.
+            let d = self
+                .config
+                .ema
+                .min((1.0 + self.step as f64) / (10.0 + self.step as f64));
+            for (a, n) in avg.iter_mut().zip(&self.nets) {
+                a.blend(n, d);
+            }
+        }
+        self.step += 1;
+        StepLosses {
+            losses: losses.into_iter().map(|l| l.inner()).collect(),
+        }
+    }
+
+    /// The current networks (their moving average when enabled) as a field for sampling, on
+    /// the plain (non-autodiff) device.
+    pub fn field(&self) -> LearnedField {
+        LearnedField::new(
+            self.objective.clone(),
+            self.schedule,
+            self.model(),
+            self.device.clone().without_autodiff(),
+        )
+    }
+
+    /// The networks to sample with and to save: the moving average when enabled, else the raw
+    /// weights (on the plain device).
+    pub fn model(&self) -> Vec<FieldNet> {
+        match &self.averages {
+            Some(a) => a.clone(),
+            None => self.nets.iter().map(|n| n.valid()).collect(),
+        }
+    }
+
+    /// The raw networks being optimised (on the autodiff device).
+    pub fn nets(&self) -> &[FieldNet] {
+        &self.nets
+    }
+}
+
+/// The loss of each network on a host batch, as tensors on `device` (the trainer's forward
+/// pass; `objective::host_loss` computes the same numbers on the host).
+pub fn tensor_losses(
+    objective: &Objective,
+    nets: &[FieldNet],
+    batch: &HostBatch,
+    device: &Device,
+) -> Vec<Tensor<1>> {
+    let col = |name: &str| -> Tensor<2> {
+        let (v, w) = batch
+            .col(name)
+            .unwrap_or_else(|| panic!("batch column {name} is missing"));
+        Tensor::from_data(TensorData::new(v.to_vec(), [batch.n, w]), device)
+    };
+    let half_sq = |y: Tensor<2>| y.square() * 0.5;
+    let mean_rows = |y: Tensor<2>| y.sum_dim(1).mean();
+    let n = batch.n;
+    // L_b on the antithetic pair x± = I ± γz (one pass over both halves).
+    let b_loss = |net: &FieldNet, u: &Tensor<2>| {
+        let uu = Tensor::cat(vec![u.clone(), u.clone()], 0);
+        let b = net.forward(uu, Tensor::cat(vec![col("xp"), col("xm")], 0));
+        let (bp, bm) = (b.clone().slice([0..n, 0..2]), b.slice([n..2 * n, 0..2]));
+        let l = half_sq(bp.clone()) - col("tb_p") * bp + half_sq(bm.clone()) - col("tb_m") * bm;
+        mean_rows(l) * 0.5
+    };
+    // L_s on the antithetic pair βx1 ± (αx0 + γz).
+    let s_loss = |net: &FieldNet, u: &Tensor<2>| {
+        let uu = Tensor::cat(vec![u.clone(), u.clone()], 0);
+        let s = net.forward(uu, Tensor::cat(vec![col("xp"), col("xm_n")], 0));
+        let (sp, sm) = (s.clone().slice([0..n, 0..2]), s.slice([n..2 * n, 0..2]));
+        let ts = col("ts");
+        let l = half_sq(sp.clone()) + ts.clone() * sp + half_sq(sm.clone()) - ts * sm;
+        mean_rows(l) * 0.5
+    };
+    match objective {
+        Objective::VelocityScore => {
+            let u = col("u");
+            vec![b_loss(&nets[0], &u), s_loss(&nets[1], &u)]
+        }
+        Objective::VScore => {
+            let u = col("u");
+            let v = nets[0].forward(u.clone(), col("xp"));
+            let lv = half_sq(v.clone()) - col("tv") * v;
+            vec![mean_rows(lv), s_loss(&nets[1], &u)]
+        }
+        Objective::Denoiser => {
+            let u = col("u");
+            let eta = nets[1].forward(u.clone(), col("xp"));
+            let le = half_sq(eta.clone()) - col("te") * eta;
+            vec![b_loss(&nets[0], &u), mean_rows(le)]
+        }
+        Objective::ScheduleFree { .. } => {
+            let f = nets[0].forward(col("u"), col("x"));
+            vec![mean_rows(half_sq(f - col("target")))]
+        }
+    }
+}

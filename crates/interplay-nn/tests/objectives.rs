@@ -1,0 +1,180 @@
+//! The losses: the tensor forward pass matches the host formulas, and the exact fields (all
+//! built from one posterior through the identities of math §2) minimise every objective.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use common::{cpu, read1};
+use interplay_core::fields::{ExactTarget, identity};
+use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
+use interplay_nn::net::NetConfig;
+use interplay_nn::objective::{Objective, draw_batch, host_loss, precondition};
+use interplay_nn::trainer::tensor_losses;
+
+fn objectives(target: &ExactTarget) -> Vec<Objective> {
+    ["velocity-score", "v-score", "denoiser", "schedule-free"]
+        .iter()
+        .map(|n| Objective::from_name(n, target).expect("known"))
+        .collect()
+}
+
+#[test]
+fn tensor_losses_match_the_host_formulas() {
+    let target = ExactTarget::new(&Target::Checkerboard);
+    let sched = Schedule::default();
+    let device = cpu();
+    let cfg = NetConfig {
+        width: 16,
+        depth: 2,
+        ..NetConfig::default()
+    };
+    for obj in objectives(&target) {
+        let mut rng = Rng::new(3);
+        let nets: Vec<_> = obj
+            .nets()
+            .iter()
+            .map(|_| cfg.init(&device, &mut rng))
+            .collect();
+        let batch = draw_batch(&obj, &sched, &target, 64, 1e-3, &mut rng);
+        let tensor: Vec<f64> = tensor_losses(&obj, &nets, &batch, &device)
+            .into_iter()
+            .map(read1)
+            .collect();
+        let predict = |k: usize, u: f64, x: P2| -> P2 {
+            let ut = burn::tensor::Tensor::<2>::from_floats([[u as f32]], &device);
+            let xt = burn::tensor::Tensor::<2>::from_floats([[x[0] as f32, x[1] as f32]], &device);
+            common::read2(nets[k].forward(ut, xt))[0]
+        };
+        let host = host_loss(&obj, &batch, &predict);
+        for (a, b) in tensor.iter().zip(&host) {
+            assert!(
+                (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+                "{}: tensor {tensor:?} vs host {host:?}",
+                obj.name()
+            );
+        }
+    }
+}
+
+/// The exact predictor of each network of `obj`, from the exact posterior.
+fn exact_predictor<'a>(
+    obj: &'a Objective,
+    sched: &'a Schedule,
+    target: &'a ExactTarget,
+) -> impl Fn(usize, f64, P2) -> P2 + 'a {
+    let field = ExactField::from_parts(*sched, target.clone());
+    move |k: usize, u: f64, x: P2| -> P2 {
+        match obj {
+            Objective::ScheduleFree {
+                sigma_data,
+                log_lambda,
+            } => {
+                // u encodes ln λ; the input is c_in·y with (σ, β) = (λ, 1).
+                let lam = (log_lambda.0 + u * (log_lambda.1 - log_lambda.0)).exp();
+                let (a, bb, c, _) = precondition(lam, 1.0, *sigma_data, *log_lambda);
+                let y = [x[0] / bb, x[1] / bb];
+                let g1 = target.posterior(y, 1.0, lam, false).g1;
+                [(g1[0] - a * y[0]) / c, (g1[1] - a * y[1]) / c]
+            }
+            _ => {
+                let at = field.at(u);
+                let p = at.posterior(x, false);
+                let st = at.st;
+                match (obj, k) {
+                    (Objective::VelocityScore, 0) => identity::velocity(&st, p.g1, p.score),
+                    (Objective::VScore, 0) => identity::v(&st, p.g1, p.score),
+                    (Objective::Denoiser, 0) => identity::velocity(&st, p.g1, p.score),
+                    (Objective::Denoiser, _) => {
+                        if sched.has_gamma() {
+                            identity::eta(&st, p.score)
+                        } else {
+                            identity::g0(&st, p.score)
+                        }
+                    }
+                    _ => p.score,
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_exact_fields_minimise_every_objective() {
+    // L(f + κh) − L(f) = ½κ²E|h|² exactly in expectation when f is the minimiser (math §9 test 8):
+    // perturbing the exact predictor must raise each loss by about that much, never lower it.
+    let target = ExactTarget::new(&Target::Checkerboard);
+    for sched in [Schedule::default(), Schedule::preset(Path::OneSidedLinear)] {
+        for obj in objectives(&target) {
+            let batch = draw_batch(&obj, &sched, &target, 20_000, 1e-2, &mut Rng::new(5));
+            let exact = exact_predictor(&obj, &sched, &target);
+            let base = host_loss(&obj, &batch, &exact);
+            let h = |_: P2| [0.3, -0.2];
+            for kappa in [0.5, 1.0] {
+                let pert = |k: usize, u: f64, x: P2| {
+                    let (e, d) = (exact(k, u, x), h(x));
+                    [e[0] + kappa * d[0], e[1] + kappa * d[1]]
+                };
+                let raised = host_loss(&obj, &batch, &pert);
+                let expected = 0.5 * kappa * kappa * (0.3f64.powi(2) + 0.2f64.powi(2));
+                for (k, (r, b)) in raised.iter().zip(&base).enumerate() {
+                    let rise = r - b;
+                    assert!(
+                        rise > 0.0,
+                        "{} net {k} ({sched:?}): the exact field is not the minimum ({b} → {r})",
+                        obj.name()
+                    );
+                    assert!(
+                        (rise - expected).abs() < 0.25 * expected,
+                        "{} net {k}: rise {rise}, expected ≈ {expected}",
+                        obj.name()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn identities_link_the_objectives() {
+    // On the exact field the objectives' minimisers are one posterior seen four ways:
+    // b = v − γγ̇ s, s = −η/γ, and D(σ/β, x/β) = g1.
+    let target = ExactTarget::new(&Target::Checkerboard);
+    let sched = Schedule::default();
+    let objs = objectives(&target);
+    let (vs, vv, den, sf) = (&objs[0], &objs[1], &objs[2], &objs[3]);
+    let (pb, pv, pe, pd) = (
+        exact_predictor(vs, &sched, &target),
+        exact_predictor(vv, &sched, &target),
+        exact_predictor(den, &sched, &target),
+        exact_predictor(sf, &sched, &target),
+    );
+    let Objective::ScheduleFree {
+        sigma_data,
+        log_lambda,
+    } = sf
+    else {
+        unreachable!()
+    };
+    let mut rng = Rng::new(9);
+    for _ in 0..50 {
+        let t = 0.05 + 0.9 * rng.uniform();
+        let x = rng.normal2().map(|v| 2.0 * v);
+        let st = sched.at(t);
+        let (b, s) = (pb(0, t, x), pb(1, t, x));
+        let (v, eta) = (pv(0, t, x), pe(1, t, x));
+        assert!((0..2).all(|i| (pe(0, t, x)[i] - b[i]).abs() < 1e-9));
+        let close = |a: P2, c: P2| (0..2).all(|i| (a[i] - c[i]).abs() < 1e-8 * (1.0 + c[i].abs()));
+        assert!(close(identity::velocity_from_v_score(&st, v, s), b));
+        assert!(close(identity::score_from_eta(&st, eta), s));
+        let (a, bb, c, u) = precondition(st.sigma2().sqrt(), st.beta, *sigma_data, *log_lambda);
+        let f = pd(0, u, [bb * x[0], bb * x[1]]);
+        let g1 = [a * x[0] + c * f[0], a * x[1] + c * f[1]];
+        let lam = st.sigma2().sqrt() / st.beta;
+        if lam < log_lambda.1.exp() {
+            assert!(
+                close(identity::score(&st, x, g1), s),
+                "t={t}: D gives {g1:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The device samplers follow the same step rules as interplay-core: on the exact field (read
+//! back to the host on the CPU backend) they agree with the core integrators.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use burn::tensor::{Device, Tensor};
+use common::{cpu, read2};
+use interplay_core::integrate::{self, Eps, OdeSolver, SdeSolver, Span};
+use interplay_core::likelihood::{log_standard_normal, ode_log_likelihood};
+use interplay_core::{ExactField, P2, Rng, Schedule, ScheduleAt, Target};
+use interplay_nn::field::{DeviceField, FieldOut};
+use interplay_nn::sampler::{self, points_tensor};
+
+/// The exact field as a device field (evaluated on the host; CPU backend only).
+struct Exact(ExactField);
+
+impl DeviceField for Exact {
+    fn device(&self) -> Device {
+        cpu()
+    }
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule().at(t)
+    }
+    fn eval(&self, t: f64, x: Tensor<2>, want_div: bool) -> FieldOut {
+        let xs = read2(x);
+        let at = self.0.at(t);
+        let (mut b, mut s, mut d) = (vec![], vec![], vec![]);
+        for x in &xs {
+            let (bb, dd) = at.velocity_div(*x);
+            b.push(bb);
+            s.push(at.score(*x));
+            d.push([dd, 0.0]);
+        }
+        let div = want_div.then(|| points_tensor(&d, &cpu()).slice([0..xs.len(), 0..1]));
+        FieldOut {
+            b: points_tensor(&b, &cpu()),
+            s: points_tensor(&s, &cpu()),
+            div_b: div,
+        }
+    }
+}
+
+fn max_diff(a: &[P2], b: &[P2]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f64::max)
+}
+
+#[test]
+fn device_ode_and_sde_match_core() {
+    let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    let dev = Exact(exact.clone());
+    let x0: Vec<P2> = Rng::new(1).normals(200);
+    for solver in [OdeSolver::Euler, OdeSolver::Heun, OdeSolver::Rk4] {
+        let span = Span::new(0.0, 0.99, 40).warped(2.0);
+        let mut host = x0.clone();
+        let rh = integrate::ode(&exact, &mut host, span, solver);
+        let (x, rd) = sampler::ode(&dev, points_tensor(&x0, &cpu()), span, solver);
+        assert_eq!(rh, rd, "{solver:?}: same steps and stability numbers");
+        let d = max_diff(&read2(x), &host);
+        assert!(d < 2e-4, "{solver:?}: device vs core {d:.2e}");
+    }
+    for solver in [SdeSolver::EulerMaruyama, SdeSolver::Heun] {
+        let span = Span::new(0.0, 0.99, 60).warped(2.0);
+        let mut host = x0.clone();
+        let rh = integrate::sde(
+            &exact,
+            &mut host,
+            span,
+            Eps::Constant(0.7),
+            solver,
+            &mut Rng::new(4),
+        );
+        let (x, rd) = sampler::sde(
+            &dev,
+            points_tensor(&x0, &cpu()),
+            span,
+            Eps::Constant(0.7),
+            solver,
+            &mut Rng::new(4),
+        );
+        assert_eq!(rh.steps, rd.steps);
+        assert_eq!(rh.eps_lowered, rd.eps_lowered);
+        let d = max_diff(&read2(x), &host);
+        assert!(d < 1e-3, "{solver:?}: device vs core {d:.2e}");
+    }
+}
+
+#[test]
+fn device_likelihood_matches_core() {
+    let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    let xs = Target::Checkerboard.sample(&mut Rng::new(2), 50);
+    let host = ode_log_likelihood(&exact, &xs, 0.9, 100, log_standard_normal);
+    let dev = sampler::ode_log_likelihood(&Exact(exact), points_tensor(&xs, &cpu()), 0.9, 100);
+    let dev: Vec<f32> = dev.into_data().try_to_vec().expect("f32");
+    for (a, b) in dev.iter().zip(&host) {
+        assert!((f64::from(*a) - b).abs() < 1e-3, "{a} vs {b}");
+    }
+}
