@@ -69,6 +69,11 @@ impl Engine {
                 ))
             })?;
             let backend = device::init(pref).await;
+            // The adapter, once, for whoever reads the console.
+            web_sys::console::info_1(&JsValue::from_str(&format!(
+                "Interplay engine: {} backend on {} ({})",
+                backend.kind, backend.adapter, backend.detail
+            )));
             let state = State {
                 backend,
                 trainer: None,

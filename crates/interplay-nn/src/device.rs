@@ -38,6 +38,8 @@ pub struct Backend {
     pub adapter: String,
     /// Why this backend was chosen when it is not the one asked for, in words.
     pub notice: Option<String>,
+    /// Technical detail for the log (the adapter's description or the error).
+    pub detail: String,
 }
 
 impl Backend {
@@ -48,6 +50,7 @@ impl Backend {
             kind: "cpu",
             adapter: "CPU".into(),
             notice,
+            detail: String::new(),
         }
     }
 }
@@ -72,23 +75,32 @@ async fn gpu(pref: Preference) -> Backend {
             } else {
                 info.name.clone()
             };
+            let detail = format!("{info:?}");
             let software = info.device_type == wgpu::DeviceType::Cpu;
             if software && pref == Preference::Auto {
-                return Backend::cpu(Some(format!(
-                    "The GPU adapter \"{name}\" is a software renderer, so training runs on the CPU \
-                     backend, which is faster there."
+                let mut b = Backend::cpu(Some(format!(
+                    "The WebGPU adapter \"{name}\" is a software renderer, so training runs on the \
+                     CPU backend, which is faster there."
                 )));
+                b.detail = detail;
+                return b;
             }
             Backend {
                 device,
                 kind: "webgpu",
                 adapter: name,
                 notice: None,
+                detail,
             }
         }
-        Err(e) => Backend::cpu(Some(format!(
-            "No WebGPU adapter is available ({e}); training runs on the CPU backend."
-        ))),
+        Err(e) => {
+            let mut b = Backend::cpu(Some(
+                "This browser offers no WebGPU adapter, so training runs on the CPU backend."
+                    .into(),
+            ));
+            b.detail = e.to_string();
+            b
+        }
     }
 }
 
