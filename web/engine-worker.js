@@ -17,6 +17,20 @@ const ops = {
   train({ steps }) {
     return engine.train(steps);
   },
+  trainFor({ ms }) {
+    return engine.trainFor(ms);
+  },
+  async particles({ t, n, eps, seed, schedule, maxSteps }) {
+    const r = await engine.particles(t, n, eps, seed, JSON.stringify(schedule), maxSteps);
+    return { transfer: [r.points.buffer], value: r };
+  },
+  async density({ t, n, steps, schedule }) {
+    const d = await engine.density(t, n, steps, JSON.stringify(schedule));
+    return { transfer: [d.buffer], value: d };
+  },
+  metrics({ n, steps, schedule }) {
+    return engine.metrics(n, steps, JSON.stringify(schedule));
+  },
   async sample({ n, steps, eps, seed, schedule }) {
     const xy = await engine.sample(n, steps, eps, seed, JSON.stringify(schedule));
     return { transfer: [xy.buffer], value: xy };

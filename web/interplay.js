@@ -1,67 +1,20 @@
 // Interplay widget: builds its DOM inside the element it is given, loads the Rust viewer
-// (WebAssembly) and runs one requestAnimationFrame loop. No ids, no global CSS, no globals:
-// several widgets can live on one page.
+// (WebAssembly) at once and the training engine lazily in a Web Worker, and runs one
+// requestAnimationFrame loop. No ids, no global CSS, no globals: several widgets can live on
+// one page.
 import init, { Viewer, paletteCss } from "./interplay-web.js";
+import { EngineClient } from "./engine-client.js";
+import { TEMPLATE, readControl, syncControls } from "./controls.js";
 
-const TEMPLATE = `
-  <figure class="ip-figure" style="margin:0">
-    <div class="ip-view"><canvas class="ip-eulerian" role="img"
-      aria-label="Heat map of the density rho(t, x) on the square [-5, 5] squared"></canvas></div>
-    <figcaption class="ip-caption">Eulerian view: the exact density ρ(t, x) on [−5, 5]².</figcaption>
-  </figure>
-  <div class="ip-legend"><span>0</span><div class="ip-legend-bar"></div><span class="ip-legend-max"></span></div>
-  <div class="ip-controls">
-    <label class="ip-t-label">time t</label>
-    <input class="ip-t" type="range" min="0" max="1" step="0.001">
-    <output class="ip-t-out"></output>
-  </div>
-  <div class="ip-message" role="status" aria-live="polite"></div>
-`;
+/** Options that configure the widget itself rather than the picture. */
+const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay"];
+/** Seconds for one sweep of t from 0 to 1 when playing. */
+const SWEEP_SECONDS = 6;
+/** Main-thread budget per frame for moving the exact particles. */
+const FRAME_BUDGET_MS = 8;
 
-function fmt(x, digits = 3) {
-  return Number(x).toFixed(digits);
-}
-
-/** Widget options that are not picture parameters (the rest go to the viewer). */
-const WIDGET_OPTIONS = ["backend", "objective", "width", "depth", "batch", "lr"];
-
-const TRAIN_DEFAULTS = { objective: "velocity-score", width: 64, depth: 3, batch: 256, lr: 2e-3 };
-
-/**
- * A promise-based client of the training engine, which runs in a Web Worker and is loaded
- * the first time training or a learned field is needed.
- */
-class EngineClient {
-  constructor() {
-    this.worker = new Worker(new URL("./engine-worker.js", import.meta.url), { type: "module" });
-    this.pending = new Map();
-    this.next = 1;
-    this.worker.onmessage = (ev) => {
-      const { id, ok, result, error } = ev.data;
-      const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
-      ok ? p.resolve(result) : p.reject(new Error(error));
-    };
-    this.worker.onerror = (ev) => {
-      const err = new Error(`the training engine failed to load: ${ev.message || "unknown error"}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
-  }
-  call(op, args = {}, transfer = []) {
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args }, transfer);
-    });
-  }
-  terminate() {
-    this.worker.terminate();
-    for (const p of this.pending.values()) p.reject(new Error("the widget was destroyed"));
-    this.pending.clear();
-  }
-}
+const fmt = (x, d = 3) => (Number.isFinite(x) ? Number(x).toFixed(d) : "–");
+const messageOf = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
 
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
@@ -69,108 +22,226 @@ export function create(root, options = {}) {
   root.classList.add("interplay");
   root.innerHTML = TEMPLATE;
   const $ = (sel) => root.querySelector(sel);
-  const canvas = $(".ip-eulerian");
-  const slider = $(".ip-t");
-  const out = $(".ip-t-out");
-  const message = $(".ip-message");
-  const legendMax = $(".ip-legend-max");
-  slider.id = `ip-t-${Math.random().toString(36).slice(2)}`;
-  $(".ip-t-label").htmlFor = slider.id;
+  // Unique ids only where labels need them (none are fixed, so widgets never collide).
+  const uid = Math.random().toString(36).slice(2);
 
   let viewer = null;
-  let engine = null; // { client, info } once started
-  let engineStarting = null;
-  let configuredFor = null; // JSON of the run configuration the engine was set up with
-  const widget = { backend: "auto", ...TRAIN_DEFAULTS };
-  let dirty = true;
-  let frame = 0;
   let destroyed = false;
+  let frameId = 0;
+  let lastFrame = 0;
+  let playing = false;
+  let dirty = { eulerian: true, lagrangian: true, schedule: true, losses: true };
   const listeners = [];
-  const listen = (target, type, fn) => {
-    target.addEventListener(type, fn);
-    listeners.push([target, type, fn]);
+  const listen = (target, type, fn, opt) => {
+    target.addEventListener(type, fn, opt);
+    listeners.push([target, type, fn, opt]);
   };
+  const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false };
+  const widget = { backend: "auto", checkpoint: "./checkerboard.ckpt", autoplay: false };
 
+  // ---- messages -------------------------------------------------------------------------
+  const message = $(".ip-message");
   function say(text, kind = "error") {
     message.textContent = text || "";
     message.classList.toggle("ip-notice", kind === "notice");
   }
-
-  function syncControls() {
-    const p = viewer.getParams();
-    slider.value = String(p.t);
-    out.value = fmt(p.t);
-    slider.setAttribute("aria-valuetext", `t = ${fmt(p.t)}`);
+  function sayLocal(el, text) {
+    el.textContent = text || "";
   }
 
-  function setParams(changes) {
+  // ---- parameters -----------------------------------------------------------------------
+  function params() {
+    return viewer.getParams();
+  }
+  function schedule(p = params()) {
+    return { path: p.path, gamma: p.gamma, alpha_exp: p.alphaExp, beta_exp: p.betaExp, gamma_scale: p.gammaScale };
+  }
+  function refreshPanels(p) {
+    $(".ip-sde-panel").hidden = !(p.eps > 0);
+    $(".ip-ode-panel").hidden = p.eps > 0 && !(p.compare && p.source === "exact");
+    $(".ip-sde-caption").textContent =
+      `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
+    $(".ip-ode-caption").textContent =
+      p.source === "exact" ? "Lagrangian view: particles under the ODE (ε = 0)" : "Lagrangian view: the learned flow";
+  }
+
+  /**
+   * Applies parameter changes all-or-nothing. A refused change shows a message where it was
+   * made and keeps the last good state; the error is also thrown to API callers.
+   */
+  function setParams(changes, { from } = {}) {
     if (!viewer) throw new Error("Interplay is still loading: await interplay.ready first");
+    let changed;
     try {
-      viewer.setParams(changes);
+      changed = viewer.setParams(changes);
     } catch (e) {
-      const text = typeof e === "string" ? e : String(e && e.message ? e.message : e);
-      say(`Not applied: ${text}. The last good setting is kept.`);
-      syncControls();
-      throw new Error(text);
+      const text = `Not applied: ${messageOf(e)}. The last good setting is kept.`;
+      if (from && from.closest(".ip-schedule-box")) sayLocal($(".ip-schedule-msg"), text);
+      else say(text);
+      syncControls(root, params());
+      throw new Error(messageOf(e));
     }
-    say("");
-    syncControls();
-    dirty = true;
+    sayLocal($(".ip-schedule-msg"), "");
+    if (message.classList.contains("ip-notice") === false) say("");
+    const p = params();
+    syncControls(root, p);
+    refreshPanels(p);
+    dirty.eulerian = dirty.lagrangian = true;
+    if (changed.some((k) => ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"].includes(k))) dirty.schedule = true;
+    onParamsChanged(changed, p);
+    return changed;
   }
 
-  function draw() {
-    frame = 0;
-    if (destroyed || !viewer) return;
-    if (dirty && !document.hidden) {
-      dirty = false;
-      try {
-        const max = viewer.drawEulerian();
-        legendMax.textContent = max.toPrecision(2);
-      } catch (e) {
-        say(`Drawing failed: ${e}`);
-      }
-    }
-    frame = requestAnimationFrame(draw);
-  }
+  // ---- the engine (lazy) ----------------------------------------------------------------
+  let engine = null;
+  let engineStarting = null;
+  let configuredFor = null;
+  let trainingPlaying = false;
+  let trainingLoop = null;
+  let particleRequest = null;
+  let densityRequest = null;
+  let lastMetrics = 0;
+  let modelVersion = 0; // bumped whenever the model changes (a training chunk, a reset)
+  let shownModelVersion = -1;
 
   function startEngine() {
     if (engineStarting) return engineStarting;
-    say("Loading the training engine…", "notice");
+    $(".ip-train-status").textContent = "Loading the training engine…";
     const client = new EngineClient();
     engineStarting = client.call("create", { backend: widget.backend }).then(
       (info) => {
         engine = { client, info };
         api.backend = info.backend;
         api.adapter = info.adapter;
-        say(info.notice || "", "notice");
+        if (info.notice) say(info.notice, "notice");
+        $(".ip-train-status").textContent = `Engine ready: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU backend"}.`;
         return engine;
       },
       (e) => {
         engineStarting = null;
         client.terminate();
-        say(`The training engine could not start: ${e.message}. The exact views still work.`);
+        say(`The training engine could not start: ${messageOf(e)}. The exact views still work.`);
+        $(".ip-train-status").textContent = "The training engine is not available.";
         throw e;
       },
     );
     return engineStarting;
   }
 
-  function runConfig() {
-    const p = viewer.getParams();
+  /** The training run the current parameters call for (a key decides when to start afresh). */
+  function runConfig(p = params()) {
+    const objective = p.source === "exact" ? "velocity-score" : p.source === "schedule-free" ? "schedule-free" : "velocity-score";
+    const small = engine && engine.info.backend === "cpu";
     return {
       train: {
-        objective: widget.objective,
-        net: { width: widget.width, depth: widget.depth, activation: "silu", fourier: 3, spatial: 6 },
-        batch: widget.batch,
-        lr: widget.lr,
+        objective,
+        net: { width: p.width, depth: p.depth, activation: "silu", fourier: 3, spatial: objective === "schedule-free" ? 6 : 4 },
+        batch: p.batch,
+        lr: p.lr,
         decay: { kind: "constant" },
         t_min: 0.001,
         seed: p.seed,
+        ema: 0,
       },
-      schedule: { path: p.path, gamma: p.gamma, alpha_exp: p.alphaExp, beta_exp: p.betaExp, gamma_scale: p.gammaScale },
+      schedule: schedule(p),
       target: { name: p.target },
       steps: 0,
+      small,
     };
+  }
+  function runKey(cfg) {
+    const { train, target } = cfg;
+    // The schedule-free model serves every schedule: only its settings and the target matter.
+    return JSON.stringify([train, target, train.objective === "schedule-free" ? null : cfg.schedule]);
+  }
+
+  /** Makes sure the engine holds a run for the current parameters; loads the shipped model. */
+  async function ensureRun() {
+    const { client } = await startEngine();
+    const p = params();
+    const cfg = runConfig(p);
+    const key = runKey(cfg);
+    if (key === configuredFor) return client;
+    configuredFor = key;
+    viewer.clearLosses();
+    viewer.clearModel();
+    dirty.losses = true;
+    modelVersion++;
+    const shipped =
+      cfg.train.objective === "schedule-free" && p.target === "checkerboard" && widget.checkpoint &&
+      p.width === 128 && p.depth === 3;
+    if (shipped) {
+      try {
+        const res = await fetch(new URL(widget.checkpoint, document.baseURI));
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        const bytes = await res.arrayBuffer();
+        await client.call("load", { bytes }, [bytes]);
+        $(".ip-train-status").textContent = "Loaded the pretrained schedule-free model; training continues from it.";
+        return client;
+      } catch (e) {
+        say(`The pretrained model could not be loaded (${messageOf(e)}); training starts from scratch.`, "notice");
+      }
+    }
+    await client.call("configure", { config: cfg });
+    return client;
+  }
+
+  function recordTraining(r) {
+    viewer.pushLosses(r.steps, r.losses);
+    dirty.losses = true;
+    modelVersion++;
+    const rate = r.ms > 0 ? (1000 * r.done) / r.ms : 0;
+    const losses = r.losses.map(([n, v]) => `loss ${n} ${fmt(v, 4)}`).join(", ");
+    $(".ip-train-status").textContent =
+      `${r.steps} steps · ${fmt(rate, 1)} steps/s · ${engine.info.backend === "webgpu" ? `WebGPU (${engine.info.adapter})` : "CPU"} · ${losses}`;
+    for (const [n, v] of r.losses) {
+      if (!Number.isFinite(v)) {
+        say(`Training diverged (loss ${n} is ${v}). Lower the learning rate and press Reset.`);
+        stopTraining();
+      }
+    }
+  }
+
+  async function refreshMetrics(force = false) {
+    if (!engine || (!force && performance.now() - lastMetrics < 4000)) return;
+    lastMetrics = performance.now();
+    const small = engine.info.backend === "cpu";
+    try {
+      const q = await engine.client.call("metrics", { n: small ? 600 : 2000, steps: small ? 12 : 30, schedule: schedule() });
+      for (const k of ["in_support", "sliced_w2", "tv", "nll", "b_error"]) {
+        const el = $(`.ip-q-${k}`);
+        if (el) el.textContent = fmt(q[k], 3);
+      }
+    } catch (e) {
+      /* the model may be mid-reset; the next refresh will do */
+    }
+  }
+
+  function stopTraining() {
+    trainingPlaying = false;
+    $(".ip-train").textContent = "▶ Train";
+    $(".ip-train").setAttribute("aria-pressed", "false");
+  }
+
+  function startTraining() {
+    if (trainingPlaying) return;
+    trainingPlaying = true;
+    $(".ip-train").textContent = "⏸ Pause training";
+    $(".ip-train").setAttribute("aria-pressed", "true");
+    trainingLoop = (async () => {
+      try {
+        const client = await ensureRun();
+        while (trainingPlaying && !destroyed && !document.hidden) {
+          const r = await client.call("trainFor", { ms: 150 });
+          if (!trainingPlaying || destroyed) break;
+          recordTraining(r);
+          await refreshMetrics();
+        }
+      } catch (e) {
+        say(`Training stopped: ${messageOf(e)}`);
+      }
+      stopTraining();
+    })();
   }
 
   async function train(steps = 1) {
@@ -179,41 +250,171 @@ export function create(root, options = {}) {
       say(`train(${steps}): the number of steps must be a whole number from 1 to 100000.`);
       throw new Error("train(steps) needs a whole number of steps from 1 to 100000");
     }
-    const { client } = await startEngine();
-    const config = JSON.stringify(runConfig());
-    if (config !== configuredFor) {
-      await client.call("configure", { config: JSON.parse(config) });
-      configuredFor = config;
-    }
+    const client = await ensureRun();
     const r = await client.call("train", { steps });
+    recordTraining(r);
     const losses = Object.fromEntries(r.losses);
-    for (const [k, v] of Object.entries(losses)) {
-      if (!Number.isFinite(v)) {
-        say(`Training diverged (loss ${k} is ${v}); lower the learning rate and reset.`);
-      }
-    }
     return {
       steps: r.steps,
       loss_b: losses.b ?? losses.v ?? null,
-      loss_s: losses.s ?? null,
+      loss_s: losses.s ?? losses.eta ?? null,
       losses,
       ms: r.ms,
       backend: engine.info.backend,
     };
   }
 
+  /** Asks the engine for the model's particles (and density) at the current t, one at a time. */
+  function pollModel(p) {
+    if (!engine || p.source === "exact") return;
+    if (!particleRequest && (shownModelVersion !== modelVersion || viewer.modelTime() !== Math.min(p.t, 0.998))) {
+      const version = modelVersion;
+      const small = engine.info.backend === "cpu";
+      particleRequest = engine.client
+        .call("particles", {
+          t: p.t, n: Math.min(p.particles, small ? 2000 : 20000), eps: p.eps, seed: p.seed,
+          schedule: schedule(p), maxSteps: small ? 3 : 10,
+        })
+        .then((r) => {
+          if (!destroyed) {
+            viewer.setModelPoints(r.t, r.points);
+            shownModelVersion = version;
+            dirty.lagrangian = dirty.eulerian = true;
+          }
+        })
+        .catch(() => {})
+        .finally(() => (particleRequest = null));
+    }
+    if (p.eulerian === "model-density" && !densityRequest && viewer.modelDensityTime() !== p.t) {
+      densityRequest = engine.client
+        .call("density", { t: p.t, n: 32, steps: 16, schedule: schedule(p) })
+        .then((d) => {
+          if (!destroyed) {
+            viewer.setModelDensity(p.t, 32, d);
+            dirty.eulerian = true;
+          }
+        })
+        .catch((e) => say(`The model density could not be computed: ${messageOf(e)}`))
+        .finally(() => (densityRequest = null));
+    }
+  }
+
+  function onParamsChanged(changed, p) {
+    if (p.source !== "exact" || p.eulerian.startsWith("model")) {
+      ensureRun()
+        .then(() => {
+          dirty.lagrangian = true;
+          refreshMetrics(true);
+        })
+        .catch(() => {});
+    }
+    if (changed.includes("seed") || changed.includes("target")) dirty.eulerian = true;
+  }
+
+  // ---- the frame loop ---------------------------------------------------------------------
+  let stepAccumulator = 0;
+  let catchingUp = false;
+  function frame(now) {
+    frameId = 0;
+    if (destroyed || !viewer) return;
+    const dt = Math.min(0.1, (now - (lastFrame || now)) / 1000);
+    lastFrame = now;
+    let p = params();
+    if (playing && !document.hidden) {
+      const dir = p.direction === "backward" ? -1 : 1;
+      let dtT = (dir * dt) / SWEEP_SECONDS;
+      if (reducedMotion.matches) {
+        // Reduced motion: step in tenths, once a second, without trails.
+        stepAccumulator += dt;
+        dtT = 0;
+        if (stepAccumulator >= 1) {
+          stepAccumulator = 0;
+          dtT = dir * 0.1;
+        }
+      }
+      if (dtT !== 0) {
+        const t = Math.min(1, Math.max(0, p.t + dtT));
+        viewer.setParams({ t });
+        $(".ip-t").value = String(t);
+        $(".ip-t-out").value = fmt(t);
+        dirty.eulerian = dirty.lagrangian = dirty.schedule = true;
+        if (t === 1 || t === 0) pause();
+        p = params();
+      }
+    }
+    const caughtUp = viewer.tick(FRAME_BUDGET_MS);
+    // While catching up the particles move (trails on); once there, one clean redraw.
+    if (!caughtUp || catchingUp) dirty.lagrangian = true;
+    catchingUp = !caughtUp;
+    pollModel(p);
+    try {
+      if (dirty.eulerian) {
+        dirty.eulerian = false;
+        const max = viewer.drawEulerian();
+        $(".ip-legend-max").textContent = Number.isFinite(max) ? max.toPrecision(2) : "…";
+        if (!Number.isFinite(max) && p.eulerian.startsWith("model")) startEngine().catch(() => {});
+      }
+      if (dirty.lagrangian) {
+        dirty.lagrangian = false;
+        viewer.drawLagrangian((playing || !caughtUp) && !reducedMotion.matches);
+      }
+      if (dirty.schedule && root.querySelector(".ip-schedule-plot").offsetParent !== null) {
+        dirty.schedule = false;
+        viewer.drawSchedule();
+      }
+      if (dirty.losses) {
+        dirty.losses = false;
+        viewer.drawLosses();
+      }
+    } catch (e) {
+      say(`Drawing failed: ${messageOf(e)}`);
+    }
+    frameId = requestAnimationFrame(frame);
+  }
+
+  function play() {
+    if (!viewer) return;
+    const p = params();
+    if (p.direction === "forward" && p.t >= 1) setParams({ t: 0 });
+    if (p.direction === "backward" && p.t <= 0) setParams({ t: 1 });
+    playing = true;
+    $(".ip-play").textContent = "⏸";
+    $(".ip-play").setAttribute("aria-label", "Pause the time animation");
+  }
+  function pause() {
+    playing = false;
+    stopTraining();
+    if (!viewer) return;
+    $(".ip-play").textContent = "▶";
+    $(".ip-play").setAttribute("aria-label", "Play the time animation");
+  }
+
+  // ---- API --------------------------------------------------------------------------------
   const api = {
     ready: null,
     backend: null,
     adapter: null,
-    setParams,
-    getParams: () => (viewer ? viewer.getParams() : null),
+    setParams: (changes) => setParams(changes),
+    getParams: () => (viewer ? params() : null),
     train,
+    /** `n` samples at t = 1: exact by default, or from the model ({ source: "model" }). */
+    async sample(n = 1000, opts = {}) {
+      await api.ready;
+      if (!Number.isInteger(n) || n < 1 || n > 200000) throw new Error("sample(n) needs a whole number from 1 to 200000");
+      const steps = opts.steps ?? 100;
+      if ((opts.source ?? "exact") === "exact") return new Float32Array(viewer.sample(n, steps));
+      const client = await ensureRun();
+      const p = params();
+      return client.call("sample", { n, steps, eps: opts.eps ?? p.eps, seed: p.seed, schedule: schedule(p) });
+    },
+    play,
+    pause,
     destroy() {
       destroyed = true;
+      stopTraining();
       if (engine) engine.client.terminate();
-      if (frame) cancelAnimationFrame(frame);
-      for (const [t, type, fn] of listeners) t.removeEventListener(type, fn);
+      if (frameId) cancelAnimationFrame(frameId);
+      for (const [t, type, fn, opt] of listeners) t.removeEventListener(type, fn, opt);
       if (viewer) viewer.free();
       viewer = null;
       root.innerHTML = "";
@@ -225,44 +426,72 @@ export function create(root, options = {}) {
     try {
       await init();
     } catch (e) {
-      say(`Interplay could not start: this browser could not load WebAssembly (${e}).`);
+      say(`Interplay could not start: this browser could not load WebAssembly (${messageOf(e)}).`);
       throw e;
     }
-    viewer = new Viewer(canvas);
+    viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
     $(".ip-legend-bar").style.background = paletteCss();
+    for (const el of root.querySelectorAll("input, select")) {
+      if (!el.id) el.id = `ip-${uid}-${el.classList[0]}`;
+    }
+    // Options: widget settings, then picture parameters (all-or-nothing; bad ones are named).
     const picture = {};
     const problems = [];
     for (const [k, v] of Object.entries(options || {})) {
-      if (!WIDGET_OPTIONS.includes(k)) {
-        picture[k] = v;
-      } else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) {
-        problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
-      } else if (["width", "depth", "batch"].includes(k) && !(Number.isInteger(Number(v)) && Number(v) >= 1)) {
-        problems.push(`${k} must be a whole number ≥ 1, got ${v}`);
-      } else if (k === "lr" && !(Number(v) > 0 && Number(v) <= 1)) {
-        problems.push(`lr must be in (0, 1], got ${v}`);
-      } else {
-        widget[k] = typeof TRAIN_DEFAULTS[k] === "number" ? Number(v) : v;
-      }
+      if (!WIDGET_OPTIONS.includes(k)) picture[k] = v;
+      else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
+      else if (k === "autoplay") widget.autoplay = v === true || v === "true" || v === "1";
+      else widget[k] = v;
     }
     try {
       if (Object.keys(picture).length) viewer.setParams(picture);
     } catch (e) {
-      problems.push(String(e));
+      problems.push(messageOf(e));
     }
-    if (problems.length) say(`Some options were not applied: ${problems.join("; ")}. Using the defaults.`);
-    syncControls();
-    listen(slider, "input", () => {
+    if (problems.length) say(`Some options were not applied: ${problems.join("; ")}. The defaults are used instead.`);
+    const p = params();
+    syncControls(root, p);
+    refreshPanels(p);
+    // Controls → parameters.
+    for (const el of root.querySelectorAll("[data-param]")) {
+      const ev = el.tagName === "SELECT" || el.type === "checkbox" || el.type === "number" ? "change" : "input";
+      listen(el, ev, () => {
+        const change = { [el.dataset.param]: readControl(el) };
+        // Side by side with ε = 0 would show the same picture twice: give the SDE some noise.
+        if (change.compare === true && params().eps === 0) change.eps = 0.5;
+        try {
+          setParams(change, { from: el });
+        } catch (_) {
+          /* shown in the widget */
+        }
+      });
+    }
+    listen($(".ip-play"), "click", () => (playing ? pause() : play()));
+    listen($(".ip-train"), "click", () => (trainingPlaying ? stopTraining() : startTraining()));
+    listen($(".ip-step"), "click", () => train(1).catch((e) => say(messageOf(e))));
+    listen($(".ip-reset"), "click", async () => {
+      stopTraining();
+      configuredFor = null;
       try {
-        setParams({ t: Number(slider.value) });
-      } catch (_) {
-        /* shown in the widget */
+        const client = await startEngine();
+        viewer.clearLosses();
+        viewer.clearModel();
+        modelVersion++;
+        dirty.losses = true;
+        const cfg = runConfig();
+        configuredFor = runKey(cfg);
+        await client.call("configure", { config: cfg });
+        $(".ip-train-status").textContent = "A fresh network: press Train.";
+      } catch (e) {
+        say(`Reset failed: ${messageOf(e)}`);
       }
     });
     listen(document, "visibilitychange", () => {
-      if (!document.hidden) dirty = true;
+      if (!document.hidden) dirty.eulerian = dirty.lagrangian = true;
     });
-    draw();
+    if (p.source !== "exact" || p.eulerian.startsWith("model")) onParamsChanged([], p);
+    frameId = requestAnimationFrame(frame);
+    if (widget.autoplay) play();
     return api;
   })();
   return api;

@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver};
+use interplay_core::ExactField;
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactTarget, Schedule};
 use interplay_nn::checkpoint::{Checkpoint, Header};
@@ -30,6 +31,15 @@ struct State {
     model: Option<LearnedField>,
     /// Bumped by every reset; work started under an older generation is dropped.
     generation: u32,
+    /// The learned model's particles: positions on the device, their time and noise level.
+    cloud: Option<Cloud>,
+}
+
+struct Cloud {
+    x: burn::tensor::Tensor<2>,
+    t: f64,
+    key: String,
+    rng: interplay_core::Rng,
 }
 
 /// The engine: one device, at most one training run.
@@ -45,6 +55,46 @@ fn js_err(e: impl std::fmt::Display) -> JsValue {
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(js_err)
+}
+
+/// What `metrics` reports.
+#[derive(Serialize)]
+struct Quality {
+    in_support: f64,
+    sliced_w2: f64,
+    tv: f64,
+    energy: f64,
+    nll: f64,
+    b_error: f64,
+    n: usize,
+}
+
+/// Particles are integrated on [0, T_END] (as the viewer's exact particles).
+const T_END: f64 = 1.0 - 2e-3;
+
+/// The model to sample, under the schedule given as JSON (only a schedule-free model moves to a
+/// schedule other than its own).
+fn current_field(st: &State, schedule: &str) -> Result<LearnedField, JsValue> {
+    let spec: ScheduleSpec =
+        serde_json::from_str(schedule).map_err(|e| js_err(format!("bad schedule: {e}")))?;
+    let asked: Schedule = spec.schedule().map_err(js_err)?;
+    let field = match (&st.trainer, &st.model) {
+        (Some(tr), _) => tr.field(),
+        (None, Some(m)) => m.clone(),
+        (None, None) => return Err(js_err("no model: train or load a checkpoint first")),
+    };
+    if field.objective.needs_schedule() {
+        Ok(field)
+    } else {
+        field.with_schedule(asked).map_err(js_err)
+    }
+}
+
+fn target_of(st: &State) -> ExactTarget {
+    match &st.trainer {
+        Some(tr) => ExactTarget::new(&tr.target),
+        None => ExactTarget::new(&interplay_core::Target::Checkerboard),
+    }
 }
 
 /// What `train` reports.
@@ -79,6 +129,7 @@ impl Engine {
                 trainer: None,
                 model: None,
                 generation: 0,
+                cloud: None,
             };
             Ok(Engine {
                 state: Rc::new(RefCell::new(state)),
@@ -113,8 +164,254 @@ impl Engine {
             Trainer::new(rc.train, schedule, target, &st.backend.device).map_err(js_err)?;
         st.trainer = Some(trainer);
         st.model = None;
+        st.cloud = None;
         st.generation += 1;
         Ok(st.generation)
+    }
+
+    /// Trains for about `budget_ms` milliseconds (at least one step), then reads the losses.
+    /// Resolves like `train`.
+    #[wasm_bindgen(js_name = trainFor)]
+    pub fn train_for(&self, budget_ms: f64) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let t0 = js_sys::Date::now();
+            let (losses, names, total, generation, done) = {
+                let mut st = state.borrow_mut();
+                let generation = st.generation;
+                let tr = st
+                    .trainer
+                    .as_mut()
+                    .ok_or_else(|| js_err("no training run: call configure first"))?;
+                let mut last = None;
+                let mut done = 0u32;
+                while done == 0 || js_sys::Date::now() - t0 < budget_ms {
+                    last = Some(tr.step());
+                    done += 1;
+                    if done >= 10_000 {
+                        break;
+                    }
+                }
+                let names: Vec<String> = tr
+                    .objective
+                    .nets()
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect();
+                (last, names, tr.steps(), generation, done)
+            };
+            let mut values = Vec::new();
+            if let Some(l) = losses {
+                for (name, t) in names.into_iter().zip(l.losses) {
+                    values.push((name, interplay_nn::read_scalar(t).await.map_err(js_err)?));
+                }
+            }
+            to_js(&TrainReport {
+                steps: total,
+                done,
+                ms: js_sys::Date::now() - t0,
+                losses: values,
+                generation,
+            })
+        })
+    }
+
+    /// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of
+    /// at most 0.01) under the schedule given as JSON, with noise `eps`, starting afresh when the
+    /// seed, count, schedule or noise change. Resolves to `{t, points: Float32Array}`.
+    #[wasm_bindgen(js_name = particles)]
+    pub fn particles(
+        &self,
+        t: f64,
+        n: u32,
+        eps: f64,
+        seed: u32,
+        schedule: &str,
+        max_steps: u32,
+    ) -> Promise {
+        let state = self.state.clone();
+        let schedule = schedule.to_owned();
+        future_to_promise(async move {
+            let (x, reached) = {
+                let mut st = state.borrow_mut();
+                let field = current_field(&st, &schedule)?;
+                let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
+                let fresh = st.cloud.as_ref().is_none_or(|c| c.key != key);
+                if fresh {
+                    let target = target_of(&st);
+                    let x0 =
+                        initial_particles(&field.schedule, &target, n as usize, u64::from(seed));
+                    st.cloud = Some(Cloud {
+                        x: interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
+                        t: 0.0,
+                        key,
+                        rng: interplay_core::Rng::stream(u64::from(seed), 0x5de),
+                    });
+                }
+                let cloud = st.cloud.as_mut().ok_or_else(|| js_err("no particles"))?;
+                let target_t = t.clamp(0.0, T_END);
+                let mut x = cloud.x.clone();
+                let mut steps = 0;
+                while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
+                    let remaining = (1.0 - cloud.t.max(target_t)).max(1e-3);
+                    let h = 0.01f64.min(0.5 * remaining).min((target_t - cloud.t).abs());
+                    let next = if target_t > cloud.t {
+                        cloud.t + h
+                    } else {
+                        cloud.t - h
+                    };
+                    let span = Span::new(cloud.t, next, 1);
+                    let (y, report) = if eps > 0.0 {
+                        interplay_nn::sampler::sde(
+                            &field,
+                            x,
+                            span,
+                            Eps::Constant(eps),
+                            SdeSolver::Heun,
+                            &mut cloud.rng,
+                        )
+                    } else {
+                        interplay_nn::sampler::ode(&field, x, span, OdeSolver::Heun)
+                    };
+                    x = y;
+                    if report.steps == 0 {
+                        break;
+                    }
+                    cloud.t = next;
+                    steps += 1;
+                }
+                cloud.x = x.clone();
+                // At the end of time, show the particles denoised (the Tweedie jump).
+                let shown = if t >= T_END && cloud.t >= T_END - 1e-9 {
+                    interplay_nn::DeviceField::posterior_mean(&field, cloud.t, x)
+                } else {
+                    x
+                };
+                (shown, cloud.t)
+            };
+            let v = interplay_nn::read_values(x).await.map_err(js_err)?;
+            let out = js_sys::Object::new();
+            js_sys::Reflect::set(&out, &"t".into(), &reached.into())?;
+            js_sys::Reflect::set(
+                &out,
+                &"points".into(),
+                &Float32Array::from(v.as_slice()).into(),
+            )?;
+            Ok(out.into())
+        })
+    }
+
+    /// The learned model's density ρ̂(t, ·) on an n×n grid of [−5, 5]² (row-major, top row
+    /// first), by the ODE log-likelihood with the network's exact divergence (`steps` RK4 steps
+    /// back to t = 0). Resolves to a Float32Array of densities.
+    pub fn density(&self, t: f64, n: u32, steps: u32, schedule: &str) -> Promise {
+        let state = self.state.clone();
+        let schedule = schedule.to_owned();
+        future_to_promise(async move {
+            let ll = {
+                let st = state.borrow();
+                let field = current_field(&st, &schedule)?;
+                let grid = interplay_core::density::Grid::view(n.clamp(4, 256) as usize);
+                let pts: Vec<interplay_core::P2> = (0..grid.n)
+                    .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
+                    .collect();
+                let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);
+                let t = t.clamp(0.0, T_END);
+                if t <= 0.0 {
+                    // ρ(0) is the base N(0, I) (the data itself for the mirror path).
+                    x.square().sum_dim(1) * -0.5 - (2.0 * core::f64::consts::PI).ln()
+                } else {
+                    interplay_nn::sampler::ode_log_likelihood(&field, x, t, steps.max(1) as usize)
+                }
+            };
+            let v = interplay_nn::read_values(ll).await.map_err(js_err)?;
+            let dens: Vec<f32> = v.iter().map(|l| l.exp()).collect();
+            Ok(Float32Array::from(dens.as_slice()).into())
+        })
+    }
+
+    /// Quality of the current model: in-support fraction, sliced W2, histogram TV and energy of
+    /// `n` ODE samples (Heun, `steps` steps, Tweedie jump), the NLL of 256 target samples by the
+    /// exact divergence (`steps` RK4 steps), and ½E|b̂ − b*|² against the exact field.
+    pub fn metrics(&self, n: u32, steps: u32, schedule: &str) -> Promise {
+        let state = self.state.clone();
+        let schedule = schedule.to_owned();
+        future_to_promise(async move {
+            let (samples, ll, excess_pts) = {
+                let st = state.borrow();
+                let field = current_field(&st, &schedule)?;
+                let target = target_of(&st);
+                let seed = 0xe7a1;
+                let x0 = initial_particles(&field.schedule, &target, n as usize, seed);
+                let recipe = Recipe {
+                    method: Method::Ode(OdeSolver::Heun),
+                    steps: steps.max(2) as usize,
+                    ..Recipe::default()
+                };
+                let (x, _) = interplay_nn::sampler::run_recipe(
+                    &field,
+                    interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
+                    &recipe,
+                    seed,
+                );
+                let ys = target.sample(&mut interplay_core::Rng::stream(seed, 9), 256);
+                let ll = interplay_nn::sampler::ode_log_likelihood(
+                    &field,
+                    interplay_nn::sampler::points_tensor(&ys, &st.backend.device),
+                    1.0 - 1e-3,
+                    steps.max(2) as usize,
+                );
+                // |b̂ − b*| at 5 times on direct interpolant samples.
+                let mut excess = Vec::new();
+                for (k, t) in [0.1, 0.3, 0.5, 0.7, 0.9].into_iter().enumerate() {
+                    let pts = interplay_core::sampling::interpolant_samples(
+                        &field.schedule,
+                        &target,
+                        t,
+                        200,
+                        seed + k as u64,
+                    );
+                    let b = interplay_nn::DeviceField::eval(
+                        &field,
+                        t,
+                        interplay_nn::sampler::points_tensor(&pts, &st.backend.device),
+                        false,
+                    )
+                    .b;
+                    excess.push((t, pts, b));
+                }
+                (
+                    x,
+                    ll,
+                    (excess, ExactField::from_parts(field.schedule, target)),
+                )
+            };
+            let xs = interplay_nn::read_points(samples).await.map_err(js_err)?;
+            let ll = interplay_nn::read_values(ll).await.map_err(js_err)?;
+            let (excess, exact) = excess_pts;
+            let mut sum = 0.0;
+            let mut count = 0usize;
+            for (t, pts, b) in excess {
+                let b = interplay_nn::read_points(b).await.map_err(js_err)?;
+                let at = exact.at(t);
+                for (x, bb) in pts.iter().zip(&b) {
+                    let e = at.velocity(*x);
+                    sum += 0.5 * ((bb[0] - e[0]).powi(2) + (bb[1] - e[1]).powi(2));
+                    count += 1;
+                }
+            }
+            let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
+            let nll = -ll.iter().map(|v| f64::from(*v)).sum::<f64>() / ll.len().max(1) as f64;
+            to_js(&Quality {
+                in_support: m.in_support,
+                sliced_w2: m.sliced_w2,
+                tv: m.tv,
+                energy: m.energy,
+                nll,
+                b_error: sum / count.max(1) as f64,
+                n: m.n,
+            })
+        })
     }
 
     /// Runs `steps` optimisation steps, then reads the last losses (one asynchronous read).
@@ -168,25 +465,8 @@ impl Engine {
         future_to_promise(async move {
             let (x, _) = {
                 let st = state.borrow();
-                let spec: ScheduleSpec = serde_json::from_str(&schedule)
-                    .map_err(|e| js_err(format!("bad schedule: {e}")))?;
-                let asked: Schedule = spec.schedule().map_err(js_err)?;
-                let field = match (&st.trainer, &st.model) {
-                    (Some(tr), _) => tr.field(),
-                    (None, Some(m)) => m.clone(),
-                    (None, None) => {
-                        return Err(js_err("no model: train or load a checkpoint first"));
-                    }
-                };
-                let field = if field.objective.needs_schedule() {
-                    field
-                } else {
-                    field.with_schedule(asked).map_err(js_err)?
-                };
-                let target = match &st.trainer {
-                    Some(tr) => ExactTarget::new(&tr.target),
-                    None => ExactTarget::new(&interplay_core::Target::Checkerboard),
-                };
+                let field = current_field(&st, &schedule)?;
+                let target = target_of(&st);
                 let x0 = initial_particles(&field.schedule, &target, n as usize, u64::from(seed));
                 let x0 = interplay_nn::sampler::points_tensor(&x0, &st.backend.device);
                 let method = if eps > 0.0 {
@@ -254,6 +534,7 @@ impl Engine {
         .map_err(js_err)?;
         st.trainer = Some(trainer);
         st.model = None;
+        st.cloud = None;
         st.generation += 1;
         Ok(st.generation)
     }

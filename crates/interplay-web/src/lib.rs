@@ -4,8 +4,11 @@
 //! The pure parts (parameters, palette, pixels) are plain Rust and tested natively; the
 //! [`viewer::Viewer`] class is the JavaScript boundary.
 
+pub mod charts;
 pub mod palette;
 pub mod params;
+pub mod particles;
+pub mod raster;
 pub mod render;
 pub mod viewer;
 

@@ -1,4 +1,4 @@
-//! The viewer's parameters: one struct, validated as a whole, changed all-or-nothing.
+//! The widget's parameters: one struct, validated as a whole, changed all-or-nothing.
 //!
 //! Changes arrive as a JSON object (from the JS API, widget attributes or the URL). Every key is
 //! checked; a bad one yields a message naming it and leaves the last good state untouched.
@@ -8,7 +8,16 @@ use interplay_core::{GammaFamily, Path, Schedule, Target};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Everything that decides the picture.
+/// Field sources of the Lagrangian view and the model views.
+pub const SOURCES: [&str; 3] = ["exact", "learned", "schedule-free"];
+/// What the Eulerian view shows.
+pub const EULERIAN: [&str; 4] = ["exact", "samples", "model", "model-density"];
+/// Arrow fields over the Lagrangian view.
+pub const ARROWS: [&str; 3] = ["none", "b", "s"];
+/// Play directions.
+pub const DIRECTIONS: [&str; 2] = ["forward", "backward"];
+
+/// Everything that decides the picture and the training run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Params {
@@ -24,12 +33,32 @@ pub struct Params {
     pub beta_exp: f64,
     /// g in γ = g·γ_p.
     pub gamma_scale: f64,
-    /// SDE noise ε.
+    /// SDE noise ε (0: the ODE).
     pub eps: f64,
     /// Target name.
     pub target: String,
-    /// Seed of every random draw.
+    /// Seed of every random draw (particles, samples, training).
     pub seed: u64,
+    /// Field source: exact, learned (b and s) or schedule-free (D).
+    pub source: String,
+    /// Eulerian view: exact, samples, model or model-density.
+    pub eulerian: String,
+    /// ODE and SDE side by side.
+    pub compare: bool,
+    /// Arrows of b or s over the particles ("none" for none).
+    pub arrows: String,
+    /// Play direction: forward (ρ0 → ρ1) or backward (ρ1 → ρ0).
+    pub direction: String,
+    /// Number of particles.
+    pub particles: usize,
+    /// Training: Adam learning rate.
+    pub lr: f64,
+    /// Training: triples per step.
+    pub batch: usize,
+    /// Training: units per hidden layer.
+    pub width: usize,
+    /// Training: hidden layers.
+    pub depth: usize,
 }
 
 impl Default for Params {
@@ -44,6 +73,16 @@ impl Default for Params {
             eps: 0.0,
             target: "checkerboard".into(),
             seed: 0,
+            source: "exact".into(),
+            eulerian: "exact".into(),
+            compare: false,
+            arrows: "none".into(),
+            direction: "forward".into(),
+            particles: 5000,
+            lr: 2e-3,
+            batch: 512,
+            width: 128,
+            depth: 3,
         }
     }
 }
@@ -59,23 +98,42 @@ fn number(key: &str, v: &Value, (lo, hi): (f64, f64)) -> Result<f64, String> {
     Ok(x)
 }
 
-fn name<T>(
-    key: &str,
-    v: &Value,
-    parse: impl Fn(&str) -> Option<T>,
-    allowed: &[&str],
-) -> Result<String, String> {
+fn whole(key: &str, v: &Value, range: (f64, f64)) -> Result<usize, String> {
+    let x = number(key, v, range)?;
+    if x.fract() != 0.0 {
+        return Err(format!("{key} must be a whole number, got {x}"));
+    }
+    Ok(x as usize)
+}
+
+fn flag(key: &str, v: &Value) -> Result<bool, String> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::String(s) if s == "true" || s == "1" => Ok(true),
+        Value::String(s) if s == "false" || s == "0" => Ok(false),
+        Value::Number(n) if n.as_f64() == Some(1.0) => Ok(true),
+        Value::Number(n) if n.as_f64() == Some(0.0) => Ok(false),
+        other => Err(format!("{key} must be true or false, got {other}")),
+    }
+}
+
+fn choice(key: &str, v: &Value, allowed: &[&str]) -> Result<String, String> {
     let s = v
         .as_str()
         .ok_or_else(|| format!("{key} must be a name, got {v}"))?;
-    parse(s)
-        .map(|_| s.to_owned())
-        .ok_or_else(|| format!("{key} '{s}' is unknown; use one of {}", allowed.join(", ")))
+    if allowed.contains(&s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "{key} '{s}' is unknown; use one of {}",
+            allowed.join(", ")
+        ))
+    }
 }
 
 impl Params {
     /// The keys [`Params::apply`] accepts.
-    pub const KEYS: [&'static str; 9] = [
+    pub const KEYS: [&'static str; 19] = [
         "t",
         "path",
         "gamma",
@@ -85,6 +143,16 @@ impl Params {
         "eps",
         "target",
         "seed",
+        "source",
+        "eulerian",
+        "compare",
+        "arrows",
+        "direction",
+        "particles",
+        "lr",
+        "batch",
+        "width",
+        "depth",
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
@@ -96,20 +164,24 @@ impl Params {
         for (key, v) in changes {
             match key.as_str() {
                 "t" => p.t = number(key, v, (0.0, 1.0))?,
-                "path" => p.path = name(key, v, Path::from_name, &paths)?,
-                "gamma" => p.gamma = name(key, v, GammaFamily::from_name, &gammas)?,
+                "path" => p.path = choice(key, v, &paths)?,
+                "gamma" => p.gamma = choice(key, v, &gammas)?,
                 "alphaExp" => p.alpha_exp = number(key, v, EXP_RANGE)?,
                 "betaExp" => p.beta_exp = number(key, v, EXP_RANGE)?,
                 "gammaScale" => p.gamma_scale = number(key, v, GAMMA_SCALE_RANGE)?,
                 "eps" => p.eps = number(key, v, EPS_RANGE)?,
-                "target" => p.target = name(key, v, Target::from_name, &Target::NAMES)?,
-                "seed" => {
-                    let x = number(key, v, (0.0, 4_294_967_295.0))?;
-                    if x.fract() != 0.0 {
-                        return Err(format!("seed must be a whole number, got {x}"));
-                    }
-                    p.seed = x as u64;
-                }
+                "target" => p.target = choice(key, v, &Target::NAMES)?,
+                "seed" => p.seed = whole(key, v, (0.0, 4_294_967_295.0))? as u64,
+                "source" => p.source = choice(key, v, &SOURCES)?,
+                "eulerian" => p.eulerian = choice(key, v, &EULERIAN)?,
+                "compare" => p.compare = flag(key, v)?,
+                "arrows" => p.arrows = choice(key, v, &ARROWS)?,
+                "direction" => p.direction = choice(key, v, &DIRECTIONS)?,
+                "particles" => p.particles = whole(key, v, (10.0, 50_000.0))?,
+                "lr" => p.lr = number(key, v, (1e-5, 0.1))?,
+                "batch" => p.batch = whole(key, v, (16.0, 8192.0))?,
+                "width" => p.width = whole(key, v, (8.0, 512.0))?,
+                "depth" => p.depth = whole(key, v, (1.0, 8.0))?,
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",
@@ -140,6 +212,25 @@ impl Params {
     pub fn target(&self) -> Target {
         Target::from_name(&self.target).unwrap_or(Target::Checkerboard)
     }
+
+    /// The training objective of the learned sources.
+    pub fn objective(&self) -> &'static str {
+        if self.source == "schedule-free" {
+            "schedule-free"
+        } else {
+            "velocity-score"
+        }
+    }
+
+    /// Whether the particles must start afresh after going from `self` to `next`.
+    pub fn particles_reset(&self, next: &Params) -> bool {
+        self.schedule() != next.schedule()
+            || self.target != next.target
+            || self.seed != next.seed
+            || self.particles != next.particles
+            || self.direction != next.direction
+            || self.eps != next.eps
+    }
 }
 
 #[cfg(test)]
@@ -154,11 +245,12 @@ mod tests {
     fn good_changes_apply_and_bad_ones_name_the_key() {
         let p = Params::default();
         let q = p
-            .apply(&obj(
-                serde_json::json!({"t": 0.25, "path": "trig", "gammaScale": "0.5"}),
-            ))
+            .apply(&obj(serde_json::json!({"t": 0.25, "path": "trig", "gammaScale": "0.5", "compare": "true", "particles": 2000})))
             .unwrap_or_default();
-        assert_eq!((q.t, q.path.as_str(), q.gamma_scale), (0.25, "trig", 0.5));
+        assert_eq!(
+            (q.t, q.path.as_str(), q.gamma_scale, q.compare, q.particles),
+            (0.25, "trig", 0.5, true, 2000)
+        );
         for (bad, needle) in [
             (serde_json::json!({"t": 1.5}), "t = 1.5"),
             (serde_json::json!({"t": "abc"}), "t must be a number"),
@@ -170,6 +262,9 @@ mod tests {
             (serde_json::json!({"target": "donut"}), "target 'donut'"),
             (serde_json::json!({"zoom": 2}), "unknown parameter 'zoom'"),
             (serde_json::json!({"seed": 1.5}), "whole number"),
+            (serde_json::json!({"source": "oracle"}), "source 'oracle'"),
+            (serde_json::json!({"compare": "maybe"}), "true or false"),
+            (serde_json::json!({"particles": 1e9}), "particles"),
             (
                 serde_json::json!({"path": "trig", "gamma": "sin2", "gammaScale": 1.5}),
                 "γ(t) < 1",
@@ -180,5 +275,12 @@ mod tests {
         }
         // NaN cannot come through JSON, but a string "NaN" can.
         assert!(p.apply(&obj(serde_json::json!({"t": "NaN"}))).is_err());
+        assert!(
+            p.particles_reset(&q)
+                && !p.particles_reset(&Params {
+                    t: 0.9,
+                    ..p.clone()
+                })
+        );
     }
 }

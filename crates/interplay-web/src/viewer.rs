@@ -1,8 +1,10 @@
-//! The viewer class exported to JavaScript: owns the parameters and draws into canvases the
-//! host gives it (it never looks anything up in the page).
+//! The viewer class exported to JavaScript: owns the parameters, the exact field and the
+//! particles, and draws into canvases the host gives it (it never looks anything up in the page).
 
-use interplay_core::ExactField;
-use interplay_core::density::Grid;
+use interplay_core::density::{Grid, histogram};
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver};
+use interplay_core::sampling::{Method, Recipe, initial_particles, interpolant_samples};
+use interplay_core::{ExactField, P2};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -10,50 +12,207 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::params::Params;
-use crate::render;
+use crate::particles::{Particles, T_END};
+use crate::raster::{TrailImage, arrows, start_color};
+use crate::{charts, render};
 
 /// Cells per side of the Eulerian heat map.
 const GRID: usize = 128;
+/// Pixels per side of the particle views.
+const LAGRANGIAN_PX: usize = 400;
+/// Direct interpolant samples for the "samples" Eulerian view.
+const SAMPLES: usize = 60_000;
+/// Bins per side of histograms (coarser than the grid, so a few thousand points read well).
+const BINS: usize = 64;
+
+/// A coarse n×n image (row-major) repeated to GRID×GRID pixels (nearest neighbour).
+fn upsample(values: &[f64], n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(GRID * GRID);
+    for row in 0..GRID {
+        for col in 0..GRID {
+            out.push(values[(row * n / GRID) * n + col * n / GRID]);
+        }
+    }
+    out
+}
+
+struct Panel {
+    canvas: HtmlCanvasElement,
+    ctx: CanvasRenderingContext2d,
+}
+
+impl Panel {
+    fn new(canvas: HtmlCanvasElement, size: usize) -> Result<Self, JsValue> {
+        canvas.set_width(size as u32);
+        canvas.set_height(size as u32);
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("this browser gives no 2-D canvas context"))?
+            .dyn_into::<CanvasRenderingContext2d>()
+            .map_err(|_| JsValue::from_str("the canvas context is not a 2-D context"))?;
+        Ok(Self { canvas, ctx })
+    }
+
+    fn put(&self, rgba: &[u8], size: usize) -> Result<(), JsValue> {
+        let image =
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)?;
+        self.ctx.put_image_data(&image, 0.0, 0.0)
+    }
+}
+
+/// Points of the learned model at some time, from the engine.
+struct ModelPoints {
+    t: f64,
+    points: Vec<P2>,
+}
 
 /// One widget's drawing state.
 #[wasm_bindgen]
 pub struct Viewer {
-    eulerian: CanvasRenderingContext2d,
+    eulerian: Panel,
+    lagrangian: [Panel; 2],
+    schedule_canvas: HtmlCanvasElement,
+    loss_canvas: HtmlCanvasElement,
     params: Params,
     field: ExactField,
-    /// The top of the colour scale of the last drawn heat map.
-    scale_max: f64,
+    /// [ODE, SDE] particle clouds with the same starting points.
+    clouds: [Particles; 2],
+    colors: Vec<[u8; 3]>,
+    trails: [TrailImage; 2],
+    model: Option<ModelPoints>,
+    model_density: Option<(f64, usize, Vec<f64>)>,
+    losses: Vec<(String, Vec<(f64, f64)>)>,
+    samples_cache: Option<(String, Vec<f64>)>,
 }
 
-fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
-    canvas
-        .get_context("2d")?
-        .ok_or_else(|| JsValue::from_str("this browser gives no 2-D canvas context"))?
-        .dyn_into::<CanvasRenderingContext2d>()
-        .map_err(|_| JsValue::from_str("the canvas context is not a 2-D context"))
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn points_of(xy: &[f32]) -> Vec<P2> {
+    xy.chunks_exact(2)
+        .map(|c| [f64::from(c[0]), f64::from(c[1])])
+        .collect()
+}
+
+impl Viewer {
+    fn make_clouds(params: &Params, field: &ExactField) -> ([Particles; 2], Vec<[u8; 3]>) {
+        let sched = params.schedule();
+        let target = field.target();
+        let (start, t0) = if params.direction == "backward" {
+            (
+                interpolant_samples(&sched, target, T_END, params.particles, params.seed),
+                T_END,
+            )
+        } else {
+            (
+                initial_particles(&sched, target, params.particles, params.seed),
+                0.0,
+            )
+        };
+        let colors = start.iter().map(|p| start_color(*p)).collect();
+        let mut ode = Particles::new(start.clone(), 0.0, params.seed);
+        let mut sde = Particles::new(start, params.eps.max(0.0), params.seed);
+        ode.t = t0;
+        sde.t = t0;
+        ([ode, sde], colors)
+    }
+
+    /// Which clouds are on screen: [ODE shown, SDE shown].
+    fn shown(&self) -> [bool; 2] {
+        let sde = self.params.eps > 0.0;
+        // The engine integrates the learned field once, with the current ε: one panel.
+        let compare = self.params.compare && self.params.source == "exact";
+        [compare || !sde, sde]
+    }
+
+    fn draw_arrows(&self, panel: &Panel) {
+        let t = self.params.t.clamp(1e-3, T_END);
+        let at = self.field.at(t);
+        let which = self.params.arrows.clone();
+        let list = arrows(15, |x| {
+            if which == "s" {
+                at.score(x)
+            } else {
+                at.velocity(x)
+            }
+        });
+        let s = LAGRANGIAN_PX as f64 / 10.0;
+        let px = |p: P2| ((p[0] + 5.0) * s, (5.0 - p[1]) * s);
+        let ctx = &panel.ctx;
+        ctx.set_stroke_style_str("rgba(255,255,255,0.75)");
+        ctx.set_line_width(1.2);
+        ctx.begin_path();
+        for (tail, head) in list {
+            let ((x0, y0), (x1, y1)) = (px(tail), px(head));
+            ctx.move_to(x0, y0);
+            ctx.line_to(x1, y1);
+            let (dx, dy) = (x1 - x0, y1 - y0);
+            let len = dx.hypot(dy);
+            if len > 3.0 {
+                let (ux, uy) = (dx / len, dy / len);
+                ctx.move_to(x1, y1);
+                ctx.line_to(x1 - 4.0 * ux + 2.5 * uy, y1 - 4.0 * uy - 2.5 * ux);
+                ctx.move_to(x1, y1);
+                ctx.line_to(x1 - 4.0 * ux - 2.5 * uy, y1 - 4.0 * uy + 2.5 * ux);
+            }
+        }
+        ctx.stroke();
+    }
 }
 
 #[wasm_bindgen]
 impl Viewer {
-    /// A viewer drawing the Eulerian view into `eulerian` (resized to the grid).
+    /// A viewer drawing into the given canvases (resized to their internal resolutions).
     #[wasm_bindgen(constructor)]
-    pub fn new(eulerian: HtmlCanvasElement) -> Result<Viewer, JsValue> {
-        eulerian.set_width(GRID as u32);
-        eulerian.set_height(GRID as u32);
+    pub fn new(
+        eulerian: HtmlCanvasElement,
+        ode: HtmlCanvasElement,
+        sde: HtmlCanvasElement,
+        schedule: HtmlCanvasElement,
+        loss: HtmlCanvasElement,
+    ) -> Result<Viewer, JsValue> {
         let params = Params::default();
         let field = ExactField::new(params.schedule(), &params.target());
+        let (clouds, colors) = Self::make_clouds(&params, &field);
+        for c in [&schedule, &loss] {
+            c.set_width(480);
+            c.set_height(270);
+        }
         Ok(Viewer {
-            eulerian: context(&eulerian)?,
+            eulerian: Panel::new(eulerian, GRID)?,
+            lagrangian: [
+                Panel::new(ode, LAGRANGIAN_PX)?,
+                Panel::new(sde, LAGRANGIAN_PX)?,
+            ],
+            schedule_canvas: schedule,
+            loss_canvas: loss,
             params,
             field,
-            scale_max: 0.0,
+            clouds,
+            colors,
+            trails: [
+                TrailImage::new(LAGRANGIAN_PX, LAGRANGIAN_PX),
+                TrailImage::new(LAGRANGIAN_PX, LAGRANGIAN_PX),
+            ],
+            model: None,
+            model_density: None,
+            losses: Vec::new(),
+            samples_cache: None,
         })
     }
 
     /// Applies a partial parameter object. On a bad value it throws a message naming it and
-    /// keeps the last good state.
+    /// keeps the last good state. Returns the keys whose values changed.
     #[wasm_bindgen(js_name = setParams)]
-    pub fn set_params(&mut self, changes: JsValue) -> Result<(), JsValue> {
+    pub fn set_params(&mut self, changes: JsValue) -> Result<JsValue, JsValue> {
         let changes: Value = serde_wasm_bindgen::from_value(changes)
             .map_err(|e| JsValue::from_str(&format!("parameters must be an object: {e}")))?;
         let empty = Map::new();
@@ -67,33 +226,244 @@ impl Viewer {
             }
         };
         let next = self.params.apply(map).map_err(|e| JsValue::from_str(&e))?;
+        let before = serde_json::to_value(&self.params).unwrap_or_default();
+        let after = serde_json::to_value(&next).unwrap_or_default();
+        let changed: Vec<String> = Params::KEYS
+            .iter()
+            .filter(|k| before.get(**k) != after.get(**k))
+            .map(|k| (*k).to_owned())
+            .collect();
         if next.schedule() != self.params.schedule() || next.target != self.params.target {
             self.field = ExactField::new(next.schedule(), &next.target());
+            self.model = None;
+            self.model_density = None;
         }
+        let reset = self.params.particles_reset(&next);
         self.params = next;
-        Ok(())
+        if reset {
+            (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
+            for t in &mut self.trails {
+                t.clear();
+            }
+        }
+        to_js(&changed)
     }
 
     /// The current parameters as a plain object.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Result<JsValue, JsValue> {
-        self.params
-            .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| JsValue::from_str(&e.to_string()))
+        to_js(&self.params)
     }
 
-    /// Draws the exact ρ(t, ·) heat map; returns the density at the top of the colour scale.
+    /// Moves the exact particles towards the current t for at most `budget_ms`; true once there.
+    pub fn tick(&mut self, budget_ms: f64) -> bool {
+        let deadline = now_ms() + budget_ms;
+        let t = self.params.t;
+        let shown = self.shown();
+        let mut done = true;
+        for (k, cloud) in self.clouds.iter_mut().enumerate() {
+            if shown[k] {
+                done &= cloud.advance(&self.field, t, || now_ms() < deadline);
+            }
+        }
+        done
+    }
+
+    /// Restarts the particles from their initial positions.
+    #[wasm_bindgen(js_name = resetParticles)]
+    pub fn reset_particles(&mut self) {
+        (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
+        for t in &mut self.trails {
+            t.clear();
+        }
+    }
+
+    /// Positions of the learned model's particles at time `t` (from the engine), [x0, y0, …].
+    #[wasm_bindgen(js_name = setModelPoints)]
+    pub fn set_model_points(&mut self, t: f64, xy: &[f32]) {
+        self.model = Some(ModelPoints {
+            t,
+            points: points_of(xy),
+        });
+    }
+
+    /// The learned model's density ρ̂(t, ·) on an n×n grid of the window (row-major, top row
+    /// first), from the engine.
+    #[wasm_bindgen(js_name = setModelDensity)]
+    pub fn set_model_density(&mut self, t: f64, n: usize, values: &[f32]) -> Result<(), JsValue> {
+        if n == 0 || values.len() != n * n {
+            return Err(JsValue::from_str("the model density does not fit its grid"));
+        }
+        self.model_density = Some((t, n, values.iter().map(|v| f64::from(*v)).collect()));
+        Ok(())
+    }
+
+    /// Forgets the model's points and density (after a reset of the training run).
+    #[wasm_bindgen(js_name = clearModel)]
+    pub fn clear_model(&mut self) {
+        self.model = None;
+        self.model_density = None;
+    }
+
+    /// The time of the model's density grid, if any.
+    #[wasm_bindgen(js_name = modelDensityTime)]
+    pub fn model_density_time(&self) -> Option<f64> {
+        self.model_density.as_ref().map(|m| m.0)
+    }
+
+    /// The time of the model's points, if any.
+    #[wasm_bindgen(js_name = modelTime)]
+    pub fn model_time(&self) -> Option<f64> {
+        self.model.as_ref().map(|m| m.t)
+    }
+
+    /// Draws the Eulerian view; returns the density at the top of the colour scale, or NaN when
+    /// the chosen source has nothing to show yet (a model not trained or loaded).
     #[wasm_bindgen(js_name = drawEulerian)]
     pub fn draw_eulerian(&mut self) -> Result<f64, JsValue> {
-        let at = self.field.at(self.params.t.min(1.0 - 1e-6));
-        let (pixels, scale) = render::exact_image(&Grid::view(GRID), &at);
-        let image = ImageData::new_with_u8_clamped_array_and_sh(
-            Clamped(&pixels),
-            GRID as u32,
-            GRID as u32,
-        )?;
-        self.eulerian.put_image_data(&image, 0.0, 0.0)?;
-        self.scale_max = scale.max;
+        let grid = Grid::view(GRID);
+        let bins = Grid::view(BINS);
+        let t = self.params.t.clamp(0.0, 1.0 - 1e-6);
+        let values = match self.params.eulerian.as_str() {
+            "samples" => {
+                let key = format!(
+                    "{:?}|{}|{}|{t}",
+                    self.params.schedule(),
+                    self.params.target,
+                    self.params.seed
+                );
+                match &self.samples_cache {
+                    Some((k, v)) if *k == key => v.clone(),
+                    _ => {
+                        let xs = interpolant_samples(
+                            &self.params.schedule(),
+                            self.field.target(),
+                            t,
+                            SAMPLES,
+                            self.params.seed,
+                        );
+                        let v = upsample(&histogram(&bins, &xs), BINS);
+                        self.samples_cache = Some((key, v.clone()));
+                        v
+                    }
+                }
+            }
+            "model" => match &self.model {
+                Some(m) => upsample(&histogram(&bins, &m.points), BINS),
+                None => return Ok(f64::NAN),
+            },
+            "model-density" => match &self.model_density {
+                Some((_, n, v)) => upsample(v, *n),
+                None => return Ok(f64::NAN),
+            },
+            _ => interplay_core::density::exact_density(&grid, &self.field.at(t)),
+        };
+        let scale = render::Scale::fit(&values);
+        self.eulerian
+            .put(&render::density_rgba(&values, scale), GRID)?;
         Ok(scale.max)
+    }
+
+    /// Draws the particle views; `trails` keeps fading flow lines (while playing).
+    #[wasm_bindgen(js_name = drawLagrangian)]
+    pub fn draw_lagrangian(&mut self, trails: bool) -> Result<(), JsValue> {
+        let shown = self.shown();
+        let learned = self.params.source != "exact";
+        for (k, &show) in shown.iter().enumerate() {
+            if !show {
+                continue;
+            }
+            let points = if learned {
+                match &self.model {
+                    Some(m) => m.points.clone(),
+                    None => Vec::new(),
+                }
+            } else {
+                self.clouds[k].shown(&self.field, self.params.t)
+            };
+            let img = &mut self.trails[k];
+            img.fade(if trails { 0.86 } else { 0.0 });
+            // The engine's particles start from the first draws of the same seeded streams, so
+            // they share the colours of the exact particles.
+            let colors: Vec<[u8; 3]> = if points.len() <= self.colors.len() {
+                self.colors[..points.len()].to_vec()
+            } else {
+                points.iter().map(|_| [0xdd, 0xdd, 0xdd]).collect()
+            };
+            let size = if points.len() > 10_000 { 1 } else { 2 };
+            img.plot(&points, &colors, size);
+            self.lagrangian[k].put(&img.rgba(), LAGRANGIAN_PX)?;
+            if self.params.arrows != "none" {
+                self.draw_arrows(&self.lagrangian[k]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws α(t), β(t), γ(t) and σ(t) with a marker at t.
+    #[wasm_bindgen(js_name = drawSchedule)]
+    pub fn draw_schedule(&self) -> Result<(), JsValue> {
+        charts::schedule(
+            self.schedule_canvas.clone(),
+            &self.params.schedule(),
+            self.params.t,
+        )
+        .map_err(|e| JsValue::from_str(&e))
+    }
+
+    /// Appends a training step's losses ([[name, value], …]) to the curves.
+    #[wasm_bindgen(js_name = pushLosses)]
+    pub fn push_losses(&mut self, step: f64, losses: JsValue) -> Result<(), JsValue> {
+        let list: Vec<(String, f64)> = serde_wasm_bindgen::from_value(losses)
+            .map_err(|e| JsValue::from_str(&e.to_string()))?;
+        for (name, v) in list {
+            match self.losses.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, s)) => s.push((step, v)),
+                None => self.losses.push((name, vec![(step, v)])),
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets the loss curves.
+    #[wasm_bindgen(js_name = clearLosses)]
+    pub fn clear_losses(&mut self) {
+        self.losses.clear();
+    }
+
+    /// Draws the loss curves.
+    #[wasm_bindgen(js_name = drawLosses)]
+    pub fn draw_losses(&self) -> Result<(), JsValue> {
+        charts::losses(self.loss_canvas.clone(), &self.losses).map_err(|e| JsValue::from_str(&e))
+    }
+
+    /// `n` exact samples at t = 1 (ODE, or the SDE with the current ε), [x0, y0, …].
+    pub fn sample(&self, n: usize, steps: usize) -> Vec<f32> {
+        let method = if self.params.eps > 0.0 {
+            Method::Sde(SdeSolver::EulerMaruyama, Eps::Constant(self.params.eps))
+        } else {
+            Method::Ode(OdeSolver::Rk4)
+        };
+        let recipe = Recipe {
+            method,
+            steps: steps.max(1),
+            ..Recipe::default()
+        };
+        let mut xs = initial_particles(
+            &self.params.schedule(),
+            self.field.target(),
+            n,
+            self.params.seed,
+        );
+        recipe.run(&self.field, &mut xs, self.params.seed);
+        xs.iter().flat_map(|p| [p[0] as f32, p[1] as f32]).collect()
+    }
+
+    /// The canvases' internal sizes: [eulerian, lagrangian].
+    pub fn sizes(&self) -> Vec<u32> {
+        vec![
+            self.eulerian.canvas.width(),
+            self.lagrangian[0].canvas.width(),
+        ]
     }
 }

@@ -1,0 +1,139 @@
+//! Charts drawn with plotters into canvases: the schedule α(t), β(t), γ(t) with a marker at t,
+//! and the training loss curves.
+
+use interplay_core::Schedule;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use web_sys::HtmlCanvasElement;
+
+/// Curve colours (Okabe–Ito): α, β, γ, σ.
+const CURVES: [RGBColor; 4] = [
+    RGBColor(0x00, 0x72, 0xb2),
+    RGBColor(0xd5, 0x5e, 0x00),
+    RGBColor(0x00, 0x9e, 0x73),
+    RGBColor(0x99, 0x99, 0x99),
+];
+
+fn err(e: impl std::fmt::Debug) -> String {
+    format!("chart: {e:?}")
+}
+
+/// α, β, γ (and σ) over t ∈ [0, 1], with a vertical marker at `t`.
+pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the schedule chart")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let ts: Vec<f64> = (0..=200).map(|i| i as f64 / 200.0).collect();
+    let vals: Vec<_> = ts.iter().map(|&t| sched.at(t)).collect();
+    let top = vals
+        .iter()
+        .flat_map(|v| [v.alpha, v.beta, v.gamma])
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, f64::max);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .margin_right(22)
+        .x_label_area_size(34)
+        .y_label_area_size(48)
+        .build_cartesian_2d(0f64..1f64, 0f64..top * 1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .light_line_style(WHITE.mix(0.0))
+        .label_style(("sans-serif", 20))
+        .draw()
+        .map_err(err)?;
+    // The legend is HTML beside the canvas (it never hides a curve).
+    let series: [fn(&interplay_core::ScheduleAt) -> f64; 4] =
+        [|v| v.alpha, |v| v.beta, |v| v.gamma, |v| v.sigma2().sqrt()];
+    for (k, f) in series.iter().enumerate() {
+        let color = CURVES[k];
+        let pts: Vec<(f64, f64)> = ts
+            .iter()
+            .zip(&vals)
+            .map(|(t, v)| (*t, f(v)))
+            .filter(|p| p.1.is_finite())
+            .collect();
+        let style = if k == 3 {
+            color.stroke_width(2)
+        } else {
+            color.stroke_width(3)
+        };
+        chart
+            .draw_series(LineSeries::new(pts, style))
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(t, 0.0), (t, top * 1.05)],
+            BLACK.mix(0.6).stroke_width(2),
+        )))
+        .map_err(err)?;
+    root.present().map_err(err)
+}
+
+/// Loss curves: one series per network, (step, loss).
+pub fn losses(
+    canvas: HtmlCanvasElement,
+    series: &[(String, Vec<(f64, f64)>)],
+) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the loss chart")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let pts = series
+        .iter()
+        .flat_map(|(_, s)| s.iter())
+        .filter(|p| p.1.is_finite());
+    let (mut x1, mut y0, mut y1) = (1f64, f64::INFINITY, f64::NEG_INFINITY);
+    for p in pts {
+        x1 = x1.max(p.0);
+        y0 = y0.min(p.1);
+        y1 = y1.max(p.1);
+    }
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.05).max(1e-6);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .margin_right(22)
+        .x_label_area_size(56)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0f64..x1, (y0 - pad)..(y1 + pad))
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(5)
+        .y_labels(5)
+        .x_desc("step")
+        .light_line_style(WHITE.mix(0.0))
+        .label_style(("sans-serif", 20))
+        .draw()
+        .map_err(err)?;
+    for (k, (name, s)) in series.iter().enumerate() {
+        let color = CURVES[k % 3];
+        let line: Vec<(f64, f64)> = s.iter().copied().filter(|p| p.1.is_finite()).collect();
+        chart
+            .draw_series(LineSeries::new(line, color.stroke_width(3)))
+            .map_err(err)?
+            .label(format!("loss {name}"))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
+            });
+    }
+    if !series.is_empty() {
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK.mix(0.2))
+            .label_font(("sans-serif", 20))
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
