@@ -33,15 +33,19 @@ function slider(cls, label, param, min, max, step, help) {
     <output class="${cls}-out"></output></label>`;
 }
 
+/** Play and pause icons (drawn, so they never depend on the fonts installed). */
+export const PLAY_ICON = `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M4 2.5v11l9-5.5z" fill="currentColor"/></svg>`;
+export const PAUSE_ICON = `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M3.5 2.5h3v11h-3zM9.5 2.5h3v11h-3z" fill="currentColor"/></svg>`;
+
 export const TEMPLATE = `
 <div class="ip-top">
-  <button class="ip-play" type="button" aria-label="Play the time animation">▶</button>
+  <button class="ip-play" type="button" aria-label="Play the time animation">${PLAY_ICON}</button>
   <label class="ip-row ip-time"><span>time t</span>
     <input class="ip-t" data-param="t" data-kind="number" type="range" min="0" max="1" step="0.001">
     <output class="ip-t-out"></output></label>
 </div>
 <div class="ip-views">
-  <figure class="ip-panel">
+  <figure class="ip-panel ip-eulerian-panel">
     <div class="ip-view"><canvas class="ip-eulerian" role="img"
       aria-label="Eulerian view: heat map of the density rho(t, x) on [-5, 5] squared"></canvas></div>
     <figcaption>Eulerian view: density ρ(t, x)
@@ -91,7 +95,7 @@ export const TEMPLATE = `
   </fieldset>
   <fieldset class="ip-box ip-training-box"><legend>Training</legend>
     <div class="ip-buttons">
-      <button class="ip-train" type="button">▶ Train</button>
+      <button class="ip-train" type="button" aria-pressed="false">Train</button>
       <button class="ip-step" type="button">Step</button>
       <button class="ip-reset" type="button">Reset</button>
     </div>
@@ -112,6 +116,29 @@ export const TEMPLATE = `
       <tr><th scope="row">NLL (nats; ideal 3.466)</th><td class="ip-q-nll">–</td></tr>
       <tr><th scope="row">½E|b̂ − b*|²</th><td class="ip-q-b_error">–</td></tr>
     </table>
+  </fieldset>
+  <fieldset class="ip-box ip-share-box"><legend>Share and export</legend>
+    <div class="ip-buttons">
+      <button class="ip-copy-link" type="button">Copy link</button>
+      <button class="ip-embed" type="button">Embed</button>
+    </div>
+    <textarea class="ip-share-text" readonly rows="3" aria-label="Link or embed snippet" hidden></textarea>
+    <div class="ip-buttons">
+      <label class="ip-export-row"><span>PNG of</span>
+        <select class="ip-export-view" aria-label="Which view to export as PNG">
+          <option value="eulerian">Eulerian view</option><option value="ode">ODE particles</option>
+          <option value="sde">SDE particles</option><option value="schedule">schedule</option>
+          <option value="losses">loss curves</option></select></label>
+      <button class="ip-export-png" type="button">PNG</button>
+    </div>
+    <div class="ip-buttons">
+      <button class="ip-export-csv" type="button">Samples (CSV)</button>
+      <button class="ip-export-ckpt" type="button">Checkpoint</button>
+      <button class="ip-export-config" type="button">Run config (JSON)</button>
+      <label class="ip-load-ckpt"><span>Load checkpoint</span>
+        <input class="ip-load-file" type="file" accept=".ckpt,application/octet-stream"></label>
+    </div>
+    <div class="ip-share-msg" role="status" aria-live="polite"></div>
   </fieldset>
 </div>
 `;

@@ -1,40 +1,73 @@
-// A promise-based client of the training engine, which runs in a module Web Worker and is
-// loaded the first time training or a learned field is needed.
+// A promise-based client of the training engine. The engine runs in one module Web Worker per
+// page, shared by every widget (each widget gets its own engine in it); the worker is loaded the
+// first time training or a learned field is needed and closed when the last widget lets go.
+
+let shared = null; // { worker, pending, next, clients, dead }
+
+function openWorker() {
+  const w = {
+    worker: new Worker(new URL("./engine-worker.js", import.meta.url), { type: "module" }),
+    pending: new Map(),
+    next: 1,
+    clients: 0,
+    dead: null,
+  };
+  w.worker.onmessage = (ev) => {
+    const { id, ok, result, error } = ev.data;
+    const p = w.pending.get(id);
+    if (!p) return;
+    w.pending.delete(id);
+    ok ? p.resolve(result) : p.reject(new Error(error));
+  };
+  w.worker.onerror = (ev) => {
+    w.dead = new Error(`the training engine stopped: ${ev.message || "it could not be loaded"}`);
+    for (const p of w.pending.values()) p.reject(w.dead);
+    w.pending.clear();
+    if (shared === w) shared = null;
+  };
+  return w;
+}
+
+let nextKey = 1;
 
 export class EngineClient {
   constructor() {
-    this.worker = new Worker(new URL("./engine-worker.js", import.meta.url), { type: "module" });
-    this.pending = new Map();
-    this.next = 1;
-    this.dead = null;
-    this.worker.onmessage = (ev) => {
-      const { id, ok, result, error } = ev.data;
-      const p = this.pending.get(id);
-      if (!p) return;
-      this.pending.delete(id);
-      ok ? p.resolve(result) : p.reject(new Error(error));
-    };
-    this.worker.onerror = (ev) => {
-      this.dead = new Error(`the training engine stopped: ${ev.message || "it could not be loaded"}`);
-      for (const p of this.pending.values()) p.reject(this.dead);
-      this.pending.clear();
-    };
+    shared ??= openWorker();
+    this.shared = shared;
+    this.shared.clients++;
+    this.key = nextKey++;
+    this.closed = null;
   }
 
-  /** Sends a request; resolves with the engine's answer. */
+  /** Sends a request for this client's engine; resolves with the engine's answer. */
   call(op, args = {}, transfer = []) {
-    if (this.dead) return Promise.reject(this.dead);
-    const id = this.next++;
+    const w = this.shared;
+    const dead = this.closed || w.dead;
+    if (dead) return Promise.reject(dead);
+    const id = w.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, op, args }, transfer);
+      w.pending.set(id, { resolve, reject, key: this.key });
+      w.worker.postMessage({ id, engine: this.key, op, args }, transfer);
     });
   }
 
+  /** Frees this client's engine; the worker closes with its last client. */
   terminate() {
-    this.worker.terminate();
-    this.dead = new Error("the widget was destroyed");
-    for (const p of this.pending.values()) p.reject(this.dead);
-    this.pending.clear();
+    if (this.closed) return;
+    const w = this.shared;
+    this.closed = new Error("the widget was destroyed");
+    for (const [id, p] of w.pending) {
+      if (p.key === this.key) {
+        w.pending.delete(id);
+        p.reject(this.closed);
+      }
+    }
+    w.clients--;
+    if (w.clients > 0 && !w.dead) {
+      w.worker.postMessage({ id: 0, engine: this.key, op: "drop" });
+    } else {
+      w.worker.terminate();
+      if (shared === w) shared = null;
+    }
   }
 }

@@ -1,13 +1,30 @@
 // Interplay widget: builds its DOM inside the element it is given, loads the Rust viewer
 // (WebAssembly) at once and the training engine lazily in a Web Worker, and runs one
 // requestAnimationFrame loop. No ids, no global CSS, no globals: several widgets can live on
-// one page.
+// one page, and every listener outside the widget is removed by destroy().
 import init, { Viewer, paletteCss } from "./interplay-web.js";
 import { EngineClient } from "./engine-client.js";
-import { TEMPLATE, readControl, syncControls } from "./controls.js";
+import { PAUSE_ICON, PLAY_ICON, TEMPLATE, readControl, syncControls } from "./controls.js";
 
 /** Options that configure the widget itself rather than the picture. */
-const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay"];
+const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash"];
+/** The parts of the widget that `views` can show, and the elements of each. */
+export const VIEWS = {
+  eulerian: [".ip-eulerian-panel"],
+  lagrangian: [".ip-ode-panel", ".ip-sde-panel"],
+  schedule: [".ip-schedule-box"],
+  flow: [".ip-flow-box"],
+  training: [".ip-training-box"],
+  quality: [".ip-quality-box"],
+  share: [".ip-share-box"],
+};
+/** Controls that `hide` can remove besides the parameter controls (named by their parameter). */
+const HIDEABLE = {
+  play: [".ip-play"],
+  legend: [".ip-legend", ".ip-curve-legend"],
+  buttons: [".ip-training-box .ip-buttons"],
+  export: [".ip-share-box"],
+};
 /** Seconds for one sweep of t from 0 to 1 when playing. */
 const SWEEP_SECONDS = 6;
 /** Main-thread budget per frame for moving the exact particles. */
@@ -15,6 +32,10 @@ const FRAME_BUDGET_MS = 8;
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? Number(x).toFixed(d) : "–");
 const messageOf = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
+/** A list option: an array, or names separated by commas or spaces. */
+const listOf = (v) => (Array.isArray(v) ? v.map(String) : String(v ?? "").split(/[\s,]+/)).filter((x) => x.length > 0);
+/** Where the built files live (the directory of this module), for links and embeds. */
+const BASE = new URL(".", import.meta.url);
 
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
@@ -31,13 +52,24 @@ export function create(root, options = {}) {
   let lastFrame = 0;
   let playing = false;
   let dirty = { eulerian: true, lagrangian: true, schedule: true, losses: true };
+  let observer = null;
   const listeners = [];
   const listen = (target, type, fn, opt) => {
     target.addEventListener(type, fn, opt);
     listeners.push([target, type, fn, opt]);
   };
   const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false };
-  const widget = { backend: "auto", checkpoint: "./checkerboard.ckpt", autoplay: false };
+  const widget = {
+    backend: "auto",
+    checkpoint: new URL("./checkerboard.ckpt", BASE).href,
+    autoplay: false,
+    views: Object.keys(VIEWS),
+    hide: [],
+    size: null,
+    hash: false,
+  };
+  let defaults = null; // the parameters before any option, for short links and snippets
+  let visible = true; // on screen (IntersectionObserver); off screen the loop sleeps
 
   // ---- messages -------------------------------------------------------------------------
   const message = $(".ip-message");
@@ -57,8 +89,18 @@ export function create(root, options = {}) {
     return { path: p.path, gamma: p.gamma, alpha_exp: p.alphaExp, beta_exp: p.betaExp, gamma_scale: p.gammaScale };
   }
   function refreshPanels(p) {
-    $(".ip-sde-panel").hidden = !(p.eps > 0);
-    $(".ip-ode-panel").hidden = p.eps > 0 && !(p.compare && p.source === "exact");
+    for (const [view, sels] of Object.entries(VIEWS)) {
+      for (const sel of sels) $(sel).hidden = !widget.views.includes(view);
+    }
+    const lagrangian = widget.views.includes("lagrangian");
+    $(".ip-sde-panel").hidden = !lagrangian || !(p.eps > 0);
+    $(".ip-ode-panel").hidden = !lagrangian || (p.eps > 0 && !(p.compare && p.source === "exact"));
+    for (const name of widget.hide) {
+      const els = HIDEABLE[name]
+        ? HIDEABLE[name].flatMap((sel) => [...root.querySelectorAll(sel)])
+        : [...root.querySelectorAll(`[data-param="${name}"]`)].map((el) => el.closest(".ip-row") || el);
+      for (const el of els) el.hidden = true;
+    }
     $(".ip-sde-caption").textContent =
       `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
     $(".ip-ode-caption").textContent =
@@ -88,6 +130,7 @@ export function create(root, options = {}) {
     refreshPanels(p);
     dirty.eulerian = dirty.lagrangian = true;
     if (changed.some((k) => ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"].includes(k))) dirty.schedule = true;
+    hashDirty = true;
     onParamsChanged(changed, p);
     return changed;
   }
@@ -177,6 +220,7 @@ export function create(root, options = {}) {
         const bytes = await res.arrayBuffer();
         await client.call("load", { bytes }, [bytes]);
         $(".ip-train-status").textContent = "Loaded the pretrained schedule-free model; training continues from it.";
+        refreshMetrics(true);
         return client;
       } catch (e) {
         say(`The pretrained model could not be loaded (${messageOf(e)}); training starts from scratch.`, "notice");
@@ -217,21 +261,81 @@ export function create(root, options = {}) {
     }
   }
 
+  /**
+   * Shows a run the engine now holds (a loaded checkpoint): the parameters follow its
+   * settings, and the run is marked current so that it is not replaced.
+   */
+  function adoptRun(rc) {
+    const sf = rc.train.objective === "schedule-free";
+    const change = {
+      source: sf ? "schedule-free" : "learned",
+      width: rc.train.net.width,
+      depth: rc.train.net.depth,
+      batch: rc.train.batch,
+      lr: rc.train.lr,
+      seed: rc.train.seed,
+    };
+    if (rc.target.name !== "points") change.target = rc.target.name;
+    if (!sf) {
+      const sc = rc.schedule;
+      Object.assign(change, { path: sc.path, gamma: sc.gamma, alphaExp: sc.alpha_exp, betaExp: sc.beta_exp, gammaScale: sc.gamma_scale });
+    }
+    let note = "";
+    try {
+      viewer.setParams(change);
+    } catch (e) {
+      note = ` (some of its settings cannot be shown here: ${messageOf(e)})`;
+    }
+    // Mark before the change is announced: ensureRun compares keys only after an await.
+    configuredFor = runKey(runConfig());
+    const p = params();
+    syncControls(root, p);
+    refreshPanels(p);
+    viewer.clearLosses();
+    viewer.clearModel();
+    modelVersion++;
+    dirty.losses = dirty.eulerian = dirty.lagrangian = dirty.schedule = true;
+    hashDirty = true;
+    onParamsChanged([], p);
+    return note;
+  }
+
+  async function loadCheckpoint(bytes) {
+    await api.ready;
+    const buffer = bytes instanceof ArrayBuffer ? bytes.slice(0) : new Uint8Array(bytes).slice().buffer;
+    stopTraining();
+    const client = (await startEngine()).client;
+    let r;
+    try {
+      r = await client.call("load", { bytes: buffer }, [buffer]);
+    } catch (e) {
+      const text = `This checkpoint could not be loaded: ${messageOf(e)}. The current model is kept.`;
+      sayLocal($(".ip-share-msg"), text);
+      say(text);
+      throw new Error(messageOf(e));
+    }
+    const note = adoptRun(r.config);
+    const text = `Loaded a ${r.config.train.objective} checkpoint (${r.config.steps} steps)${note}.`;
+    sayLocal($(".ip-share-msg"), text);
+    $(".ip-train-status").textContent = `${text} Training continues from it.`;
+    return r.config;
+  }
+
   function stopTraining() {
     trainingPlaying = false;
-    $(".ip-train").textContent = "▶ Train";
+    $(".ip-train").textContent = "Train";
     $(".ip-train").setAttribute("aria-pressed", "false");
   }
 
   function startTraining() {
     if (trainingPlaying) return;
     trainingPlaying = true;
-    $(".ip-train").textContent = "⏸ Pause training";
+    $(".ip-train").textContent = "Pause training";
     $(".ip-train").setAttribute("aria-pressed", "true");
     trainingLoop = (async () => {
       try {
         const client = await ensureRun();
-        while (trainingPlaying && !destroyed && !document.hidden) {
+        while (trainingPlaying && !destroyed && !document.hidden && visible) {
           const r = await client.call("trainFor", { ms: 150 });
           if (!trainingPlaying || destroyed) break;
           recordTraining(r);
@@ -267,7 +371,7 @@ export function create(root, options = {}) {
   /** Asks the engine for the model's particles (and density) at the current t, one at a time. */
   function pollModel(p) {
     if (!engine || p.source === "exact") return;
-    if (!particleRequest && (shownModelVersion !== modelVersion || viewer.modelTime() !== Math.min(p.t, 0.998))) {
+    if (!particleRequest && (shownModelVersion !== modelVersion || viewer.modelTime() !== viewer.modelTarget())) {
       const version = modelVersion;
       const small = engine.info.backend === "cpu";
       particleRequest = engine.client
@@ -316,7 +420,7 @@ export function create(root, options = {}) {
   let catchingUp = false;
   function frame(now) {
     frameId = 0;
-    if (destroyed || !viewer) return;
+    if (destroyed || !viewer || !visible) return;
     const dt = Math.min(0.1, (now - (lastFrame || now)) / 1000);
     lastFrame = now;
     let p = params();
@@ -338,6 +442,7 @@ export function create(root, options = {}) {
         $(".ip-t").value = String(t);
         $(".ip-t-out").value = fmt(t);
         dirty.eulerian = dirty.lagrangian = dirty.schedule = true;
+        hashDirty = true;
         if (t === 1 || t === 0) pause();
         p = params();
       }
@@ -369,7 +474,120 @@ export function create(root, options = {}) {
     } catch (e) {
       say(`Drawing failed: ${messageOf(e)}`);
     }
+    if (hashDirty && widget.hash && now - lastHash > 250) writeHash(now);
+    if (drawnWaiters.length && caughtUp && !dirty.eulerian && !dirty.lagrangian && !modelPending(p)) {
+      for (const ok of drawnWaiters.splice(0)) ok();
+    }
     frameId = requestAnimationFrame(frame);
+  }
+
+  /** Whether the learned particles on screen are behind the model or the time shown. */
+  function modelPending(p) {
+    if (p.eulerian === "model-density" && (!engine || densityRequest || viewer.modelDensityTime() !== p.t)) return true;
+    if (p.source === "exact") return false;
+    return !engine || !!particleRequest || shownModelVersion !== modelVersion || viewer.modelTime() !== viewer.modelTarget();
+  }
+  const drawnWaiters = [];
+
+  // ---- links, embeds, URL state -------------------------------------------------------------
+  let hashDirty = false;
+  let lastHash = 0;
+  /** Everything a link must carry: every parameter, plus the widget options that differ. */
+  function linkState({ short = false } = {}) {
+    const p = params();
+    const o = {};
+    for (const [k, v] of Object.entries(p)) if (!short || v !== defaults[k]) o[k] = v;
+    if (widget.views.join() !== Object.keys(VIEWS).join()) o.views = widget.views.join(",");
+    if (widget.hide.length) o.hide = widget.hide.join(",");
+    if (widget.backend !== "auto") o.backend = widget.backend;
+    return o;
+  }
+  const hashOf = (o) => new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)])).toString();
+  function writeHash(now = performance.now()) {
+    hashDirty = false;
+    lastHash = now;
+    const hash = `#${hashOf(linkState())}`;
+    // A full URL: a bare "#…" would resolve against the page's <base>, not the page.
+    if (location.hash !== hash) history.replaceState(history.state, "", location.href.split("#")[0] + hash);
+  }
+  function link() {
+    const app = widget.hash ? location.href.split("#")[0] : new URL("./index.html", BASE).href;
+    return `${app}#${hashOf(linkState())}`;
+  }
+  function embedSnippet() {
+    const o = linkState({ short: true });
+    const kebab = (k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const attrs = Object.entries(o).map(([k, v]) => ` data-${kebab(k)}="${String(v)}"`).join("");
+    const include = Object.entries(o).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
+    return (
+      `<!-- in a Jekyll post -->\n{% include interplay.html${include} %}\n\n` +
+      `<!-- in any HTML page -->\n<div class="interplay-widget"${attrs}></div>\n` +
+      `<script type="module" src="${new URL("./embed.js", BASE).href}"></script>`
+    );
+  }
+  function showShare(text, note) {
+    const area = $(".ip-share-text");
+    area.hidden = false;
+    area.value = text;
+    area.rows = Math.min(8, text.split("\n").length + 1);
+    sayLocal($(".ip-share-msg"), note);
+  }
+  async function copyText(text, what) {
+    showShare(text, "");
+    try {
+      await navigator.clipboard.writeText(text);
+      sayLocal($(".ip-share-msg"), `${what} copied to the clipboard.`);
+    } catch (_) {
+      $(".ip-share-text").select();
+      sayLocal($(".ip-share-msg"), `Copy the ${what.toLowerCase()} above (the clipboard is not available here).`);
+    }
+  }
+
+  // ---- export ---------------------------------------------------------------------------------
+  const CANVASES = { eulerian: ".ip-eulerian", ode: ".ip-ode", sde: ".ip-sde", schedule: ".ip-schedule-plot", losses: ".ip-loss-plot" };
+  function save(name, blob) {
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.hidden = true;
+    root.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+  async function exportPng(view = "eulerian") {
+    await api.ready;
+    const sel = CANVASES[view];
+    if (!sel) throw new Error(`exportPng: view '${view}' is unknown; use ${Object.keys(CANVASES).join(", ")}`);
+    if (view === "eulerian" && dirty.eulerian) viewer.drawEulerian();
+    const c = $(sel);
+    return new Promise((ok, fail) => c.toBlob((b) => (b ? ok(b) : fail(new Error("the canvas could not be encoded"))), "image/png"));
+  }
+  async function exportCsv() {
+    await api.ready;
+    const p = params();
+    const xy = viewer.points(p.eps > 0 ? 1 : 0);
+    const lines = ["x,y"];
+    for (let i = 0; i + 1 < xy.length; i += 2) lines.push(`${xy[i]},${xy[i + 1]}`);
+    return `${lines.join("\n")}\n`;
+  }
+  async function exportCheckpoint() {
+    await api.ready;
+    const client = await ensureRun();
+    return new Uint8Array(await client.call("checkpoint"));
+  }
+  async function exportConfig() {
+    await api.ready;
+    const client = await ensureRun();
+    return client.call("runConfig");
+  }
+  const stamp = () => `t${fmt(params().t)}`;
+  async function exporting(fn) {
+    try {
+      await fn();
+    } catch (e) {
+      sayLocal($(".ip-share-msg"), `Export failed: ${messageOf(e)}`);
+    }
   }
 
   function play() {
@@ -378,14 +596,14 @@ export function create(root, options = {}) {
     if (p.direction === "forward" && p.t >= 1) setParams({ t: 0 });
     if (p.direction === "backward" && p.t <= 0) setParams({ t: 1 });
     playing = true;
-    $(".ip-play").textContent = "⏸";
+    $(".ip-play").innerHTML = PAUSE_ICON;
     $(".ip-play").setAttribute("aria-label", "Pause the time animation");
   }
   function pause() {
     playing = false;
     stopTraining();
     if (!viewer) return;
-    $(".ip-play").textContent = "▶";
+    $(".ip-play").innerHTML = PLAY_ICON;
     $(".ip-play").setAttribute("aria-label", "Play the time animation");
   }
 
@@ -409,9 +627,23 @@ export function create(root, options = {}) {
     },
     play,
     pause,
+    /** A link to the full app showing this state. */
+    link: () => link(),
+    /** The Jekyll include and the HTML snippet that embed this state. */
+    embedSnippet: () => embedSnippet(),
+    exportPng,
+    exportCsv,
+    exportCheckpoint,
+    exportConfig,
+    loadCheckpoint,
+    /** Resolves after the next frame that leaves nothing to catch up (particles, model views). */
+    whenDrawn: () => new Promise((ok) => drawnWaiters.push(ok)),
+    /** Whether the frame loop is running (false off screen, paused or destroyed). */
+    running: () => frameId !== 0,
     destroy() {
       destroyed = true;
       stopTraining();
+      if (observer) observer.disconnect();
       if (engine) engine.client.terminate();
       if (frameId) cancelAnimationFrame(frameId);
       for (const [t, type, fn, opt] of listeners) t.removeEventListener(type, fn, opt);
@@ -430,6 +662,7 @@ export function create(root, options = {}) {
       throw e;
     }
     viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
+    defaults = viewer.getParams();
     $(".ip-legend-bar").style.background = paletteCss();
     for (const el of root.querySelectorAll("input, select")) {
       if (!el.id) el.id = `ip-${uid}-${el.classList[0]}`;
@@ -440,15 +673,39 @@ export function create(root, options = {}) {
     for (const [k, v] of Object.entries(options || {})) {
       if (!WIDGET_OPTIONS.includes(k)) picture[k] = v;
       else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
-      else if (k === "autoplay") widget.autoplay = v === true || v === "true" || v === "1";
-      else widget[k] = v;
+      else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
+      else if (k === "hash") widget.hash = v === true || v === "true";
+      else if (k === "views") {
+        const names = listOf(v);
+        const bad = names.filter((n) => !(n in VIEWS));
+        if (bad.length) problems.push(`views: '${bad.join("', '")}' unknown (use ${Object.keys(VIEWS).join(", ")})`);
+        if (names.length && !bad.length) widget.views = names;
+      } else if (k === "hide") {
+        const known = [...Object.keys(HIDEABLE), ...[...root.querySelectorAll("[data-param]")].map((el) => el.dataset.param)];
+        const names = listOf(v);
+        const bad = names.filter((n) => !known.includes(n));
+        if (bad.length) problems.push(`hide: '${bad.join("', '")}' unknown (use ${known.join(", ")})`);
+        widget.hide = names.filter((n) => known.includes(n));
+      } else if (k === "size") {
+        const m = String(v).trim().match(/^(\d+(?:\.\d+)?)(px|em|rem|%|vw)?$/);
+        if (!m || Number(m[1]) <= 0) problems.push(`size '${v}' is not a width such as 640 or 640px`);
+        else root.style.maxWidth = `${m[1]}${m[2] || "px"}`;
+      } else if (v !== undefined && v !== null && v !== "") widget[k] = k === "checkpoint" ? new URL(v, document.baseURI).href : v;
     }
+    // Picture options all at once; if that is refused, one by one, keeping the good ones.
     try {
       if (Object.keys(picture).length) viewer.setParams(picture);
     } catch (e) {
-      problems.push(messageOf(e));
+      const keys = Object.keys(picture).sort((a, b) => (b === "preset") - (a === "preset"));
+      for (const k of keys) {
+        try {
+          viewer.setParams({ [k]: picture[k] });
+        } catch (e1) {
+          problems.push(messageOf(e1));
+        }
+      }
     }
-    if (problems.length) say(`Some options were not applied: ${problems.join("; ")}. The defaults are used instead.`);
+    if (problems.length) say(`Some options were not applied: ${problems.join("; ")}. The defaults are used for those.`);
     const p = params();
     syncControls(root, p);
     refreshPanels(p);
@@ -489,6 +746,61 @@ export function create(root, options = {}) {
     listen(document, "visibilitychange", () => {
       if (!document.hidden) dirty.eulerian = dirty.lagrangian = true;
     });
+    // Share and export.
+    listen($(".ip-copy-link"), "click", () => copyText(link(), "Link"));
+    listen($(".ip-embed"), "click", () => showShare(embedSnippet(), "Paste this into a Jekyll post (with _includes/interplay.html) or any HTML page."));
+    listen($(".ip-export-png"), "click", () =>
+      exporting(async () => {
+        const view = $(".ip-export-view").value;
+        save(`interplay-${view}-${stamp()}.png`, await exportPng(view));
+      }),
+    );
+    listen($(".ip-export-csv"), "click", () =>
+      exporting(async () => save(`interplay-samples-${stamp()}.csv`, new Blob([await exportCsv()], { type: "text/csv" }))),
+    );
+    listen($(".ip-export-ckpt"), "click", () =>
+      exporting(async () => save("interplay.ckpt", new Blob([await exportCheckpoint()], { type: "application/octet-stream" }))),
+    );
+    listen($(".ip-export-config"), "click", () =>
+      exporting(async () => save("interplay-run.json", new Blob([await exportConfig()], { type: "application/json" }))),
+    );
+    listen($(".ip-load-file"), "change", async (ev) => {
+      const file = ev.target.files && ev.target.files[0];
+      if (!file) return;
+      try {
+        await loadCheckpoint(await file.arrayBuffer());
+      } catch (_) {
+        /* shown in the widget */
+      }
+      ev.target.value = "";
+    });
+    if (widget.hash) {
+      // A link pasted into this tab: apply its parameters (the bad ones are named).
+      listen(window, "hashchange", () => {
+        const o = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
+        const pic = Object.fromEntries(Object.entries(o).filter(([k]) => !WIDGET_OPTIONS.includes(k)));
+        try {
+          setParams(pic);
+        } catch (_) {
+          /* shown in the widget */
+        }
+      });
+      writeHash();
+    }
+    // Off screen, the loop sleeps (and training pauses); back on screen, it resumes.
+    if (typeof IntersectionObserver === "function") {
+      observer = new IntersectionObserver((entries) => {
+        for (const e of entries) {
+          visible = e.isIntersecting;
+          if (visible && !frameId && viewer && !destroyed) {
+            lastFrame = 0;
+            dirty.eulerian = dirty.lagrangian = true;
+            frameId = requestAnimationFrame(frame);
+          }
+        }
+      });
+      observer.observe(root);
+    }
     if (p.source !== "exact" || p.eulerian.startsWith("model")) onParamsChanged([], p);
     frameId = requestAnimationFrame(frame);
     if (widget.autoplay) play();

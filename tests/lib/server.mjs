@@ -22,7 +22,7 @@ const TYPES = {
  * Serves `mounts` ({ "/prefix/": "/dir", ... }) on 127.0.0.1 and a free port.
  * Resolves to { url(path), close() }.
  */
-export async function serve(mounts) {
+export async function serve(mounts, port = 0) {
   const table = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -46,10 +46,10 @@ export async function serve(mounts) {
       res.writeHead(404).end("not found");
     }
   });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  const { port } = server.address();
+  await new Promise((ok) => server.listen(port, "127.0.0.1", ok));
+  const bound = server.address().port;
   return {
-    url: (p = "/") => `http://127.0.0.1:${port}${p}`,
+    url: (p = "/") => `http://127.0.0.1:${bound}${p}`,
     close: () => new Promise((ok) => server.close(ok)),
   };
 }

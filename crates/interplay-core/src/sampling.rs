@@ -38,14 +38,15 @@ pub fn interpolant_samples(
     (0..n).map(|i| st.xt(x0[i], x1[i], z[i])).collect()
 }
 
-/// The particles at t = 0: samples of ρ(0) (N(0, I), or the target itself for the mirror path).
+/// The particles where the flows start, `schedule.t_start()` (t = 0 unless a rate is infinite
+/// there): samples of ρ(0) (N(0, I), or the target itself for the mirror path).
 pub fn initial_particles(
     schedule: &Schedule,
     target: &ExactTarget,
     n: usize,
     seed: u64,
 ) -> Vec<P2> {
-    interpolant_samples(schedule, target, 0.0, n, seed)
+    interpolant_samples(schedule, target, schedule.t_start(), n, seed)
 }
 
 /// How to carry ρ(0) to ρ(1).
@@ -91,7 +92,8 @@ impl Recipe {
     /// Pushes `xs` from t = 0 to 1 − δ (then denoises), in place. Returns the time reached
     /// before the jump and what the stepper did.
     pub fn run<F: Field + ?Sized>(&self, field: &F, xs: &mut [P2], seed: u64) -> Report {
-        let span = Span::new(0.0, 1.0 - self.delta, self.steps).warped(self.warp);
+        let t0 = crate::schedule::start_time(&field.schedule_at(0.0));
+        let span = Span::new(t0, 1.0 - self.delta, self.steps).warped(self.warp);
         let report = match self.method {
             Method::Ode(solver) => ode(field, xs, span, solver),
             Method::Dopri5(tol) => {
@@ -141,6 +143,39 @@ mod tests {
             let m = evaluate(&target, &xs, 0);
             // TV of 6000 exact samples is ≈ 0.05 from histogram noise alone.
             assert!(m.in_support >= 0.998 && m.tv < 0.08, "{method:?}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn exponents_below_one_start_just_after_zero_and_still_reach_the_target() {
+        // β = t^b with b < 1 has β̇(0) = ∞: the flow starts at T_START_SINGULAR from exact
+        // interpolant samples instead of producing NaN at t = 0.
+        let target = ExactTarget::new(&Target::Checkerboard);
+        assert_eq!(Schedule::default().t_start(), 0.0);
+        for (a, b) in [(1.0, 0.25), (1.0, 0.5), (2.0, 0.5), (0.5, 1.0)] {
+            let sched = Schedule {
+                alpha_exp: a,
+                beta_exp: b,
+                ..Schedule::default()
+            };
+            assert_eq!(
+                sched.t_start(),
+                if b < 1.0 {
+                    crate::schedule::T_START_SINGULAR
+                } else {
+                    0.0
+                }
+            );
+            let field = ExactField::from_parts(sched, target.clone());
+            let recipe = Recipe {
+                method: Method::Ode(OdeSolver::Rk4),
+                steps: 100,
+                ..Recipe::default()
+            };
+            let mut xs = initial_particles(&sched, &target, 4000, 2);
+            recipe.run(&field, &mut xs, 2);
+            let m = evaluate(&target, &xs, 0);
+            assert!(m.in_support >= 0.99, "a = {a}, b = {b}: {m:?}");
         }
     }
 

@@ -197,6 +197,27 @@ impl GammaFamily {
     }
 }
 
+/// Where the flows start when a rate is infinite at t = 0 (an exponent below 1 on a coefficient
+/// that starts at 0, e.g. β = t^b with b < 1, has β̇(0) = ∞). ρ(t) is sampled there exactly from
+/// the interpolant, so nothing is lost but the first 10⁻⁴ of the time axis.
+pub const T_START_SINGULAR: f64 = 1e-4;
+
+/// The time the flows start from, given the schedule at t = 0: 0 when every rate the fields
+/// use (α̇, β̇, αα̇, γγ̇) is finite there, otherwise [`T_START_SINGULAR`].
+pub fn start_time(at0: &ScheduleAt) -> f64 {
+    let rates = [
+        at0.d_alpha,
+        at0.d_beta,
+        at0.alpha_d_alpha,
+        at0.gamma_d_gamma,
+    ];
+    if rates.iter().all(|r| r.is_finite()) {
+        0.0
+    } else {
+        T_START_SINGULAR
+    }
+}
+
 /// Schedule values at one time t, each with its derivative.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ScheduleAt {
@@ -331,6 +352,11 @@ impl Schedule {
             d_gamma: gam.1,
             gamma_d_gamma: gam.2,
         }
+    }
+
+    /// The time the flows start from: 0, or [`T_START_SINGULAR`] when a rate is infinite at 0.
+    pub fn t_start(&self) -> f64 {
+        start_time(&self.at(0.0))
     }
 
     /// Whether the Gaussian noise vanishes at t = 1 only like a one-sided path (α only, γ ≡ 0).

@@ -42,6 +42,11 @@ struct Cloud {
     rng: interplay_core::Rng,
 }
 
+thread_local! {
+    /// The devices set up so far in this worker, by preference.
+    static BACKENDS: RefCell<Vec<(Preference, Backend)>> = const { RefCell::new(Vec::new()) };
+}
+
 /// The engine: one device, at most one training run.
 #[wasm_bindgen]
 pub struct Engine {
@@ -118,12 +123,22 @@ impl Engine {
                     "backend '{preference}' is unknown; use auto, cpu or webgpu"
                 ))
             })?;
-            let backend = device::init(pref).await;
-            // The adapter, once, for whoever reads the console.
-            web_sys::console::info_1(&JsValue::from_str(&format!(
-                "Interplay engine: {} backend on {} ({})",
-                backend.kind, backend.adapter, backend.detail
-            )));
+            // Engines in one worker (several widgets on a page) share one device per preference.
+            let cached = BACKENDS
+                .with_borrow(|b| b.iter().find(|(p, _)| *p == pref).map(|(_, b)| b.clone()));
+            let backend = match cached {
+                Some(b) => b,
+                None => {
+                    let b = device::init(pref).await;
+                    // The adapter, once, for whoever reads the console.
+                    web_sys::console::info_1(&JsValue::from_str(&format!(
+                        "Interplay engine: {} backend on {} ({})",
+                        b.kind, b.adapter, b.detail
+                    )));
+                    BACKENDS.with_borrow_mut(|all| all.push((pref, b.clone())));
+                    b
+                }
+            };
             let state = State {
                 backend,
                 trainer: None,
@@ -151,6 +166,24 @@ impl Engine {
     /// Why the backend differs from the one asked for, if it does.
     pub fn notice(&self) -> Option<String> {
         self.state.borrow().backend.notice.clone()
+    }
+
+    /// The current run as the JSON that `interplay train --config` reads, with `steps` the steps
+    /// trained so far (at least 1), so a browser experiment can be replayed natively.
+    #[wasm_bindgen(js_name = runConfig)]
+    pub fn run_config(&self) -> Result<String, JsValue> {
+        let st = self.state.borrow();
+        let tr = st
+            .trainer
+            .as_ref()
+            .ok_or_else(|| js_err("no training run: train or load a checkpoint first"))?;
+        let rc = RunConfig {
+            train: tr.config.clone(),
+            schedule: (&tr.schedule).into(),
+            target: (&tr.target).into(),
+            steps: tr.steps().max(1),
+        };
+        serde_json::to_string_pretty(&rc).map_err(js_err)
     }
 
     /// Starts a fresh training run from a JSON `RunConfig`; returns the new generation.
@@ -243,19 +276,27 @@ impl Engine {
                         initial_particles(&field.schedule, &target, n as usize, u64::from(seed));
                     st.cloud = Some(Cloud {
                         x: interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
-                        t: 0.0,
+                        t: field.schedule.t_start(),
                         key,
                         rng: interplay_core::Rng::stream(u64::from(seed), 0x5de),
                     });
                 }
                 let cloud = st.cloud.as_mut().ok_or_else(|| js_err("no particles"))?;
-                let target_t = t.clamp(0.0, T_END);
+                let t_min = field.schedule.t_start();
+                let target_t = t.clamp(t_min, T_END);
                 let mut x = cloud.x.clone();
                 let mut steps = 0;
                 while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
                     let remaining = (1.0 - cloud.t.max(target_t)).max(1e-3);
-                    let h = 0.01f64.min(0.5 * remaining).min((target_t - cloud.t).abs());
-                    let next = if target_t > cloud.t {
+                    // The same step rule as the viewer's exact particles (finer near both ends).
+                    let from_start = 0.5 * (cloud.t - t_min).max(0.0) + 1e-3;
+                    let h = 0.01f64
+                        .min(0.5 * remaining)
+                        .min(from_start)
+                        .min((target_t - cloud.t).abs());
+                    let next = if h == (target_t - cloud.t).abs() {
+                        target_t
+                    } else if target_t > cloud.t {
                         cloud.t + h
                     } else {
                         cloud.t - h

@@ -137,7 +137,8 @@ pub fn run_recipe<F: DeviceField + ?Sized>(
     recipe: &Recipe,
     seed: u64,
 ) -> (Tensor<2>, Report) {
-    let span = Span::new(0.0, 1.0 - recipe.delta, recipe.steps).warped(recipe.warp);
+    let t0 = interplay_core::schedule::start_time(&field.schedule_at(0.0));
+    let span = Span::new(t0, 1.0 - recipe.delta, recipe.steps).warped(recipe.warp);
     let (x, report) = match recipe.method {
         Method::Ode(solver) => ode(field, x, span, solver),
         Method::Dopri5(_) => ode(field, x, span, OdeSolver::Rk4),

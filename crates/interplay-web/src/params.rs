@@ -131,9 +131,52 @@ fn choice(key: &str, v: &Value, allowed: &[&str]) -> Result<String, String> {
     }
 }
 
+/// Named starting points for figures: a schedule preset path with its usual γ, or a scene.
+pub const PRESETS: [&str; 11] = [
+    "linear",
+    "trig",
+    "enc-dec",
+    "one-sided-linear",
+    "one-sided-trig",
+    "vp",
+    "mirror",
+    "flow-matching",
+    "diffusion",
+    "ode-vs-sde",
+    "schedule-free",
+];
+
+/// The changes a preset stands for (applied before the other keys of the same call).
+fn preset(name: &str) -> Result<Map<String, Value>, String> {
+    let schedule = |path: Path, gamma: GammaFamily| {
+        serde_json::json!({"path": path.name(), "gamma": gamma.name(),
+            "alphaExp": 1.0, "betaExp": 1.0, "gammaScale": 1.0})
+    };
+    let v = match name {
+        // Flow matching / rectified flow: a straight line from noise to data, no latent noise.
+        "flow-matching" => schedule(Path::OneSidedLinear, GammaFamily::Zero),
+        // Score-based diffusion (variance preserving).
+        "diffusion" => schedule(Path::Vp, Path::Vp.default_gamma()),
+        "ode-vs-sde" => serde_json::json!({"path": "linear", "gamma": "brownian", "alphaExp": 1.0,
+            "betaExp": 1.0, "gammaScale": 1.0, "eps": 0.5, "compare": true}),
+        "schedule-free" => serde_json::json!({"source": "schedule-free"}),
+        other => match Path::from_name(other) {
+            Some(path) => schedule(path, path.default_gamma()),
+            None => {
+                return Err(format!(
+                    "preset '{other}' is unknown; use one of {}",
+                    PRESETS.join(", ")
+                ));
+            }
+        },
+    };
+    Ok(v.as_object().cloned().unwrap_or_default())
+}
+
 impl Params {
-    /// The keys [`Params::apply`] accepts.
-    pub const KEYS: [&'static str; 19] = [
+    /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
+    pub const KEYS: [&'static str; 20] = [
+        "preset",
         "t",
         "path",
         "gamma",
@@ -159,10 +202,17 @@ impl Params {
     /// result is a valid interpolant (the schedule check of math §1.4 passes).
     pub fn apply(&self, changes: &Map<String, Value>) -> Result<Params, String> {
         let mut p = self.clone();
+        if let Some(name) = changes.get("preset") {
+            let name = name
+                .as_str()
+                .ok_or_else(|| format!("preset must be a name, got {name}"))?;
+            p = p.apply(&preset(name)?)?;
+        }
         let paths: Vec<&str> = Path::ALL.iter().map(|p| p.name()).collect();
         let gammas: Vec<&str> = GammaFamily::ALL.iter().map(|g| g.name()).collect();
         for (key, v) in changes {
             match key.as_str() {
+                "preset" => {}
                 "t" => p.t = number(key, v, (0.0, 1.0))?,
                 "path" => p.path = choice(key, v, &paths)?,
                 "gamma" => p.gamma = choice(key, v, &gammas)?,
@@ -273,6 +323,17 @@ mod tests {
             let e = p.apply(&obj(bad.clone())).err().unwrap_or_default();
             assert!(e.contains(needle), "{bad}: {e}");
         }
+        // Presets: every one applies; the other keys of the same call win over the preset.
+        for name in PRESETS {
+            let q = p.apply(&obj(serde_json::json!({"preset": name, "t": 0.2})));
+            assert!(q.as_ref().is_ok_and(|q| q.t == 0.2), "{name}: {q:?}");
+        }
+        let q = p
+            .apply(&obj(serde_json::json!({"alphaExp": 2.0, "preset": "trig"})))
+            .unwrap_or_default();
+        assert_eq!((q.path.as_str(), q.alpha_exp), ("trig", 2.0));
+        let e = p.apply(&obj(serde_json::json!({"preset": "spline"})));
+        assert!(e.is_err_and(|e| e.contains("preset 'spline' is unknown")));
         // NaN cannot come through JSON, but a string "NaN" can.
         assert!(p.apply(&obj(serde_json::json!({"t": "NaN"}))).is_err());
         assert!(

@@ -21,17 +21,21 @@ pub struct Particles {
     pub t: f64,
     /// SDE noise (0: the ODE).
     pub eps: f64,
+    /// The earliest time (the schedule's `t_start`: 0 unless a rate is infinite there).
+    pub t_min: f64,
     rng: Rng,
 }
 
 impl Particles {
-    /// `start` particles at t = 0 with noise `eps`, Brownian increments from `seed`.
-    pub fn new(start: Vec<P2>, eps: f64, seed: u64) -> Self {
+    /// `start` particles at `t_min` (the schedule's start time) with noise `eps`, Brownian
+    /// increments from `seed`.
+    pub fn new(start: Vec<P2>, t_min: f64, eps: f64, seed: u64) -> Self {
         Self {
             xs: start.clone(),
             start,
-            t: 0.0,
+            t: t_min,
             eps,
+            t_min,
             rng: Rng::stream(seed, 0x5de),
         }
     }
@@ -45,14 +49,21 @@ impl Particles {
         target: f64,
         mut budget: impl FnMut() -> bool,
     ) -> bool {
-        let target = target.clamp(0.0, T_END);
+        let target = target.clamp(self.t_min, T_END);
         while (self.t - target).abs() > 1e-12 {
             if !budget() {
                 return false;
             }
             let remaining = (1.0 - self.t.max(target)).max(1e-3);
-            let h = MAX_DT.min(0.5 * remaining).min((target - self.t).abs());
-            let next = if target > self.t {
+            // Finer near both ends: the field sharpens at t = 1, and rates may blow up at 0.
+            let from_start = 0.5 * (self.t - self.t_min).max(0.0) + 1e-3;
+            let h = MAX_DT
+                .min(0.5 * remaining)
+                .min(from_start)
+                .min((target - self.t).abs());
+            let next = if h == (target - self.t).abs() {
+                target
+            } else if target > self.t {
                 self.t + h
             } else {
                 self.t - h
@@ -110,7 +121,7 @@ mod tests {
         let sched = Schedule::default();
         let field = ExactField::from_parts(sched, target.clone());
         let start = interpolant_samples(&sched, &target, 0.0, 500, 1);
-        let mut p = Particles::new(start.clone(), 0.0, 1);
+        let mut p = Particles::new(start.clone(), 0.0, 0.0, 1);
         assert!(p.advance(&field, 0.6, || true));
         assert!((p.t - 0.6).abs() < 1e-12);
         assert!(p.advance(&field, 0.0, || true));
@@ -131,7 +142,7 @@ mod tests {
             .count();
         assert!(inside as f64 / 500.0 > 0.99, "{inside}");
         // A budget stops the work and the next call continues.
-        let mut q = Particles::new(start, 0.8, 2);
+        let mut q = Particles::new(start, 0.0, 0.8, 2);
         let mut calls = 0;
         assert!(!q.advance(&field, 0.5, || {
             calls += 1;
@@ -139,5 +150,31 @@ mod tests {
         }));
         assert!(q.t > 0.0 && q.t < 0.5);
         assert!(q.advance(&field, 0.5, || true) && q.finite());
+    }
+
+    #[test]
+    fn a_rate_infinite_at_zero_starts_just_after_it_without_nan() {
+        let target = ExactTarget::new(&Target::Checkerboard);
+        for (a, b) in [(2.0, 0.5), (1.0, 0.25)] {
+            let sched = Schedule {
+                alpha_exp: a,
+                beta_exp: b,
+                ..Schedule::default()
+            };
+            let field = ExactField::from_parts(sched, target.clone());
+            let t0 = sched.t_start();
+            assert!(t0 > 0.0);
+            let start = interpolant_samples(&sched, &target, t0, 300, 1);
+            for eps in [0.0, 0.5] {
+                let mut p = Particles::new(start.clone(), t0, eps, 1);
+                assert!(
+                    p.advance(&field, 0.8, || true) && p.finite(),
+                    "a={a} b={b} ε={eps}"
+                );
+                // Backward never goes below the start time, and stays finite.
+                assert!(p.advance(&field, 0.0, || true) && p.finite() && p.t == t0);
+                assert!(p.advance(&field, 1.0, || true) && p.finite());
+            }
+        }
     }
 }

@@ -114,12 +114,13 @@ impl Viewer {
         } else {
             (
                 initial_particles(&sched, target, params.particles, params.seed),
-                0.0,
+                sched.t_start(),
             )
         };
         let colors = start.iter().map(|p| start_color(*p)).collect();
-        let mut ode = Particles::new(start.clone(), 0.0, params.seed);
-        let mut sde = Particles::new(start, params.eps.max(0.0), params.seed);
+        let t_min = sched.t_start();
+        let mut ode = Particles::new(start.clone(), t_min, 0.0, params.seed);
+        let mut sde = Particles::new(start, t_min, params.eps.max(0.0), params.seed);
         ode.t = t0;
         sde.t = t0;
         ([ode, sde], colors)
@@ -317,6 +318,13 @@ impl Viewer {
         self.model.as_ref().map(|m| m.t)
     }
 
+    /// The time the model's points should reach for the current t: t within the schedule's
+    /// [t_start, T_END] (the engine clamps the same way).
+    #[wasm_bindgen(js_name = modelTarget)]
+    pub fn model_target(&self) -> f64 {
+        self.params.t.clamp(self.params.schedule().t_start(), T_END)
+    }
+
     /// Draws the Eulerian view; returns the density at the top of the colour scale, or NaN when
     /// the chosen source has nothing to show yet (a model not trained or loaded).
     #[wasm_bindgen(js_name = drawEulerian)]
@@ -457,6 +465,22 @@ impl Viewer {
         );
         recipe.run(&self.field, &mut xs, self.params.seed);
         xs.iter().flat_map(|p| [p[0] as f32, p[1] as f32]).collect()
+    }
+
+    /// The particles on screen in Lagrangian panel `panel` (0: ODE, 1: SDE) at the current t,
+    /// [x0, y0, …]: the exact cloud, or the model's particles for a learned source.
+    pub fn points(&self, panel: usize) -> Vec<f32> {
+        let pts = if self.params.source != "exact" {
+            self.model
+                .as_ref()
+                .map(|m| m.points.clone())
+                .unwrap_or_default()
+        } else {
+            self.clouds[panel.min(1)].shown(&self.field, self.params.t)
+        };
+        pts.iter()
+            .flat_map(|p| [p[0] as f32, p[1] as f32])
+            .collect()
     }
 
     /// The canvases' internal sizes: [eulerian, lagrangian].

@@ -1,0 +1,228 @@
+// The interactive page (the full app of index.html): every slider changes the views it should,
+// keyboard operation, screenshots of each view, bad input through the API and the URL, the
+// backend choice, and the learned views from the shipped checkpoint.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "./lib/server.mjs";
+import { DIST, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
+
+const APP = ".interplay-app";
+let server;
+let browser;
+let cpuBrowser;
+
+before(async () => {
+  server = await serve({ "/app/": DIST });
+  browser = await launch({ webgpu: true });
+  cpuBrowser = await launch({ webgpu: false });
+});
+
+after(async () => {
+  await browser?.close();
+  await cpuBrowser?.close();
+  await server?.close();
+});
+
+/** Waits until the widget has nothing left to catch up, then digests the four canvases. */
+async function views(page) {
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const d = {};
+  for (const [k, sel] of [["eulerian", "ip-eulerian"], ["ode", "ip-ode"], ["sde", "ip-sde"], ["schedule", "ip-schedule-plot"]]) {
+    d[k] = await canvasDigest(page, `${APP} .${sel}`);
+  }
+  d.odeShown = await page.locator(`${APP} .ip-ode-panel`).isVisible();
+  d.sdeShown = await page.locator(`${APP} .ip-sde-panel`).isVisible();
+  return d;
+}
+
+async function open(hash = "", b = browser) {
+  const page = await openPage(b, server.url(`/app/index.html${hash}`), { width: 1100, height: 1300 });
+  await page.evaluate(() => window.interplay.ready);
+  return page;
+}
+
+test("each slider changes the views it should; ε leaves the exact density alone", async () => {
+  const page = await open("#particles=1000");
+  const start = await views(page);
+  assert.ok(start.eulerian.colors > 20 && start.ode.colors > 4 && start.schedule.colors > 4, JSON.stringify(start));
+  assert.ok(start.odeShown && !start.sdeShown, "ε = 0: the ODE panel only");
+  await screenshot(page, "app-default");
+
+  // [slider, value, views that must change, views that must not]
+  const moves = [
+    [".ip-t", "0.8", ["eulerian", "ode", "schedule"], []],
+    [".ip-alpha", "2", ["eulerian", "ode", "schedule"], []],
+    [".ip-beta", "0.5", ["eulerian", "ode", "schedule"], []],
+    [".ip-gscale", "0.3", ["eulerian", "ode", "schedule"], []],
+    [".ip-eps", "0.8", ["sde"], ["eulerian", "schedule"]],
+  ];
+  let prev = start;
+  for (const [sel, value, change, keep] of moves) {
+    await page.locator(`${APP} ${sel}`).fill(value);
+    const now = await views(page);
+    for (const k of change) assert.notEqual(now[k].hash, prev[k].hash, `${sel} = ${value} must change the ${k} view`);
+    for (const k of keep) assert.equal(now[k].hash, prev[k].hash, `${sel} = ${value} must leave the ${k} view alone`);
+    prev = now;
+  }
+  // ε > 0: the SDE panel replaces the ODE panel, and its particles are drawn.
+  assert.ok(prev.sdeShown && !prev.odeShown);
+  assert.ok(prev.sde.colors > 4, `SDE particles drawn: ${prev.sde.colors} colours`);
+  await screenshot(page, "app-sde", `${APP} .ip-views`);
+
+  // Side by side: the ODE comes back next to the SDE, from the same starting points.
+  await page.locator(`${APP} .ip-compare`).check();
+  const both = await views(page);
+  assert.ok(both.odeShown && both.sdeShown);
+  assert.equal(both.sde.hash, prev.sde.hash, "the SDE panel is unchanged by showing the ODE beside it");
+  await page.locator(`${APP} .ip-arrows`).selectOption("b");
+  const arrows = await views(page);
+  assert.notEqual(arrows.ode.hash, both.ode.hash, "arrows of b are drawn over the particles");
+  await screenshot(page, "app-ode-vs-sde-arrows", `${APP} .ip-views`);
+  await screenshot(page, "app-schedule", `${APP} .ip-schedule-box`);
+
+  // The interpolant-samples heat map differs from the exact one but shows the same picture.
+  await page.locator(`${APP} .ip-eulerian-source`).selectOption("samples");
+  const samples = await views(page);
+  assert.notEqual(samples.eulerian.hash, arrows.eulerian.hash);
+  await screenshot(page, "app-eulerian-samples", `${APP} .ip-eulerian-panel`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("keyboard: every control is labelled and reachable, arrow keys move the sliders", async () => {
+  const page = await open("#particles=1000");
+  const unlabelled = await page.evaluate((app) => {
+    const root = document.querySelector(app);
+    return [...root.querySelectorAll("input, select, button, textarea")]
+      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim()))
+      .map((el) => el.className);
+  }, APP);
+  assert.deepEqual(unlabelled, [], "every control has a label");
+
+  await page.locator(`${APP} .ip-play`).focus();
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "ip-t", "Tab goes from play to the t slider");
+
+  for (const [sel, key, param, expected] of [
+    [".ip-t", "ArrowRight", "t", 0.501],
+    [".ip-alpha", "ArrowRight", "alphaExp", 1.05],
+    [".ip-beta", "ArrowLeft", "betaExp", 0.95],
+    [".ip-gscale", "ArrowLeft", "gammaScale", 0.99],
+    [".ip-eps", "ArrowRight", "eps", 0.05],
+  ]) {
+    const before = await views(page);
+    await page.locator(`${APP} ${sel}`).focus();
+    await page.keyboard.press(key);
+    const p = await page.evaluate(() => window.interplay.getParams());
+    assert.ok(Math.abs(p[param] - expected) < 1e-9, `${key} on ${sel}: ${param} = ${p[param]}, expected ${expected}`);
+    const after = await views(page);
+    const changed = ["eulerian", "ode", "sde", "schedule"].some((k) => after[k].hash !== before[k].hash);
+    assert.ok(changed, `${key} on ${sel} redraws`);
+    assert.match((await page.locator(`${APP} ${sel}`).getAttribute("aria-valuetext")) || "", new RegExp(param));
+  }
+  // Space on the focused play button plays; again pauses.
+  await page.locator(`${APP} .ip-play`).focus();
+  await page.keyboard.press("Space");
+  await page.waitForTimeout(300);
+  await page.keyboard.press("Space");
+  const t = (await page.evaluate(() => window.interplay.getParams())).t;
+  assert.ok(t > 0.501, `playing moved t forward (t = ${t})`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("bad values through the URL and the API show a message and keep the last good state", async () => {
+  // The URL: good keys apply, bad ones are named, the page still draws.
+  const page = await open("#t=NaN&alphaExp=9&preset=spline&path=trig&zoom=2");
+  const p = await page.evaluate(() => window.interplay.getParams());
+  assert.equal(p.path, "trig", "a good key of a partly bad link still applies");
+  assert.equal(p.t, 0.5);
+  assert.equal(p.alphaExp, 1);
+  const msg = await page.locator(`${APP} .ip-message`).textContent();
+  for (const needle of ["t = NaN", "alphaExp = 9", "preset 'spline' is unknown", "unknown parameter 'zoom'"]) {
+    assert.ok(msg.includes(needle), `message names ${needle}: ${msg}`);
+  }
+  const good = await views(page);
+  assert.ok(good.eulerian.colors > 20, "the page draws with the defaults");
+  await screenshot(page, "app-bad-url");
+
+  // The API: NaN, out of range, unknown preset, invalid schedule → refused, nothing changes.
+  for (const bad of [{ t: NaN }, { eps: 6 }, { preset: "sigmoid-ish" }, { gammaScale: -1 }, { particles: 1e9 }, { path: "trig", gamma: "sin2", gammaScale: 1.5 }]) {
+    const err = await page.evaluate((b) => {
+      try {
+        window.interplay.setParams(b);
+        return null;
+      } catch (e) {
+        return e.message;
+      }
+    }, bad);
+    assert.ok(err, `${JSON.stringify(bad)} must be refused`);
+    assert.match(await page.locator(`${APP} .ip-message`).textContent(), /Not applied/);
+    const now = await views(page);
+    assert.equal(now.eulerian.hash, good.eulerian.hash);
+    assert.deepEqual(await page.evaluate(() => window.interplay.getParams()), p);
+  }
+  // A slider moved to a setting that is not an interpolant is explained next to the schedule.
+  // (The trig path uses √(1 − γ²), and γ = sin²(πt) reaches 1 at t = 1/2.)
+  await page.locator(`${APP} .ip-gamma`).selectOption("sin2");
+  const why = await page.locator(`${APP} .ip-schedule-msg`).textContent();
+  assert.match(why, /not a valid interpolant/);
+  assert.equal((await page.evaluate(() => window.interplay.getParams())).gamma, "brownian");
+  assert.equal(await page.locator(`${APP} .ip-gamma`).inputValue(), "brownian", "the menu returns to the last good value");
+  // Moving on clears the explanation.
+  await page.locator(`${APP} .ip-gscale`).fill("0.5");
+  assert.equal(await page.locator(`${APP} .ip-schedule-msg`).textContent(), "");
+  await screenshot(page, "app-bad-slider", `${APP} .ip-schedule-box`);
+  await page.close();
+});
+
+test("backend: the CPU backend with a notice on a software adapter or without WebGPU", async () => {
+  const backendOf = async (b, hash) => {
+    const page = await open(hash, b);
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.train(1);
+      return { backend: api.backend, adapter: api.adapter };
+    });
+    r.notice = await page.locator(`${APP} .ip-message`).textContent();
+    r.status = await page.locator(`${APP} .ip-train-status`).textContent();
+    r.problems = page.problems;
+    await page.close();
+    return r;
+  };
+  // (engine.test.mjs trains with backend=webgpu forced on the SwiftShader adapter.)
+  const small = "width=8&depth=1&batch=16";
+  const auto = await backendOf(browser, `#${small}`);
+  assert.equal(auto.backend, "cpu", "auto skips a software WebGPU adapter");
+  assert.match(auto.notice, /software renderer.*CPU backend/);
+  const none = await backendOf(cpuBrowser, `#${small}`);
+  assert.equal(none.backend, "cpu");
+  assert.match(none.notice, /no WebGPU adapter.*CPU backend/);
+  for (const r of [auto, none]) assert.deepEqual(r.problems, []);
+});
+
+test("the shipped checkpoint gives the learned views; the sliders move the schedule-free flow", async () => {
+  const page = await open("#source=schedule-free&particles=1000&t=0.6", cpuBrowser);
+  await page.waitForFunction(
+    (app) => Number.isFinite(parseFloat(document.querySelector(`${app} .ip-q-in_support`).textContent)),
+    APP,
+    { timeout: 60000 },
+  );
+  const inSupport = parseFloat(await page.locator(`${APP} .ip-q-in_support`).textContent());
+  assert.ok(inSupport > 0.9, `the pretrained model puts ${inSupport} of its samples in the support`);
+  const learned = await views(page);
+  assert.ok(learned.ode.colors > 4, "learned particles drawn");
+  await screenshot(page, "app-learned-schedule-free");
+  // A new schedule moves the learned particles without retraining (no training steps taken).
+  await page.evaluate(() => window.interplay.setParams({ path: "trig", alphaExp: 1.5 }));
+  const moved = await views(page);
+  assert.notEqual(moved.ode.hash, learned.ode.hash);
+  assert.match(await page.locator(`${APP} .ip-train-status`).textContent(), /pretrained/);
+  // The model's own density in the Eulerian view.
+  await page.locator(`${APP} .ip-eulerian-source`).selectOption("model-density");
+  const dens = await views(page);
+  assert.notEqual(dens.eulerian.hash, moved.eulerian.hash);
+  await screenshot(page, "app-model-density", `${APP} .ip-eulerian-panel`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
