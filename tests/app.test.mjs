@@ -226,3 +226,24 @@ test("the shipped checkpoint gives the learned views; the sliders move the sched
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("narrow screens and reduced motion", async () => {
+  const page = await openPage(browser, server.url("/app/index.html#particles=1000&t=0"), { width: 360, height: 800 });
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await page.evaluate(() => window.interplay.ready);
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling at 360 px (overflow ${overflow} px)`);
+  await screenshot(page, "app-360px", null);
+  // Reduced motion: play steps t in tenths, once a second, instead of animating.
+  await page.evaluate(() => window.interplay.play());
+  await page.waitForTimeout(400);
+  const early = (await page.evaluate(() => window.interplay.getParams())).t;
+  await page.waitForTimeout(1300);
+  const later = (await page.evaluate(() => window.interplay.getParams())).t;
+  await page.evaluate(() => window.interplay.pause());
+  assert.equal(early, 0, "no movement within the first second");
+  assert.ok(Math.abs(later - 0.1) < 1e-9 || Math.abs(later - 0.2) < 1e-9, `a step of 0.1: t = ${later}`);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -227,6 +227,7 @@ export function create(root, options = {}) {
       }
     }
     await client.call("configure", { config: cfg });
+    $(".ip-train-status").textContent = "A fresh network for these settings: press Train.";
     return client;
   }
 
@@ -417,6 +418,7 @@ export function create(root, options = {}) {
 
   // ---- the frame loop ---------------------------------------------------------------------
   let stepAccumulator = 0;
+  let lastEulerian = 0;
   let catchingUp = false;
   function frame(now) {
     frameId = 0;
@@ -453,8 +455,10 @@ export function create(root, options = {}) {
     catchingUp = !caughtUp;
     pollModel(p);
     try {
-      if (dirty.eulerian) {
+      // While playing, the heat map is redrawn at most every 30 ms (it costs several ms).
+      if (dirty.eulerian && (!playing || now - lastEulerian >= 30)) {
         dirty.eulerian = false;
+        lastEulerian = now;
         const max = viewer.drawEulerian();
         $(".ip-legend-max").textContent = Number.isFinite(max) ? max.toPrecision(2) : "…";
         if (!Number.isFinite(max) && p.eulerian.startsWith("model")) startEngine().catch(() => {});
@@ -522,7 +526,8 @@ export function create(root, options = {}) {
     return (
       `<!-- in a Jekyll post -->\n{% include interplay.html${include} %}\n\n` +
       `<!-- in any HTML page -->\n<div class="interplay-widget"${attrs}></div>\n` +
-      `<script type="module" src="${new URL("./embed.js", BASE).href}"></script>`
+      `<script type="module" src="${new URL("./embed.js", BASE).href}"></script>\n\n` +
+      `<!-- or the full app in an iframe -->\n<iframe src="${link()}" width="100%" height="900" style="border:0" loading="lazy" title="Interplay"></iframe>`
     );
   }
   function showShare(text, note) {

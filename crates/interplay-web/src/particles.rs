@@ -10,6 +10,17 @@ const MAX_DT: f64 = 0.01;
 /// Particles are integrated on [0, T_END]; at t ≥ T_END they are shown denoised (Tweedie).
 pub const T_END: f64 = 1.0 - 2e-3;
 
+/// Particles per unit of work between two budget checks (about 1–2 ms of exact-field work in
+/// the browser).
+pub const CHUNK: usize = 2048;
+
+/// A time step in progress: particles `..done` have reached `next`.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    next: f64,
+    done: usize,
+}
+
 /// One cloud of particles and the time it has reached.
 #[derive(Clone, Debug)]
 pub struct Particles {
@@ -24,6 +35,7 @@ pub struct Particles {
     /// The earliest time (the schedule's `t_start`: 0 unless a rate is infinite there).
     pub t_min: f64,
     rng: Rng,
+    pending: Option<Step>,
 }
 
 impl Particles {
@@ -37,12 +49,17 @@ impl Particles {
             eps,
             t_min,
             rng: Rng::stream(seed, 0x5de),
+            pending: None,
         }
     }
 
-    /// Moves towards `target` (clamped to [0, T_END]) by steps of at most [`MAX_DT`] (smaller
-    /// near t = 1, where the field sharpens), stopping once `budget` returns false. Returns
-    /// whether the target was reached.
+    /// Moves towards `target` (clamped to [t_min, T_END]) by steps of at most [`MAX_DT`]
+    /// (smaller near t = 1, where the field sharpens, and near the start), stopping once `budget`
+    /// returns false. A step is taken over [`CHUNK`] particles at a time, so the budget is
+    /// checked every few milliseconds however many particles there are; a step left half done
+    /// is finished first on the next call (the result does not depend on where the work was
+    /// cut: the Brownian increments are drawn particle by particle in order). Returns whether
+    /// the target was reached.
     pub fn advance(
         &mut self,
         field: &ExactField,
@@ -50,44 +67,67 @@ impl Particles {
         mut budget: impl FnMut() -> bool,
     ) -> bool {
         let target = target.clamp(self.t_min, T_END);
-        while (self.t - target).abs() > 1e-12 {
+        loop {
+            let step = match self.pending {
+                Some(step) => step,
+                None => {
+                    if (self.t - target).abs() <= 1e-12 {
+                        return true;
+                    }
+                    Step {
+                        next: self.next_time(target),
+                        done: 0,
+                    }
+                }
+            };
             if !budget() {
                 return false;
             }
-            let remaining = (1.0 - self.t.max(target)).max(1e-3);
-            // Finer near both ends: the field sharpens at t = 1, and rates may blow up at 0.
-            let from_start = 0.5 * (self.t - self.t_min).max(0.0) + 1e-3;
-            let h = MAX_DT
-                .min(0.5 * remaining)
-                .min(from_start)
-                .min((target - self.t).abs());
-            let next = if h == (target - self.t).abs() {
-                target
-            } else if target > self.t {
-                self.t + h
-            } else {
-                self.t - h
-            };
-            let span = Span::new(self.t, next, 1);
+            let end = (step.done + CHUNK).min(self.xs.len());
+            let span = Span::new(self.t, step.next, 1);
+            let xs = &mut self.xs[step.done..end];
             let report = if self.eps > 0.0 {
                 sde(
                     field,
-                    &mut self.xs,
+                    xs,
                     span,
                     Eps::Constant(self.eps),
                     SdeSolver::Heun,
                     &mut self.rng,
                 )
             } else {
-                ode(field, &mut self.xs, span, OdeSolver::Heun)
+                ode(field, xs, span, OdeSolver::Heun)
             };
-            if report.steps == 0 {
+            if report.steps == 0 && !xs.is_empty() {
                 // The stability rule refused even ε = 0 here: stay (never produce NaN).
+                self.pending = None;
                 return true;
             }
-            self.t = next;
+            if end == self.xs.len() {
+                self.t = step.next;
+                self.pending = None;
+            } else {
+                self.pending = Some(Step { done: end, ..step });
+            }
         }
-        true
+    }
+
+    /// The end of the next step from `self.t` towards `target`.
+    fn next_time(&self, target: f64) -> f64 {
+        let remaining = (1.0 - self.t.max(target)).max(1e-3);
+        // Finer near both ends: the field sharpens at t = 1, and rates may blow up at 0.
+        let from_start = 0.5 * (self.t - self.t_min).max(0.0) + 1e-3;
+        let h = MAX_DT
+            .min(0.5 * remaining)
+            .min(from_start)
+            .min((target - self.t).abs());
+        if h == (target - self.t).abs() {
+            target
+        } else if target > self.t {
+            self.t + h
+        } else {
+            self.t - h
+        }
     }
 
     /// Where to draw the particles at display time `t`: their positions, or at t ≥ T_END the
@@ -150,6 +190,27 @@ mod tests {
         }));
         assert!(q.t > 0.0 && q.t < 0.5);
         assert!(q.advance(&field, 0.5, || true) && q.finite());
+    }
+
+    #[test]
+    fn cutting_the_work_anywhere_gives_the_same_particles() {
+        let target = ExactTarget::new(&Target::Checkerboard);
+        let sched = Schedule::default();
+        let field = ExactField::from_parts(sched, target.clone());
+        let start = interpolant_samples(&sched, &target, 0.0, 3 * CHUNK + 17, 4);
+        for eps in [0.0, 0.7] {
+            let mut whole = Particles::new(start.clone(), 0.0, eps, 9);
+            assert!(whole.advance(&field, 0.3, || true));
+            let mut cut = Particles::new(start.clone(), 0.0, eps, 9);
+            let mut calls = 0;
+            // One chunk per call: many calls, steps left half done in between.
+            while !cut.advance(&field, 0.3, || {
+                calls += 1;
+                calls % 2 == 1
+            }) {}
+            assert_eq!(cut.xs, whole.xs, "ε = {eps}");
+            assert_eq!(cut.t, 0.3);
+        }
     }
 
     #[test]

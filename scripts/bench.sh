@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The benchmarks (not tests): native exact fields, integrators and CPU training
+# (`interplay bench --train 1024,4096`), then the browser figures of tests/bench.mjs (bundle sizes,
+# first frame, frame times, wasm throughput, training steps/s on each backend). Results go to
+# stdout as Markdown; BENCHMARKS.md records them with the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --browser
+cargo run --release --locked -p interplay-cli -- bench --train 1024,4096
+trunk build --release
+node tests/bench.mjs "$@"

@@ -1,0 +1,139 @@
+// Browser benchmarks (not tests): bundle sizes, time to the first drawn frame, frame times
+// with 20k exact particles, exact-field throughput in wasm, and training steps/s for the
+// reference MLP (3×256, batch 1024) on the CPU backend and on WebGPU, in Debian's Chromium.
+//
+//   node tests/bench.mjs [--quick] [--viewer]   (after `trunk build --release`; --viewer skips training)
+//
+// Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join } from "node:path";
+import { cpus } from "node:os";
+import { serve } from "./lib/server.mjs";
+import { DIST, launch, openPage } from "./lib/browser.mjs";
+
+const quick = process.argv.includes("--quick");
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows = [];
+const row = (what, value, note = "") => {
+  rows.push(`| ${what} | ${value} | ${note} |`);
+  console.error(`${what}: ${value} ${note}`);
+};
+
+// Sizes.
+for (const [name, file] of [["viewer wasm", "interplay-web_bg.wasm"], ["engine wasm", "interplay-engine_bg.wasm"]]) {
+  const bytes = readFileSync(join(DIST, file));
+  row(`${name} (${file})`, `${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`);
+}
+const js = ["interplay.js", "controls.js", "engine-client.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
+row("viewer JavaScript (5 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
+
+const server = await serve({ "/": DIST });
+const gpu = await launch({ webgpu: true });
+const cpu = await launch({ webgpu: false });
+
+// Time to the first drawn frame (navigation start → exact Eulerian and Lagrangian views drawn).
+{
+  const times = [];
+  for (let i = 0; i < (quick ? 2 : 5); i++) {
+    const page = await openPage(gpu, server.url("/index.html"));
+    times.push(
+      await page.evaluate(async () => {
+        await window.interplay.ready;
+        await window.interplay.whenDrawn();
+        return performance.now();
+      }),
+    );
+    await page.close();
+  }
+  row("time to first drawn frame (viewer only, local server)", `${median(times).toFixed(0)} ms`, `median of ${times.length}; 5000 particles integrated to t = 0.5 first`);
+}
+
+// Frames while playing with 20k exact particles.
+{
+  const page = await openPage(gpu, server.url("/index.html#particles=20000&t=0"), { width: 1100, height: 1300 });
+  const r = await page.evaluate(async () => {
+    const api = window.interplay;
+    await api.ready;
+    await api.whenDrawn();
+    api.play();
+    const gaps = [];
+    const long = [];
+    const obs = new PerformanceObserver((l) => l.getEntries().forEach((e) => long.push(e.duration)));
+    try {
+      obs.observe({ type: "longtask" });
+    } catch (_) {}
+    let last = performance.now();
+    const end = last + 4000;
+    await new Promise((ok) => {
+      const tick = (now) => {
+        gaps.push(now - last);
+        last = now;
+        if (now < end) requestAnimationFrame(tick);
+        else ok();
+      };
+      requestAnimationFrame(tick);
+    });
+    api.pause();
+    obs.disconnect();
+    gaps.sort((a, b) => a - b);
+    return { median: gaps[gaps.length >> 1], p95: gaps[Math.floor(gaps.length * 0.95)], frames: gaps.length, long: long.length, t: api.getParams().t };
+  });
+  row("frame interval, 20k exact particles playing", `median ${r.median.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`, `${r.frames} frames in 4 s; ${r.long} long tasks (> 50 ms); particle budget 8 ms/frame`);
+  await page.close();
+}
+
+// Exact-field throughput in wasm (one thread): 20k particles × 100 RK4 steps.
+{
+  const page = await openPage(gpu, server.url("/index.html"));
+  const ms = await page.evaluate(async () => {
+    await window.interplay.ready;
+    const out = [];
+    for (let i = 0; i < 3; i++) {
+      const t0 = performance.now();
+      await window.interplay.sample(20000, { steps: 100 });
+      out.push(performance.now() - t0);
+    }
+    return out.sort((a, b) => a - b)[1];
+  });
+  row("exact checkerboard, 20k particles × 100 RK4 steps in wasm", `${(ms / 1000).toFixed(2)} s`, `${((20000 * 100) / (ms / 1000) / 1e6).toFixed(2)} M particle-steps/s (4 field evaluations each), main thread`);
+  await page.close();
+}
+
+const viewerOnly = process.argv.includes("--viewer");
+// Training steps/s for the reference MLP: velocity and score, each 3×256 SiLU, batch 1024.
+async function trainRate(browser, backend, warm, timed, source = "exact") {
+  const page = await openPage(browser, server.url(`/index.html#backend=${backend}&width=256&depth=3&batch=1024&lr=0.002&source=${source}`));
+  const r = await page.evaluate(
+    async ({ warm, timed }) => {
+      const api = window.interplay;
+      await api.ready;
+      const t0 = performance.now();
+      await api.train(warm);
+      const first = performance.now() - t0;
+      const t1 = performance.now();
+      const r = await api.train(timed);
+      return { first, ms: performance.now() - t1, steps: r.steps, backend: api.backend, adapter: api.adapter };
+    },
+    { warm, timed },
+  );
+  await page.close();
+  return r;
+}
+if (!viewerOnly) {
+  const c = await trainRate(cpu, "cpu", 2, quick ? 3 : 10);
+  row("training, reference MLP (b and s nets, 3×256, batch 1024), CPU backend", `${((1000 * (quick ? 3 : 10)) / c.ms).toFixed(2)} steps/s`, `first ${c.first.toFixed(0)} ms for 2 warm-up steps`);
+  const one = await trainRate(cpu, "cpu", 2, quick ? 3 : 10, "schedule-free");
+  row("training, one 3×256 net (schedule-free D), batch 1024, CPU backend", `${((1000 * (quick ? 3 : 10)) / one.ms).toFixed(2)} steps/s`, "TensorFlow.js 4.22 wasm backend: 2.8 steps/s (one net)");
+  const g = await trainRate(gpu, "webgpu", 1, quick ? 1 : 3);
+  row(`training, reference MLP (b and s nets), WebGPU (${g.adapter})`, `${((1000 * (quick ? 1 : 3)) / g.ms).toFixed(3)} steps/s`, `first step incl. shader compilation ${(g.first / 1000).toFixed(1)} s`);
+  const g1 = await trainRate(gpu, "webgpu", 1, quick ? 1 : 3, "schedule-free");
+  row(`training, one 3×256 net (schedule-free D), WebGPU (${g1.adapter})`, `${((1000 * (quick ? 1 : 3)) / g1.ms).toFixed(3)} steps/s`, `TensorFlow.js 4.22 on this adapter: 0.17 steps/s (one net); first step ${(g1.first / 1000).toFixed(1)} s`);
+}
+
+await gpu.close();
+await cpu.close();
+await server.close();
+console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium ${process.env.CHROMIUM || "/usr/bin/chromium"} headless.`);
+console.log("| what | measured | notes |\n|---|---|---|");
+console.log(rows.join("\n"));
