@@ -257,3 +257,24 @@ fn a_run_configuration_file_reproduces_a_run() {
         stderr(&o)
     );
 }
+
+#[test]
+fn the_shipped_checkpoint_still_draws_the_checkerboard() {
+    // Pins the network's input layout (feature order) that assets/checkerboard.ckpt was made
+    // with: a change to it would load fine and sample garbage.
+    let ck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/checkerboard.ckpt"
+    );
+    let samples = tmp("shipped.csv");
+    let s = samples.to_str().expect("utf-8");
+    let o = interplay(&[
+        "sample", "--model", ck, "--n", "2000", "--steps", "40", "--out", s,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = interplay(&["eval", s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("eval prints JSON");
+    let inside = json["in_support"].as_f64().unwrap_or(0.0);
+    assert!(inside > 0.95, "in-support {inside}");
+}

@@ -6,7 +6,7 @@ use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, ode, sde};
 use interplay_core::{ExactField, P2, Rng};
 
 /// The largest time step the view takes (finer near t = 1, see [`Particles::advance`]).
-const MAX_DT: f64 = 0.01;
+pub const MAX_DT: f64 = 0.01;
 /// Particles are integrated on [0, T_END]; at t ≥ T_END they are shown denoised (Tweedie).
 pub const T_END: f64 = 1.0 - 2e-3;
 
