@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the example blog post of web/jekyll/ into blog-site/ with the widgets under
 # /assets/interplay/, and serves it at http://127.0.0.1:${PORT:-4000}/ (pass --no-serve to only
-# build). Uses Jekyll when it is installed (sudo apt install jekyll); otherwise renders the
-# same post to plain HTML with tests/lib/jekyll-lite.mjs (the subset of Liquid it uses).
+# build). Uses Jekyll (Debian's, installed by `scripts/setup.sh --browser`); where it cannot be
+# installed, renders the same post to plain HTML with tests/lib/jekyll-lite.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --browser
 [ -f dist/embed.js ] || trunk build --release
 rm -rf blog-site
 if command -v jekyll >/dev/null 2>&1; then

@@ -51,6 +51,14 @@ if [ "${1:-}" = "--browser" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
   fi
+  # Jekyll renders the example blog post exactly as a blog would (the tests compare it with
+  # the plain renderer); if apt cannot install it, the tests use the plain renderer alone.
+  if ! command -v jekyll >/dev/null 2>&1; then
+    log "installing Debian's jekyll (for the example blog post)"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq jekyll >/dev/null; } ||
+      log "jekyll could not be installed: the blog post is rendered by tests/lib/jekyll-lite.mjs"
+  fi
   if [ ! -d tests/node_modules/playwright-core ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing the browser-test driver (npm ci in tests/)"
     (cd tests && npm ci --no-audit --no-fund)

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { serve } from "./lib/server.mjs";
 import { renderSite } from "./lib/jekyll-lite.mjs";
 import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
@@ -13,10 +13,18 @@ import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/br
 let server;
 let browser;
 let cpuBrowser;
-const blog = mkdtempSync(join(tmpdir(), "interplay-blog-"));
+const blogLite = mkdtempSync(join(tmpdir(), "interplay-blog-"));
+const blogJekyll = mkdtempSync(join(tmpdir(), "interplay-jekyll-"));
+const hasJekyll = spawnSync("jekyll", ["--version"]).status === 0;
+/** The post as served: Jekyll's build when Jekyll is installed, else the plain rendering. */
+let blog = blogLite;
 
 before(async () => {
-  renderSite(join(ROOT, "web", "jekyll"), blog, "/blog");
+  renderSite(join(ROOT, "web", "jekyll"), blogLite, "/blog");
+  if (hasJekyll) {
+    execFileSync("jekyll", ["build", "--quiet", "--disable-disk-cache", "--source", join(ROOT, "web", "jekyll"), "--destination", blogJekyll, "--baseurl", "/blog"], { stdio: "pipe" });
+    blog = blogJekyll;
+  }
   server = await serve({
     "/site/": join(ROOT, "tests", "fixtures", "embed"),
     "/site/assets/interplay/": DIST,
@@ -32,7 +40,8 @@ after(async () => {
   await browser?.close();
   await cpuBrowser?.close();
   await server?.close();
-  rmSync(blog, { recursive: true, force: true });
+  rmSync(blogLite, { recursive: true, force: true });
+  rmSync(blogJekyll, { recursive: true, force: true });
 });
 
 const widget = (id) => `#${id}`;
@@ -132,8 +141,20 @@ test("bad widget options show a message in the widget and the defaults", async (
   await page.close();
 });
 
+test("Jekyll and the plain renderer turn the post's includes into the same widgets", { skip: !hasJekyll && "jekyll is not installed" }, () => {
+  const post = "from-a-gaussian-to-a-checkerboard/index.html";
+  const widgets = (dir) => {
+    const html = readFileSync(join(dir, post), "utf8");
+    return [...html.matchAll(/<div class="interplay-widget"([^>]*)><\/div>\s*<script type="module" src="([^"]+)">/g)].map((m) => [m[1].trim().split(/\s+/).sort().join(" "), m[2]]);
+  };
+  const jekyll = widgets(blogJekyll);
+  assert.ok(jekyll.length >= 6, `${jekyll.length} widgets in Jekyll's page`);
+  assert.deepEqual(widgets(blogLite), jekyll);
+  assert.ok(jekyll.every(([, src]) => src === "/blog/assets/interplay/embed.js"), "relative_url honours the baseurl");
+});
+
 test("the example blog post renders every figure as a live widget", async () => {
-  const page = await openPage(browser, server.url("/blog/"), { width: 820, height: 1000 });
+  const page = await openPage(browser, server.url("/blog/from-a-gaussian-to-a-checkerboard/"), { width: 820, height: 1000 });
   const count = await page.locator(".interplay-widget").count();
   assert.ok(count >= 6, `${count} figures`);
   for (let i = 0; i < count; i++) {

@@ -504,6 +504,7 @@ export function create(root, options = {}) {
     if (widget.views.join() !== Object.keys(VIEWS).join()) o.views = widget.views.join(",");
     if (widget.hide.length) o.hide = widget.hide.join(",");
     if (widget.backend !== "auto") o.backend = widget.backend;
+    if (widget.size) o.size = widget.size;
     return o;
   }
   const hashOf = (o) => new URLSearchParams(Object.entries(o).map(([k, v]) => [k, String(v)])).toString();
@@ -522,7 +523,8 @@ export function create(root, options = {}) {
     const o = linkState({ short: true });
     const kebab = (k) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const attrs = Object.entries(o).map(([k, v]) => ` data-${kebab(k)}="${String(v)}"`).join("");
-    const include = Object.entries(o).map(([k, v]) => ` ${k}="${String(v)}"`).join("");
+    // Liquid reserves include.size (the number of parameters): the include calls it maxwidth.
+    const include = Object.entries(o).map(([k, v]) => ` ${k === "size" ? "maxwidth" : k}="${String(v)}"`).join("");
     return (
       `<!-- in a Jekyll post -->\n{% include interplay.html${include} %}\n\n` +
       `<!-- in any HTML page -->\n<div class="interplay-widget"${attrs}></div>\n` +
@@ -694,7 +696,10 @@ export function create(root, options = {}) {
       } else if (k === "size") {
         const m = String(v).trim().match(/^(\d+(?:\.\d+)?)(px|em|rem|%|vw)?$/);
         if (!m || Number(m[1]) <= 0) problems.push(`size '${v}' is not a width such as 640 or 640px`);
-        else root.style.maxWidth = `${m[1]}${m[2] || "px"}`;
+        else {
+          root.style.maxWidth = `${m[1]}${m[2] || "px"}`;
+          widget.size = String(v).trim();
+        }
       } else if (v !== undefined && v !== null && v !== "") widget[k] = k === "checkpoint" ? new URL(v, document.baseURI).href : v;
     }
     // Picture options all at once; if that is refused, one by one, keeping the good ones.
