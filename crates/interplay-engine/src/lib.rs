@@ -102,6 +102,20 @@ fn target_of(st: &State) -> ExactTarget {
     }
 }
 
+/// The losses of the last step, read asynchronously (one read per network), with their names.
+async fn read_losses(
+    names: Vec<String>,
+    losses: Option<interplay_nn::trainer::StepLosses>,
+) -> Result<Vec<(String, f32)>, JsValue> {
+    let mut values = Vec::new();
+    if let Some(l) = losses {
+        for (name, t) in names.into_iter().zip(l.losses) {
+            values.push((name, interplay_nn::read_scalar(t).await.map_err(js_err)?));
+        }
+    }
+    Ok(values)
+}
+
 /// What `train` reports.
 #[derive(Serialize)]
 struct TrainReport {
@@ -233,12 +247,7 @@ impl Engine {
                     .collect();
                 (last, names, tr.steps(), generation, done)
             };
-            let mut values = Vec::new();
-            if let Some(l) = losses {
-                for (name, t) in names.into_iter().zip(l.losses) {
-                    values.push((name, interplay_nn::read_scalar(t).await.map_err(js_err)?));
-                }
-            }
+            let values = read_losses(names, losses).await?;
             to_js(&TrainReport {
                 steps: total,
                 done,
@@ -480,12 +489,7 @@ impl Engine {
                     .collect();
                 (last, names, tr.steps(), generation)
             };
-            let mut values = Vec::new();
-            if let Some(l) = losses {
-                for (name, t) in names.into_iter().zip(l.losses) {
-                    values.push((name, interplay_nn::read_scalar(t).await.map_err(js_err)?));
-                }
-            }
+            let values = read_losses(names, losses).await?;
             to_js(&TrainReport {
                 steps: total,
                 done: steps,
