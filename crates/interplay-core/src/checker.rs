@@ -8,6 +8,8 @@
 //! mean m and variance V, with lo = (β l − x)/σ and hi = (β (l + h) − x)/σ. The 5 interval
 //! boundaries of a coordinate are shared, so one Mills ratio per boundary suffices.
 
+pub use table::{CheckerTable, Parity};
+
 use crate::fields::Posterior;
 use crate::special::{HALF_LN_2PI, mills};
 use crate::{P2, Rng};
@@ -398,6 +400,9 @@ fn combine(cx: &Coord, cy: &Coord, w: [f64; 8], ln_z: f64, want_cov: bool) -> Po
         log_rho,
     }
 }
+
+#[path = "checker_table.rs"]
+mod table;
 
 #[cfg(test)]
 #[path = "checker_tests.rs"]

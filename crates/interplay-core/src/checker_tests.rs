@@ -305,3 +305,58 @@ fn fast_and_log_posteriors_agree() {
         }
     }
 }
+
+#[test]
+fn table_agrees_with_the_direct_posterior() {
+    // Points from the board, around it and far outside it (beyond the table's range), at times
+    // from t = 0 to where σ is a few thousandths, for paths whose β/σ grow differently.
+    let mut r = Rng::new(31);
+    for path in [Path::Linear, Path::OneSidedLinear, Path::Vp, Path::Trig] {
+        let sched = Schedule::preset(path);
+        for t in [0.0, 1e-4, 0.01, 0.3, 0.7, 0.95, 0.99, 0.999] {
+            let st = sched.at(t);
+            let (beta, sigma) = (st.beta, st.sigma2().sqrt());
+            let at = CheckerAt::new(beta, sigma);
+            let Some(table) = CheckerTable::new(at) else {
+                panic!("{path:?} t={t}: no table");
+            };
+            let (mut eg, mut el) = (0.0f64, 0.0f64);
+            for i in 0..20_000 {
+                let x = match i % 3 {
+                    0 => [r.normal() * 3.0, r.normal() * 3.0],
+                    1 => [r.uniform() * 10.0 - 5.0, r.uniform() * 10.0 - 5.0],
+                    _ => [r.normal() * 30.0, r.uniform() * 10.0 - 5.0],
+                };
+                let p = at.posterior(x, false);
+                let (g1, log_rho) = table.g1_log_rho(x, true);
+                eg = eg.max((g1[0] - p.g1[0]).abs().max((g1[1] - p.g1[1]).abs()) / sigma);
+                el = el.max((log_rho - p.log_rho).abs() / (1.0 + p.log_rho.abs()));
+                // Without log ρ, g1 is the same to rounding.
+                let g1b = table.g1_log_rho(x, false).0;
+                assert!((g1b[0] - g1[0]).abs() < 1e-15 * (1.0 + g1[0].abs()));
+            }
+            assert!(
+                eg < 1e-7 && el < 1e-8,
+                "{path:?} t={t}: max |Δg1|/σ = {eg:e}, max relative |Δ log ρ| = {el:e}"
+            );
+        }
+    }
+    // The symmetric half really is a mirror image, and non-finite input stays non-finite.
+    let at = CheckerAt::new(0.8, 0.3);
+    let table = CheckerTable::new(at).expect("table");
+    let (a, b) = (table.parity(1.234), table.parity(-1.234));
+    assert!((a.log_odds + b.log_odds).abs() < 1e-9);
+    assert!((a.mean_even + b.mean_odd).abs() < 1e-9);
+    assert!(table.g1_log_rho([f64::NAN, 0.0], true).0[0].is_nan());
+}
+
+#[test]
+fn table_is_used_only_where_it_pays() {
+    let f = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    assert!(!f.at_batch(0.5, 100).is_tabulated());
+    assert!(f.at_batch(0.5, 20_000).is_tabulated());
+    // σ → 0 needs more nodes than a few thousand points are worth.
+    assert!(!f.at_batch(0.99999, 20_000).is_tabulated());
+    let g = ExactField::new(Schedule::default(), &Target::Gmm);
+    assert!(!g.at_batch(0.5, 1_000_000).is_tabulated());
+}

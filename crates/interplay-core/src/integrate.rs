@@ -10,7 +10,7 @@
 
 use crate::fields::{ExactField, identity};
 use crate::schedule::ScheduleAt;
-use crate::{P2, Rng};
+use crate::{P2, Rng, par};
 
 /// A velocity and score field evaluated over batches (exact, or a learned one on the CPU).
 pub trait Field {
@@ -24,64 +24,76 @@ pub trait Field {
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]);
 }
 
-/// Fills `a[i], b[i] = f(xs[i])`, split over the machine's cores for large native batches
-/// (wasm32 runs on one thread).
-fn par_fill<A: Send, B: Send>(
-    xs: &[P2],
-    a: &mut [A],
-    b: &mut [B],
-    f: &(impl Fn(P2) -> (A, B) + Sync),
-) {
-    let serial = |xs: &[P2], a: &mut [A], b: &mut [B]| {
-        for ((x, a), b) in xs.iter().zip(a.iter_mut()).zip(b.iter_mut()) {
-            (*a, *b) = f(*x);
-        }
-    };
-    let threads = worker_threads();
-    if threads < 2 || xs.len() < 4096 {
-        return serial(xs, a, b);
-    }
-    let chunk = xs.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        for ((xs, a), b) in xs
-            .chunks(chunk)
-            .zip(a.chunks_mut(chunk))
-            .zip(b.chunks_mut(chunk))
-        {
-            scope.spawn(move || serial(xs, a, b));
-        }
-    });
-}
-
-/// Worker threads for batch evaluation: the available cores natively, 1 in wasm32.
-fn worker_threads() -> usize {
-    #[cfg(target_family = "wasm")]
-    {
-        1
-    }
-    #[cfg(not(target_family = "wasm"))]
-    {
-        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
-    }
-}
-
 impl Field for ExactField {
     fn schedule_at(&self, t: f64) -> ScheduleAt {
         self.schedule().at(t)
     }
     fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
-        let at = self.at(t);
-        let mut unit = vec![(); xs.len()];
-        par_fill(xs, b, &mut unit, &|x| (at.velocity(x), ()));
+        Chunked::new(self, xs.len()).velocity(t, xs, b);
     }
     fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
-        let at = self.at(t);
-        par_fill(xs, b, s, &|x| at.velocity_score(x));
+        Chunked::new(self, xs.len()).velocity_score(t, xs, b, s);
     }
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
         let at = self.at(t);
-        par_fill(xs, b, div, &|x| at.velocity_div(x));
+        par::fill2(xs, b, div, 1, &|x| at.velocity_div(*x));
+    }
+}
+
+/// An exact field whose batches are chunks of a larger batch of `points` points: every chunk
+/// is evaluated the way the whole batch would be ([`ExactField::at_batch`] with `points`), so
+/// the result does not depend on how the work was cut.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunked<'a> {
+    field: &'a ExactField,
+    points: usize,
+}
+
+impl<'a> Chunked<'a> {
+    /// `field` for chunks of a batch of `points` points.
+    pub fn new(field: &'a ExactField, points: usize) -> Self {
+        Self { field, points }
+    }
+}
+
+impl Field for Chunked<'_> {
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.field.schedule().at(t)
+    }
+    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
+        let at = self.field.at_batch(t, self.points);
+        let mut unit = vec![(); xs.len()];
+        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
+    }
+    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
+        let at = self.field.at_batch(t, self.points);
+        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
+    }
+    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
+        self.field.velocity_div(t, xs, b, div);
+    }
+}
+
+/// An exact field evaluated point by point, never tabulated: the reference the tables are
+/// checked against, and the baseline of `interplay bench`.
+#[derive(Clone, Copy, Debug)]
+pub struct Pointwise<'a>(pub &'a ExactField);
+
+impl Field for Pointwise<'_> {
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule().at(t)
+    }
+    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
+        let at = self.0.at(t);
+        let mut unit = vec![(); xs.len()];
+        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
+    }
+    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
+        let at = self.0.at(t);
+        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
+    }
+    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
+        self.0.velocity_div(t, xs, b, div);
     }
 }
 

@@ -272,3 +272,51 @@ fn warped_grids_end_exactly_and_concentrate_near_one() {
     );
     assert_eq!(r.t_end, 0.999, "{r:?}");
 }
+
+#[test]
+fn tabulated_batches_integrate_like_the_direct_field() {
+    // 20k particles: every time of the run is tabulated except where σ is too small for it.
+    let sched = Schedule::default();
+    let field = ExactField::new(sched, &Target::Checkerboard);
+    let x0 = crate::sampling::initial_particles(&sched, field.target(), 20_000, 3);
+    let span = Span::new(0.0, 0.999, 40).warped(2.0);
+    let (mut a, mut b) = (x0.clone(), x0.clone());
+    ode(&field, &mut a, span, OdeSolver::Rk4);
+    ode(&Pointwise(&field), &mut b, span, OdeSolver::Rk4);
+    let err = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f64::max);
+    assert!(err < 1e-6, "ODE endpoints differ by {err:e}");
+    // The SDE (b and s) with the same noise.
+    let (mut a, mut b) = (x0.clone(), x0);
+    let span = Span::new(0.0, 0.99, 40);
+    let eps = Eps::Constant(0.5);
+    sde(&field, &mut a, span, eps, SdeSolver::Heun, &mut Rng::new(4));
+    sde(
+        &Pointwise(&field),
+        &mut b,
+        span,
+        eps,
+        SdeSolver::Heun,
+        &mut Rng::new(4),
+    );
+    let err = a
+        .iter()
+        .zip(&b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f64::max);
+    assert!(err < 1e-6, "SDE endpoints differ by {err:e}");
+    // Chunks of a larger batch are evaluated like the whole batch.
+    let mut xs = Rng::new(5).normals(3000);
+    let mut whole = vec![[0.0; 2]; 3000];
+    Chunked::new(&field, 20_000).velocity(0.6, &xs, &mut whole);
+    assert!(field.at_batch(0.6, 20_000).is_tabulated());
+    for chunk in xs.chunks_mut(700) {
+        let mut part = vec![[0.0; 2]; chunk.len()];
+        Chunked::new(&field, 20_000).velocity(0.6, chunk, &mut part);
+        chunk.copy_from_slice(&part);
+    }
+    assert_eq!(xs, whole);
+}

@@ -19,6 +19,7 @@ pub mod integrate;
 pub mod likelihood;
 pub mod metrics;
 pub mod mixture;
+mod par;
 pub mod rng;
 pub mod sampling;
 pub mod schedule;

@@ -2,7 +2,7 @@
 //! either direction within a time budget per frame, so scrubbing never blocks the page.
 
 use interplay_core::fields::identity;
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, ode, sde};
+use interplay_core::integrate::{Chunked, Eps, OdeSolver, SdeSolver, Span, ode, sde};
 use interplay_core::{ExactField, P2, Rng};
 
 /// The largest time step the view takes (finer near t = 1, see [`Particles::advance`]).
@@ -67,6 +67,9 @@ impl Particles {
         mut budget: impl FnMut() -> bool,
     ) -> bool {
         let target = target.clamp(self.t_min, T_END);
+        // Every chunk is evaluated as the whole cloud would be (tables of the exact field are
+        // built once per time and shared by the chunks).
+        let field = Chunked::new(field, self.xs.len());
         loop {
             let step = match self.pending {
                 Some(step) => step,
@@ -88,7 +91,7 @@ impl Particles {
             let xs = &mut self.xs[step.done..end];
             let report = if self.eps > 0.0 {
                 sde(
-                    field,
+                    &field,
                     xs,
                     span,
                     Eps::Constant(self.eps),
@@ -96,7 +99,7 @@ impl Particles {
                     &mut self.rng,
                 )
             } else {
-                ode(field, xs, span, OdeSolver::Heun)
+                ode(&field, xs, span, OdeSolver::Heun)
             };
             if report.steps == 0 && !xs.is_empty() {
                 // The stability rule refused even ε = 0 here: stay (never produce NaN).
@@ -136,7 +139,7 @@ impl Particles {
         if t < T_END || self.t < T_END - 1e-9 {
             return self.xs.clone();
         }
-        let at = field.at(self.t);
+        let at = field.at_batch(self.t, self.xs.len());
         self.xs
             .iter()
             .map(|x| identity::g1_from_score(&at.st, *x, at.score(*x)))

@@ -364,7 +364,10 @@ impl Viewer {
                 Some((_, n, v)) => upsample(v, *n),
                 None => return Ok(f64::NAN),
             },
-            _ => interplay_core::density::exact_density(&grid, &self.field.at(t)),
+            _ => interplay_core::density::exact_density(
+                &grid,
+                &self.field.at_batch(t, grid.n * grid.n),
+            ),
         };
         let scale = render::Scale::fit(&values);
         self.eulerian
