@@ -3,8 +3,12 @@
 // backend choice, and the learned views from the shipped checkpoint.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { serve } from "./lib/server.mjs";
-import { DIST, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
+import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
 
 const APP = ".interplay-app";
 let server;
@@ -246,4 +250,71 @@ test("narrow screens and reduced motion", async () => {
   assert.ok(Math.abs(later - 0.1) < 1e-9 || Math.abs(later - 0.2) < 1e-9, `a step of 0.1: t = ${later}`);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test("a target drawn by hand: strokes on the heat map become the target, links keep it, the engine trains on it", async () => {
+  const page = await open("#target=drawn&t=1&particles=1000");
+  const canvas = page.locator(`${APP} .ip-eulerian`);
+  assert.ok(await page.locator(`${APP} .ip-draw`).isVisible(), "the drawing bar shows for a drawn target");
+  assert.equal(await page.locator(`${APP} .ip-target`).inputValue(), "drawn");
+  const heart = await views(page);
+  assert.ok(heart.eulerian.colors > 20 && heart.ode.colors > 4, "the default drawing is drawn before any stroke");
+  await screenshot(page, "app-drawn-default");
+
+  /** Drags the mouse through view points (x, y in [−5, 5]). */
+  async function stroke(points) {
+    const box = await canvas.boundingBox();
+    const at = ([x, y]) => [box.x + ((x + 5) / 10) * box.width, box.y + ((5 - y) / 10) * box.height];
+    await page.mouse.move(...at(points[0]));
+    await page.mouse.down();
+    for (const q of points.slice(1)) await page.mouse.move(...at(q), { steps: 4 });
+    await page.mouse.up();
+  }
+  // The first stroke replaces the default drawing; the next one adds to it.
+  await stroke([[-3, -3], [0, 0], [3, 3]]);
+  const one = await page.evaluate(() => window.interplay.getParams());
+  assert.ok(one.drawn.length >= 4 * 25, `a diagonal of length 8.5 gives about 28 points: ${one.drawn.length / 4}`);
+  const diagonal = await views(page);
+  assert.notEqual(diagonal.eulerian.hash, heart.eulerian.hash, "the heat map shows the stroke");
+  assert.notEqual(diagonal.ode.hash, heart.ode.hash, "the particles flow to the stroke");
+  await stroke([[-3, 3], [3, 3]]);
+  const two = await page.evaluate(() => window.interplay.getParams());
+  assert.ok(two.drawn.startsWith(one.drawn) && two.drawn.length > one.drawn.length, "the second stroke adds to the first");
+  const drawn = await views(page);
+  assert.notEqual(drawn.eulerian.hash, diagonal.eulerian.hash);
+  await screenshot(page, "app-drawn");
+
+  // The link carries the drawing: the same target and picture in a fresh page.
+  const link = await page.evaluate(() => window.interplay.link());
+  const again = await open(link.slice(link.indexOf("#")));
+  assert.equal((await again.evaluate(() => window.interplay.getParams())).drawn, two.drawn);
+  assert.equal((await views(again)).eulerian.hash, drawn.eulerian.hash);
+
+  // The engine trains on the drawing, and the exported run config replays natively.
+  const config = JSON.parse(await page.evaluate(() => window.interplay.exportConfig()));
+  assert.equal(config.target.name, "drawn");
+  assert.equal(config.target.points.length, two.drawn.length / 4);
+  const trained = await page.evaluate(() => window.interplay.train(2));
+  assert.equal(trained.steps, 2);
+  const exe = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "interplay");
+  if (existsSync(exe)) {
+    const dir = mkdtempSync(join(tmpdir(), "interplay-drawn-"));
+    writeFileSync(join(dir, "run.json"), JSON.stringify(config));
+    execFileSync(exe, ["train", "--config", join(dir, "run.json"), "--out", join(dir, "run.ckpt")], { stdio: "pipe" });
+    assert.ok(readFileSync(join(dir, "run.ckpt")).length > 1000, "the CLI trained on the drawing from the config");
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Clear brings back the default drawing.
+  await page.locator(`${APP} .ip-draw-clear`).click();
+  assert.equal((await page.evaluate(() => window.interplay.getParams())).drawn, "");
+  assert.equal((await views(page)).eulerian.hash, heart.eulerian.hash);
+
+  // A damaged code in a link is refused with a message; the page draws the default drawing.
+  const bad = await open(`#target=drawn&drawn=${two.drawn.slice(0, -1)}`);
+  assert.match(await bad.locator(`${APP} .ip-message`).textContent(), /drawn: the drawing code has \d+ characters, not a multiple of 4/);
+  assert.equal((await bad.evaluate(() => window.interplay.getParams())).drawn, "");
+  assert.ok((await views(bad)).eulerian.colors > 20);
+  assert.deepEqual([...page.problems, ...again.problems, ...bad.problems], []);
+  await Promise.all([page.close(), again.close(), bad.close()]);
 });

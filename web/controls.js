@@ -23,6 +23,7 @@ const TARGETS = [
   ["rings", "rings"],
   ["moons", "two moons"],
   ["spirals", "spirals"],
+  ["drawn", "drawn by hand"],
 ];
 
 const opts = (list) => list.map(([v, l]) => `<option value="${v}">${l}</option>`).join("");
@@ -54,6 +55,10 @@ export const TEMPLATE = `
         <option value="model">model particles</option><option value="model-density">model density</option>
       </select></figcaption>
     <div class="ip-legend"><span>0</span><div class="ip-legend-bar"></div><span class="ip-legend-max"></span></div>
+    <div class="ip-draw" hidden>
+      <span class="ip-draw-hint">Draw the target on the heat map with the mouse or a finger; each stroke adds to it.</span>
+      <button class="ip-draw-clear" type="button">Clear drawing</button>
+    </div>
   </figure>
   <figure class="ip-panel ip-ode-panel">
     <div class="ip-view ip-dark"><canvas class="ip-ode" role="img"

@@ -2,7 +2,7 @@
 // (WebAssembly) at once and the training engine lazily in a Web Worker, and runs one
 // requestAnimationFrame loop. No ids, no global CSS, no globals: several widgets can live on
 // one page, and every listener outside the widget is removed by destroy().
-import init, { Viewer, paletteCss } from "./interplay-web.js";
+import init, { Viewer, drawingCode, encodeDrawing, paletteCss } from "./interplay-web.js";
 import { EngineClient } from "./engine-client.js";
 import { PAUSE_ICON, PLAY_ICON, TEMPLATE, readControl, syncControls } from "./controls.js";
 
@@ -101,6 +101,9 @@ export function create(root, options = {}) {
         : [...root.querySelectorAll(`[data-param="${name}"]`)].map((el) => el.closest(".ip-row") || el);
       for (const el of els) el.hidden = true;
     }
+    const drawing = p.target === "drawn";
+    $(".ip-draw").hidden = !drawing;
+    $(".ip-eulerian").classList.toggle("ip-drawing", drawing);
     $(".ip-sde-caption").textContent =
       `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
     $(".ip-ode-caption").textContent =
@@ -187,7 +190,7 @@ export function create(root, options = {}) {
         ema: 0,
       },
       schedule: schedule(p),
-      target: { name: p.target },
+      target: viewer.targetSpec(),
       steps: 0,
       small,
     };
@@ -276,7 +279,10 @@ export function create(root, options = {}) {
       lr: rc.train.lr,
       seed: rc.train.seed,
     };
-    if (rc.target.name !== "points") change.target = rc.target.name;
+    if (rc.target.name === "drawn" && Array.isArray(rc.target.points)) {
+      change.target = "drawn";
+      change.drawn = encodeDrawing(Float64Array.from(rc.target.points.flat()));
+    } else if (rc.target.name !== "points") change.target = rc.target.name;
     if (!sf) {
       const sc = rc.schedule;
       Object.assign(change, { path: sc.path, gamma: sc.gamma, alphaExp: sc.alpha_exp, betaExp: sc.beta_exp, gammaScale: sc.gamma_scale });
@@ -413,8 +419,65 @@ export function create(root, options = {}) {
         })
         .catch(() => {});
     }
-    if (changed.includes("seed") || changed.includes("target")) dirty.eulerian = true;
+    if (["seed", "target", "drawn"].some((k) => changed.includes(k))) dirty.eulerian = true;
   }
+
+  // ---- a target drawn by hand ----------------------------------------------------------------
+  let stroke = null; // the view points of the stroke being drawn
+  const eulerianCanvas = $(".ip-eulerian");
+  function viewPoint(ev) {
+    const r = eulerianCanvas.getBoundingClientRect();
+    return [-5 + (10 * (ev.clientX - r.left)) / r.width, 5 - (10 * (ev.clientY - r.top)) / r.height];
+  }
+  /** The stroke so far, over the heat map (redrawn in full when the stroke ends). */
+  function drawStroke() {
+    const ctx = eulerianCanvas.getContext("2d");
+    const px = ([x, y]) => [((x + 5) / 10) * eulerianCanvas.width, ((5 - y) / 10) * eulerianCanvas.height];
+    ctx.save();
+    ctx.strokeStyle = "#fff";
+    ctx.lineWidth = 2;
+    ctx.lineCap = ctx.lineJoin = "round";
+    ctx.beginPath();
+    stroke.forEach((q, i) => (i ? ctx.lineTo(...px(q)) : ctx.moveTo(...px(q))));
+    if (stroke.length === 1) ctx.lineTo(...px(stroke[0]));
+    ctx.stroke();
+    ctx.restore();
+  }
+  listen(eulerianCanvas, "pointerdown", (ev) => {
+    if (!viewer || params().target !== "drawn" || ev.button > 0) return;
+    ev.preventDefault();
+    eulerianCanvas.setPointerCapture?.(ev.pointerId);
+    stroke = [viewPoint(ev)];
+    drawStroke();
+  });
+  listen(eulerianCanvas, "pointermove", (ev) => {
+    if (!stroke) return;
+    stroke.push(viewPoint(ev));
+    drawStroke();
+  });
+  const endStroke = () => {
+    if (!stroke) return;
+    const points = stroke;
+    stroke = null;
+    dirty.eulerian = true;
+    let r;
+    try {
+      // The default drawing (no code yet) is a placeholder: the first stroke replaces it.
+      r = drawingCode(params().drawn, Float64Array.from(points.flat()), Uint32Array.of(points.length));
+    } catch (e) {
+      say(`Not drawn: ${messageOf(e)}.`);
+      return;
+    }
+    try {
+      setParams({ target: "drawn", drawn: r.code });
+    } catch (_) {
+      return; // setParams has said why
+    }
+    if (r.cut) say("The drawing is full: clear it to draw another.", "notice");
+  };
+  listen(eulerianCanvas, "pointerup", endStroke);
+  listen(eulerianCanvas, "pointercancel", endStroke);
+  listen($(".ip-draw-clear"), "click", () => setParams({ drawn: "" }));
 
   // ---- the frame loop ---------------------------------------------------------------------
   let stepAccumulator = 0;
@@ -456,7 +519,7 @@ export function create(root, options = {}) {
     pollModel(p);
     try {
       // While playing, the heat map is redrawn at most every 30 ms (it costs several ms).
-      if (dirty.eulerian && (!playing || now - lastEulerian >= 30)) {
+      if (dirty.eulerian && !stroke && (!playing || now - lastEulerian >= 30)) {
         dirty.eulerian = false;
         lastEulerian = now;
         const max = viewer.drawEulerian();

@@ -77,7 +77,8 @@ pub struct Common {
     /// SDE noise ε (0: the probability-flow ODE).
     #[arg(long, value_name = "E", default_value = "0", value_parser = in_range(EPS_RANGE.0, EPS_RANGE.1))]
     pub eps: f64,
-    /// Target: checkerboard, gmm, rings, moons, spirals, or points:FILE (a CSV with header x,y).
+    /// Target: checkerboard, gmm, rings, moons, spirals, points:FILE (point masses, a CSV with
+    /// header x,y) or drawn:FILE (the centres of a drawing's tubes, same CSV).
     #[arg(long, value_name = "TARGET", default_value = "checkerboard")]
     pub target: String,
     /// Random seed.
@@ -124,21 +125,28 @@ impl Common {
         Ok(s)
     }
 
-    /// The target, reading `points:FILE` when given.
+    /// The target, reading `points:FILE` (point masses) or `drawn:FILE` (tube centres of a
+    /// drawing, as the page exports them) when given.
     pub fn target(&self) -> Result<Target, CliError> {
-        if let Some(file) = self.target.strip_prefix("points:") {
+        for (prefix, make) in [
+            ("points:", Target::Points as fn(Vec<_>) -> Target),
+            ("drawn:", Target::Drawn),
+        ] {
+            let Some(file) = self.target.strip_prefix(prefix) else {
+                continue;
+            };
             let pts = csvio::read_points(&PathBuf::from(file))
-                .map_err(|e| CliError::usage(format!("--target points:{file}: {e}")))?;
+                .map_err(|e| CliError::usage(format!("--target {prefix}{file}: {e}")))?;
             if pts.is_empty() {
                 return Err(CliError::usage(format!(
-                    "--target points:{file}: the file has no points"
+                    "--target {prefix}{file}: the file has no points"
                 )));
             }
-            return Ok(Target::Points(pts));
+            return Ok(make(pts));
         }
         Target::from_name(&self.target).ok_or_else(|| {
             CliError::usage(format!(
-                "--target '{}' is not a target; use one of {} or points:FILE",
+                "--target '{}' is not a target; use one of {}, points:FILE or drawn:FILE",
                 self.target,
                 Target::NAMES.join(", ")
             ))

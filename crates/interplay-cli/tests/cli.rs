@@ -256,6 +256,43 @@ fn points_target_and_other_targets() {
         &target,
     ]));
     assert!(m["in_support"].as_f64().expect("in_support") > 0.99, "{m}");
+    // A drawing: Gaussians along the points (here a short line), sampled exactly and evaluated.
+    let line = tmp("drawn.csv");
+    std::fs::write(&line, "x,y\n-1,1\n-0.7,1\n-0.4,1\n-0.1,1\n0.2,1\n").expect("write");
+    let drawn = format!("drawn:{}", line.display());
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--target",
+        &drawn,
+        "--n",
+        "1000",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = json(&interplay(&[
+        "eval",
+        out.to_str().expect("utf-8"),
+        "--target",
+        &drawn,
+    ]));
+    assert!(m["in_support"].as_f64().expect("in_support") > 0.95, "{m}");
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--target",
+        "drawn:/no/such.csv",
+        "--n",
+        "5",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--target drawn:/no/such.csv"),
+        "{}",
+        stderr(&o)
+    );
     for t in ["gmm", "rings", "moons", "spirals"] {
         let o = interplay(&[
             "sample",

@@ -19,7 +19,12 @@ fn schedules() -> Vec<Schedule> {
 }
 
 fn targets() -> Vec<Target> {
-    vec![Target::Checkerboard, Target::Gmm, Target::Rings]
+    vec![
+        Target::Checkerboard,
+        Target::Gmm,
+        Target::Rings,
+        Target::Drawn(crate::targets::default_drawing()),
+    ]
 }
 
 fn random_points(n: usize, sd: f64, seed: u64) -> Vec<P2> {

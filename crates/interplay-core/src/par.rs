@@ -36,5 +36,7 @@ pub(crate) fn fill2<X: Sync, A: Send, B: Send>(
             .for_each(|((xs, a), b)| serial(xs, a, b));
         return;
     }
+    #[cfg(target_family = "wasm")]
+    let _ = work_per_item; // one thread: there is nothing to split
     serial(xs, a, b);
 }

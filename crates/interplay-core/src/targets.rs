@@ -4,7 +4,8 @@
 //! Rings, moons and spirals are built as Gaussian mixtures whose components are spaced along the
 //! curves (closer than their width, so the density is smooth along the curve). That makes their
 //! exact fields available too: every target has an exact b, s and ρ(t, x). A finite point set is
-//! a mixture of point masses (the target a user draws).
+//! a mixture of point masses; a drawing is a tube of the same width along the strokes a user
+//! draws.
 
 use core::f64::consts::PI;
 
@@ -25,9 +26,17 @@ pub enum Target {
     Moons,
     /// Two interleaved spirals.
     Spirals,
-    /// The uniform distribution on a finite point set (a target a user draws or loads).
+    /// The uniform distribution on a finite point set (a target a user loads).
     Points(Vec<P2>),
+    /// A drawing: Gaussian tubes (the width of the curves above) centred on points spaced along
+    /// the strokes a user drew (see [`drawn_points`]).
+    Drawn(Vec<P2>),
 }
+
+/// The most points of a drawing (its exact fields cost one Gaussian per point).
+pub const DRAWN_MAX_POINTS: usize = 160;
+/// A drawing is kept inside [−DRAWN_EXTENT, DRAWN_EXTENT]² (the views show [−5, 5]²).
+pub const DRAWN_EXTENT: f64 = 4.75;
 
 /// Width of the Gaussian tube around the curves of rings, moons and spirals.
 const CURVE_SD: f64 = 0.2;
@@ -47,6 +56,7 @@ impl Target {
             Target::Moons => "moons",
             Target::Spirals => "spirals",
             Target::Points(_) => "points",
+            Target::Drawn(_) => "drawn",
         }
     }
 
@@ -153,6 +163,7 @@ impl Target {
                         .collect(),
                 )
             }
+            Target::Drawn(pts) => Mixture::new(pts.iter().copied().map(iso).collect()),
             Target::Points(pts) => Mixture::new(
                 pts.iter()
                     .map(|&mean| Component {
@@ -174,6 +185,89 @@ impl Target {
                 .map_or(f64::NEG_INFINITY, |m| m.log_density(x)),
         }
     }
+}
+
+/// The tube centres of a drawing: each stroke (a polyline; a single point is a dot) clamped to
+/// the drawing area and resampled every 0.3 along its length, the same spacing as the curves of
+/// rings, moons and spirals. Stops at [`DRAWN_MAX_POINTS`]; the bool says whether it had to.
+pub fn drawn_points(strokes: &[Vec<P2>]) -> (Vec<P2>, bool) {
+    let clamp = |p: &P2| p.map(|v| v.clamp(-DRAWN_EXTENT, DRAWN_EXTENT));
+    let strokes: Vec<Vec<P2>> = strokes
+        .iter()
+        .filter(|s| !s.is_empty() && s.iter().all(|p| p[0].is_finite() && p[1].is_finite()))
+        .map(|s| s.iter().map(clamp).collect())
+        .collect();
+    let mut pts = along(&strokes);
+    let cut = pts.len() > DRAWN_MAX_POINTS;
+    pts.truncate(DRAWN_MAX_POINTS);
+    (pts, cut)
+}
+
+/// Characters of the drawing code: URL-safe base 64.
+const CODE_DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// Code levels per coordinate (two digits) over [−5, 5]: a resolution of 10/4095 ≈ 0.0024.
+const CODE_LEVELS: f64 = 4095.0;
+
+/// A drawing's points as a short URL-safe code: 4 characters per point.
+pub fn encode_points(pts: &[P2]) -> String {
+    let mut out = String::with_capacity(4 * pts.len());
+    for p in pts {
+        for v in p {
+            let q = (((v.clamp(-5.0, 5.0) + 5.0) / 10.0) * CODE_LEVELS).round() as usize;
+            out.push(char::from(CODE_DIGITS[q >> 6]));
+            out.push(char::from(CODE_DIGITS[q & 63]));
+        }
+    }
+    out
+}
+
+/// The points of a drawing code (see [`encode_points`]), or what is wrong with it.
+pub fn decode_points(code: &str) -> Result<Vec<P2>, String> {
+    let digits: Vec<usize> = code
+        .chars()
+        .map(|c| {
+            u8::try_from(c)
+                .ok()
+                .and_then(|b| CODE_DIGITS.iter().position(|&d| d == b))
+                .ok_or_else(|| format!("the drawing code has a character '{c}' it cannot contain"))
+        })
+        .collect::<Result<_, _>>()?;
+    if digits.is_empty() {
+        return Err("the drawing is empty".into());
+    }
+    if !digits.len().is_multiple_of(4) {
+        return Err(format!(
+            "the drawing code has {} characters, not a multiple of 4 (it was cut short?)",
+            digits.len()
+        ));
+    }
+    if digits.len() / 4 > DRAWN_MAX_POINTS {
+        return Err(format!(
+            "the drawing has {} points, more than {DRAWN_MAX_POINTS}",
+            digits.len() / 4
+        ));
+    }
+    let coord = |hi: usize, lo: usize| ((hi << 6) | lo) as f64 / CODE_LEVELS * 10.0 - 5.0;
+    Ok(digits
+        .chunks(4)
+        .map(|d| [coord(d[0], d[1]), coord(d[2], d[3])])
+        .collect())
+}
+
+/// The drawing shown before a user draws: a heart, made of strokes like any drawing.
+pub fn default_drawing() -> Vec<P2> {
+    let heart: Vec<P2> = (0..=200)
+        .map(|k| {
+            let s = 2.0 * PI * k as f64 / 200.0;
+            let x = 16.0 * libm::sin(s).powi(3);
+            let y = 13.0 * libm::cos(s)
+                - 5.0 * libm::cos(2.0 * s)
+                - 2.0 * libm::cos(3.0 * s)
+                - libm::cos(4.0 * s);
+            [0.22 * x, 0.22 * y + 0.4]
+        })
+        .collect();
+    drawn_points(&[heart]).0
 }
 
 fn comp(weight: f64, mean: P2, cov: Sym2) -> Component {
@@ -204,4 +298,74 @@ fn along(curves: &[Vec<P2>]) -> Vec<P2> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn drawing_codes_round_trip_and_bad_codes_say_why() {
+        let mut r = Rng::new(8);
+        let pts: Vec<P2> = (0..DRAWN_MAX_POINTS)
+            .map(|_| [r.uniform() * 10.0 - 5.0, r.uniform() * 10.0 - 5.0])
+            .collect();
+        let code = encode_points(&pts);
+        assert_eq!(code.len(), 4 * pts.len());
+        let back = decode_points(&code).expect("decodes");
+        for (a, b) in pts.iter().zip(&back) {
+            assert!((a[0] - b[0]).abs() <= 1.3e-3 && (a[1] - b[1]).abs() <= 1.3e-3);
+        }
+        // Decoding then encoding is exact.
+        assert_eq!(encode_points(&back), code);
+        for (bad, says) in [
+            ("", "empty"),
+            ("AAA", "multiple of 4"),
+            ("AA A", "character ' '"),
+            ("AAé_", "character 'é'"),
+        ] {
+            let e = decode_points(bad).expect_err(bad);
+            assert!(e.contains(says), "{bad:?}: {e}");
+        }
+        let long = "AAAA".repeat(DRAWN_MAX_POINTS + 1);
+        assert!(
+            decode_points(&long)
+                .expect_err("long")
+                .contains("more than")
+        );
+    }
+
+    #[test]
+    fn strokes_become_evenly_spaced_points_inside_the_view() {
+        // A 3-unit stroke and a dot; a stroke running off the view is clamped to it.
+        let (pts, cut) = drawn_points(&[
+            vec![[0.0, 0.0], [3.0, 0.0]],
+            vec![[1.0, 1.0]],
+            vec![[4.0, 4.0], [9.0, 4.0]],
+            vec![],
+            vec![[f64::NAN, 0.0]],
+        ]);
+        assert!(!cut);
+        // 10 or 11 points on the first stroke (rounding at its end), 1 dot, 3 on the clamped one.
+        assert!((14..=15).contains(&pts.len()), "{}", pts.len());
+        assert!(
+            pts.iter()
+                .all(|p| p[0].abs() <= DRAWN_EXTENT && p[1].abs() <= DRAWN_EXTENT)
+        );
+        let (many, cut) = drawn_points(&vec![
+            vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]];
+            3
+        ]);
+        assert!(cut && many.len() == DRAWN_MAX_POINTS);
+        let heart = default_drawing();
+        assert!(
+            heart.len() > 40 && heart.len() < DRAWN_MAX_POINTS,
+            "{}",
+            heart.len()
+        );
+        let t = Target::Drawn(heart);
+        assert_eq!(t.name(), "drawn");
+        let xs = t.sample(&mut Rng::new(1), 1000);
+        assert!(xs.iter().all(|x| x[0].abs() < 6.0 && x[1].abs() < 6.0));
+    }
 }

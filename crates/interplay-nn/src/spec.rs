@@ -1,5 +1,6 @@
 //! Serialisable descriptions of a schedule and a target (for checkpoints and configs).
 
+use interplay_core::targets::DRAWN_MAX_POINTS;
 use interplay_core::{GammaFamily, P2, Path, Schedule, Target};
 use serde::{Deserialize, Serialize};
 
@@ -51,12 +52,12 @@ impl ScheduleSpec {
     }
 }
 
-/// A target by name, with the points of a point set.
+/// A target by name, with the points of a point set or a drawing.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TargetSpec {
     /// Target name.
     pub name: String,
-    /// The points of a `points` target.
+    /// The points of a `points` target, or the tube centres of a `drawn` one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<P2>>,
 }
@@ -64,8 +65,8 @@ pub struct TargetSpec {
 impl From<&Target> for TargetSpec {
     fn from(t: &Target) -> Self {
         match t {
-            Target::Points(p) => Self {
-                name: "points".into(),
+            Target::Points(p) | Target::Drawn(p) => Self {
+                name: t.name().into(),
                 points: Some(p.clone()),
             },
             other => Self {
@@ -79,9 +80,23 @@ impl From<&Target> for TargetSpec {
 impl TargetSpec {
     /// The target.
     pub fn target(&self) -> Result<Target, String> {
+        let finite = |p: &Vec<P2>| p.iter().flatten().all(|v| v.is_finite());
         match (&self.name[..], &self.points) {
+            ("points" | "drawn", Some(p)) if !finite(p) => Err(format!(
+                "the {} target has a point that is not finite",
+                self.name
+            )),
             ("points", Some(p)) if !p.is_empty() => Ok(Target::Points(p.clone())),
-            ("points", _) => Err("a points target needs at least one point".into()),
+            ("drawn", Some(p)) if !p.is_empty() && p.len() <= DRAWN_MAX_POINTS => {
+                Ok(Target::Drawn(p.clone()))
+            }
+            ("drawn", Some(p)) if !p.is_empty() => Err(format!(
+                "a drawn target has at most {DRAWN_MAX_POINTS} points, not {}",
+                p.len()
+            )),
+            ("points" | "drawn", _) => {
+                Err(format!("a {} target needs at least one point", self.name))
+            }
             (name, _) => Target::from_name(name).ok_or_else(|| format!("unknown target '{name}'")),
         }
     }
@@ -99,4 +114,55 @@ pub struct RunConfig {
     pub target: TargetSpec,
     /// Total optimisation steps.
     pub steps: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_round_trip_through_their_spec_and_bad_ones_say_why() {
+        let heart = interplay_core::targets::default_drawing();
+        for t in [
+            Target::Checkerboard,
+            Target::Rings,
+            Target::Points(vec![[1.0, 2.0]]),
+            Target::Drawn(heart.clone()),
+        ] {
+            let spec = TargetSpec::from(&t);
+            let json = serde_json::to_string(&spec).unwrap_or_default();
+            let back: TargetSpec = serde_json::from_str(&json).unwrap_or(TargetSpec {
+                name: String::new(),
+                points: None,
+            });
+            // serde_json may round the last bit of a float.
+            let close = |a: &[P2], b: &[P2]| {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|(p, q)| (p[0] - q[0]).abs() + (p[1] - q[1]).abs() < 1e-12)
+            };
+            match (back.target(), &t) {
+                (Ok(Target::Drawn(a)), Target::Drawn(b))
+                | (Ok(Target::Points(a)), Target::Points(b)) => {
+                    assert!(close(&a, b), "{json}")
+                }
+                (back, t) => assert_eq!(back.as_ref(), Ok(t), "{json}"),
+            }
+        }
+        let spec = |name: &str, points: Option<Vec<P2>>| TargetSpec {
+            name: name.into(),
+            points,
+        };
+        for (bad, says) in [
+            (spec("drawn", None), "needs at least one point"),
+            (spec("drawn", Some(vec![])), "needs at least one point"),
+            (spec("drawn", Some(vec![[0.0, f64::NAN]])), "not finite"),
+            (spec("drawn", Some(vec![[0.0, 0.0]; 161])), "at most 160"),
+            (spec("donut", None), "unknown target 'donut'"),
+        ] {
+            let e = bad.target().expect_err(says);
+            assert!(e.contains(says), "{e}");
+        }
+    }
 }

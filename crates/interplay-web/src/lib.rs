@@ -25,3 +25,32 @@ pub fn start() {
 pub fn palette_css() -> String {
     palette::css_gradient()
 }
+
+/// The code of a drawing: the points of `prefix` (a code, possibly empty) followed by the strokes
+/// `xy` (x0, y0, x1, y1, … in view coordinates), cut into strokes of `lens` points each. Returns
+/// `{code, cut}`, `cut` saying whether the drawing reached its most points.
+#[wasm_bindgen(js_name = drawingCode)]
+pub fn drawing_code(prefix: &str, xy: &[f64], lens: &[u32]) -> Result<JsValue, JsValue> {
+    let mut strokes = Vec::with_capacity(lens.len());
+    let mut at = 0usize;
+    for &n in lens {
+        let end = at + 2 * n as usize;
+        let Some(flat) = xy.get(at..end) else {
+            return Err(JsValue::from_str("the strokes do not match their lengths"));
+        };
+        strokes.push(flat.chunks_exact(2).map(|c| [c[0], c[1]]).collect());
+        at = end;
+    }
+    let (code, cut) = params::drawing_code(prefix, &strokes).map_err(|e| JsValue::from_str(&e))?;
+    let out = js_sys::Object::new();
+    js_sys::Reflect::set(&out, &"code".into(), &code.into())?;
+    js_sys::Reflect::set(&out, &"cut".into(), &cut.into())?;
+    Ok(out.into())
+}
+
+/// The code of a drawing given by its points (x0, y0, x1, y1, …), as a checkpoint stores them.
+#[wasm_bindgen(js_name = encodeDrawing)]
+pub fn encode_drawing(xy: &[f64]) -> String {
+    let pts: Vec<_> = xy.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
+    interplay_core::targets::encode_points(&pts)
+}

@@ -3,7 +3,11 @@
 //! Changes arrive as a JSON object (from the JS API, widget attributes or the URL). Every key is
 //! checked; a bad one yields a message naming it and leaves the last good state untouched.
 
+use interplay_core::P2;
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
+use interplay_core::targets::{
+    DRAWN_MAX_POINTS, decode_points, default_drawing, drawn_points, encode_points,
+};
 use interplay_core::{GammaFamily, Path, Schedule, Target};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -16,6 +20,8 @@ pub const EULERIAN: [&str; 4] = ["exact", "samples", "model", "model-density"];
 pub const ARROWS: [&str; 3] = ["none", "b", "s"];
 /// Play directions.
 pub const DIRECTIONS: [&str; 2] = ["forward", "backward"];
+/// Targets: the named ones and a drawing.
+pub const TARGETS: [&str; 6] = ["checkerboard", "gmm", "rings", "moons", "spirals", "drawn"];
 
 /// Everything that decides the picture and the training run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -37,6 +43,9 @@ pub struct Params {
     pub eps: f64,
     /// Target name.
     pub target: String,
+    /// The drawing of the `drawn` target as a code (`interplay_core::targets::encode_points`);
+    /// empty: the default drawing.
+    pub drawn: String,
     /// Seed of every random draw (particles, samples, training).
     pub seed: u64,
     /// Field source: exact, learned (b and s) or schedule-free (D).
@@ -72,6 +81,7 @@ impl Default for Params {
             gamma_scale: 1.0,
             eps: 0.0,
             target: "checkerboard".into(),
+            drawn: String::new(),
             seed: 0,
             source: "exact".into(),
             eulerian: "exact".into(),
@@ -173,9 +183,27 @@ fn preset(name: &str) -> Result<Map<String, Value>, String> {
     Ok(v.as_object().cloned().unwrap_or_default())
 }
 
+/// The code of a drawing made of the points of `prefix` (a drawing code, possibly empty) and
+/// then `strokes`, and whether it had to stop at the most points a drawing may have.
+pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool), String> {
+    let mut pts = if prefix.is_empty() {
+        Vec::new()
+    } else {
+        decode_points(prefix)?
+    };
+    let (more, cut) = drawn_points(strokes);
+    if more.is_empty() {
+        return Err("a drawing needs at least one point inside the view".into());
+    }
+    let room = DRAWN_MAX_POINTS.saturating_sub(pts.len());
+    let cut = cut || more.len() > room;
+    pts.extend(more.into_iter().take(room));
+    Ok((encode_points(&pts), cut))
+}
+
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 20] = [
+    pub const KEYS: [&'static str; 21] = [
         "preset",
         "t",
         "path",
@@ -185,6 +213,7 @@ impl Params {
         "gammaScale",
         "eps",
         "target",
+        "drawn",
         "seed",
         "source",
         "eulerian",
@@ -220,7 +249,16 @@ impl Params {
                 "betaExp" => p.beta_exp = number(key, v, EXP_RANGE)?,
                 "gammaScale" => p.gamma_scale = number(key, v, GAMMA_SCALE_RANGE)?,
                 "eps" => p.eps = number(key, v, EPS_RANGE)?,
-                "target" => p.target = choice(key, v, &Target::NAMES)?,
+                "target" => p.target = choice(key, v, &TARGETS)?,
+                "drawn" => {
+                    let code = v
+                        .as_str()
+                        .ok_or_else(|| format!("drawn must be a drawing code, got {v}"))?;
+                    if !code.is_empty() {
+                        decode_points(code).map_err(|e| format!("drawn: {e}"))?;
+                    }
+                    p.drawn = code.to_owned();
+                }
                 "seed" => p.seed = whole(key, v, (0.0, 4_294_967_295.0))? as u64,
                 "source" => p.source = choice(key, v, &SOURCES)?,
                 "eulerian" => p.eulerian = choice(key, v, &EULERIAN)?,
@@ -258,8 +296,11 @@ impl Params {
         }
     }
 
-    /// The target.
+    /// The target (a drawing from its code, or the default drawing).
     pub fn target(&self) -> Target {
+        if self.target == "drawn" {
+            return Target::Drawn(decode_points(&self.drawn).unwrap_or_else(|_| default_drawing()));
+        }
         Target::from_name(&self.target).unwrap_or(Target::Checkerboard)
     }
 
@@ -276,6 +317,7 @@ impl Params {
     pub fn particles_reset(&self, next: &Params) -> bool {
         self.schedule() != next.schedule()
             || self.target != next.target
+            || self.drawn != next.drawn
             || self.seed != next.seed
             || self.particles != next.particles
             || self.direction != next.direction
@@ -310,6 +352,14 @@ mod tests {
                 "path 'spline' is unknown",
             ),
             (serde_json::json!({"target": "donut"}), "target 'donut'"),
+            (
+                serde_json::json!({"drawn": "AAA"}),
+                "drawn: the drawing code has 3",
+            ),
+            (
+                serde_json::json!({"drawn": 5}),
+                "drawn must be a drawing code",
+            ),
             (serde_json::json!({"zoom": 2}), "unknown parameter 'zoom'"),
             (serde_json::json!({"seed": 1.5}), "whole number"),
             (serde_json::json!({"source": "oracle"}), "source 'oracle'"),
@@ -334,6 +384,27 @@ mod tests {
         assert_eq!((q.path.as_str(), q.alpha_exp), ("trig", 2.0));
         let e = p.apply(&obj(serde_json::json!({"preset": "spline"})));
         assert!(e.is_err_and(|e| e.contains("preset 'spline' is unknown")));
+        // A drawing: its code, or the default heart before one is drawn.
+        let heart = default_drawing();
+        let q = p
+            .apply(&obj(serde_json::json!({"target": "drawn"})))
+            .unwrap_or_default();
+        assert_eq!(q.target(), Target::Drawn(heart.clone()));
+        let code = encode_points(&heart[..5]);
+        let r = q
+            .apply(&obj(serde_json::json!({"drawn": code})))
+            .unwrap_or_default();
+        assert!(matches!(r.target(), Target::Drawn(d) if d.len() == 5));
+        assert!(q.particles_reset(&r));
+        // Strokes add to a drawing until it is full.
+        let (one, cut) = drawing_code("", &[vec![[0.0, 0.0], [3.0, 0.0]]]).unwrap_or_default();
+        assert!(!cut && (10..=11).contains(&decode_points(&one).map_or(0, |d| d.len())));
+        let (two, _) = drawing_code(&one, &[vec![[1.0, 1.0]]]).unwrap_or_default();
+        assert_eq!(two.len(), one.len() + 4);
+        let long = vec![vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]]; 4];
+        let (full, cut) = drawing_code(&two, &long).unwrap_or_default();
+        assert!(cut && full.len() == 4 * DRAWN_MAX_POINTS);
+        assert!(drawing_code("", &[]).is_err() && drawing_code("A", &long).is_err());
         // NaN cannot come through JSON, but a string "NaN" can.
         assert!(p.apply(&obj(serde_json::json!({"t": "NaN"}))).is_err());
         assert!(

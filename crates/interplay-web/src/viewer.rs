@@ -234,7 +234,10 @@ impl Viewer {
             .filter(|k| before.get(**k) != after.get(**k))
             .map(|k| (*k).to_owned())
             .collect();
-        if next.schedule() != self.params.schedule() || next.target != self.params.target {
+        if next.schedule() != self.params.schedule()
+            || next.target != self.params.target
+            || next.drawn != self.params.drawn
+        {
             self.field = ExactField::new(next.schedule(), &next.target());
             self.model = None;
             self.model_density = None;
@@ -248,6 +251,17 @@ impl Viewer {
             }
         }
         to_js(&changed)
+    }
+
+    /// The target as a run configuration names it: `{name}`, with `points` for a drawing.
+    #[wasm_bindgen(js_name = targetSpec)]
+    pub fn target_spec(&self) -> Result<JsValue, JsValue> {
+        match self.params.target() {
+            interplay_core::Target::Drawn(points) => {
+                to_js(&serde_json::json!({"name": "drawn", "points": points}))
+            }
+            other => to_js(&serde_json::json!({"name": other.name()})),
+        }
     }
 
     /// The current parameters as a plain object.
