@@ -228,7 +228,14 @@ impl MixtureAt {
         };
         let (mut z, mut g, mut sc) = (0.0, [0.0; 2], [0.0; 2]);
         for (li, c) in l.iter_mut().zip(&self.per) {
-            *li = (*li - lmax).exp();
+            let rel = *li - lmax;
+            if rel < -40.0 {
+                // Below 4e-18 of the largest weight: nothing at f64 precision, and at late t most
+                // components of a curve are this far from x.
+                *li = 0.0;
+                continue;
+            }
+            *li = rel.exp();
             let m = mean_of(c);
             // Component score −S⁻¹(x − β μ): no division by σ², finite at t = 1.
             let d = [x[0] - c.center[0], x[1] - c.center[1]];
