@@ -10,6 +10,7 @@ mod bench;
 mod csvio;
 mod error;
 mod field;
+mod figure;
 mod model;
 mod sample;
 mod train;
@@ -41,6 +42,8 @@ enum Command {
     Train(train::TrainArgs),
     /// Metrics of a sample CSV against the target, as JSON.
     Eval(EvalArgs),
+    /// The density and the particles of the exact fields at several times, as one PNG.
+    Figure(figure::FigureArgs),
     /// Throughput of the exact fields and integrators.
     Bench(bench::BenchArgs),
 }
@@ -92,6 +95,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => sample::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval(a),
+        Command::Figure(a) => figure::run(a),
         Command::Bench(a) => bench::run(a),
     };
     match result {

@@ -329,3 +329,104 @@ fn bench_quick_prints_a_table() {
         "{text}"
     );
 }
+
+/// Decodes a PNG written by `interplay figure`: (width, height, RGB bytes).
+fn read_png(path: &std::path::Path) -> (usize, usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(path).expect("open the figure"),
+    ));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut buf = vec![0; reader.output_buffer_size().expect("a size")];
+    let info = reader.next_frame(&mut buf).expect("a PNG frame");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    buf.truncate(info.buffer_size());
+    (info.width as usize, info.height as usize, buf)
+}
+
+#[test]
+fn figure_draws_the_density_and_the_particles_at_each_time() {
+    let out = tmp("figure.png");
+    let o = interplay(&[
+        "figure",
+        "--times",
+        "0,0.5,1",
+        "--size",
+        "64",
+        "--n",
+        "2000",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (w, h, rgb) = read_png(&out);
+    // 3 columns and 2 rows of 64-pixel panels with 8-pixel margins.
+    assert_eq!((w, h), (3 * 64 + 4 * 8, 2 * 64 + 3 * 8));
+    let px = |x: usize, y: usize| {
+        let i = 3 * (y * w + x);
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    // Panel (row r, column c), pixel at the view point (vx, vy) ∈ [−5, 5]².
+    let at = |r: usize, c: usize, vx: f64, vy: f64| {
+        let x = 8 + c * 72 + ((vx + 5.0) / 10.0 * 64.0) as usize;
+        let y = 8 + r * 72 + ((5.0 - vy) / 10.0 * 64.0) as usize;
+        px(x, y)
+    };
+    let bright = |c: [u8; 3]| c[0] as u32 + c[1] as u32 + c[2] as u32;
+    assert_eq!(px(2, 2), [255, 255, 255], "white margins");
+    // t = 0: the Gaussian peaks at the centre; t = 1: an occupied square is the top colour and an
+    // empty one the bottom colour.
+    assert!(bright(at(0, 0, 0.0, 0.0)) > bright(at(0, 0, 3.0, 3.0)) + 200);
+    assert_eq!(at(0, 2, 0.9, 0.9), [0xfd, 0xe7, 0x25]);
+    assert_eq!(at(0, 2, 0.9, -0.9), [0x44, 0x01, 0x54]);
+    // t = 1: the particles sit on the squares (count coloured pixels on each side).
+    let (mut on, mut off) = (0, 0);
+    for y in 0..64 {
+        for x in 0..64 {
+            // The pixel's centre; pixels astride a square's edge count as off.
+            let (vx, vy) = ((x as f64 + 0.5) / 6.4 - 5.0, 5.0 - (y as f64 + 0.5) / 6.4);
+            let c = px(8 + 2 * 72 + x, 8 + 72 + y);
+            if bright(c) > 150 {
+                if interplay_core::checker::in_support([vx, vy]) {
+                    on += 1;
+                } else {
+                    off += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        on > 20 * off.max(1),
+        "particles at t = 1: {on} on the board, {off} off it"
+    );
+    // One row with --view eulerian; bad flags are named and leave no file.
+    let o = interplay(&[
+        "figure",
+        "--view",
+        "eulerian",
+        "--times",
+        "0.3",
+        "--size",
+        "40",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_png(&out).1, 40 + 2 * 8);
+    let bad = tmp("figure-bad.png");
+    for (flags, says) in [
+        (vec!["--times", "0.5,0.2"], "--times must be increasing"),
+        (vec!["--times", "1.5"], "--times: 1.5 is outside [0, 1]"),
+        (vec!["--size", "8"], "--size 8 is outside [32, 2048]"),
+        (vec!["--times", "x"], "--times"),
+    ] {
+        let mut args = vec!["figure", "--out", bad.to_str().expect("utf-8")];
+        args.extend(flags);
+        let o = interplay(&args);
+        assert!(
+            !o.status.success() && stderr(&o).contains(says),
+            "{says}: {}",
+            stderr(&o)
+        );
+        assert!(!bad.exists());
+    }
+}

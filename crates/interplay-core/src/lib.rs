@@ -3,9 +3,10 @@
 //! x_t = α(t)·x0 + β(t)·x1 + γ(t)·z with x0 ~ N(0, I₂), x1 ~ ρ1 (a 2-D target) and z ~ N(0, I₂).
 //! This crate holds everything that is exact: schedules, targets and their samplers, the exact
 //! velocity b, score s and density ρ(t, x) for a Gaussian base, ODE and SDE integrators, density
-//! grids and sample-quality metrics. It has no dependency on burn or on the web, so it is fast to
-//! test and the browser viewer reuses it for every exact view. Notation follows `interflow` and
-//! `../shared/docs/math.md`.
+//! grids and sample-quality metrics, and the pixels of the views (palette, particle rasters) that
+//! the page and `interplay figure` share. It has no dependency on burn or on the web, so it is
+//! fast to test and the browser viewer reuses it for every exact view. Notation follows
+//! `interflow` and `../shared/docs/math.md`.
 
 /// A point of the plane.
 pub type P2 = [f64; 2];
@@ -19,7 +20,9 @@ pub mod integrate;
 pub mod likelihood;
 pub mod metrics;
 pub mod mixture;
+pub mod palette;
 mod par;
+pub mod raster;
 pub mod rng;
 pub mod sampling;
 pub mod schedule;

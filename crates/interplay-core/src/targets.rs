@@ -283,6 +283,7 @@ fn polar(r: f64, th: f64) -> P2 {
 fn along(curves: &[Vec<P2>]) -> Vec<P2> {
     let mut out = Vec::new();
     for c in curves {
+        let start = out.len();
         let mut carry = 0.0;
         out.push(c[0]);
         for w in c.windows(2) {
@@ -295,6 +296,16 @@ fn along(curves: &[Vec<P2>]) -> Vec<P2> {
                 s += CURVE_STEP;
             }
             carry = len - (s - CURVE_STEP);
+        }
+        // A closed curve (a ring, a heart) must not get its start twice: that would be a bright
+        // bead where it closes.
+        let closed = c.len() > 2
+            && libm::hypot(c[0][0] - c[c.len() - 1][0], c[0][1] - c[c.len() - 1][1]) < 1e-9;
+        if closed && out.len() > start + 1 {
+            let (first, last) = (out[start], out[out.len() - 1]);
+            if libm::hypot(last[0] - first[0], last[1] - first[1]) < 0.5 * CURVE_STEP {
+                out.pop();
+            }
         }
     }
     out
@@ -366,6 +377,17 @@ mod tests {
         let t = Target::Drawn(heart);
         assert_eq!(t.name(), "drawn");
         let xs = t.sample(&mut Rng::new(1), 1000);
+        // Closed curves do not repeat their start (no bright bead where they close).
+        // (The inner ring: 7.85 long, so its 27th point would sit 0.05 before the start.)
+        let ring = along(&[(0..=256)
+            .map(|k| polar(1.25, 2.0 * PI * k as f64 / 256.0))
+            .collect()]);
+        let gap = |a: P2, b: P2| libm::hypot(a[0] - b[0], a[1] - b[1]);
+        assert!(
+            gap(ring[0], ring[ring.len() - 1]) > 0.5 * CURVE_STEP,
+            "{}",
+            ring.len()
+        );
         assert!(xs.iter().all(|x| x[0].abs() < 6.0 && x[1].abs() < 6.0));
     }
 }

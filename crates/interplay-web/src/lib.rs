@@ -5,11 +5,11 @@
 //! [`viewer::Viewer`] class is the JavaScript boundary.
 
 pub mod charts;
-pub mod palette;
 pub mod params;
 pub mod particles;
-pub mod raster;
 pub mod render;
+
+pub use interplay_core::{palette, raster};
 pub mod viewer;
 
 use wasm_bindgen::prelude::*;

@@ -3,42 +3,7 @@
 use interplay_core::density::{Grid, exact_density};
 use interplay_core::fields::FieldAt;
 
-use crate::palette;
-
-/// How densities map to colours.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Scale {
-    /// The density drawn in the top colour.
-    pub max: f64,
-}
-
-impl Scale {
-    /// A scale whose top is the largest value of `values` (at least 1e-12).
-    pub fn fit(values: &[f64]) -> Self {
-        Self {
-            max: values
-                .iter()
-                .copied()
-                .filter(|v| v.is_finite())
-                .fold(1e-12, f64::max),
-        }
-    }
-    /// The palette position of a density: a square-root scale, which keeps the low-density tails
-    /// visible without washing out the peaks.
-    pub fn position(&self, rho: f64) -> f64 {
-        (rho / self.max).max(0.0).sqrt()
-    }
-}
-
-/// RGBA pixels (row-major, row 0 at the top) of a density grid.
-pub fn density_rgba(values: &[f64], scale: Scale) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * 4);
-    for &v in values {
-        let [r, g, b] = palette::color(scale.position(v));
-        out.extend_from_slice(&[r, g, b, 255]);
-    }
-    out
-}
+pub use interplay_core::palette::{Scale, density_rgba};
 
 /// The exact ρ(t, ·) on `grid` and its scale.
 pub fn exact_image(grid: &Grid, at: &FieldAt) -> (Vec<u8>, Scale) {

@@ -1,4 +1,5 @@
-//! A colour-blind-safe sequential palette (viridis anchors, linear in sRGB between them).
+//! A colour-blind-safe sequential palette (viridis anchors, linear in sRGB between them), and
+//! density grids as pixels in it. Shared by the page and `interplay figure`.
 
 /// The anchors of viridis at 0, 1/9, …, 1 (public-domain colour map).
 const ANCHORS: [[u8; 3]; 10] = [
@@ -40,6 +41,41 @@ pub fn css_gradient() -> String {
         })
         .collect();
     format!("linear-gradient(to right, {})", stops.join(", "))
+}
+
+/// How densities map to colours.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// The density drawn in the top colour.
+    pub max: f64,
+}
+
+impl Scale {
+    /// A scale whose top is the largest value of `values` (at least 1e-12).
+    pub fn fit(values: &[f64]) -> Self {
+        Self {
+            max: values
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite())
+                .fold(1e-12, f64::max),
+        }
+    }
+    /// The palette position of a density: a square-root scale, which keeps the low-density tails
+    /// visible without washing out the peaks.
+    pub fn position(&self, rho: f64) -> f64 {
+        (rho / self.max).max(0.0).sqrt()
+    }
+}
+
+/// RGBA pixels (row-major, row 0 at the top) of a density grid.
+pub fn density_rgba(values: &[f64], scale: Scale) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 4);
+    for &v in values {
+        let [r, g, b] = color(scale.position(v));
+        out.extend_from_slice(&[r, g, b, 255]);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! The Lagrangian picture in pixels: particles as dots over fading trails (flow lines), and the
-//! arrow field. Pure functions over buffers, tested natively.
+//! arrow field. Pure functions over buffers, shared by the page and `interplay figure`.
 
-use interplay_core::P2;
-use interplay_core::density::Grid;
+use crate::P2;
+use crate::density::Grid;
 
 /// Background of the particle views.
 pub const BACKGROUND: [f32; 3] = [20.0, 20.0, 30.0];

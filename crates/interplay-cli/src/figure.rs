@@ -1,0 +1,193 @@
+//! `interplay figure`: the Eulerian and Lagrangian views of the exact fields at several times, as
+//! one PNG for a paper or a slide (the page's palette and particle colours).
+//!
+//! Columns are the times given; the top row is the density ρ(t, ·) on [−5, 5]² (each panel
+//! scaled to its own maximum, on the page's square-root scale), the bottom row the particles
+//! carried from the Gaussian by the probability-flow ODE (RK4), coloured by the sector they
+//! started in. At t = 1 the density is the target's and the particles take the Tweedie jump from
+//! t = 1 − 10⁻³, as `interplay sample` does.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use interplay_core::density::{Grid, exact_density};
+use interplay_core::integrate::{OdeSolver, Span, ode, tweedie};
+use interplay_core::palette::{Scale, density_rgba};
+use interplay_core::raster::{TrailImage, start_color};
+use interplay_core::sampling::initial_particles;
+use interplay_core::{ExactField, P2};
+
+use crate::args::Common;
+use crate::csvio;
+use crate::error::CliError;
+
+/// Which rows the figure has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum View {
+    /// The density ρ(t, ·) (Eulerian view).
+    Eulerian,
+    /// The particles (Lagrangian view).
+    Lagrangian,
+    /// Both, density above particles.
+    Both,
+}
+
+/// `interplay figure`.
+#[derive(Args, Debug)]
+pub struct FigureArgs {
+    /// Times of the columns, increasing, comma-separated, in [0, 1].
+    #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,1")]
+    pub times: Vec<f64>,
+    /// Rows: the density, the particles, or both.
+    #[arg(long, value_enum, default_value_t = View::Both)]
+    pub view: View,
+    /// Pixels per side of each panel.
+    #[arg(long, default_value_t = 256)]
+    pub size: usize,
+    /// Particles in the Lagrangian row.
+    #[arg(long, default_value_t = 5000)]
+    pub n: usize,
+    /// RK4 steps per unit of time (spread over the columns).
+    #[arg(long, default_value_t = 200)]
+    pub steps: usize,
+    /// Output PNG.
+    #[arg(long, value_name = "OUT.png")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// White margin between and around panels, in pixels.
+const GAP: usize = 8;
+/// Where the particles stop before the Tweedie jump.
+const T_END: f64 = 1.0 - 1e-3;
+
+/// Runs the command.
+pub fn run(a: &FigureArgs) -> Result<(), CliError> {
+    if a.times.is_empty() || a.times.len() > 16 {
+        return Err(CliError::usage("--times needs 1 to 16 times"));
+    }
+    if let Some(t) = a.times.iter().find(|t| !(0.0..=1.0).contains(*t)) {
+        return Err(CliError::usage(format!("--times: {t} is outside [0, 1]")));
+    }
+    if a.times.windows(2).any(|w| w[1] < w[0]) {
+        return Err(CliError::usage("--times must be increasing"));
+    }
+    if !(32..=2048).contains(&a.size) {
+        return Err(CliError::usage(format!(
+            "--size {} is outside [32, 2048]",
+            a.size
+        )));
+    }
+    if !(1..=200_000).contains(&a.n) || !(1..=100_000).contains(&a.steps) {
+        return Err(CliError::usage(
+            "--n must be in [1, 200000] and --steps in [1, 100000]",
+        ));
+    }
+    let field = ExactField::from_parts(a.common.schedule()?, a.common.exact_target()?);
+    let mut rows = Vec::new();
+    if a.view != View::Lagrangian {
+        rows.push(
+            a.times
+                .iter()
+                .map(|&t| density_panel(&field, t, a.size))
+                .collect(),
+        );
+    }
+    if a.view != View::Eulerian {
+        rows.push(particle_panels(&field, a)?);
+    }
+    let png = encode_png(&compose(&rows, a.size), width(a.times.len(), a.size), {
+        height(rows.len(), a.size)
+    })?;
+    csvio::write_bytes(&a.out, &png)
+}
+
+fn width(columns: usize, size: usize) -> usize {
+    columns * size + (columns + 1) * GAP
+}
+
+fn height(rows: usize, size: usize) -> usize {
+    rows * size + (rows + 1) * GAP
+}
+
+/// The density at t as RGBA pixels (the target's own density at t = 1).
+fn density_panel(field: &ExactField, t: f64, size: usize) -> Vec<u8> {
+    let grid = Grid::view(size);
+    let values = if t >= 1.0 {
+        let target = field.target();
+        (0..size * size)
+            .map(|k| target.log_density(grid.center(k / size, k % size)).exp())
+            .collect()
+    } else {
+        exact_density(&grid, &field.at_batch(t, size * size))
+    };
+    density_rgba(&values, Scale::fit(&values))
+}
+
+/// The particles at each time, as RGBA pixels.
+fn particle_panels(field: &ExactField, a: &FigureArgs) -> Result<Vec<Vec<u8>>, CliError> {
+    let schedule = *field.schedule();
+    let mut xs = initial_particles(&schedule, field.target(), a.n, a.common.seed);
+    let colors: Vec<[u8; 3]> = xs.iter().map(|x| start_color(*x)).collect();
+    let mut t = schedule.t_start();
+    let dot = (a.size / 200).max(1);
+    let mut panels = Vec::new();
+    for &want in &a.times {
+        let to = want.clamp(schedule.t_start(), T_END);
+        if to > t {
+            let steps = ((to - t) * a.steps as f64).ceil().max(1.0) as usize;
+            let report = ode(field, &mut xs, Span::new(t, to, steps), OdeSolver::Rk4);
+            if report.t_end < to {
+                return Err(CliError::failed(format!(
+                    "the ODE is unstable past t = {:.4} with {} steps per unit time; raise --steps",
+                    report.t_end, a.steps
+                )));
+            }
+            t = to;
+        }
+        let shown: Vec<P2> = if want >= T_END {
+            let mut ys = xs.clone();
+            tweedie(field, &mut ys, t);
+            ys
+        } else {
+            xs.clone()
+        };
+        let mut image = TrailImage::new(a.size, a.size);
+        image.plot(&shown, &colors, dot);
+        panels.push(image.rgba());
+    }
+    Ok(panels)
+}
+
+/// Panels (RGBA, `size` square) laid out in rows on white, as RGB.
+fn compose(rows: &[Vec<Vec<u8>>], size: usize) -> Vec<u8> {
+    let columns = rows.first().map_or(0, Vec::len);
+    let (w, h) = (width(columns, size), height(rows.len(), size));
+    let mut out = vec![255u8; w * h * 3];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, panel) in row.iter().enumerate() {
+            let (x0, y0) = (GAP + c * (size + GAP), GAP + r * (size + GAP));
+            for y in 0..size {
+                for x in 0..size {
+                    let (src, dst) = (4 * (y * size + x), 3 * ((y0 + y) * w + x0 + x));
+                    out[dst..dst + 3].copy_from_slice(&panel[src..src + 3]);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn encode_png(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>, CliError> {
+    let fail = |e: png::EncodingError| CliError::failed(format!("cannot encode the PNG: {e}"));
+    let mut bytes = Vec::new();
+    let dims = |v: usize| u32::try_from(v).map_err(|_| CliError::usage("the figure is too large"));
+    let mut encoder = png::Encoder::new(&mut bytes, dims(w)?, dims(h)?);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(fail)?;
+    writer.write_image_data(rgb).map_err(fail)?;
+    writer.finish().map_err(fail)?;
+    Ok(bytes)
+}
