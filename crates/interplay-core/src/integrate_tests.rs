@@ -320,3 +320,31 @@ fn tabulated_batches_integrate_like_the_direct_field() {
     }
     assert_eq!(xs, whole);
 }
+
+#[test]
+fn view_steps_are_small_near_both_ends_and_land_on_the_target() {
+    let mut t = 0.0;
+    let mut steps = Vec::new();
+    while t != VIEW_T_END {
+        let next = view_step(t, VIEW_T_END, 0.0);
+        assert!(next > t && next - t <= VIEW_MAX_DT + 1e-15);
+        steps.push((t, next - t));
+        t = next;
+    }
+    assert!((steps[0].1 - 1e-3).abs() < 1e-15, "the first step is short");
+    assert!(
+        steps.iter().any(|s| s.1 > 0.99 * VIEW_MAX_DT),
+        "mid-way steps are the largest"
+    );
+    for &(t, h) in &steps {
+        assert!(
+            h <= (0.5 * (1.0 - t - h)).max(5e-4) + 1e-15,
+            "near 1 a step ends at least twice its length from 1: t = {t}, h = {h}"
+        );
+    }
+    // About a hundred steps of 0.01 and a few finer ones at each end (not a thousand).
+    assert!(steps.len() < 140, "{} steps from 0 to the end", steps.len());
+    // Backwards from the end, and a target closer than a step is reached exactly.
+    assert!(view_step(0.5, 0.2, 0.0) == 0.5 - VIEW_MAX_DT);
+    assert_eq!(view_step(0.5, 0.503, 0.0), 0.503);
+}

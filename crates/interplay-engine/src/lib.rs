@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use interplay_core::ExactField;
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span};
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, VIEW_T_END, view_step};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactTarget, Schedule};
 use interplay_nn::checkpoint::{Checkpoint, Header};
@@ -75,7 +75,7 @@ struct Quality {
 }
 
 /// Particles are integrated on [0, T_END] (as the viewer's exact particles).
-const T_END: f64 = 1.0 - 2e-3;
+const T_END: f64 = VIEW_T_END;
 
 /// The model to sample, under the schedule given as JSON (only a schedule-free model moves to a
 /// schedule other than its own).
@@ -296,20 +296,8 @@ impl Engine {
                 let mut x = cloud.x.clone();
                 let mut steps = 0;
                 while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
-                    let remaining = (1.0 - cloud.t.max(target_t)).max(1e-3);
                     // The same step rule as the viewer's exact particles (finer near both ends).
-                    let from_start = 0.5 * (cloud.t - t_min).max(0.0) + 1e-3;
-                    let h = 0.01f64
-                        .min(0.5 * remaining)
-                        .min(from_start)
-                        .min((target_t - cloud.t).abs());
-                    let next = if h == (target_t - cloud.t).abs() {
-                        target_t
-                    } else if target_t > cloud.t {
-                        cloud.t + h
-                    } else {
-                        cloud.t - h
-                    };
+                    let next = view_step(cloud.t, target_t, t_min);
                     let span = Span::new(cloud.t, next, 1);
                     let (y, report) = if eps > 0.0 {
                         interplay_nn::sampler::sde(

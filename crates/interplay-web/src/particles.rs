@@ -2,13 +2,15 @@
 //! either direction within a time budget per frame, so scrubbing never blocks the page.
 
 use interplay_core::fields::identity;
-use interplay_core::integrate::{Chunked, Eps, OdeSolver, SdeSolver, Span, ode, sde};
+use interplay_core::integrate::{
+    Chunked, Eps, OdeSolver, SdeSolver, Span, VIEW_MAX_DT, VIEW_T_END, ode, sde, view_step,
+};
 use interplay_core::{ExactField, P2, Rng};
 
 /// The largest time step the view takes (finer near t = 1, see [`Particles::advance`]).
-pub const MAX_DT: f64 = 0.01;
+pub const MAX_DT: f64 = VIEW_MAX_DT;
 /// Particles are integrated on [0, T_END]; at t ≥ T_END they are shown denoised (Tweedie).
-pub const T_END: f64 = 1.0 - 2e-3;
+pub const T_END: f64 = VIEW_T_END;
 
 /// Particles per unit of work between two budget checks (about 1–2 ms of exact-field work in
 /// the browser).
@@ -115,22 +117,9 @@ impl Particles {
         }
     }
 
-    /// The end of the next step from `self.t` towards `target`.
+    /// The end of the next step from `self.t` towards `target` (the rule every view shares).
     fn next_time(&self, target: f64) -> f64 {
-        let remaining = (1.0 - self.t.max(target)).max(1e-3);
-        // Finer near both ends: the field sharpens at t = 1, and rates may blow up at 0.
-        let from_start = 0.5 * (self.t - self.t_min).max(0.0) + 1e-3;
-        let h = MAX_DT
-            .min(0.5 * remaining)
-            .min(from_start)
-            .min((target - self.t).abs());
-        if h == (target - self.t).abs() {
-            target
-        } else if target > self.t {
-            self.t + h
-        } else {
-            self.t - h
-        }
+        view_step(self.t, target, self.t_min)
     }
 
     /// Where to draw the particles at display time `t`: their positions, or at t ≥ T_END the
