@@ -62,8 +62,8 @@ const SHARP_TOL: f64 = 1e-8;
 
 /// An estimate of the Hermite error of g1 over one cell caused by a class's switch between its
 /// two cells, from the log weight ratio r = ln(m_a/m_b) at the cell's ends. The class mean is
-/// the logistic function of r times the distance between the cells' means (at most 2h = 4; the
-/// class log mass contains its integral); with Δr the change of r over the cell the cubic Hermite
+/// the logistic function of r times the distance between the cells' means (at most 4, two cell
+/// widths; the class log mass contains its integral); with Δr the change of r over the cell the cubic Hermite
 /// error is Δr⁴/384 times the logistic's fourth derivative (at most 1/8, decaying like e^{−|r|}).
 fn switch_error(r0: f64, r1: f64) -> f64 {
     let dr = (r1 - r0).abs();
@@ -127,9 +127,9 @@ impl CheckerAt {
 /// g1 and (when wanted) log ρ from the two coordinates' functions.
 fn combine(px: &Parity, py: &Parity, want_log_rho: bool) -> (P2, f64) {
     let s = px.log_odds + py.log_odds;
-    // w = 1/(1 + e^{−s}) and ln(1 + e^{s}) from one exponential of −|s|; beyond |s| = 50 the
-    // exponential changes g1 by less than 1e-21 relative, and (off the board, at late t) it is
-    // skipped.
+    // w = 1/(1 + e^{−s}) and ln(1 + e^{s}) from one exponential of −|s|. Beyond |s| = 50
+    // (e^{−50} ≈ 2e-22) it would change g1 by less than 1e-21, so for g1 alone it is skipped: on
+    // the board at late t one class dominates both coordinates and |s| is large.
     let e = if s.abs() < 50.0 || want_log_rho {
         (-s.abs()).exp()
     } else {
