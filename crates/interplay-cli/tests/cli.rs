@@ -232,51 +232,28 @@ fn bad_input_names_the_flag_or_line_and_writes_nothing() {
     assert!(!out.exists());
 }
 
+/// `interplay sample --exact` of `n` points of `target` into `out`, then `interplay eval` of them.
+fn exact_sample_metrics(target: &str, n: usize, out: &std::path::Path) -> serde_json::Value {
+    let out = out.to_str().expect("utf-8");
+    let n = n.to_string();
+    let o = interplay(&[
+        "sample", "--exact", "--target", target, "--n", &n, "--out", out,
+    ]);
+    assert!(o.status.success(), "{target}: {}", stderr(&o));
+    json(&interplay(&["eval", out, "--target", target]))
+}
+
 #[test]
 fn points_target_and_other_targets() {
     let pts = tmp("target.csv");
     std::fs::write(&pts, "x,y\n-2,0\n2,0\n").expect("write");
     let out = tmp("pts-samples.csv");
-    let target = format!("points:{}", pts.display());
-    let o = interplay(&[
-        "sample",
-        "--exact",
-        "--target",
-        &target,
-        "--n",
-        "500",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let m = json(&interplay(&[
-        "eval",
-        out.to_str().expect("utf-8"),
-        "--target",
-        &target,
-    ]));
+    let m = exact_sample_metrics(&format!("points:{}", pts.display()), 500, &out);
     assert!(m["in_support"].as_f64().expect("in_support") > 0.99, "{m}");
     // A drawing: Gaussians along the points (here a short line), sampled exactly and evaluated.
     let line = tmp("drawn.csv");
     std::fs::write(&line, "x,y\n-1,1\n-0.7,1\n-0.4,1\n-0.1,1\n0.2,1\n").expect("write");
-    let drawn = format!("drawn:{}", line.display());
-    let o = interplay(&[
-        "sample",
-        "--exact",
-        "--target",
-        &drawn,
-        "--n",
-        "1000",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let m = json(&interplay(&[
-        "eval",
-        out.to_str().expect("utf-8"),
-        "--target",
-        &drawn,
-    ]));
+    let m = exact_sample_metrics(&format!("drawn:{}", line.display()), 1000, &out);
     assert!(m["in_support"].as_f64().expect("in_support") > 0.95, "{m}");
     let o = interplay(&[
         "sample",
@@ -294,23 +271,7 @@ fn points_target_and_other_targets() {
         stderr(&o)
     );
     for t in ["gmm", "rings", "moons", "spirals"] {
-        let o = interplay(&[
-            "sample",
-            "--exact",
-            "--target",
-            t,
-            "--n",
-            "2000",
-            "--out",
-            out.to_str().expect("utf-8"),
-        ]);
-        assert!(o.status.success(), "{t}: {}", stderr(&o));
-        let m = json(&interplay(&[
-            "eval",
-            out.to_str().expect("utf-8"),
-            "--target",
-            t,
-        ]));
+        let m = exact_sample_metrics(t, 2000, &out);
         let (got, reference) = (
             m["in_support"].as_f64().expect("f"),
             m["in_support_reference"].as_f64().expect("f"),

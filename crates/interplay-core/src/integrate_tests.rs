@@ -273,6 +273,14 @@ fn warped_grids_end_exactly_and_concentrate_near_one() {
     assert_eq!(r.t_end, 0.999, "{r:?}");
 }
 
+/// The largest coordinate difference between two clouds.
+fn max_gap(a: &[P2], b: &[P2]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
+        .fold(0.0, f64::max)
+}
+
 #[test]
 fn tabulated_batches_integrate_like_the_direct_field() {
     // 20k particles: every time of the run is tabulated except where σ is too small for it.
@@ -283,11 +291,7 @@ fn tabulated_batches_integrate_like_the_direct_field() {
     let (mut a, mut b) = (x0.clone(), x0.clone());
     ode(&field, &mut a, span, OdeSolver::Rk4);
     ode(&Pointwise(&field), &mut b, span, OdeSolver::Rk4);
-    let err = a
-        .iter()
-        .zip(&b)
-        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
-        .fold(0.0, f64::max);
+    let err = max_gap(&a, &b);
     assert!(err < 1e-6, "ODE endpoints differ by {err:e}");
     // The SDE (b and s) with the same noise.
     let (mut a, mut b) = (x0.clone(), x0);
@@ -302,11 +306,7 @@ fn tabulated_batches_integrate_like_the_direct_field() {
         SdeSolver::Heun,
         &mut Rng::new(4),
     );
-    let err = a
-        .iter()
-        .zip(&b)
-        .map(|(p, q)| (p[0] - q[0]).abs().max((p[1] - q[1]).abs()))
-        .fold(0.0, f64::max);
+    let err = max_gap(&a, &b);
     assert!(err < 1e-6, "SDE endpoints differ by {err:e}");
     // Chunks of a larger batch are evaluated like the whole batch.
     let mut xs = Rng::new(5).normals(3000);
