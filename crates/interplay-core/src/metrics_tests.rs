@@ -67,3 +67,33 @@ fn sliced_w2_of_a_shift() {
     let w = sliced_w2(&a, &b, 64, &mut Rng::new(5));
     assert!((w - 0.5f64.sqrt()).abs() < 0.01, "{w}");
 }
+
+#[test]
+fn the_fine_histogram_tv_is_the_noise_level_for_exact_samples() {
+    // 32×32 bins of 0.25 over [−4, 4]²: the checkerboard's 8 squares cover 512 bins of mass
+    // 1/512 each; 20 000 exact samples score ≈ 0.06 from sampling noise alone.
+    let t = ExactTarget::new(&Target::Checkerboard);
+    let r = tv_reference_bins(&t, TV_FINE_BINS);
+    assert_eq!(r.len(), 32 * 32 + 1);
+    assert!((r.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    assert_eq!(
+        r.iter()
+            .filter(|v| (**v - 1.0 / 512.0).abs() < 1e-12)
+            .count(),
+        512
+    );
+    let xs = Target::Checkerboard.sample(&mut Rng::new(8), 20_000);
+    let m = evaluate(&t, &xs, 1);
+    assert!((0.04..0.08).contains(&m.tv_fine), "{}", m.tv_fine);
+    assert!(m.tv < m.tv_fine, "coarser bins average out more noise");
+    // A blurred board (each sample moved by noise of sd 0.15) scores worse on the fine bins.
+    let mut rng = Rng::new(9);
+    let blurred: Vec<P2> = xs
+        .iter()
+        .map(|x| {
+            let e = rng.normal2();
+            [x[0] + 0.15 * e[0], x[1] + 0.15 * e[1]]
+        })
+        .collect();
+    assert!(evaluate(&t, &blurred, 1).tv_fine > 0.15);
+}
