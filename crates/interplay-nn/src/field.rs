@@ -5,7 +5,7 @@ use burn::tensor::{Device, Tensor};
 use interplay_core::{Schedule, ScheduleAt};
 
 use crate::net::FieldNet;
-use crate::objective::{Objective, precondition};
+use crate::objective::{Affine, Objective, precondition};
 
 /// The fields at one time for a batch.
 ///
@@ -39,6 +39,12 @@ pub trait DeviceField {
     fn schedule_at(&self, t: f64) -> ScheduleAt;
     /// b, s (and ∇·b when `want_div`) at time t.
     fn eval(&self, t: f64, x: Tensor<2>, want_div: bool) -> FieldOut;
+    /// b (and ∇·b when `want_div`) alone at time t, for the ODE and the likelihood; by default
+    /// from [`DeviceField::eval`]. Fields whose b has a network of its own skip the score.
+    fn velocity(&self, t: f64, x: Tensor<2>, want_div: bool) -> (Tensor<2>, Option<Tensor<2>>) {
+        let out = self.eval(t, x, want_div);
+        (out.b, out.div_b)
+    }
     /// g1 = E[x1 | x_t = x] at time t (the Tweedie denoiser), default (x + σ²s)/β.
     fn posterior_mean(&self, t: f64, x: Tensor<2>) -> Tensor<2> {
         let st = self.schedule_at(t);
@@ -104,6 +110,27 @@ impl LearnedField {
     }
 }
 
+impl LearnedField {
+    /// skip·x + scale·net_i(c_in·x), and its divergence 2·skip + scale·c_in·∇·net_i.
+    fn run_affine(
+        &self,
+        i: usize,
+        aff: Affine,
+        u: Tensor<2>,
+        x: Tensor<2>,
+        want_div: bool,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        if aff.is_identity() {
+            return self.run(i, u, x, want_div);
+        }
+        let (f, df) = self.run(i, u, x.clone() * aff.c_in, want_div);
+        (
+            x * aff.skip + f * aff.scale,
+            df.map(|d| d * (aff.scale * aff.c_in) + 2.0 * aff.skip),
+        )
+    }
+}
+
 impl DeviceField for LearnedField {
     fn device(&self) -> Device {
         self.device.clone()
@@ -118,10 +145,11 @@ impl DeviceField for LearnedField {
         let n = x.dims()[0];
         let (s2, ssd) = (st.sigma2(), st.sigma_d_sigma());
         match &self.objective {
-            Objective::VelocityScore => {
+            Objective::VelocityScore { .. } => {
                 let u = self.column(t, n);
-                let (b, div_b) = self.run(0, u.clone(), x.clone(), want_div);
-                let s = self.nets[1].forward(u, x);
+                let (ab, as_) = (self.objective.affine(0, &st), self.objective.affine(1, &st));
+                let (b, div_b) = self.run_affine(0, ab, u.clone(), x.clone(), want_div);
+                let (s, _) = self.run_affine(1, as_, u, x, false);
                 FieldOut { b, s, div_b }
             }
             Objective::VScore => {
@@ -159,6 +187,21 @@ impl DeviceField for LearnedField {
                     dg1 * st.d_beta - ds * ssd
                 });
                 FieldOut { b, s, div_b }
+            }
+        }
+    }
+
+    fn velocity(&self, t: f64, x: Tensor<2>, want_div: bool) -> (Tensor<2>, Option<Tensor<2>>) {
+        match &self.objective {
+            // b is a network of its own: no need for the score network.
+            Objective::VelocityScore { .. } | Objective::Denoiser => {
+                let aff = self.objective.affine(0, &self.schedule.at(t));
+                let u = self.column(t, x.dims()[0]);
+                self.run_affine(0, aff, u, x, want_div)
+            }
+            _ => {
+                let out = self.eval(t, x, want_div);
+                (out.b, out.div_b)
             }
         }
     }

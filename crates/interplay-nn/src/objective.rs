@@ -8,7 +8,7 @@
 //! (seeded, identical on every backend) and uploaded as a few small tensors.
 
 use interplay_core::fields::ExactTarget;
-use interplay_core::{P2, Rng, Schedule};
+use interplay_core::{P2, Path, Rng, Schedule, ScheduleAt};
 use serde::{Deserialize, Serialize};
 
 /// What the networks learn.
@@ -16,8 +16,15 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Objective {
     /// Two networks, b(t, x) and s(t, x) (the reference set-up): L_b with the γ̇z term and L_s,
-    /// both antithetic.
-    VelocityScore,
+    /// both antithetic. With `sigma_data` (a Gaussian base), each network is preconditioned like
+    /// the schedule-free D: b = A_b·x + K_b·F_b(c_in·x, t) and s = A_s·x + K_s·F_s(c_in·x, t)
+    /// (see [`Affine`]), so F_b and F_s regress unit-scale targets; without it (the mirror path)
+    /// the networks are b and s themselves.
+    VelocityScore {
+        /// σ_d of the target when preconditioned.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sigma_data: Option<f64>,
+    },
     /// Two networks, v(t, x) = E[α̇x0 + β̇x1 | x_t] and s(t, x); b = v − γγ̇ s (no γ̇ in a loss).
     VScore,
     /// Two networks, b(t, x) and the denoiser η(t, x) = E[z | x_t] (the README sign:
@@ -42,12 +49,16 @@ pub const OBJECTIVE_NAMES: [&str; 4] = ["velocity-score", "v-score", "denoiser",
 /// Default λ range of the schedule-free objective: it covers t ∈ [0.003, 0.999] for linear +
 /// Brownian and t ≤ 0.999 for one-sided linear (λ = (1 − t)/t).
 pub const LAMBDA_RANGE: (f64, f64) = (1e-3, 300.0);
+/// [`LAMBDA_RANGE`] as logarithms.
+const LOG_LAMBDA_RANGE: (f64, f64) = (-6.907_755_278_982_137, 5.703_782_474_656_201);
 
 impl Objective {
     /// The objective called `name`, prepared for `target`.
     pub fn from_name(name: &str, target: &ExactTarget) -> Option<Self> {
         Some(match name {
-            "velocity-score" => Objective::VelocityScore,
+            "velocity-score" => Objective::VelocityScore {
+                sigma_data: Some(sigma_data(target)),
+            },
             "v-score" => Objective::VScore,
             "denoiser" => Objective::Denoiser,
             "schedule-free" => Objective::ScheduleFree {
@@ -61,7 +72,7 @@ impl Objective {
     /// The CLI name.
     pub fn name(&self) -> &'static str {
         match self {
-            Objective::VelocityScore => "velocity-score",
+            Objective::VelocityScore { .. } => "velocity-score",
             Objective::VScore => "v-score",
             Objective::Denoiser => "denoiser",
             Objective::ScheduleFree { .. } => "schedule-free",
@@ -71,7 +82,7 @@ impl Objective {
     /// The networks, in checkpoint order.
     pub fn nets(&self) -> &'static [&'static str] {
         match self {
-            Objective::VelocityScore => &["b", "s"],
+            Objective::VelocityScore { .. } => &["b", "s"],
             Objective::VScore => &["v", "s"],
             Objective::Denoiser => &["b", "eta"],
             Objective::ScheduleFree { .. } => &["D"],
@@ -81,6 +92,112 @@ impl Objective {
     /// Whether the learned fields depend on the schedule they were trained with.
     pub fn needs_schedule(&self) -> bool {
         !matches!(self, Objective::ScheduleFree { .. })
+    }
+
+    /// The objective as trained under `schedule`: the preconditioning of b and s rests on the
+    /// Gaussian-base identities, so the mirror path (data to data) trains them raw.
+    pub fn for_schedule(self, schedule: &Schedule) -> Self {
+        match self {
+            Objective::VelocityScore { .. } if schedule.path == Path::Mirror => {
+                Objective::VelocityScore { sigma_data: None }
+            }
+            o => o,
+        }
+    }
+
+    /// How network `net` of a two-network objective maps to its field at one time: the field is
+    /// `skip·x + scale·net(c_in·x)`. The identity except for preconditioned b and s.
+    pub fn affine(&self, net: usize, st: &ScheduleAt) -> Affine {
+        match self {
+            Objective::VelocityScore {
+                sigma_data: Some(sd),
+            } => {
+                let p = bs_precondition(st, *sd);
+                if net == 0 {
+                    Affine {
+                        c_in: p.c_in,
+                        skip: p.a_b,
+                        scale: p.k_b,
+                    }
+                } else {
+                    Affine {
+                        c_in: p.c_in,
+                        skip: p.a_s,
+                        scale: p.k_s,
+                    }
+                }
+            }
+            _ => Affine::IDENTITY,
+        }
+    }
+}
+
+/// field(x) = skip·x + scale·net(c_in·x), for one network at one time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Affine {
+    /// Input scale.
+    pub c_in: f64,
+    /// Coefficient of the skip connection.
+    pub skip: f64,
+    /// Output scale.
+    pub scale: f64,
+}
+
+impl Affine {
+    /// The raw network.
+    pub const IDENTITY: Affine = Affine {
+        c_in: 1.0,
+        skip: 0.0,
+        scale: 1.0,
+    };
+    /// Whether this is [`Affine::IDENTITY`].
+    pub fn is_identity(&self) -> bool {
+        *self == Self::IDENTITY
+    }
+    /// The per-row loss weight w = 1/max(scale, [`SCALE_FLOOR`])²: the loss ½|f|² − target·f
+    /// in terms of the network F becomes ½q|F|² − r·F with q = w·scale² ≤ 1 and
+    /// r = w·scale·(target − skip·x); q = 1 wherever scale ≥ the floor. Where the field hardly
+    /// depends on the network (scale → 0: s at β → 0, b where β̇ = 0), the floor keeps that
+    /// row's noise from dominating the gradient.
+    fn weight(&self) -> f64 {
+        1.0 / self.scale.abs().max(SCALE_FLOOR).powi(2)
+    }
+}
+
+/// See [`Affine`]'s loss weight.
+pub const SCALE_FLOOR: f64 = 0.25;
+
+/// The coefficients of preconditioned b and s at one time (Gaussian base, math §2). With
+/// g1 = a·x + c·F(c_in·x) in the EDM form of [`precondition`] (F then regresses a unit-scale
+/// target), b = β̇g1 + (σσ̇/σ²)(x − βg1) and s = −(x − βg1)/σ² are affine in F:
+/// A_b = σσ̇/d + β̇a, K_b = (β̇ − σσ̇β/σ²)c, A_s = −1/d, K_s = βc/σ², with d = σ² + β²σ_d².
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BsPrecond {
+    /// Input scale 1/√d.
+    pub c_in: f64,
+    /// A_b.
+    pub a_b: f64,
+    /// K_b.
+    pub k_b: f64,
+    /// A_s.
+    pub a_s: f64,
+    /// K_s.
+    pub k_s: f64,
+}
+
+/// [`BsPrecond`] at `st` for a target of scale `sigma_data`.
+pub fn bs_precondition(st: &ScheduleAt, sigma_data: f64) -> BsPrecond {
+    let s2 = st.sigma2();
+    let sigma = s2.sqrt();
+    let (a, c_in, c, _) = precondition(sigma, st.beta, sigma_data, LOG_LAMBDA_RANGE);
+    let den = s2 + st.beta * st.beta * sigma_data * sigma_data;
+    let ssd = st.sigma_d_sigma();
+    BsPrecond {
+        c_in,
+        a_b: ssd / den + st.d_beta * a,
+        k_b: (st.d_beta - ssd * st.beta / s2) * c,
+        a_s: -1.0 / den,
+        k_s: st.beta * c / s2,
     }
 }
 
@@ -116,10 +233,14 @@ pub fn precondition(
 /// Brownian at t ~ U[0.001, 0.999] (where sampling with the default schedule spends its time,
 /// concentrated around λ ≈ 1), otherwise log-uniform over the whole range (so every schedule's
 /// λ(t) is covered).
-fn draw_lambda(rng: &mut Rng, log_lambda: (f64, f64)) -> f64 {
+fn draw_lambda(rng: &mut Rng, log_lambda: (f64, f64), times: TimeDraw) -> f64 {
     let (u, v) = (rng.uniform(), rng.uniform());
     let ll = if u < 0.7 {
-        let t = 1e-3 + (1.0 - 2e-3) * v;
+        let t = TimeDraw {
+            t_min: 1e-3,
+            ..times
+        }
+        .at(v);
         ((1.0 - t).sqrt() / t).ln()
     } else {
         log_lambda.0 + (log_lambda.1 - log_lambda.0) * v
@@ -132,13 +253,13 @@ fn draw_lambda(rng: &mut Rng, log_lambda: (f64, f64)) -> f64 {
 pub struct HostBatch {
     /// Rows.
     pub n: usize,
-    /// Named columns: (name, values, width 1 or 2).
+    /// Named columns: (name, values, width 1 or 2), of n rows (2n for antithetic pairs).
     pub cols: Vec<(&'static str, Vec<f32>, usize)>,
 }
 
 impl HostBatch {
     fn push(&mut self, name: &'static str, values: Vec<f32>, width: usize) {
-        debug_assert_eq!(values.len(), self.n * width);
+        debug_assert!(values.len().is_multiple_of((self.n * width).max(1)));
         self.cols.push((name, values, width));
     }
     /// The column called `name`.
@@ -157,13 +278,41 @@ fn flat(points: &[P2]) -> Vec<f32> {
         .collect()
 }
 
-/// Draws a batch of `n` triples for `objective` under `schedule`, with t ∈ [t_min, 1 − t_min].
+/// How training draws t: t = t_min + (1 − 2t_min)·(1 − (1 − u)^power) for u ~ U[0, 1]. Power 1
+/// is uniform; a power above 1 draws more times near t = 1, where the sharp features of ρ1
+/// appear and the velocity network's errors are amplified most. The minimiser at each (t, x) is
+/// the same for every power (only the emphasis changes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeDraw {
+    /// t ∈ [t_min, 1 − t_min].
+    pub t_min: f64,
+    /// The exponent (1: uniform).
+    pub power: f64,
+}
+
+impl TimeDraw {
+    /// Uniform on [t_min, 1 − t_min].
+    pub fn uniform(t_min: f64) -> Self {
+        Self { t_min, power: 1.0 }
+    }
+    /// The time for a uniform draw u ∈ [0, 1).
+    pub fn at(&self, u: f64) -> f64 {
+        let v = if self.power == 1.0 {
+            u
+        } else {
+            1.0 - (1.0 - u).powf(self.power)
+        };
+        self.t_min + (1.0 - 2.0 * self.t_min) * v
+    }
+}
+
+/// Draws a batch of `n` triples for `objective` under `schedule`, with t drawn by `times`.
 pub fn draw_batch(
     objective: &Objective,
     schedule: &Schedule,
     target: &ExactTarget,
     n: usize,
-    t_min: f64,
+    times: TimeDraw,
     rng: &mut Rng,
 ) -> HostBatch {
     let x1 = target.sample(rng, n);
@@ -182,7 +331,7 @@ pub fn draw_batch(
             Vec::with_capacity(n),
         );
         for x1 in &x1 {
-            let lam = draw_lambda(rng, *log_lambda);
+            let lam = draw_lambda(rng, *log_lambda, times);
             let xi = rng.normal2();
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
             let (a, bb, c, uu) = precondition(lam, 1.0, *sigma_data, *log_lambda);
@@ -197,50 +346,104 @@ pub fn draw_batch(
         return b;
     }
     let has_gamma = schedule.has_gamma();
-    let (mut u, mut xp, mut xm, mut xm_n) = (vec![], vec![], vec![], vec![]);
-    let (mut tb_p, mut tb_m, mut ts, mut tv, mut te) = (vec![], vec![], vec![], vec![], vec![]);
+    // The antithetic pairs of a b net (x± = I ± γz, targets İ ± γ̇z) and an s net
+    // (x± = βx1 ± n with n = αx0 + γz, targets ∓n/σ²), in the network's own terms (see
+    // [`Affine`]): inputs c_in·x±, weights q and targets r±.
+    let mut pairs: [Pairs; 2] = Default::default();
+    let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
     for x1 in &x1 {
-        let t = t_min + (1.0 - 2.0 * t_min) * rng.uniform();
+        let t = times.at(rng.uniform());
         let (x0, z) = (rng.normal2(), rng.normal2());
         let st = schedule.at(t);
         let s2 = st.sigma2();
         let i = [0, 1].map(|d| st.alpha * x0[d] + st.beta * x1[d]);
         let di = [0, 1].map(|d| st.d_alpha * x0[d] + st.d_beta * x1[d]);
         let n = [0, 1].map(|d| st.alpha * x0[d] + st.gamma * z[d]);
+        let x_plus = [0, 1].map(|d| i[d] + st.gamma * z[d]);
         u.push(t as f32);
-        xp.push([0, 1].map(|d| i[d] + st.gamma * z[d]));
-        xm.push([0, 1].map(|d| i[d] - st.gamma * z[d]));
-        xm_n.push([0, 1].map(|d| st.beta * x1[d] - n[d]));
-        tb_p.push([0, 1].map(|d| di[d] + st.d_gamma * z[d]));
-        tb_m.push([0, 1].map(|d| di[d] - st.d_gamma * z[d]));
-        ts.push([0, 1].map(|d| n[d] / s2));
+        xp.push(x_plus);
         tv.push(di);
         te.push(if has_gamma { z } else { x0 });
+        pairs[0].push(
+            objective.affine(0, &st),
+            (x_plus, [0, 1].map(|d| di[d] + st.d_gamma * z[d])),
+            (
+                [0, 1].map(|d| i[d] - st.gamma * z[d]),
+                [0, 1].map(|d| di[d] - st.d_gamma * z[d]),
+            ),
+        );
+        pairs[1].push(
+            objective.affine(1, &st),
+            (x_plus, [0, 1].map(|d| -n[d] / s2)),
+            (
+                [0, 1].map(|d| st.beta * x1[d] - n[d]),
+                [0, 1].map(|d| n[d] / s2),
+            ),
+        );
     }
     b.push("u", u, 1);
-    b.push("xp", flat(&xp), 2);
+    let [b_pairs, s_pairs] = pairs;
     match objective {
-        Objective::VelocityScore => {
-            b.push("xm", flat(&xm), 2);
-            b.push("xm_n", flat(&xm_n), 2);
-            b.push("tb_p", flat(&tb_p), 2);
-            b.push("tb_m", flat(&tb_m), 2);
-            b.push("ts", flat(&ts), 2);
+        Objective::VelocityScore { .. } => {
+            b_pairs.into_batch(&mut b, "b");
+            s_pairs.into_batch(&mut b, "s");
         }
         Objective::Denoiser => {
-            b.push("xm", flat(&xm), 2);
-            b.push("tb_p", flat(&tb_p), 2);
-            b.push("tb_m", flat(&tb_m), 2);
+            b_pairs.into_batch(&mut b, "b");
+            b.push("xp", flat(&xp), 2);
             b.push("te", flat(&te), 2);
         }
         Objective::VScore => {
-            b.push("xm_n", flat(&xm_n), 2);
+            s_pairs.into_batch(&mut b, "s");
+            b.push("xp", flat(&xp), 2);
             b.push("tv", flat(&tv), 2);
-            b.push("ts", flat(&ts), 2);
         }
         Objective::ScheduleFree { .. } => unreachable!("handled above"),
     }
     b
+}
+
+/// The rows of one antithetic pair loss, ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋), as
+/// the network sees them.
+#[derive(Default)]
+struct Pairs {
+    inputs: [Vec<[f64; 2]>; 2],
+    q: Vec<f32>,
+    r: [Vec<[f64; 2]>; 2],
+}
+
+impl Pairs {
+    /// Adds a row: the two halves as (point, target of the field).
+    fn push(&mut self, aff: Affine, plus: (P2, P2), minus: (P2, P2)) {
+        let w = aff.weight();
+        self.q.push((w * aff.scale * aff.scale) as f32);
+        for (k, (x, target)) in [plus, minus].into_iter().enumerate() {
+            self.inputs[k].push(x.map(|v| aff.c_in * v));
+            self.r[k].push([0, 1].map(|d| w * aff.scale * (target[d] - aff.skip * x[d])));
+        }
+    }
+    /// Columns of 2n rows, the plus halves first: `{name}_in` (network inputs), `{name}_q`
+    /// and `{name}_r`.
+    fn into_batch(self, b: &mut HostBatch, name: &str) {
+        let [ip, im] = self.inputs;
+        let [rp, rm] = self.r;
+        let mut q = self.q.clone();
+        q.extend(self.q);
+        b.push(pair_column(name, "in"), flat(&[ip, im].concat()), 2);
+        b.push(pair_column(name, "q"), q, 1);
+        b.push(pair_column(name, "r"), flat(&[rp, rm].concat()), 2);
+    }
+}
+
+/// The static name of a pair column (`b_q`, `s_in`, …).
+pub fn pair_column(net: &str, suffix: &str) -> &'static str {
+    const NAMES: [[&str; 3]; 2] = [["b_in", "b_q", "b_r"], ["s_in", "s_q", "s_r"]];
+    let row = usize::from(net != "b");
+    let col = ["in", "q", "r"]
+        .iter()
+        .position(|s| *s == suffix)
+        .unwrap_or_else(|| panic!("unknown pair column {suffix}"));
+    NAMES[row][col]
 }
 
 /// The loss of each network on `batch`, computed on the host in f64 with `predict(net, u, x)`
@@ -260,24 +463,23 @@ pub fn host_loss(
     let dot = |a: P2, b: P2| a[0] * b[0] + a[1] * b[1];
     let half_sq = |a: P2| 0.5 * dot(a, a);
     let mean = |f: &dyn Fn(usize) -> f64| (0..n).map(f).sum::<f64>() / n as f64;
-    let b_loss = || {
+    let q = |name: &str, i: usize| f64::from(batch.col(name).map_or(1.0, |(v, _)| v[i]));
+    // ½ of the antithetic pair loss of network k on the pair columns of `name` (row i's halves
+    // are rows i and n + i).
+    let pair_loss = |k: usize, name: &str| {
+        let c = |s: &str| pair_column(name, s);
         mean(&|i| {
-            let (bp, bm) = (predict(0, u(i), pt("xp", i)), predict(0, u(i), pt("xm", i)));
-            0.5 * (half_sq(bp) - dot(pt("tb_p", i), bp) + half_sq(bm) - dot(pt("tb_m", i), bm))
+            let half = |j: usize| {
+                let f = predict(k, u(i), pt(c("in"), j));
+                q(c("q"), j) * half_sq(f) - dot(pt(c("r"), j), f)
+            };
+            0.5 * (half(i) + half(n + i))
         })
     };
-    let s_loss = || {
-        mean(&|i| {
-            let (sp, sm) = (
-                predict(1, u(i), pt("xp", i)),
-                predict(1, u(i), pt("xm_n", i)),
-            );
-            let ts = pt("ts", i);
-            0.5 * (half_sq(sp) + dot(ts, sp) + half_sq(sm) - dot(ts, sm))
-        })
-    };
+    let b_loss = || pair_loss(0, "b");
+    let s_loss = || pair_loss(1, "s");
     match objective {
-        Objective::VelocityScore => vec![b_loss(), s_loss()],
+        Objective::VelocityScore { .. } => vec![b_loss(), s_loss()],
         Objective::VScore => {
             let v = mean(&|i| {
                 let v = predict(0, u(i), pt("xp", i));

@@ -41,7 +41,7 @@ pub fn ode<F: DeviceField + ?Sized>(
         max_stability: 0.0,
         eps_lowered: 0,
     };
-    let b = |t: f64, x: Tensor<2>| field.eval(t, x, false).b;
+    let b = |t: f64, x: Tensor<2>| field.velocity(t, x, false).0;
     for i in 0..span.steps {
         let (t, tn) = (span.time(i), span.time(i + 1));
         let dt = tn - t;
@@ -171,11 +171,9 @@ pub fn ode_log_likelihood<F: DeviceField + ?Sized>(
     let mut x = x;
     let mut ell = Tensor::<2>::zeros([n, 1], &field.device());
     let f = |t: f64, x: Tensor<2>| {
-        let out = field.eval(t, x, true);
-        let div = out
-            .div_b
-            .unwrap_or_else(|| Tensor::zeros([n, 1], &field.device()));
-        (out.b, div)
+        let (b, div) = field.velocity(t, x, true);
+        let div = div.unwrap_or_else(|| Tensor::zeros([n, 1], &field.device()));
+        (b, div)
     };
     for i in 0..steps {
         let t = t_end + i as f64 * dt;

@@ -116,6 +116,47 @@ pub struct RunConfig {
     pub steps: u64,
 }
 
+/// What the page sends to start a run: the settings a reader can change. Everything else
+/// comes from [`crate::trainer::TrainConfig::live`], so the page trains with the settings the
+/// time-to-quality benchmark chose.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveRun {
+    /// Objective name.
+    pub objective: String,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Triples per step.
+    pub batch: usize,
+    /// Adam's learning rate (before warm-up and decay).
+    pub lr: f64,
+    /// Seed.
+    pub seed: u64,
+    /// The schedule.
+    pub schedule: ScheduleSpec,
+    /// The target.
+    pub target: TargetSpec,
+}
+
+impl LiveRun {
+    /// The complete run (0 steps so far).
+    pub fn run_config(&self) -> RunConfig {
+        let mut train = crate::trainer::TrainConfig::live(&self.objective);
+        train.net.width = self.width;
+        train.net.depth = self.depth;
+        train.batch = self.batch;
+        train.lr = self.lr;
+        train.seed = self.seed;
+        RunConfig {
+            train,
+            schedule: self.schedule.clone(),
+            target: self.target.clone(),
+            steps: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +205,23 @@ mod tests {
             let e = bad.target().expect_err(says);
             assert!(e.contains(says), "{e}");
         }
+    }
+
+    #[test]
+    fn a_live_run_is_the_live_defaults_with_the_readers_settings() {
+        let json = r#"{"objective":"velocity-score","width":64,"depth":2,"batch":256,"lr":0.005,
+            "seed":7,"schedule":{"path":"linear","gamma":"brownian","alpha_exp":1,"beta_exp":1,
+            "gamma_scale":1},"target":{"name":"checkerboard"}}"#;
+        let live: LiveRun = serde_json::from_str(json).expect("parses");
+        let rc = live.run_config();
+        let mut want = crate::trainer::TrainConfig::live("velocity-score");
+        want.net.width = 64;
+        want.net.depth = 2;
+        want.batch = 256;
+        want.lr = 0.005;
+        want.seed = 7;
+        assert_eq!(rc.train, want);
+        assert_eq!(rc.steps, 0);
+        assert!(rc.schedule.schedule().is_ok() && rc.target.target().is_ok());
     }
 }

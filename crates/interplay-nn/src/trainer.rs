@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::NnError;
 use crate::field::LearnedField;
 use crate::net::{FieldNet, NetConfig};
-use crate::objective::{HostBatch, Objective, draw_batch};
+use crate::objective::{HostBatch, Objective, TimeDraw, draw_batch, pair_column};
 
 /// Learning-rate decay over the run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,14 @@ pub enum LrDecay {
         steps: u64,
         /// Final rate as a fraction of the initial one.
         min_ratio: f64,
+    },
+    /// lr/(1 + k/steps)^power: for open-ended training, where the length of the run is not
+    /// known in advance (the page), a decay by the steps trained so far.
+    Power {
+        /// The scale of the decay in steps.
+        steps: u64,
+        /// The exponent (½: an inverse square root).
+        power: f64,
     },
 }
 
@@ -49,6 +57,16 @@ pub struct TrainConfig {
     /// checkpoints (0: off, the raw weights are used).
     #[serde(default)]
     pub ema: f64,
+    /// Steps of a linear warm-up of the learning rate from lr/warmup (0: none).
+    #[serde(default)]
+    pub warmup: u64,
+    /// How t is drawn (see [`TimeDraw`]): 1 is uniform, more draws more times near t = 1.
+    #[serde(default = "one")]
+    pub t_power: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for TrainConfig {
@@ -66,6 +84,34 @@ impl Default for TrainConfig {
             t_min: 1e-3,
             seed: 0,
             ema: 0.0,
+            warmup: 0,
+            t_power: 1.0,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The settings of open-ended ("live") training, where nobody says in advance how long it
+    /// runs: the page's Train button and `interplay bench --time-to-quality`. Chosen by that
+    /// benchmark (BENCHMARKS.md): the default network, a short warm-up, a decay by the steps
+    /// trained so far (lr/√(1 + k/30)), more times near t = 1 (t = 1 − (1 − u)²), and a moving
+    /// average of the weights for sampling (its window grows with the run: about the last tenth
+    /// of the steps, up to 1000).
+    pub fn live(objective: &str) -> Self {
+        Self {
+            objective: objective.into(),
+            net: NetConfig::default(),
+            batch: interplay_core::live::BATCH,
+            lr: interplay_core::live::LR,
+            decay: LrDecay::Power {
+                steps: 30,
+                power: 0.5,
+            },
+            t_min: 1e-3,
+            seed: 0,
+            ema: 0.999,
+            warmup: 50,
+            t_power: 2.0,
         }
     }
 }
@@ -82,6 +128,24 @@ pub fn default_lr(objective: &str) -> f64 {
 }
 
 impl TrainConfig {
+    /// The learning rate at step k: the decay, times the warm-up.
+    pub fn lr_at(&self, k: u64) -> f64 {
+        let warm = if self.warmup > 0 {
+            ((k + 1) as f64 / self.warmup as f64).min(1.0)
+        } else {
+            1.0
+        };
+        let decay = match self.decay {
+            LrDecay::Constant => 1.0,
+            LrDecay::Cosine { steps, min_ratio } => {
+                let f = (k as f64 / steps.max(1) as f64).min(1.0);
+                min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + (core::f64::consts::PI * f).cos())
+            }
+            LrDecay::Power { steps, power } => (1.0 + k as f64 / steps.max(1) as f64).powf(-power),
+        };
+        self.lr * warm * decay
+    }
+
     /// Checks the numbers, naming the bad one.
     pub fn validate(&self) -> Result<(), String> {
         self.net.validate()?;
@@ -93,6 +157,9 @@ impl TrainConfig {
         }
         if !(self.t_min > 0.0 && self.t_min < 0.1) {
             return Err(format!("t_min {} must be in (0, 0.1)", self.t_min));
+        }
+        if !(0.25..=8.0).contains(&self.t_power) {
+            return Err(format!("t_power {} must be in [0.25, 8]", self.t_power));
         }
         if !(0.0..1.0).contains(&self.ema) {
             return Err(format!("ema {} must be in [0, 1)", self.ema));
@@ -145,7 +212,8 @@ impl Trainer {
         }
         let exact = ExactTarget::new(&target);
         let objective = Objective::from_name(&config.objective, &exact)
-            .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?;
+            .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?
+            .for_schedule(&schedule);
         let device = device.clone().autodiff();
         let mut init_rng = Rng::stream(config.seed, 0x1417);
         let nets: Vec<FieldNet> = objective
@@ -221,15 +289,7 @@ impl Trainer {
 
     /// The learning rate at step k.
     pub fn lr_at(&self, k: u64) -> f64 {
-        match self.config.decay {
-            LrDecay::Constant => self.config.lr,
-            LrDecay::Cosine { steps, min_ratio } => {
-                let f = (k as f64 / steps.max(1) as f64).min(1.0);
-                self.config.lr
-                    * (min_ratio
-                        + (1.0 - min_ratio) * 0.5 * (1.0 + (core::f64::consts::PI * f).cos()))
-            }
-        }
+        self.config.lr_at(k)
     }
 
     /// One optimisation step on a fresh batch. Returns the losses without reading them.
@@ -239,7 +299,10 @@ impl Trainer {
             &self.schedule,
             &self.exact,
             self.config.batch,
-            self.config.t_min,
+            TimeDraw {
+                t_min: self.config.t_min,
+                power: self.config.t_power,
+            },
             &mut self.rng,
         );
         let nets = std::mem::take(&mut self.nets);
@@ -312,30 +375,24 @@ pub fn tensor_losses(
         let (v, w) = batch
             .col(name)
             .unwrap_or_else(|| panic!("batch column {name} is missing"));
-        Tensor::from_data(TensorData::new(v.to_vec(), [batch.n, w]), device)
+        Tensor::from_data(TensorData::new(v.to_vec(), [v.len() / w, w]), device)
     };
     let half_sq = |y: Tensor<2>| y.square() * 0.5;
     let mean_rows = |y: Tensor<2>| y.sum_dim(1).mean();
-    let n = batch.n;
-    // L_b on the antithetic pair x± = I ± γz (one pass over both halves).
-    let b_loss = |net: &FieldNet, u: &Tensor<2>| {
+    // ½ of the antithetic pair loss ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋) of a network
+    // on the pair columns of `name` (one pass over both halves).
+    let pair_loss = |net: &FieldNet, u: &Tensor<2>, name: &str| {
+        let c = |s: &str| col(pair_column(name, s));
         let uu = Tensor::cat(vec![u.clone(), u.clone()], 0);
-        let b = net.forward(uu, Tensor::cat(vec![col("xp"), col("xm")], 0));
-        let (bp, bm) = (b.clone().slice([0..n, 0..2]), b.slice([n..2 * n, 0..2]));
-        let l = half_sq(bp.clone()) - col("tb_p") * bp + half_sq(bm.clone()) - col("tb_m") * bm;
-        mean_rows(l) * 0.5
+        let f = net.forward(uu, c("in"));
+        let l = half_sq(f.clone()) * c("q") - c("r") * f;
+        // The mean over 2n rows is already ½ of the mean pair sum.
+        mean_rows(l)
     };
-    // L_s on the antithetic pair βx1 ± (αx0 + γz).
-    let s_loss = |net: &FieldNet, u: &Tensor<2>| {
-        let uu = Tensor::cat(vec![u.clone(), u.clone()], 0);
-        let s = net.forward(uu, Tensor::cat(vec![col("xp"), col("xm_n")], 0));
-        let (sp, sm) = (s.clone().slice([0..n, 0..2]), s.slice([n..2 * n, 0..2]));
-        let ts = col("ts");
-        let l = half_sq(sp.clone()) + ts.clone() * sp + half_sq(sm.clone()) - ts * sm;
-        mean_rows(l) * 0.5
-    };
+    let b_loss = |net: &FieldNet, u: &Tensor<2>| pair_loss(net, u, "b");
+    let s_loss = |net: &FieldNet, u: &Tensor<2>| pair_loss(net, u, "s");
     match objective {
-        Objective::VelocityScore => {
+        Objective::VelocityScore { .. } => {
             let u = col("u");
             vec![b_loss(&nets[0], &u), s_loss(&nets[1], &u)]
         }

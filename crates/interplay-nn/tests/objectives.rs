@@ -8,7 +8,9 @@ use common::{cpu, read1};
 use interplay_core::fields::{ExactTarget, identity};
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
 use interplay_nn::net::NetConfig;
-use interplay_nn::objective::{Objective, draw_batch, host_loss, precondition};
+use interplay_nn::objective::{
+    Objective, TimeDraw, draw_batch, host_loss, pair_column, precondition,
+};
 use interplay_nn::trainer::tensor_losses;
 
 fn objectives(target: &ExactTarget) -> Vec<Objective> {
@@ -35,7 +37,7 @@ fn tensor_losses_match_the_host_formulas() {
             .iter()
             .map(|_| cfg.init(&device, &mut rng))
             .collect();
-        let batch = draw_batch(&obj, &sched, &target, 64, 1e-3, &mut rng);
+        let batch = draw_batch(&obj, &sched, &target, 64, TimeDraw::uniform(1e-3), &mut rng);
         let tensor: Vec<f64> = tensor_losses(&obj, &nets, &batch, &device)
             .into_iter()
             .map(read1)
@@ -77,11 +79,15 @@ fn exact_predictor<'a>(
                 [(g1[0] - a * y[0]) / c, (g1[1] - a * y[1]) / c]
             }
             _ => {
+                // The network sees c_in·x and gives (field − skip·x)/scale (identity unless
+                // preconditioned).
+                let aff = obj.affine(k, &sched.at(u));
+                let x = x.map(|v| v / aff.c_in);
                 let at = field.at(u);
                 let p = at.posterior(x, false);
                 let st = at.st;
-                match (obj, k) {
-                    (Objective::VelocityScore, 0) => identity::velocity(&st, p.g1, p.score),
+                let f = match (obj, k) {
+                    (Objective::VelocityScore { .. }, 0) => identity::velocity(&st, p.g1, p.score),
                     (Objective::VScore, 0) => identity::v(&st, p.g1, p.score),
                     (Objective::Denoiser, 0) => identity::velocity(&st, p.g1, p.score),
                     (Objective::Denoiser, _) => {
@@ -92,7 +98,8 @@ fn exact_predictor<'a>(
                         }
                     }
                     _ => p.score,
-                }
+                };
+                [0, 1].map(|d| (f[d] - aff.skip * x[d]) / aff.scale)
             }
         }
     }
@@ -105,7 +112,14 @@ fn the_exact_fields_minimise_every_objective() {
     let target = ExactTarget::new(&Target::Checkerboard);
     for sched in [Schedule::default(), Schedule::preset(Path::OneSidedLinear)] {
         for obj in objectives(&target) {
-            let batch = draw_batch(&obj, &sched, &target, 20_000, 1e-2, &mut Rng::new(5));
+            let batch = draw_batch(
+                &obj,
+                &sched,
+                &target,
+                20_000,
+                TimeDraw::uniform(1e-2),
+                &mut Rng::new(5),
+            );
             let exact = exact_predictor(&obj, &sched, &target);
             let base = host_loss(&obj, &batch, &exact);
             let h = |_: P2| [0.3, -0.2];
@@ -115,8 +129,19 @@ fn the_exact_fields_minimise_every_objective() {
                     [e[0] + kappa * d[0], e[1] + kappa * d[1]]
                 };
                 let raised = host_loss(&obj, &batch, &pert);
-                let expected = 0.5 * kappa * kappa * (0.3f64.powi(2) + 0.2f64.powi(2));
                 for (k, (r, b)) in raised.iter().zip(&base).enumerate() {
+                    // Rows of a pair loss are weighted by q (1 unless the network hardly
+                    // shapes the field there).
+                    let q = [("b", 0), ("s", 1)]
+                        .iter()
+                        .filter(|(_, net)| *net == k)
+                        .find_map(|(name, _)| batch.col(pair_column(name, "q")))
+                        .filter(|_| !matches!((&obj, k), (Objective::Denoiser, 1)))
+                        .filter(|_| !matches!((&obj, k), (Objective::VScore, 0)))
+                        .map_or(1.0, |(v, _)| {
+                            v.iter().map(|&q| f64::from(q)).sum::<f64>() / v.len() as f64
+                        });
+                    let expected = 0.5 * kappa * kappa * q * (0.3f64.powi(2) + 0.2f64.powi(2));
                     let rise = r - b;
                     assert!(
                         rise > 0.0,
@@ -160,7 +185,13 @@ fn identities_link_the_objectives() {
         let t = 0.05 + 0.9 * rng.uniform();
         let x = rng.normal2().map(|v| 2.0 * v);
         let st = sched.at(t);
-        let (b, s) = (pb(0, t, x), pb(1, t, x));
+        // The preconditioned b and s networks, turned back into fields.
+        let field_of = |k: usize| {
+            let aff = vs.affine(k, &st);
+            let f = pb(k, t, x.map(|v| aff.c_in * v));
+            [0, 1].map(|d| aff.skip * x[d] + aff.scale * f[d])
+        };
+        let (b, s) = (field_of(0), field_of(1));
         let (v, eta) = (pv(0, t, x), pe(1, t, x));
         assert!((0..2).all(|i| (pe(0, t, x)[i] - b[i]).abs() < 1e-9));
         let close = |a: P2, c: P2| (0..2).all(|i| (a[i] - c[i]).abs() < 1e-8 * (1.0 + c[i].abs()));

@@ -28,6 +28,8 @@ fn small(objective: &str, seed: u64) -> TrainConfig {
         t_min: 1e-3,
         seed,
         ema: 0.0,
+        warmup: 0,
+        t_power: 1.0,
     }
 }
 
@@ -71,7 +73,7 @@ fn fixed_batch_loss(tr: &Trainer) -> Vec<f64> {
         &tr.schedule,
         &exact,
         4096,
-        1e-3,
+        interplay_nn::objective::TimeDraw::uniform(1e-3),
         &mut Rng::new(1234),
     );
     let nets = tr.model();
