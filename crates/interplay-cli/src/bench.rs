@@ -33,6 +33,8 @@ pub struct BenchArgs {
     /// Timed training steps per configuration (after 3 warm-up steps).
     #[arg(long, default_value = "30")]
     pub train_steps: usize,
+    #[command(flatten)]
+    pub ttq: crate::ttq::TtqArgs,
 }
 
 struct Row {
@@ -50,6 +52,9 @@ fn time<T>(f: impl FnOnce() -> T) -> (T, f64) {
 
 /// Runs the benchmarks and prints the table.
 pub fn run(a: &BenchArgs) -> Result<(), CliError> {
+    if a.ttq.time_to_quality {
+        return crate::ttq::run(&a.ttq);
+    }
     let (n, steps) = if a.quick {
         (2000, 10)
     } else {

@@ -121,7 +121,7 @@ fn run_model(
         }
         kind => {
             let out = match kind {
-                Kind::Velocity => field.eval(a.t, x, false).b,
+                Kind::Velocity => field.velocity(a.t, x, false).0,
                 Kind::Score => field.eval(a.t, x, false).s,
                 _ => field.posterior_mean(a.t, x),
             };

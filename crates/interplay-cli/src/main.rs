@@ -9,11 +9,13 @@ mod args;
 mod bench;
 mod csvio;
 mod error;
+mod error_cmd;
 mod field;
 mod figure;
 mod model;
 mod sample;
 mod train;
+mod ttq;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +44,9 @@ enum Command {
     Train(train::TrainArgs),
     /// Metrics of a sample CSV against the target, as JSON.
     Eval(EvalArgs),
+    /// A trained model's velocity and score error against the exact fields (relative L2 over
+    /// ρ(t) at t = 0.1, 0.3, 0.5, 0.7, 0.9), as JSON.
+    Error(error_cmd::ErrorArgs),
     /// The density and the particles of the exact fields at several times, as one PNG.
     Figure(figure::FigureArgs),
     /// Throughput of the exact fields and integrators.
@@ -76,6 +81,7 @@ fn eval(a: &EvalArgs) -> Result<(), CliError> {
         "in_support_reference": m.in_support_reference,
         "sliced_w2": m.sliced_w2,
         "tv": m.tv,
+        "tv_fine": m.tv_fine,
         "energy": m.energy,
         "nll_kde": m.nll_kde,
         "mean": m.mean,
@@ -95,6 +101,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => sample::run(a),
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval(a),
+        Command::Error(a) => error_cmd::run(a),
         Command::Figure(a) => figure::run(a),
         Command::Bench(a) => bench::run(a),
     };

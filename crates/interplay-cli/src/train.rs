@@ -42,6 +42,9 @@ pub struct TrainArgs {
     /// Exponential moving average of the weights for sampling (0 turns it off).
     #[arg(long, default_value = "0")]
     pub ema: f64,
+    /// Steps of a linear learning-rate warm-up (0: none).
+    #[arg(long, default_value = "0")]
+    pub warmup: u64,
     /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
     #[arg(long, default_value = "6")]
     pub spatial: usize,
@@ -111,6 +114,8 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         t_min: 1e-3,
         seed: a.common.seed,
         ema: a.ema,
+        warmup: a.warmup,
+        t_power: 1.0,
     };
     train
         .validate()

@@ -278,3 +278,80 @@ fn the_shipped_checkpoint_still_draws_the_checkerboard() {
     let inside = json["in_support"].as_f64().unwrap_or(0.0);
     assert!(inside > 0.95, "in-support {inside}");
 }
+
+#[test]
+fn error_reports_the_relative_velocity_and_score_error_of_a_model() {
+    let ck = tmp("err.ckpt");
+    let ck_s = ck.to_str().expect("utf-8");
+    let mut args = vec!["train", "--objective", "velocity-score", "--out", ck_s];
+    args.extend_from_slice(&TINY);
+    assert!(interplay(&args).status.success());
+    let o = interplay(&["error", "--model", ck_s, "--n", "300"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(j["t"].as_array().expect("t").len(), 5);
+    for k in ["b_relative_l2", "s_relative_l2"] {
+        let v = j[k].as_array().expect(k);
+        // A 30-step network is far from the exact field, but finite and positive.
+        assert!(
+            v.len() == 5
+                && v.iter()
+                    .all(|e| e.as_f64().is_some_and(|e| e > 0.0 && e.is_finite())),
+            "{j}"
+        );
+    }
+    let o = interplay(&["error", "--model", ck_s, "--times", "0.5,1"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--times"),
+        "{}",
+        stderr(&o)
+    );
+    let o = interplay(&["error", "--model", "/nonexistent.ckpt"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--model"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_time_to_quality_benchmark_trains_samples_and_scores() {
+    // Not a timed test: a smoke run of `interplay bench --time-to-quality` on tiny budgets.
+    let o = interplay(&[
+        "bench",
+        "--time-to-quality",
+        "--budgets",
+        "0.2,0.4",
+        "--objectives",
+        "velocity-score,schedule-free",
+        "--samples",
+        "200",
+        "--sample-steps",
+        "5",
+        "--set",
+        "net.width=16",
+        "--set",
+        "batch=64",
+        "--train-threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("| velocity-score") || l.starts_with("| schedule-free"))
+        .collect();
+    assert_eq!(rows.len(), 4, "{out}");
+    for r in rows {
+        let cells: Vec<&str> = r.split('|').map(str::trim).collect();
+        let steps: u64 = cells[3].parse().expect("steps");
+        let in_squares: f64 = cells[5].parse().expect("in squares");
+        assert!(steps > 0 && (0.0..=1.0).contains(&in_squares), "{r}");
+    }
+    let o = interplay(&["bench", "--time-to-quality", "--set", "nope=1"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("no setting 'nope'"),
+        "{}",
+        stderr(&o)
+    );
+}

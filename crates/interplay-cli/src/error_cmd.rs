@@ -1,0 +1,71 @@
+//! `interplay error --model CKPT`: how far a trained model's velocity and score are from the
+//! exact fields, as the relative L2(ρ(t)) error at a few times (JSON).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use interplay_core::ExactField;
+use interplay_nn::quality::{ERROR_TIMES, field_errors};
+
+use crate::args::Common;
+use crate::error::CliError;
+use crate::model::{self, DeviceArg};
+
+/// `interplay error` flags.
+#[derive(Args, Debug)]
+pub struct ErrorArgs {
+    /// A trained model (a checkpoint from `interplay train`).
+    #[arg(long, value_name = "CKPT")]
+    pub model: PathBuf,
+    /// The times.
+    #[arg(long, value_delimiter = ',', default_value = "0.1,0.3,0.5,0.7,0.9")]
+    pub times: Vec<f64>,
+    /// Interpolant samples x_t per time.
+    #[arg(long, default_value = "4000")]
+    pub n: usize,
+    /// Where the model runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: DeviceArg,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+/// Runs `interplay error`.
+pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
+    if let Some(t) = a.times.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
+        return Err(CliError::usage(format!("--times: {t} is not in (0, 1)")));
+    }
+    if a.n == 0 {
+        return Err(CliError::usage("--n must be at least 1"));
+    }
+    let ck = model::load(&a.model, "--model")?;
+    let backend = model::backend(a.device)?;
+    let field = model::field(&ck, a.common.schedule()?, &backend)?;
+    let target = ck
+        .header
+        .target
+        .target()
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    let exact = ExactField::new(field.schedule, &target);
+    let times = if a.times.is_empty() {
+        ERROR_TIMES.to_vec()
+    } else {
+        a.times.clone()
+    };
+    let errors = pollster::block_on(field_errors(&field, &exact, &times, a.n, a.common.seed))
+        .map_err(|e| CliError::failed(e.to_string()))?;
+    let json = serde_json::json!({
+        "model": a.model.display().to_string(),
+        "objective": ck.header.objective.name(),
+        "steps": ck.header.steps,
+        "n": a.n,
+        "t": errors.iter().map(|e| e.t).collect::<Vec<_>>(),
+        "b_relative_l2": errors.iter().map(|e| e.b).collect::<Vec<_>>(),
+        "s_relative_l2": errors.iter().map(|e| e.s).collect::<Vec<_>>(),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&json).map_err(|e| CliError::failed(e.to_string()))?
+    );
+    Ok(())
+}
