@@ -119,7 +119,7 @@ export const TEMPLATE = `
       <tr><th scope="row">sliced Wasserstein-2</th><td class="ip-q-sliced_w2">–</td></tr>
       <tr><th scope="row">histogram TV</th><td class="ip-q-tv">–</td></tr>
       <tr><th scope="row">NLL (nats; ideal 3.466)</th><td class="ip-q-nll">–</td></tr>
-      <tr><th scope="row">½E|b̂ − b*|²</th><td class="ip-q-b_error">–</td></tr>
+      <tr><th scope="row" title="‖b̂ − b*‖ / ‖b*‖ over ρ(t), at t = 0.1, 0.3, 0.5, 0.7, 0.9">velocity error ‖b̂ − b*‖/‖b*‖ at t = 0.1 … 0.9</th><td class="ip-q-b_error">–</td></tr>
     </table>
   </fieldset>
   <fieldset class="ip-box ip-share-box"><legend>Share and export</legend>

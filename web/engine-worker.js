@@ -23,7 +23,7 @@ const ops = {
     return null;
   },
   configure(key, { config }, engine) {
-    return { generation: engine.configure(JSON.stringify(config)) };
+    return { generation: engine.configureLive(JSON.stringify(config)) };
   },
   train(key, { steps }, engine) {
     return engine.train(steps);

@@ -141,7 +141,9 @@ export function create(root, options = {}) {
   // ---- the engine (lazy) ----------------------------------------------------------------
   let engine = null;
   let engineStarting = null;
-  let configuredFor = null;
+  // The training run the engine holds or is setting up: { key, done } with `done` the promise
+  // of that set-up. Every caller awaits the same promise, so nobody trains before it is there.
+  let run = null;
   let trainingPlaying = false;
   let trainingLoop = null;
   let particleRequest = null;
@@ -174,47 +176,57 @@ export function create(root, options = {}) {
     return engineStarting;
   }
 
-  /** The training run the current parameters call for (a key decides when to start afresh). */
+  /**
+   * The training settings the current parameters call for: what a reader can change. The engine
+   * fills in the rest with its live defaults (warm-up, decay, weight average, features).
+   */
   function runConfig(p = params()) {
-    const objective = p.source === "exact" ? "velocity-score" : p.source === "schedule-free" ? "schedule-free" : "velocity-score";
-    const small = engine && engine.info.backend === "cpu";
     return {
-      train: {
-        objective,
-        net: { width: p.width, depth: p.depth, activation: "silu", fourier: 3, spatial: objective === "schedule-free" ? 6 : 4 },
-        batch: p.batch,
-        lr: p.lr,
-        decay: { kind: "constant" },
-        t_min: 0.001,
-        seed: p.seed,
-        ema: 0,
-      },
+      objective: p.source === "schedule-free" ? "schedule-free" : "velocity-score",
+      width: p.width,
+      depth: p.depth,
+      batch: p.batch,
+      lr: p.lr,
+      seed: p.seed,
       schedule: schedule(p),
       target: viewer.targetSpec(),
-      steps: 0,
-      small,
     };
   }
+  /** When this key changes, the run starts afresh. */
   function runKey(cfg) {
-    const { train, target } = cfg;
     // The schedule-free model serves every schedule: only its settings and the target matter.
-    return JSON.stringify([train, target, train.objective === "schedule-free" ? null : cfg.schedule]);
+    return JSON.stringify({ ...cfg, schedule: cfg.objective === "schedule-free" ? null : cfg.schedule });
   }
 
-  /** Makes sure the engine holds a run for the current parameters; loads the shipped model. */
+  /**
+   * Makes sure the engine holds a run for the current parameters (loading the shipped model
+   * where it fits) and resolves once it does. Callers that arrive while a set-up for the same
+   * parameters is in flight wait for that one instead of starting another.
+   */
   async function ensureRun() {
     const { client } = await startEngine();
     const p = params();
     const cfg = runConfig(p);
     const key = runKey(cfg);
-    if (key === configuredFor) return client;
-    configuredFor = key;
+    if (!run || run.key !== key) {
+      const mine = { key, done: setUpRun(client, cfg, p) };
+      run = mine;
+      mine.done.catch(() => {
+        if (run === mine) run = null; // the next caller tries again
+      });
+    }
+    await run.done;
+    return client;
+  }
+
+  /** Replaces the engine's run: the shipped checkpoint where it fits, else a fresh network. */
+  async function setUpRun(client, cfg, p) {
     viewer.clearLosses();
     viewer.clearModel();
     dirty.losses = true;
     modelVersion++;
     const shipped =
-      cfg.train.objective === "schedule-free" && p.target === "checkerboard" && widget.checkpoint &&
+      cfg.objective === "schedule-free" && p.target === "checkerboard" && widget.checkpoint &&
       p.width === 128 && p.depth === 3;
     if (shipped) {
       try {
@@ -224,14 +236,13 @@ export function create(root, options = {}) {
         await client.call("load", { bytes }, [bytes]);
         $(".ip-train-status").textContent = "Loaded the pretrained schedule-free model; training continues from it.";
         refreshMetrics(true);
-        return client;
+        return;
       } catch (e) {
         say(`The pretrained model could not be loaded (${messageOf(e)}); training starts from scratch.`, "notice");
       }
     }
     await client.call("configure", { config: cfg });
     $(".ip-train-status").textContent = "A fresh network for these settings: press Train.";
-    return client;
   }
 
   function recordTraining(r) {
@@ -250,16 +261,23 @@ export function create(root, options = {}) {
     }
   }
 
+  /** The quality panel's numbers for the current model (sample metrics, NLL, velocity error). */
+  function modelQuality(client) {
+    const small = engine.info.backend === "cpu";
+    return client.call("metrics", { n: small ? 600 : 2000, steps: small ? 12 : 30, schedule: schedule() });
+  }
+
   async function refreshMetrics(force = false) {
     if (!engine || (!force && performance.now() - lastMetrics < 4000)) return;
     lastMetrics = performance.now();
-    const small = engine.info.backend === "cpu";
     try {
-      const q = await engine.client.call("metrics", { n: small ? 600 : 2000, steps: small ? 12 : 30, schedule: schedule() });
-      for (const k of ["in_support", "sliced_w2", "tv", "nll", "b_error"]) {
+      const q = await modelQuality(engine.client);
+      for (const k of ["in_support", "sliced_w2", "tv", "nll"]) {
         const el = $(`.ip-q-${k}`);
         if (el) el.textContent = fmt(q[k], 3);
       }
+      const be = $(".ip-q-b_error");
+      if (be) be.textContent = q.b_error.map((v) => fmt(v, 2)).join(" · ");
     } catch (e) {
       /* the model may be mid-reset; the next refresh will do */
     }
@@ -293,8 +311,8 @@ export function create(root, options = {}) {
     } catch (e) {
       note = ` (some of its settings cannot be shown here: ${messageOf(e)})`;
     }
-    // Mark before the change is announced: ensureRun compares keys only after an await.
-    configuredFor = runKey(runConfig());
+    // Mark before the change is announced, so that ensureRun keeps the loaded run.
+    run = { key: runKey(runConfig()), done: Promise.resolve() };
     const p = params();
     syncControls(root, p);
     refreshPanels(p);
@@ -695,6 +713,14 @@ export function create(root, options = {}) {
       const p = params();
       return client.call("sample", { n, steps, eps: opts.eps ?? p.eps, seed: p.seed, schedule: schedule(p) });
     },
+    /**
+     * The quality panel's numbers for the current model: in_support, sliced_w2, tv, energy,
+     * nll, and b_error (‖b̂ − b*‖/‖b*‖ at t = 0.1, 0.3, 0.5, 0.7, 0.9).
+     */
+    async quality() {
+      await api.ready;
+      return modelQuality(await ensureRun());
+    },
     play,
     pause,
     /** A link to the full app showing this state. */
@@ -763,6 +789,8 @@ export function create(root, options = {}) {
           root.style.maxWidth = `${m[1]}${m[2] || "px"}`;
           widget.size = String(v).trim();
         }
+      } else if (k === "checkpoint" && v === "none") {
+        widget.checkpoint = null; // train the schedule-free network from scratch
       } else if (v !== undefined && v !== null && v !== "") widget[k] = k === "checkpoint" ? new URL(v, document.baseURI).href : v;
     }
     // Picture options all at once; if that is refused, one by one, keeping the good ones.
@@ -801,7 +829,6 @@ export function create(root, options = {}) {
     listen($(".ip-step"), "click", () => train(1).catch((e) => say(messageOf(e))));
     listen($(".ip-reset"), "click", async () => {
       stopTraining();
-      configuredFor = null;
       try {
         const client = await startEngine();
         viewer.clearLosses();
@@ -809,8 +836,12 @@ export function create(root, options = {}) {
         modelVersion++;
         dirty.losses = true;
         const cfg = runConfig();
-        configuredFor = runKey(cfg);
-        await client.call("configure", { config: cfg });
+        const mine = { key: runKey(cfg), done: client.call("configure", { config: cfg }) };
+        run = mine;
+        mine.done.catch(() => {
+          if (run === mine) run = null;
+        });
+        await mine.done;
         $(".ip-train-status").textContent = "A fresh network: press Train.";
       } catch (e) {
         say(`Reset failed: ${messageOf(e)}`);

@@ -11,7 +11,7 @@ use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactTarget, Schedule};
 use interplay_nn::checkpoint::{Checkpoint, Header};
 use interplay_nn::device::{self, Backend, Preference};
-use interplay_nn::spec::{RunConfig, ScheduleSpec};
+use interplay_nn::spec::{LiveRun, RunConfig, ScheduleSpec};
 use interplay_nn::{LearnedField, Trainer};
 use js_sys::{Float32Array, Promise, Uint8Array};
 use serde::Serialize;
@@ -70,7 +70,8 @@ struct Quality {
     tv: f64,
     energy: f64,
     nll: f64,
-    b_error: f64,
+    /// ‖b̂ − b*‖/‖b*‖ in L²(ρ(t)) at `interplay_nn::quality::ERROR_TIMES`.
+    b_error: Vec<f64>,
     n: usize,
 }
 
@@ -200,10 +201,23 @@ impl Engine {
         serde_json::to_string_pretty(&rc).map_err(js_err)
     }
 
+    /// Starts a fresh training run from a JSON `LiveRun` (the page's settings; the rest are the
+    /// live defaults of `TrainConfig::live`); returns the new generation.
+    #[wasm_bindgen(js_name = configureLive)]
+    pub fn configure_live(&self, live: &str) -> Result<u32, JsValue> {
+        let live: LiveRun = serde_json::from_str(live)
+            .map_err(|e| js_err(format!("bad training settings: {e}")))?;
+        self.start_run(live.run_config())
+    }
+
     /// Starts a fresh training run from a JSON `RunConfig`; returns the new generation.
     pub fn configure(&self, run_config: &str) -> Result<u32, JsValue> {
         let rc: RunConfig = serde_json::from_str(run_config)
             .map_err(|e| js_err(format!("bad run configuration: {e}")))?;
+        self.start_run(rc)
+    }
+
+    fn start_run(&self, rc: RunConfig) -> Result<u32, JsValue> {
         let schedule = rc.schedule.schedule().map_err(js_err)?;
         let target = rc.target.target().map_err(js_err)?;
         let mut st = self.state.borrow_mut();
@@ -370,12 +384,13 @@ impl Engine {
 
     /// Quality of the current model: in-support fraction, sliced W2, histogram TV and energy of
     /// `n` ODE samples (Heun, `steps` steps, Tweedie jump), the NLL of 256 target samples by the
-    /// exact divergence (`steps` RK4 steps), and ½E|b̂ − b*|² against the exact field.
+    /// exact divergence (`steps` RK4 steps), and the relative L2 error of b̂ against the exact
+    /// field at t = 0.1, 0.3, 0.5, 0.7, 0.9.
     pub fn metrics(&self, n: u32, steps: u32, schedule: &str) -> Promise {
         let state = self.state.clone();
         let schedule = schedule.to_owned();
         future_to_promise(async move {
-            let (samples, ll, excess_pts) = {
+            let work = {
                 let st = state.borrow();
                 let field = current_field(&st, &schedule)?;
                 let target = target_of(&st);
@@ -399,45 +414,22 @@ impl Engine {
                     1.0 - 1e-3,
                     steps.max(2) as usize,
                 );
-                // |b̂ − b*| at 5 times on direct interpolant samples.
-                let mut excess = Vec::new();
-                for (k, t) in [0.1, 0.3, 0.5, 0.7, 0.9].into_iter().enumerate() {
-                    let pts = interplay_core::sampling::interpolant_samples(
-                        &field.schedule,
-                        &target,
-                        t,
-                        200,
-                        seed + k as u64,
-                    );
-                    let b = interplay_nn::DeviceField::eval(
-                        &field,
-                        t,
-                        interplay_nn::sampler::points_tensor(&pts, &st.backend.device),
-                        false,
-                    )
-                    .b;
-                    excess.push((t, pts, b));
-                }
-                (
-                    x,
-                    ll,
-                    (excess, ExactField::from_parts(field.schedule, target)),
-                )
+                let exact = ExactField::from_parts(field.schedule, target);
+                (x, ll, field, exact)
             };
+            let (samples, ll, field, exact) = work;
+            // The relative L2(ρ(t)) error of b̂ at 5 times, on direct interpolant samples.
+            let errors = interplay_nn::quality::field_errors(
+                &field,
+                &exact,
+                &interplay_nn::quality::ERROR_TIMES,
+                (n as usize / 2).clamp(100, 2000),
+                0xe7a1,
+            )
+            .await
+            .map_err(js_err)?;
             let xs = interplay_nn::read_points(samples).await.map_err(js_err)?;
             let ll = interplay_nn::read_values(ll).await.map_err(js_err)?;
-            let (excess, exact) = excess_pts;
-            let mut sum = 0.0;
-            let mut count = 0usize;
-            for (t, pts, b) in excess {
-                let b = interplay_nn::read_points(b).await.map_err(js_err)?;
-                let at = exact.at(t);
-                for (x, bb) in pts.iter().zip(&b) {
-                    let e = at.velocity(*x);
-                    sum += 0.5 * ((bb[0] - e[0]).powi(2) + (bb[1] - e[1]).powi(2));
-                    count += 1;
-                }
-            }
             let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
             let nll = -ll.iter().map(|v| f64::from(*v)).sum::<f64>() / ll.len().max(1) as f64;
             to_js(&Quality {
@@ -446,7 +438,7 @@ impl Engine {
                 tv: m.tv,
                 energy: m.energy,
                 nll,
-                b_error: sum / count.max(1) as f64,
+                b_error: errors.iter().map(|e| e.b).collect(),
                 n: m.n,
             })
         })
@@ -553,8 +545,12 @@ impl Engine {
         let mut st = self.state.borrow_mut();
         let schedule = ck.header.schedule.schedule().map_err(js_err)?;
         let target = ck.header.target.target().map_err(js_err)?;
+        // Training continues at the rate where the saved run ended (its decay done), not at its
+        // initial rate, which would undo what the decay bought.
         let mut train = ck.header.train.clone();
+        train.lr = train.lr_at(ck.header.steps);
         train.decay = interplay_nn::LrDecay::Constant;
+        train.warmup = 0;
         let trainer = Trainer::resume(
             train,
             ck.header.objective.clone(),

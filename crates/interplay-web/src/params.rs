@@ -89,8 +89,8 @@ impl Default for Params {
             arrows: "none".into(),
             direction: "forward".into(),
             particles: 5000,
-            lr: 2e-3,
-            batch: 512,
+            lr: interplay_core::live::LR,
+            batch: interplay_core::live::BATCH,
             width: 128,
             depth: 3,
         }
