@@ -3,6 +3,13 @@
 // reference MLP (3×256, batch 1024) on the CPU backend and on WebGPU, in Debian's Chromium.
 //
 //   node tests/bench.mjs [--quick] [--viewer]   (after `trunk build --release`; --viewer skips training)
+//   node tests/bench.mjs --peer [--webgpu]
+//       training steps/s of one network against TensorFlow.js 4.22 (benches/tfjs, npm ci there)
+//       on the same MLP, loss, batch and Adam, in the same Chromium session
+//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--webgpu]
+//       train from scratch for each budget, sample 20 000 points from the model, score them with
+//       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
+//       WebGPU rows (on SwiftShader: very slow, 2000 samples)
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
 import { readFileSync } from "node:fs";
@@ -11,6 +18,73 @@ import { join } from "node:path";
 import { cpus } from "node:os";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage } from "./lib/browser.mjs";
+import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
+
+if (process.argv.includes("--peer")) {
+  const PEER = join(DIST, "..", "benches", "tfjs");
+  const server = await serve({ "/": DIST, "/peer/": PEER });
+  const out = [];
+  const cases = [["cpu", "wasm", false]];
+  if (process.argv.includes("--webgpu")) cases.push(["webgpu", "webgpu", true]);
+  for (const [ours, theirs, webgpu] of cases) {
+    const browser = await launch({ webgpu });
+    for (const [width, batch, steps] of [[256, 1024, 10], [128, 1024, 30]]) {
+      const n = webgpu ? 2 : steps;
+      const page = await openPage(browser, server.url(`/index.html#backend=${ours}&source=schedule-free&checkpoint=none&width=${width}&depth=3&batch=${batch}`));
+      const me = await page.evaluate(async (n) => {
+        const api = window.interplay;
+        await api.ready;
+        await api.train(3);
+        const t0 = performance.now();
+        await api.train(n);
+        return { rate: (1000 * n) / (performance.now() - t0), backend: api.backend, adapter: api.adapter };
+      }, n);
+      await page.close();
+      const peer = await openPage(browser, server.url("/peer/peer.html"));
+      const tf = await peer.evaluate((o) => window.peer(o), { backend: theirs, width, depth: 3, batch, steps: n });
+      await peer.close();
+      const note = `${me.backend} (${me.adapter}) vs TensorFlow.js ${tf.backend}`;
+      out.push(`| one ${width}-wide 3-layer net (schedule-free D), batch ${batch}, ${note} | ${me.rate.toFixed(2)} | ${tf.rate.toFixed(2)} | **${(me.rate / tf.rate).toFixed(2)}×** |`);
+      console.error(out[out.length - 1]);
+    }
+    await browser.close();
+  }
+  await server.close();
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; one session.`);
+  console.log("| network | Interplay steps/s | TensorFlow.js steps/s | ratio |\n|---|---|---|---|");
+  console.log(out.join("\n"));
+  process.exit(0);
+}
+
+if (process.argv.includes("--time-to-quality")) {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const budgets = arg("--budgets", "15,30,60").split(",").map(Number);
+  const server = await serve({ "/": DIST });
+  const out = [];
+  const cases = [["cpu", false, 20000]];
+  if (process.argv.includes("--webgpu")) cases.push(["webgpu", true, 2000]);
+  for (const [backend, webgpu, samples] of cases) {
+    const browser = await launch({ webgpu });
+    for (const source of ["learned", "schedule-free"]) {
+      const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), { backend, source, budgets, samples });
+      for (const r of rows) {
+        console.error(JSON.stringify(r));
+        out.push(ttqRow(r));
+      }
+      if (problems.length) console.error(`${source} on ${backend}: page problems: ${problems.join("; ")}`);
+    }
+    await browser.close();
+  }
+  await server.close();
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless.`);
+  console.log("| field source | backend | budget | steps | steps/s | in squares | TV 16² | TV 32² | sliced W2 | b error at t = 0.1, 0.3, 0.5, 0.7, 0.9 |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log(out.join("\n"));
+  process.exit(0);
+}
 
 const quick = process.argv.includes("--quick");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

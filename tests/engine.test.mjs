@@ -4,6 +4,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage, screenshot } from "./lib/browser.mjs";
+import { timeToQuality } from "./lib/ttq.mjs";
 
 const servers = [];
 after(async () => {
@@ -59,6 +60,84 @@ test("falls back to the CPU backend without WebGPU, says so, and the loss falls"
     assert.match(notice, /CPU backend/);
     await screenshot(page, "engine-cpu");
     assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("Train pressed while the run is still being set up waits for it instead of failing", async () => {
+  // The set-up first tries a checkpoint (here one that is missing, so it ends in `configure`):
+  // a train() that arrives meanwhile must wait for that set-up, not race ahead of it.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await openPage(browser, server.url("/index.html#source=schedule-free&checkpoint=none.ckpt&batch=64"));
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      // Two callers at once, as soon as the page is ready: the page's own set-up (the learned
+      // source asks for a run) and two trains.
+      const [a, b] = await Promise.all([api.train(5), api.train(3)]);
+      return { a: a.steps, b: b.steps, backend: api.backend };
+    });
+    assert.equal(r.backend, "cpu");
+    assert.deepEqual([r.a, r.b].sort((x, y) => x - y), [5, 8], JSON.stringify(r));
+    // The missing checkpoint is reported once, as a notice, and training went on from scratch.
+    const msg = await page.locator(".interplay-app .ip-message").textContent();
+    assert.match(msg, /could not be loaded.*from scratch/);
+    assert.deepEqual(page.problems.filter((p) => !/404|none\.ckpt/.test(p)), []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("Train pressed while the shipped model loads continues from it", async () => {
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await openPage(browser, server.url("/index.html#source=schedule-free&batch=64"));
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      const cfg0 = api.train(2);
+      return { steps: (await cfg0).steps, config: JSON.parse(await api.exportConfig()) };
+    });
+    // The shipped checkpoint was trained for thousands of steps: two more come after them.
+    assert.ok(r.steps > 1000, JSON.stringify(r.steps));
+    assert.equal(r.config.train.objective, "schedule-free");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("the time-to-quality benchmark runs end to end on a tiny budget", async () => {
+  // Not a timed test: the numbers are the benchmark's (tests/bench.mjs --time-to-quality). This
+  // checks that it trains from scratch, samples from the model and scores the samples.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), {
+      backend: "cpu",
+      source: "schedule-free",
+      budgets: [0.5, 1],
+      samples: 400,
+      sampleSteps: 8,
+      hash: "&width=16&depth=2&batch=64",
+    });
+    assert.equal(rows.length, 2);
+    const [a, b] = rows;
+    assert.ok(a.steps >= 1 && b.steps > a.steps, JSON.stringify(rows));
+    assert.equal(a.backend, "cpu");
+    for (const r of rows) {
+      assert.ok(r.inSupport >= 0 && r.inSupport <= 1 && Number.isFinite(r.tvFine) && Number.isFinite(r.slicedW2), JSON.stringify(r));
+      assert.equal(r.bError.length, 5);
+      assert.ok(r.bError.every((v) => Number.isFinite(v) && v > 0), JSON.stringify(r.bError));
+    }
+    assert.deepEqual(problems, []);
   } finally {
     await browser.close();
   }

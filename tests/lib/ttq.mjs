@@ -1,0 +1,103 @@
+// Time to quality in the browser: what a reader gets after pressing Train. A fresh page trains
+// from scratch through the public API (`train`) for a few wall-clock budgets; at each, 20 000
+// samples from the model (the page's ODE sampler, `sample(n, {source: "model"})`) are scored by
+// `interplay eval` (the same metrics as natively) and the quality panel's velocity error is read
+// (`quality()`). Evaluation time is not counted as training time.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, openPage } from "./browser.mjs";
+
+/** The `interplay` binary: release if built, else the debug build of `cargo test`. */
+export function interplayBin() {
+  const dir = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
+  for (const kind of ["release", "debug"]) {
+    const bin = join(dir, kind, "interplay");
+    if (existsSync(bin)) return bin;
+  }
+  throw new Error(`no interplay binary under ${dir}: run cargo build --release -p interplay-cli first`);
+}
+
+/** Scores xy samples (Float32Array of pairs) with `interplay eval`. */
+export function score(xy) {
+  const dir = mkdtempSync(join(tmpdir(), "interplay-ttq-"));
+  try {
+    const csv = ["x,y"];
+    for (let i = 0; i < xy.length; i += 2) csv.push(`${xy[i]},${xy[i + 1]}`);
+    const file = join(dir, "samples.csv");
+    writeFileSync(file, csv.join("\n") + "\n");
+    return JSON.parse(execFileSync(interplayBin(), ["eval", file], { encoding: "utf8" }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Trains `source` ("learned" = b and s, or "schedule-free") from scratch on `backend` and
+ * scores the model at each of `budgets` (seconds of training wall time). `hash` adds page
+ * parameters. Returns one row per budget.
+ */
+export async function timeToQuality(browser, url, { backend, source, budgets, samples = 20000, sampleSteps = 100, hash = "" }) {
+  const page = await openPage(browser, `${url}#backend=${backend}&source=${source}&checkpoint=none&particles=1000${hash}`);
+  await page.evaluate(() => window.interplay.ready);
+  const rows = [];
+  let trainedMs = 0;
+  let steps = 0;
+  for (const budget of [...budgets].sort((a, b) => a - b)) {
+    // Train in chunks of about half a second until the budget, as the Train button does.
+    const r = await page.evaluate(
+      async ({ untilMs, trainedMs, steps }) => {
+        const api = window.interplay;
+        let chunk = 1;
+        let info = null;
+        while (trainedMs < untilMs) {
+          const t0 = performance.now();
+          info = await api.train(chunk);
+          const ms = performance.now() - t0;
+          trainedMs += ms;
+          steps = info.steps;
+          chunk = Math.max(1, Math.min(200, Math.round((chunk * 500) / Math.max(ms, 1))));
+        }
+        return { trainedMs, steps, backend: api.backend, adapter: api.adapter, losses: info && info.losses };
+      },
+      { untilMs: budget * 1000, trainedMs, steps },
+    );
+    trainedMs = r.trainedMs;
+    steps = r.steps;
+    const t0 = Date.now();
+    const { xy, quality } = await page.evaluate(
+      async ({ samples, sampleSteps }) => {
+        const api = window.interplay;
+        const xy = await api.sample(samples, { source: "model", steps: sampleSteps, eps: 0 });
+        return { xy: Array.from(xy), quality: await api.quality() };
+      },
+      { samples, sampleSteps },
+    );
+    const m = score(Float32Array.from(xy));
+    rows.push({
+      source,
+      backend: r.backend,
+      adapter: r.adapter,
+      budget,
+      trainedS: trainedMs / 1000,
+      steps,
+      rate: steps / (trainedMs / 1000),
+      inSupport: m.in_support,
+      tv: m.tv,
+      tvFine: m.tv_fine,
+      slicedW2: m.sliced_w2,
+      bError: quality.b_error,
+      evalS: (Date.now() - t0) / 1000,
+    });
+  }
+  const problems = page.problems;
+  await page.close();
+  return { rows, problems };
+}
+
+/** A Markdown row of a time-to-quality result. */
+export function ttqRow(r) {
+  const f = (v, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+  return `| ${r.source} | ${r.backend} | ${r.budget} s | ${r.steps} | ${f(r.rate, 1)} | ${f(r.inSupport)} | ${f(r.tv)} | ${f(r.tvFine)} | ${f(r.slicedW2)} | ${r.bError.map((v) => f(v, 2)).join(", ")} |`;
+}
