@@ -24,7 +24,7 @@ pub struct TrainArgs {
     #[arg(long, default_value = "1024")]
     pub batch: usize,
     /// Adam learning rate, decayed by a cosine to 2 % of it over the run (default: 0.03 for
-    /// schedule-free, 0.002 for the other objectives).
+    /// schedule-free, 0.02 for velocity-score, 0.002 for the other objectives).
     #[arg(long)]
     pub lr: Option<f64>,
     /// Units per hidden layer.
@@ -45,6 +45,10 @@ pub struct TrainArgs {
     /// Steps of a linear learning-rate warm-up (0: none).
     #[arg(long, default_value = "0")]
     pub warmup: u64,
+    /// How t is drawn: t = 1 − (1 − u)^P (1: uniform; 2 draws more times near t = 1, where the
+    /// target's edges form).
+    #[arg(long, value_name = "P", default_value = "2")]
+    pub t_power: f64,
     /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
     #[arg(long, default_value = "6")]
     pub spatial: usize,
@@ -115,7 +119,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         seed: a.common.seed,
         ema: a.ema,
         warmup: a.warmup,
-        t_power: 1.0,
+        t_power: a.t_power,
     };
     train
         .validate()
@@ -135,7 +139,7 @@ fn flag_of(msg: &str) -> String {
     let word = msg.split_whitespace().next().unwrap_or("");
     match word {
         "learning" => "lr: ".into(),
-        w => format!("{w}: "),
+        w => format!("{}: ", w.replace('_', "-")),
     }
 }
 

@@ -355,3 +355,20 @@ fn the_time_to_quality_benchmark_trains_samples_and_scores() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_bad_t_power_is_refused_by_name() {
+    let ck = tmp("tp.ckpt");
+    let o = interplay(&[
+        "train",
+        "--t-power",
+        "9",
+        "--out",
+        ck.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--t-power") && !ck.exists(),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -116,14 +116,15 @@ impl TrainConfig {
     }
 }
 
-/// The learning rate `interplay train` uses for an objective: the preconditioned schedule-free
-/// loss has unit-scale targets and tolerates a large rate (measured best at 0.03 among 0.002–0.03,
-/// BENCHMARKS.md); the losses with singular weights near the ends of t use the reference's 2e-3.
+/// The learning rate `interplay train` uses for an objective: the preconditioned losses
+/// (schedule-free D, and b and s) have unit-scale targets and tolerate a large rate (D: best at
+/// 0.03 among 0.002–0.03; b and s: 0.02, BENCHMARKS.md); the losses with singular weights near the
+/// ends of t (v-score, denoiser) use the reference's 2e-3.
 pub fn default_lr(objective: &str) -> f64 {
-    if objective == "schedule-free" {
-        0.03
-    } else {
-        2e-3
+    match objective {
+        "schedule-free" => 0.03,
+        "velocity-score" => 0.02,
+        _ => 2e-3,
     }
 }
 
