@@ -142,3 +142,36 @@ test("the time-to-quality benchmark runs end to end on a tiny budget", async () 
     await browser.close();
   }
 });
+
+test("after training, the learned particles at t = 1 are the trained model's, not the first networks'", async () => {
+  // The particles on screen reach t = 1 early in training; when training changes the model,
+  // they flow again from t = 0 under it, so the picture after training shows the trained flow.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await openPage(browser, server.url("/index.html#source=schedule-free&checkpoint=none&t=1&particles=1000"));
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      const inSquares = (csv) => {
+        const rows = csv.trim().split("\n").slice(1).map((l) => l.split(",").map(Number));
+        const ok = rows.filter(([x, y]) => x >= -4 && x < 4 && y >= -4 && y < 4 && (((Math.floor(x / 2) + Math.floor(y / 2)) % 2) + 2) % 2 === 0);
+        return { n: rows.length, frac: ok.length / rows.length };
+      };
+      await api.train(1);
+      await api.whenDrawn();
+      const before = inSquares(await api.exportCsv());
+      await api.train(400);
+      await api.whenDrawn();
+      const after = inSquares(await api.exportCsv());
+      return { before, after };
+    });
+    assert.ok(r.before.n > 0 && r.after.n === r.before.n, JSON.stringify(r));
+    assert.ok(r.after.frac > 0.8 && r.after.frac > r.before.frac + 0.15, JSON.stringify(r));
+    await screenshot(page, "engine-trained-particles");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});

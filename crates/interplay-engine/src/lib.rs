@@ -40,6 +40,8 @@ struct Cloud {
     t: f64,
     key: String,
     rng: interplay_core::Rng,
+    /// The training step of the model the cloud started under.
+    model_steps: u64,
 }
 
 thread_local! {
@@ -292,7 +294,16 @@ impl Engine {
                 let mut st = state.borrow_mut();
                 let field = current_field(&st, &schedule)?;
                 let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
-                let fresh = st.cloud.as_ref().is_none_or(|c| c.key != key);
+                let model_steps = st.trainer.as_ref().map_or(0, Trainer::steps);
+                let t_wanted = t.clamp(field.schedule.t_start(), T_END);
+                // A cloud that has arrived where it was asked to go, carried by a model that
+                // training has since changed, starts again from t = 0: the particles then flow
+                // anew under the current model, so what a reader sees after training is the
+                // trained flow, not one carried mostly by the first networks.
+                let stale = st.cloud.as_ref().is_some_and(|c| {
+                    c.model_steps != model_steps && (c.t - t_wanted).abs() <= 1e-12
+                });
+                let fresh = stale || st.cloud.as_ref().is_none_or(|c| c.key != key);
                 if fresh {
                     let target = target_of(&st);
                     let x0 =
@@ -302,6 +313,7 @@ impl Engine {
                         t: field.schedule.t_start(),
                         key,
                         rng: interplay_core::Rng::stream(u64::from(seed), 0x5de),
+                        model_steps,
                     });
                 }
                 let cloud = st.cloud.as_mut().ok_or_else(|| js_err("no particles"))?;
