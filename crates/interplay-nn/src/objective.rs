@@ -187,7 +187,9 @@ pub struct BsPrecond {
 
 /// [`BsPrecond`] at `st` for a target of scale `sigma_data`.
 pub fn bs_precondition(st: &ScheduleAt, sigma_data: f64) -> BsPrecond {
-    let s2 = st.sigma2();
+    // At the very end (σ = 0 at t = 1) b and s of a sharp target are unbounded; a floor far
+    // below training's (σ² ≥ 10⁻³) keeps the coefficients finite there.
+    let s2 = st.sigma2().max(1e-10);
     let sigma = s2.sqrt();
     let (a, c_in, c, _) = precondition(sigma, st.beta, sigma_data, LOG_LAMBDA_RANGE);
     let den = s2 + st.beta * st.beta * sigma_data * sigma_data;

@@ -80,6 +80,12 @@ fn the_learned_field_applies_the_affine_map_and_its_divergence_is_exact() {
     let sched = Schedule::default();
     let field = learned(preconditioned(), sched);
     let xs: Vec<P2> = Rng::new(2).normals(50);
+    // Finite at both ends, where σ or β vanish (t = 1 is reachable from `interplay field`).
+    for t in [0.0, 1.0] {
+        let out = field.eval(t, points_tensor(&xs, &cpu()), true);
+        let (b, s) = (read2(out.b), read2(out.s));
+        assert!(b.iter().chain(&s).flatten().all(|v| v.is_finite()), "t={t}");
+    }
     for t in [0.05, 0.5, 0.95] {
         let st = sched.at(t);
         let out = field.eval(t, points_tensor(&xs, &cpu()), true);
