@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than the pinned one (see ../shared/docs/toolchain.md)
+TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc (1.96) than the pinned 1.95
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 

@@ -6,7 +6,7 @@
 //! grids and sample-quality metrics, and the pixels of the views (palette, particle rasters) that
 //! the page and `interplay figure` share. It has no dependency on burn or on the web, so it is
 //! fast to test and the browser viewer reuses it for every exact view. Notation follows
-//! `interflow` and `../shared/docs/math.md`.
+//! the reference implementation `interflow`.
 
 /// A point of the plane.
 pub type P2 = [f64; 2];
