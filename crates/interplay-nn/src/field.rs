@@ -147,7 +147,7 @@ impl DeviceField for LearnedField {
         match &self.objective {
             Objective::VelocityScore { .. } => {
                 let u = self.column(t, n);
-                let (ab, as_) = (self.objective.affine(0, &st), self.objective.affine(1, &st));
+                let [ab, as_] = self.objective.affines(&st);
                 let (b, div_b) = self.run_affine(0, ab, u.clone(), x.clone(), want_div);
                 let (s, _) = self.run_affine(1, as_, u, x, false);
                 FieldOut { b, s, div_b }

@@ -108,26 +108,23 @@ impl Objective {
     /// How network `net` of a two-network objective maps to its field at one time: the field is
     /// `skip·x + scale·net(c_in·x)`. The identity except for preconditioned b and s.
     pub fn affine(&self, net: usize, st: &ScheduleAt) -> Affine {
+        self.affines(st)[net.min(1)]
+    }
+
+    /// [`Objective::affine`] of both networks at once (one set of coefficients per time).
+    pub fn affines(&self, st: &ScheduleAt) -> [Affine; 2] {
         match self {
             Objective::VelocityScore {
                 sigma_data: Some(sd),
             } => {
                 let p = bs_precondition(st, *sd);
-                if net == 0 {
-                    Affine {
-                        c_in: p.c_in,
-                        skip: p.a_b,
-                        scale: p.k_b,
-                    }
-                } else {
-                    Affine {
-                        c_in: p.c_in,
-                        skip: p.a_s,
-                        scale: p.k_s,
-                    }
-                }
+                [(p.a_b, p.k_b), (p.a_s, p.k_s)].map(|(skip, scale)| Affine {
+                    c_in: p.c_in,
+                    skip,
+                    scale,
+                })
             }
-            _ => Affine::IDENTITY,
+            _ => [Affine::IDENTITY; 2],
         }
     }
 }
@@ -352,6 +349,18 @@ pub fn draw_batch(
     // (x± = βx1 ± n with n = αx0 + γz, targets ∓n/σ²), in the network's own terms (see
     // [`Affine`]): inputs c_in·x±, weights q and targets r±.
     let mut pairs: [Pairs; 2] = Default::default();
+    // Which pair losses the objective has: b's (velocity-score, denoiser), s's (velocity-score,
+    // v-score).
+    let uses = [
+        matches!(
+            objective,
+            Objective::VelocityScore { .. } | Objective::Denoiser
+        ),
+        matches!(
+            objective,
+            Objective::VelocityScore { .. } | Objective::VScore
+        ),
+    ];
     let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
     for x1 in &x1 {
         let t = times.at(rng.uniform());
@@ -366,22 +375,27 @@ pub fn draw_batch(
         xp.push(x_plus);
         tv.push(di);
         te.push(if has_gamma { z } else { x0 });
-        pairs[0].push(
-            objective.affine(0, &st),
-            (x_plus, [0, 1].map(|d| di[d] + st.d_gamma * z[d])),
-            (
-                [0, 1].map(|d| i[d] - st.gamma * z[d]),
-                [0, 1].map(|d| di[d] - st.d_gamma * z[d]),
-            ),
-        );
-        pairs[1].push(
-            objective.affine(1, &st),
-            (x_plus, [0, 1].map(|d| -n[d] / s2)),
-            (
-                [0, 1].map(|d| st.beta * x1[d] - n[d]),
-                [0, 1].map(|d| n[d] / s2),
-            ),
-        );
+        let [ab, as_] = objective.affines(&st);
+        if uses[0] {
+            pairs[0].push(
+                ab,
+                (x_plus, [0, 1].map(|d| di[d] + st.d_gamma * z[d])),
+                (
+                    [0, 1].map(|d| i[d] - st.gamma * z[d]),
+                    [0, 1].map(|d| di[d] - st.d_gamma * z[d]),
+                ),
+            );
+        }
+        if uses[1] {
+            pairs[1].push(
+                as_,
+                (x_plus, [0, 1].map(|d| -n[d] / s2)),
+                (
+                    [0, 1].map(|d| st.beta * x1[d] - n[d]),
+                    [0, 1].map(|d| n[d] / s2),
+                ),
+            );
+        }
     }
     b.push("u", u, 1);
     let [b_pairs, s_pairs] = pairs;
