@@ -10,6 +10,10 @@
 //       train from scratch for each budget, sample 20 000 points from the model, score them with
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (on SwiftShader: very slow, 2000 samples)
+//   node tests/bench.mjs --watching [--seconds 20] [--webgpu]
+//       training steps/s while the learned flow plays (Train pressed, time animation running)
+//       against train() alone, the engine's time on model views, the learned particles' lag
+//       behind the slider, and the kernels compiled meanwhile
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
 import { readFileSync } from "node:fs";
@@ -19,6 +23,7 @@ import { cpus } from "node:os";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage } from "./lib/browser.mjs";
 import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
+import { trainingWhileWatching } from "./lib/watching.mjs";
 
 if (process.argv.includes("--peer")) {
   const PEER = join(DIST, "..", "benches", "tfjs");
@@ -86,6 +91,40 @@ if (process.argv.includes("--time-to-quality")) {
   process.exit(0);
 }
 
+if (process.argv.includes("--watching")) {
+  // Training while the learned flow plays, against training alone, in one session.
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const seconds = Number(arg("--seconds", "20"));
+  const server = await serve({ "/": DIST });
+  const cases = [["cpu", false, "backend=cpu&source=schedule-free&checkpoint=none&eps=0.5", 200]];
+  // SwiftShader is slow: a small network, so that a run ends in minutes.
+  if (process.argv.includes("--webgpu")) cases.push(["webgpu", true, "backend=webgpu&source=learned&width=16&depth=2&batch=64&particles=1000", 8]);
+  const out = [];
+  for (const [backend, webgpu, hash, aloneSteps] of cases) {
+    const browser = await launch({ webgpu });
+    const r = await trainingWhileWatching(browser, server.url("/index.html"), { hash, aloneSteps, watchSeconds: seconds });
+    console.error(JSON.stringify(r));
+    const e = r.engine;
+    const f = (x, d = 2) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
+    out.push(
+      `| ${backend} (${r.adapter}) | \`${hash}\` | ${f(r.aloneRate)} | ${f(r.watchingRate)} | ${f(r.watchingRate / r.aloneRate)} | ` +
+        `${e ? f(e.viewMs / (e.viewMs + e.trainMs)) : "–"} | ${e ? f(e.longestViewWhileTrainingMs, 0) : "–"} | ${f(r.watching.tPerSecond, 3)} | ` +
+        `${f(r.watching.lagMedian, 3)} / ${f(r.watching.lagMax, 3)} | ${e ? `${e.shaderModules} / ${e.pipelines}` : "–"} |`,
+    );
+    if (r.problems.length) console.error(`page problems: ${r.problems.join("; ")}`);
+    await browser.close();
+  }
+  await server.close();
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; ${seconds} s watching.`);
+  console.log("| backend | page | steps/s alone | steps/s watching | ratio | view share of engine time | longest view while training (ms) | t per second while playing | lag of the learned particles (median / max) | shader modules / pipelines created while watching |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log(out.join("\n"));
+  process.exit(0);
+}
+
 const quick = process.argv.includes("--quick");
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
@@ -99,8 +138,8 @@ for (const [name, file] of [["viewer wasm", "interplay-web_bg.wasm"], ["engine w
   const bytes = readFileSync(join(DIST, file));
   row(`${name} (${file})`, `${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`);
 }
-const js = ["interplay.js", "controls.js", "engine-client.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
-row("viewer JavaScript (5 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
+const js = ["interplay.js", "controls.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
+row("viewer JavaScript (7 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
 
 const server = await serve({ "/": DIST });
 const gpu = await launch({ webgpu: true });

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage, screenshot } from "./lib/browser.mjs";
 import { timeToQuality } from "./lib/ttq.mjs";
+import { trainingWhileWatching } from "./lib/watching.mjs";
 
 const servers = [];
 after(async () => {
@@ -170,6 +171,75 @@ test("after training, the learned particles at t = 1 are the trained model's, no
     assert.ok(r.before.n > 0 && r.after.n === r.before.n, JSON.stringify(r));
     assert.ok(r.after.frac > 0.8 && r.after.frac > r.before.frac + 0.15, JSON.stringify(r));
     await screenshot(page, "engine-trained-particles");
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("while it trains, the learned flow plays at the slider's t and both go on", async () => {
+  // The engine's worker shares its time between training chunks and the model views; the sweep
+  // waits for the learned particles, so the heat map and the particles show the same time.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const r = await trainingWhileWatching(browser, server.url("/index.html"), {
+      hash: "backend=cpu&source=schedule-free&checkpoint=none&width=32&depth=2&batch=128&eps=0.5",
+      aloneSteps: 20,
+      watchSeconds: 5,
+    });
+    assert.equal(r.backend, "cpu");
+    assert.ok(r.watching.steps > 0, `trained while watching: ${JSON.stringify(r.watching)}`);
+    assert.ok(r.engine.views >= 3 && r.engine.trainMs > 0, `views and training both ran: ${JSON.stringify(r.engine)}`);
+    assert.ok(r.watching.lagSamples >= 5, JSON.stringify(r.watching));
+    // LEARNED_LAG (0.02) plus at most one frame of the sweep.
+    assert.ok(r.watching.lagMax <= 0.035, `learned particles ${r.watching.lagMax} behind the slider`);
+    assert.deepEqual(r.problems, []);
+  } finally {
+    await browser.close();
+  }
+});
+
+test("on WebGPU, nothing is compiled after warm-up while training with the learned flow playing", async () => {
+  // Counted inside the engine's worker (its WebGPU device's createShaderModule and
+  // createComputePipeline), across training chunks, learned particles at new times and a new
+  // particle count.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await openPage(browser, server.url("/index.html#backend=webgpu&source=learned&width=16&depth=2&batch=64&particles=300&t=0.4&views=eulerian,lagrangian,training"));
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      await api.train(2);
+      await api.whenDrawn();
+      const warm = await api.engineStats();
+      document.querySelector(".ip-train").click();
+      api.play();
+      const deadline = performance.now() + 150000;
+      let s = warm;
+      let resized = false;
+      while (performance.now() < deadline && (s.chunks < warm.chunks + 6 || s.views < warm.views + 3)) {
+        await new Promise((ok) => setTimeout(ok, 1000));
+        s = await api.engineStats();
+        if (!resized && s.views >= warm.views + 1) {
+          api.setParams({ particles: 700 });
+          resized = true;
+        }
+      }
+      document.querySelector(".ip-train").click();
+      api.pause();
+      return { warm, s, t: api.getParams().t, learned: api.learnedTime(), backend: api.backend };
+    });
+    assert.equal(r.backend, "webgpu");
+    assert.ok(r.warm.shaderModules > 0, "the warm-up compiled the kernels");
+    assert.ok(r.s.chunks >= r.warm.chunks + 6 && r.s.views >= r.warm.views + 3, JSON.stringify(r));
+    assert.equal(r.s.shaderModules - r.warm.shaderModules, 0, `shader modules after warm-up: ${JSON.stringify(r)}`);
+    assert.equal(r.s.pipelines - r.warm.pipelines, 0, `pipelines after warm-up: ${JSON.stringify(r)}`);
+    assert.ok(r.s.steps > r.warm.steps && r.s.submits > r.warm.submits);
+    await screenshot(page, "engine-webgpu-watching");
     assert.deepEqual(page.problems, []);
   } finally {
     await browser.close();

@@ -11,9 +11,15 @@ function openWorker() {
     next: 1,
     clients: 0,
     dead: null,
+    listeners: new Map(), // engine key → { event name → handler }
   };
   w.worker.onmessage = (ev) => {
-    const { id, ok, result, error } = ev.data;
+    const { id, ok, result, error, event, engine } = ev.data;
+    if (event) {
+      const fn = w.listeners.get(engine)?.[event];
+      if (fn) fn(ev.data.value);
+      return;
+    }
     const p = w.pending.get(id);
     if (!p) return;
     w.pending.delete(id);
@@ -51,10 +57,21 @@ export class EngineClient {
     });
   }
 
+  /**
+   * Handles the engine's events: "trained" (the report of a chunk of the training that
+   * `trainStart` began) and "trainError" (that training stopped, with the message).
+   */
+  on(event, fn) {
+    const w = this.shared;
+    if (!w.listeners.has(this.key)) w.listeners.set(this.key, {});
+    w.listeners.get(this.key)[event] = fn;
+  }
+
   /** Frees this client's engine; the worker closes with its last client. */
   terminate() {
     if (this.closed) return;
     const w = this.shared;
+    w.listeners.delete(this.key);
     this.closed = new Error("the widget was destroyed");
     for (const [id, p] of w.pending) {
       if (p.key === this.key) {

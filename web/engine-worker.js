@@ -2,11 +2,17 @@
 // first time it is needed and answers requests { id, engine, op, args } with
 // { id, ok, result | error }. One worker serves every widget of a page: each widget has its own
 // engine (its own training run), and engines with the same backend share one device.
-// Training runs here, never on the page's main thread.
+// Training runs here, never on the page's main thread, under the scheduler of
+// engine-scheduler.js: training in chunks, the page's model views (particles, density, metrics)
+// coalesced and given a bounded share of the time in between.
 import init, { Engine } from "./interplay-engine.js";
+import { Scheduler, gpuCounters } from "./engine-scheduler.js";
 
 const engines = new Map();
 let loaded = null;
+// Counts of WebGPU objects and submissions made in this worker (wraps the device's methods
+// before the engine exists, so every call is seen).
+const counters = gpuCounters(self);
 
 const ops = {
   async create(key, { backend }) {
@@ -18,6 +24,7 @@ const ops = {
     return { backend: engine.backend(), adapter: engine.adapter(), notice: engine.notice() ?? null };
   },
   drop(key) {
+    scheduler.stopTraining(key);
     engines.get(key)?.free();
     engines.delete(key);
     return null;
@@ -31,8 +38,20 @@ const ops = {
   trainFor(key, { ms }, engine) {
     return engine.trainFor(ms);
   },
+  /** Training runs on in this worker, in chunks of about `ms`, until trainStop. */
+  trainStart(key, { ms }) {
+    scheduler.startTraining(key, ms);
+    return null;
+  },
+  trainStop(key) {
+    scheduler.stopTraining(key);
+    return null;
+  },
   async particles(key, { t, n, eps, seed, schedule, maxSteps }, engine) {
+    const t0 = performance.now();
     const r = await engine.particles(t, n, eps, seed, JSON.stringify(schedule), maxSteps);
+    // The time the engine took (the points read back, so the device's work is in it).
+    r.ms = performance.now() - t0;
     return { transfer: [r.points.buffer], value: r };
   },
   async density(key, { t, n, steps, schedule }, engine) {
@@ -57,28 +76,45 @@ const ops = {
   runConfig(key, args, engine) {
     return engine.runConfig();
   },
+  /** What this worker has done: WebGPU objects created, submits, time training and on views. */
+  stats() {
+    return { ...counters, ...scheduler.stats() };
+  },
 };
 
-// Requests run one at a time, in order, so two widgets never interleave inside one device step.
-let queue = Promise.resolve();
-self.onmessage = (ev) => {
-  queue = queue.then(() => answer(ev.data));
-};
+const errorText = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
 
-async function answer({ id, engine: key, op, args }) {
-  try {
-    const fn = ops[op];
-    if (!fn) throw new Error(`unknown engine request '${op}'`);
-    const engine = engines.get(key);
-    if (op !== "create" && op !== "drop" && !engine) throw new Error("the engine is not started");
-    let result = await fn(key, args || {}, engine);
-    let transfer = [];
-    if (result && result.transfer) {
-      transfer = result.transfer;
-      result = result.value;
-    }
-    self.postMessage({ id, ok: true, result }, transfer);
-  } catch (e) {
-    self.postMessage({ id, ok: false, error: typeof e === "string" ? e : String(e && e.message ? e.message : e) });
+/** Runs one request; resolves to { result, transfer } or throws its error. */
+async function perform({ engine: key, op, args }) {
+  const fn = ops[op];
+  if (!fn) throw new Error(`unknown engine request '${op}'`);
+  const engine = engines.get(key);
+  if (op !== "create" && op !== "drop" && op !== "stats" && !engine) throw new Error("the engine is not started");
+  let result = await fn(key, args || {}, engine);
+  let transfer = [];
+  if (result && result.transfer) {
+    transfer = result.transfer;
+    result = result.value;
   }
+  return { result, transfer };
 }
+
+const scheduler = new Scheduler({
+  perform,
+  answer(msg, outcome) {
+    if (!msg.id) return; // fire-and-forget (a drop)
+    if (outcome.ok) self.postMessage({ id: msg.id, ok: true, result: outcome.result }, outcome.shared ? [] : outcome.transfer);
+    else self.postMessage({ id: msg.id, ok: false, error: errorText(outcome.error) });
+  },
+  /** One chunk of a continuing training run; its report (or error) goes to the page as an event. */
+  async trainChunk(key, ms) {
+    const engine = engines.get(key);
+    if (!engine) throw new Error("the engine is not started");
+    return engine.trainFor(ms);
+  },
+  event(key, name, value) {
+    self.postMessage({ event: name, engine: key, value: name === "trainError" ? errorText(value) : value });
+  },
+});
+
+self.onmessage = (ev) => scheduler.submit(ev.data);

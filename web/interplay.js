@@ -29,6 +29,10 @@ const HIDEABLE = {
 const SWEEP_SECONDS = 6;
 /** Main-thread budget per frame for moving the exact particles. */
 const FRAME_BUDGET_MS = 8;
+/** The engine time one request for the learned particles should take (ms). */
+const PARTICLE_BUDGET_MS = 32;
+/** How far (in t) the learned particles may trail the time shown before the sweep waits. */
+const LEARNED_LAG = 0.02;
 
 const fmt = (x, d = 3) => (Number.isFinite(x) ? Number(x).toFixed(d) : "–");
 const messageOf = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
@@ -148,9 +152,13 @@ export function create(root, options = {}) {
   let trainingLoop = null;
   let particleRequest = null;
   let densityRequest = null;
+  let metricsRequest = null;
   let lastMetrics = 0;
+  let metricsMs = 0; // how long the last quality metrics took
   let modelVersion = 0; // bumped whenever the model changes (a training chunk, a reset)
   let shownModelVersion = -1;
+  let modelFailed = false; // the last request for the learned particles failed
+  let particleSteps = 3; // steps per request for the learned particles (adapted to their cost)
 
   function startEngine() {
     if (engineStarting) return engineStarting;
@@ -268,10 +276,16 @@ export function create(root, options = {}) {
   }
 
   async function refreshMetrics(force = false) {
-    if (!engine || (!force && performance.now() - lastMetrics < 4000)) return;
+    // Nothing to compute for a panel that is not shown; and the panel is refreshed at most
+    // every 4 s, or every 20 of its own durations where it is slow (a software adapter), so it
+    // costs training no more than a twentieth.
+    if (!engine || metricsRequest || !widget.views.includes("quality")) return;
+    if (!force && performance.now() - lastMetrics < Math.max(4000, 20 * metricsMs)) return;
     lastMetrics = performance.now();
+    const t0 = performance.now();
     try {
-      const q = await modelQuality(engine.client);
+      metricsRequest = modelQuality(engine.client);
+      const q = await metricsRequest;
       for (const k of ["in_support", "sliced_w2", "tv", "nll"]) {
         const el = $(`.ip-q-${k}`);
         if (el) el.textContent = fmt(q[k], 3);
@@ -280,6 +294,10 @@ export function create(root, options = {}) {
       if (be) be.textContent = q.b_error.map((v) => fmt(v, 2)).join(" · ");
     } catch (e) {
       /* the model may be mid-reset; the next refresh will do */
+    } finally {
+      metricsRequest = null;
+      lastMetrics = performance.now();
+      metricsMs = lastMetrics - t0;
     }
   }
 
@@ -347,9 +365,20 @@ export function create(root, options = {}) {
   }
 
   function stopTraining() {
+    const was = trainingPlaying;
     trainingPlaying = false;
     $(".ip-train").textContent = "Train";
     $(".ip-train").setAttribute("aria-pressed", "false");
+    // The worker trains on its own until told to stop (a chunk in flight still reports).
+    if (was && engine) engine.client.call("trainStop").catch(() => {});
+  }
+
+  /** A chunk of the worker's training has been done: show it, and stop when out of sight. */
+  function onTrained(r) {
+    if (destroyed) return;
+    recordTraining(r);
+    if (trainingPlaying && (document.hidden || !visible)) stopTraining();
+    else if (trainingPlaying) refreshMetrics();
   }
 
   function startTraining() {
@@ -360,16 +389,19 @@ export function create(root, options = {}) {
     trainingLoop = (async () => {
       try {
         const client = await ensureRun();
-        while (trainingPlaying && !destroyed && !document.hidden && visible) {
-          const r = await client.call("trainFor", { ms: 150 });
-          if (!trainingPlaying || destroyed) break;
-          recordTraining(r);
-          await refreshMetrics();
-        }
+        if (!trainingPlaying || destroyed) return;
+        client.on("trained", onTrained);
+        client.on("trainError", (message) => {
+          say(`Training stopped: ${message}`);
+          stopTraining();
+        });
+        // Training runs in the engine's worker in chunks of about 150 ms, sharing the worker
+        // with the model views by its scheduler, until stopTraining.
+        await client.call("trainStart", { ms: 150 });
       } catch (e) {
         say(`Training stopped: ${messageOf(e)}`);
+        stopTraining();
       }
-      stopTraining();
     })();
   }
 
@@ -402,16 +434,23 @@ export function create(root, options = {}) {
       particleRequest = engine.client
         .call("particles", {
           t: p.t, n: Math.min(p.particles, small ? 2000 : 20000), eps: p.eps, seed: p.seed,
-          schedule: schedule(p), maxSteps: small ? 3 : 10,
+          schedule: schedule(p), maxSteps: particleSteps,
         })
         .then((r) => {
+          modelFailed = false;
+          // As many steps per request as fit in about two frames of the engine's time.
+          if (r.steps > 0 && r.ms > 0) {
+            particleSteps = Math.max(1, Math.min(small ? 3 : 10, Math.round(PARTICLE_BUDGET_MS / (r.ms / r.steps))));
+          }
           if (!destroyed) {
             viewer.setModelPoints(r.t, r.points);
             shownModelVersion = version;
             dirty.lagrangian = dirty.eulerian = true;
           }
         })
-        .catch(() => {})
+        .catch(() => {
+          modelFailed = true;
+        })
         .finally(() => (particleRequest = null));
     }
     if (p.eulerian === "model-density" && !densityRequest && viewer.modelDensityTime() !== p.t) {
@@ -519,6 +558,9 @@ export function create(root, options = {}) {
           dtT = dir * 0.1;
         }
       }
+      // The learned particles are the slower view: the sweep waits while they are behind, so
+      // the heat map and the particles never show two different times.
+      if (dtT !== 0 && learnedBehind(p)) dtT = 0;
       if (dtT !== 0) {
         const t = Math.min(1, Math.max(0, p.t + dtT));
         viewer.setParams({ t });
@@ -564,6 +606,16 @@ export function create(root, options = {}) {
       for (const ok of drawnWaiters.splice(0)) ok();
     }
     frameId = requestAnimationFrame(frame);
+  }
+
+  /**
+   * Whether the learned particles on screen are more than LEARNED_LAG behind the time shown
+   * (false when the engine cannot give them: the sweep then goes on without them).
+   */
+  function learnedBehind(p) {
+    if (p.source === "exact" || !engine || modelFailed) return false;
+    const t = viewer.modelTime();
+    return t === undefined || t === null || Math.abs(t - viewer.modelTarget()) > LEARNED_LAG;
   }
 
   /** Whether the learned particles on screen are behind the model or the time shown. */
@@ -688,8 +740,8 @@ export function create(root, options = {}) {
     $(".ip-play").setAttribute("aria-label", "Pause the time animation");
   }
   function pause() {
+    // Only the time animation: training goes on until its own button stops it.
     playing = false;
-    stopTraining();
     if (!viewer) return;
     $(".ip-play").innerHTML = PLAY_ICON;
     $(".ip-play").setAttribute("aria-label", "Play the time animation");
@@ -723,6 +775,19 @@ export function create(root, options = {}) {
     },
     play,
     pause,
+    /**
+     * What the engine's worker has done so far: WebGPU shader modules, pipelines and submits
+     * created (zero on the CPU), time spent training and on model views, chunks, views run and
+     * views superseded. Null before the engine has started.
+     */
+    async engineStats() {
+      await api.ready;
+      if (!engineStarting) return null;
+      const { client } = await startEngine();
+      return client.call("stats");
+    },
+    /** The time the learned particles on screen have reached (null before there are any). */
+    learnedTime: () => (viewer ? (viewer.modelTime() ?? null) : null),
     /** A link to the full app showing this state. */
     link: () => link(),
     /** The Jekyll include and the HTML snippet that embed this state. */

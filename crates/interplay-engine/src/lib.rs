@@ -80,6 +80,23 @@ struct Quality {
 /// Particles are integrated on [0, T_END] (as the viewer's exact particles).
 const T_END: f64 = VIEW_T_END;
 
+/// The particle counts a cloud is padded to on WebGPU: the kernels of the model's particles are
+/// compiled once per size (their vectorisation and tuning depend on the shape), so every count
+/// the page allows maps to one of these few.
+const CLOUD_SIZES: [usize; 7] = [256, 1024, 2048, 4096, 8192, 20_000, 50_000];
+
+/// How many particles the engine integrates to show `n`: `n` on the CPU (no padding work), the
+/// next of `CLOUD_SIZES` on WebGPU.
+fn cloud_size(backend: &Backend, n: usize) -> usize {
+    if backend.kind != "webgpu" {
+        return n;
+    }
+    CLOUD_SIZES.iter().copied().find(|&s| s >= n).unwrap_or(n)
+}
+
+/// The most steps `trainFor` queues between waits for the device.
+const SYNC_EVERY: u32 = 8;
+
 /// The model to sample, under the schedule given as JSON (only a schedule-free model moves to a
 /// schedule other than its own).
 fn current_field(st: &State, schedule: &str) -> Result<LearnedField, JsValue> {
@@ -233,50 +250,70 @@ impl Engine {
     }
 
     /// Trains for about `budget_ms` milliseconds (at least one step), then reads the losses.
+    /// It waits for the device (a read of the last loss) after the first step and then after
+    /// as many steps as fit in the rest of the budget (at most `SYNC_EVERY`), so that on WebGPU
+    /// the time measured is the time trained and no backlog of unread steps builds up.
     /// Resolves like `train`.
     #[wasm_bindgen(js_name = trainFor)]
     pub fn train_for(&self, budget_ms: f64) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let t0 = js_sys::Date::now();
-            let (losses, names, total, generation, done) = {
-                let mut st = state.borrow_mut();
-                let generation = st.generation;
-                let tr = st
-                    .trainer
-                    .as_mut()
-                    .ok_or_else(|| js_err("no training run: call configure first"))?;
-                let mut last = None;
-                let mut done = 0u32;
-                while done == 0 || js_sys::Date::now() - t0 < budget_ms {
-                    last = Some(tr.step());
-                    done += 1;
-                    if done >= 10_000 {
-                        break;
+            let mut done = 0u32;
+            let generation = state.borrow().generation;
+            loop {
+                let (losses, names, total) = {
+                    let mut st = state.borrow_mut();
+                    if st.generation != generation {
+                        return Err(js_err("the training run was replaced"));
                     }
+                    let tr = st
+                        .trainer
+                        .as_mut()
+                        .ok_or_else(|| js_err("no training run: call configure first"))?;
+                    let elapsed = js_sys::Date::now() - t0;
+                    let per_step = if done == 0 {
+                        f64::INFINITY
+                    } else {
+                        elapsed / f64::from(done)
+                    };
+                    let fit = ((budget_ms - elapsed) / per_step.max(0.1)).floor();
+                    let k = if fit.is_finite() {
+                        fit.clamp(1.0, f64::from(SYNC_EVERY)) as u32
+                    } else {
+                        1
+                    };
+                    let mut last = None;
+                    for _ in 0..k {
+                        last = Some(tr.step());
+                        done += 1;
+                    }
+                    let names: Vec<String> = tr
+                        .objective
+                        .nets()
+                        .iter()
+                        .map(|s| (*s).to_owned())
+                        .collect();
+                    (last, names, tr.steps())
+                };
+                let values = read_losses(names, losses).await?;
+                if js_sys::Date::now() - t0 >= budget_ms || done >= 10_000 {
+                    return to_js(&TrainReport {
+                        steps: total,
+                        done,
+                        ms: js_sys::Date::now() - t0,
+                        losses: values,
+                        generation,
+                    });
                 }
-                let names: Vec<String> = tr
-                    .objective
-                    .nets()
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
-                (last, names, tr.steps(), generation, done)
-            };
-            let values = read_losses(names, losses).await?;
-            to_js(&TrainReport {
-                steps: total,
-                done,
-                ms: js_sys::Date::now() - t0,
-                losses: values,
-                generation,
-            })
+            }
         })
     }
 
     /// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of
     /// at most 0.01) under the schedule given as JSON, with noise `eps`, starting afresh when the
-    /// seed, count, schedule or noise change. Resolves to `{t, points: Float32Array}`.
+    /// seed, count, schedule or noise change. Resolves to `{t, steps, points: Float32Array}`
+    /// (`steps` the steps taken).
     #[wasm_bindgen(js_name = particles)]
     pub fn particles(
         &self,
@@ -290,7 +327,7 @@ impl Engine {
         let state = self.state.clone();
         let schedule = schedule.to_owned();
         future_to_promise(async move {
-            let (x, reached) = {
+            let (x, reached, taken) = {
                 let mut st = state.borrow_mut();
                 let field = current_field(&st, &schedule)?;
                 let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
@@ -306,8 +343,8 @@ impl Engine {
                 let fresh = stale || st.cloud.as_ref().is_none_or(|c| c.key != key);
                 if fresh {
                     let target = target_of(&st);
-                    let x0 =
-                        initial_particles(&field.schedule, &target, n as usize, u64::from(seed));
+                    let count = cloud_size(&st.backend, n as usize);
+                    let x0 = initial_particles(&field.schedule, &target, count, u64::from(seed));
                     st.cloud = Some(Cloud {
                         x: interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
                         t: field.schedule.t_start(),
@@ -351,11 +388,14 @@ impl Engine {
                 } else {
                     x
                 };
-                (shown, cloud.t)
+                (shown, cloud.t, steps)
             };
-            let v = interplay_nn::read_values(x).await.map_err(js_err)?;
+            let mut v = interplay_nn::read_values(x).await.map_err(js_err)?;
+            // The cloud may be padded to a fixed size: only the particles asked for are shown.
+            v.truncate(2 * n as usize);
             let out = js_sys::Object::new();
             js_sys::Reflect::set(&out, &"t".into(), &reached.into())?;
+            js_sys::Reflect::set(&out, &"steps".into(), &taken.into())?;
             js_sys::Reflect::set(
                 &out,
                 &"points".into(),
