@@ -14,6 +14,9 @@
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
 //       behind the slider, and the kernels compiled meanwhile
+//   node tests/bench.mjs --soak [--minutes 10] [--webgpu]
+//       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
+//       memory and live WebGPU buffers sampled every 30 s
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
 import { readFileSync } from "node:fs";
@@ -24,6 +27,7 @@ import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage } from "./lib/browser.mjs";
 import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
+import { soak } from "./lib/soak.mjs";
 
 if (process.argv.includes("--peer")) {
   const PEER = join(DIST, "..", "benches", "tfjs");
@@ -88,6 +92,28 @@ if (process.argv.includes("--time-to-quality")) {
   console.log("| field source | backend | budget | steps | steps/s | in squares | TV 16² | TV 32² | sliced W2 | b error at t = 0.1, 0.3, 0.5, 0.7, 0.9 |");
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   console.log(out.join("\n"));
+  process.exit(0);
+}
+
+if (process.argv.includes("--soak")) {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const minutes = Number(arg("--minutes", "10"));
+  const webgpu = process.argv.includes("--webgpu");
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu });
+  const hash = webgpu ? "backend=webgpu&width=16&depth=2&batch=64&particles=1000" : "backend=cpu&eps=0.5&checkpoint=none";
+  const r = await soak(browser, server.url("/index.html"), { hash, minutes });
+  await browser.close();
+  await server.close();
+  const f = (x) => x.toFixed(1);
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; ${minutes} min, ${r.switches} switches of source and target, backend ${r.backend}, \`${hash}\`.`);
+  console.log("| minute | page JS heap (MB, after GC) | engine wasm memory (MB) | live WebGPU buffers | shader modules | steps | views |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const s of r.samples) console.log(`| ${f(s.minute)} | ${f(s.jsHeapMB)} | ${f(s.wasmMB)} | ${s.gpuBuffers} | ${s.shaderModules} | ${s.steps} | ${s.views} |`);
+  if (r.problems.length) console.log(`page problems: ${r.problems.join("; ")}`);
   process.exit(0);
 }
 

@@ -245,3 +245,53 @@ test("on WebGPU, nothing is compiled after warm-up while training with the learn
     await browser.close();
   }
 });
+
+test("auto times both backends on the page's network, takes the faster and remembers it", async () => {
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await openPage(browser, server.url("/index.html#source=schedule-free&checkpoint=none&width=32&depth=2&batch=128"));
+    const first = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      await api.train(1);
+      return { backend: api.backend, choice: api.backendChoice, stored: JSON.parse(localStorage.getItem("interplay.backend-choice")), note: document.querySelector(".ip-backend-note").textContent };
+    });
+    const { choice } = first;
+    assert.ok(choice && !choice.remembered, JSON.stringify(first));
+    assert.ok(choice.rates.cpu > 0 && typeof choice.rates.webgpu === "number", JSON.stringify(choice));
+    // The faster one wins, and the engine runs on it.
+    assert.equal(choice.choice, choice.rates.webgpu > choice.rates.cpu ? "webgpu" : "cpu");
+    assert.equal(first.backend, choice.choice);
+    assert.ok(choice.adapter, "the adapter is named");
+    assert.equal(first.stored.choice, choice.choice);
+    assert.match(first.note, /chosen by a short trial on this network: CPU [\d.]+ steps\/s, WebGPU/);
+    // The same browser later: the remembered choice, no second trial.
+    await page.goto("about:blank");
+    await page.goto(server.url("/index.html#source=schedule-free&checkpoint=none&width=32&depth=2&batch=128&seed=2"));
+    const again = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      await api.train(1);
+      return { backend: api.backend, choice: api.backendChoice, note: document.querySelector(".ip-backend-note").textContent };
+    });
+    assert.equal(again.choice.remembered, true);
+    assert.equal(again.backend, choice.choice);
+    assert.deepEqual(again.choice.rates, choice.rates);
+    assert.match(again.note, /chosen by an earlier trial in this browser/);
+    await screenshot(page, "engine-auto-choice", ".interplay-app .ip-training-box");
+    // Forced backends take no trial.
+    await page.goto("about:blank");
+    await page.goto(server.url("/index.html#backend=cpu&width=16&depth=1&batch=16"));
+    const forced = await page.evaluate(async () => {
+      await window.interplay.ready;
+      await window.interplay.train(1);
+      return { backend: window.interplay.backend, choice: window.interplay.backendChoice };
+    });
+    assert.deepEqual(forced, { backend: "cpu", choice: null });
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await browser.close();
+  }
+});

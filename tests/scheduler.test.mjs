@@ -145,7 +145,11 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
       return b.length;
     }
   }
-  const scope = { GPUDevice, GPUQueue };
+  class GPUBuffer {
+    destroy() {}
+  }
+  GPUDevice.prototype.createBuffer = () => new GPUBuffer();
+  const scope = { GPUDevice, GPUQueue, GPUBuffer };
   const c = gpuCounters(scope);
   gpuCounters(scope); // wrapping twice must not count twice
   const dev = new GPUDevice();
@@ -153,7 +157,9 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
   dev.createComputePipeline();
   dev.createComputePipelineAsync();
   assert.equal(new GPUQueue().submit([1, 2]), 2);
-  assert.deepEqual({ ...c }, { shaderModules: 1, pipelines: 2, submits: 1 });
+  dev.createBuffer().destroy();
+  dev.createBuffer();
+  assert.deepEqual({ ...c }, { shaderModules: 1, pipelines: 2, submits: 1, buffersCreated: 2, buffersDestroyed: 1 });
   // Without WebGPU there is nothing to wrap, and the counts stay zero.
-  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0 });
+  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0, buffersCreated: 0, buffersDestroyed: 0 });
 });

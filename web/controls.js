@@ -111,6 +111,7 @@ export const TEMPLATE = `
       <option>16</option><option>32</option><option>64</option><option>128</option><option>256</option></select></label>
     <label class="ip-row"><span>seed</span><input class="ip-seed" data-param="seed" data-kind="number" type="number" min="0" step="1"></label>
     <p class="ip-train-status" aria-live="polite">The engine loads when you train or pick a learned field.</p>
+    <p class="ip-backend-note"></p>
     <canvas class="ip-loss-plot" role="img" aria-label="Training loss curves"></canvas>
   </fieldset>
   <fieldset class="ip-box ip-quality-box"><legend>Quality of the model</legend>

@@ -14,14 +14,76 @@ let loaded = null;
 // before the engine exists, so every call is seen).
 const counters = gpuCounters(self);
 
+/** Timed training of each backend in the trial that `auto` runs (ms, after one warm-up step). */
+const TRIAL_MS = 300;
+/** The longest a backend's warm-up step (its shader compilation, on WebGPU) may take in it. */
+const TRIAL_WARM_CAP_MS = 4000;
+
+/** Steps/s of `engine` on the run `config` (a LiveRun), or { rate: 0, why } if too slow to start. */
+async function trialRate(engine, config) {
+  engine.configureLive(JSON.stringify(config));
+  let timer;
+  const capped = new Promise((ok) => (timer = setTimeout(() => ok("slow"), TRIAL_WARM_CAP_MS)));
+  const warm = await Promise.race([engine.train(1).then(() => "ok"), capped]);
+  clearTimeout(timer);
+  if (warm === "slow") return { rate: 0, why: `its first step took over ${TRIAL_WARM_CAP_MS / 1000} s` };
+  const r = await engine.trainFor(TRIAL_MS);
+  return { rate: (1000 * r.done) / r.ms };
+}
+
+/**
+ * What `auto` picks: a short trial of the CPU backend and of WebGPU (where the browser offers an
+ * adapter) on the page's network, the faster wins. Resolves to
+ * { choice, rates: { cpu, webgpu }, adapter, why }.
+ */
+async function measureBackends(config) {
+  const cpu = await Engine.create("cpu");
+  let cpuRate;
+  try {
+    cpuRate = (await trialRate(cpu, config)).rate;
+  } finally {
+    cpu.free();
+  }
+  const out = { choice: "cpu", rates: { cpu: cpuRate, webgpu: null }, adapter: null, why: null };
+  if (!self.navigator || !self.navigator.gpu) {
+    out.why = "this browser offers no WebGPU";
+    return out;
+  }
+  const gpu = await Engine.create("webgpu");
+  try {
+    if (gpu.backend() !== "webgpu") {
+      out.why = gpu.notice() || "no WebGPU adapter";
+      return out;
+    }
+    out.adapter = gpu.adapter();
+    const g = await trialRate(gpu, config);
+    out.rates.webgpu = g.rate;
+    out.why = g.why ?? null;
+    if (g.rate > cpuRate) out.choice = "webgpu";
+  } finally {
+    gpu.free();
+  }
+  return out;
+}
+
 const ops = {
-  async create(key, { backend }) {
+  /**
+   * Starts this widget's engine on `backend`: "cpu", "webgpu", or "auto", which takes the choice
+   * `remembered` from an earlier trial in this browser, or else measures both backends on the
+   * network `trial` (a LiveRun) and reports what it found as `choice`.
+   */
+  async create(key, { backend, trial, remembered }) {
     loaded ??= init();
     await loaded;
-    const engine = await Engine.create(backend || "auto");
+    let choice = null;
+    if ((backend || "auto") === "auto") {
+      if (remembered && (remembered.choice === "cpu" || remembered.choice === "webgpu")) choice = { ...remembered, remembered: true };
+      else if (trial) choice = await measureBackends(trial);
+    }
+    const engine = await Engine.create(choice ? choice.choice : backend || "auto");
     engines.get(key)?.free();
     engines.set(key, engine);
-    return { backend: engine.backend(), adapter: engine.adapter(), notice: engine.notice() ?? null };
+    return { backend: engine.backend(), adapter: engine.adapter(), notice: engine.notice() ?? null, choice };
   },
   drop(key) {
     scheduler.stopTraining(key);
@@ -76,9 +138,13 @@ const ops = {
   runConfig(key, args, engine) {
     return engine.runConfig();
   },
-  /** What this worker has done: WebGPU objects created, submits, time training and on views. */
-  stats() {
-    return { ...counters, ...scheduler.stats() };
+  /**
+   * What this worker has done: WebGPU shader modules, pipelines and buffers created (buffers
+   * destroyed), submits, time training and on views; its engines and wasm memory now.
+   */
+  async stats() {
+    const wasm = loaded ? await loaded : null;
+    return { ...counters, ...scheduler.stats(), engines: engines.size, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
   },
 };
 

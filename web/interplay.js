@@ -29,6 +29,8 @@ const HIDEABLE = {
 const SWEEP_SECONDS = 6;
 /** Main-thread budget per frame for moving the exact particles. */
 const FRAME_BUDGET_MS = 8;
+/** Where `auto` remembers which backend its trial chose (per browser, per origin). */
+const CHOICE_KEY = "interplay.backend-choice";
 /** The engine time one request for the learned particles should take (ms). */
 const PARTICLE_BUDGET_MS = 32;
 /** How far (in t) the learned particles may trail the time shown before the sweep waits. */
@@ -164,13 +166,20 @@ export function create(root, options = {}) {
     if (engineStarting) return engineStarting;
     $(".ip-train-status").textContent = "Loading the training engine…";
     const client = new EngineClient();
-    engineStarting = client.call("create", { backend: widget.backend }).then(
+    const remembered = widget.backend === "auto" ? readBackendChoice() : null;
+    const trial = widget.backend === "auto" && !remembered ? runConfig() : null;
+    if (trial) $(".ip-train-status").textContent = "Loading the training engine and timing the CPU and WebGPU on this network…";
+    engineStarting = client.call("create", { backend: widget.backend, trial, remembered }).then(
       (info) => {
         engine = { client, info };
         api.backend = info.backend;
         api.adapter = info.adapter;
+        api.backendChoice = info.choice;
+        if (info.choice && !info.choice.remembered) writeBackendChoice(info.choice);
         if (info.notice) say(info.notice, "notice");
+        else if (info.choice && !info.choice.remembered) say(choiceText(info.choice), "notice");
         $(".ip-train-status").textContent = `Engine ready: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU backend"}.`;
+        $(".ip-backend-note").textContent = info.choice ? choiceText(info.choice) : `Backend: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU"}, as asked.`;
         return engine;
       },
       (e) => {
@@ -182,6 +191,34 @@ export function create(root, options = {}) {
       },
     );
     return engineStarting;
+  }
+
+  /** The choice an earlier trial of `auto` made in this browser, if any (and if readable). */
+  function readBackendChoice() {
+    try {
+      const c = JSON.parse(localStorage.getItem(CHOICE_KEY) || "null");
+      return c && (c.choice === "cpu" || c.choice === "webgpu") ? c : null;
+    } catch (_) {
+      return null;
+    }
+  }
+  function writeBackendChoice(c) {
+    try {
+      localStorage.setItem(CHOICE_KEY, JSON.stringify({ choice: c.choice, rates: c.rates, adapter: c.adapter, why: c.why, at: new Date().toISOString() }));
+    } catch (_) {
+      /* storage off (private mode): the trial runs again next time */
+    }
+  }
+  /** The training panel's line on how `auto` chose. */
+  function choiceText(c) {
+    const name = c.choice === "webgpu" ? `WebGPU (${c.adapter})` : "the CPU backend";
+    const adapter = c.adapter ? ` (${c.adapter})` : "";
+    let gpu;
+    if (c.rates.webgpu === null || c.rates.webgpu === undefined) gpu = `WebGPU not available${c.why ? ` (${c.why})` : ""}`;
+    else if (!(c.rates.webgpu > 0)) gpu = `WebGPU${adapter} too slow to start${c.why ? ` (${c.why})` : ""}`;
+    else gpu = `WebGPU${adapter} ${fmt(c.rates.webgpu, 1)} steps/s`;
+    const how = c.remembered ? "chosen by an earlier trial in this browser" : "chosen by a short trial on this network";
+    return `Training on ${name}, ${how}: CPU ${fmt(c.rates.cpu, 1)} steps/s, ${gpu}.`;
   }
 
   /**
@@ -752,6 +789,8 @@ export function create(root, options = {}) {
     ready: null,
     backend: null,
     adapter: null,
+    /** How `auto` chose the backend: { choice, rates: { cpu, webgpu }, adapter, why, remembered }. */
+    backendChoice: null,
     setParams: (changes) => setParams(changes),
     getParams: () => (viewer ? params() : null),
     train,
