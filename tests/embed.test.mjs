@@ -99,6 +99,8 @@ test("two widgets on a host page under a sub-path load, train and animate indepe
   await screenshot(page, "embed-two-widgets");
   await page.evaluate(() => document.getElementById("a").interplay.destroy());
   assert.equal(await page.locator("#a").innerHTML(), "", "a destroyed widget leaves an empty element");
+  // A second destroy() is harmless (it used to throw on the emptied element).
+  assert.equal(await page.evaluate(() => document.getElementById("a").interplay.destroy()), undefined);
   const before = await page.evaluate(() => document.getElementById("b").interplay.getParams().t);
   const sdeBefore = await canvasDigest(page, "#b .ip-sde");
   await page.waitForTimeout(600);

@@ -841,6 +841,7 @@ export function create(root, options = {}) {
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => frameId !== 0,
     destroy() {
+      if (destroyed) return; // a second call has nothing left to free
       destroyed = true;
       stopTraining();
       if (observer) observer.disconnect();

@@ -111,12 +111,21 @@ fn run_model(
     };
     let rows: Vec<Vec<f64>> = match a.kind {
         Kind::Density => {
-            let ll = interplay_nn::sampler::ode_log_likelihood(&field, x, a.t, 200);
-            let ll = pollster::block_on(interplay_nn::read_values(ll))
-                .map_err(|e| CliError::failed(e.to_string()))?;
+            // ρ(0) is N(0, I), or the model's target itself for the mirror path.
+            let target = interplay_core::ExactTarget::new(
+                &ck.header
+                    .target
+                    .target()
+                    .map_err(|e| CliError::failed(e.to_string()))?,
+            );
+            let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, &target);
+            let ll = pollster::block_on(interplay_nn::sampler::ode_log_likelihood(
+                &field, x, a.t, 200, log_rho0,
+            ))
+            .map_err(|e| CliError::failed(e.to_string()))?;
             ll.iter()
                 .zip(pts)
-                .map(|(v, p)| vec![p[0], p[1], f64::from(*v)])
+                .map(|(v, p)| vec![p[0], p[1], *v])
                 .collect()
         }
         kind => {

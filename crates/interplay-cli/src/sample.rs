@@ -46,9 +46,9 @@ pub struct SampleArgs {
     /// Integration steps from t = 0 to 1 − δ.
     #[arg(long, default_value = "100")]
     pub steps: usize,
-    /// Step rule.
-    #[arg(long, value_enum, default_value = "rk4")]
-    pub solver: SolverArg,
+    /// Step rule (default: rk4 for the ODE, heun, i.e. stochastic Heun, when --eps > 0).
+    #[arg(long, value_enum)]
+    pub solver: Option<SolverArg>,
     /// Stop at t = 1 − δ before the final denoising jump.
     #[arg(long, value_name = "DELTA", default_value = "0.001")]
     pub delta: f64,
@@ -113,6 +113,19 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
     csvio::write_rows(&a.out, "x,y", &rows)
 }
 
+/// The step rule when `--solver` is not given: RK4 for the ODE; with noise (ε > 0, a reader who
+/// asks for noise wants the SDE) stochastic Heun, said on stderr.
+fn default_solver(eps: f64) -> SolverArg {
+    if eps > 0.0 {
+        eprintln!(
+            "note: --eps {eps} > 0 and no --solver: integrating the SDE with stochastic Heun"
+        );
+        SolverArg::Heun
+    } else {
+        SolverArg::Rk4
+    }
+}
+
 fn recipe(a: &SampleArgs) -> Result<Recipe, CliError> {
     if a.n == 0 {
         return Err(CliError::usage("--n must be at least 1"));
@@ -127,7 +140,8 @@ fn recipe(a: &SampleArgs) -> Result<Recipe, CliError> {
         )));
     }
     let eps = a.common.eps;
-    let method = match (a.solver, eps > 0.0) {
+    let solver = a.solver.unwrap_or_else(|| default_solver(eps));
+    let method = match (solver, eps > 0.0) {
         (SolverArg::Euler, false) => Method::Ode(OdeSolver::Euler),
         (SolverArg::Heun, false) => Method::Ode(OdeSolver::Heun),
         (SolverArg::Rk4, false) => Method::Ode(OdeSolver::Rk4),
@@ -137,8 +151,7 @@ fn recipe(a: &SampleArgs) -> Result<Recipe, CliError> {
         }
         (SolverArg::Heun, true) => Method::Sde(SdeSolver::Heun, Eps::Constant(eps)),
         (SolverArg::Rk4 | SolverArg::Dopri5, true) => {
-            let name = a
-                .solver
+            let name = solver
                 .to_possible_value()
                 .map(|v| v.get_name().to_owned())
                 .unwrap_or_default();

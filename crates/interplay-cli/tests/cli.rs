@@ -391,3 +391,39 @@ fn figure_draws_the_density_and_the_particles_at_each_time() {
         assert!(!bad.exists());
     }
 }
+
+#[test]
+fn noise_without_a_solver_integrates_the_sde_and_says_so() {
+    // `--eps 0.5` alone used to stop with "--solver rk4 integrates the ODE only".
+    let out = tmp("sde-default.csv");
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--n",
+        "3000",
+        "--steps",
+        "60",
+        "--eps",
+        "0.5",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stochastic Heun"), "{}", stderr(&o));
+    let m = json(&interplay(&["eval", out.to_str().expect("utf-8")]));
+    assert!(m["in_support"].as_f64().expect("in_support") > 0.95, "{m}");
+    // Without noise the default stays RK4 and says nothing.
+    let o = interplay(&[
+        "sample",
+        "--exact",
+        "--n",
+        "100",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        o.status.success() && !stderr(&o).contains("Heun"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -6,12 +6,27 @@
 //! (from the posterior covariance for exact fields, by tangent propagation for networks).
 
 use crate::P2;
+use crate::fields::ExactTarget;
 use crate::integrate::Field;
+use crate::schedule::{Path, Schedule};
 use crate::special::HALF_LN_2PI;
 
 /// log N(x; 0, I₂), the base density ρ0.
 pub fn log_standard_normal(x: P2) -> f64 {
     -0.5 * (x[0] * x[0] + x[1] * x[1]) - 2.0 * HALF_LN_2PI
+}
+
+/// log ρ(0, x) under `schedule`: the standard normal for every path but the mirror (data to
+/// data), whose ρ(0) is the target itself.
+pub fn log_rho0<'a>(schedule: &Schedule, target: &'a ExactTarget) -> impl Fn(P2) -> f64 + 'a {
+    let mirror = schedule.path == Path::Mirror;
+    move |x| {
+        if mirror {
+            target.log_density(x)
+        } else {
+            log_standard_normal(x)
+        }
+    }
 }
 
 /// log ρ̂(t_end, x) for every x, by RK4 on (X, ℓ) backward from t_end to 0 in `steps` steps.

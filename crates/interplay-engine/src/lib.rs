@@ -412,24 +412,35 @@ impl Engine {
         let state = self.state.clone();
         let schedule = schedule.to_owned();
         future_to_promise(async move {
-            let ll = {
+            let (flow, pts, field, target) = {
                 let st = state.borrow();
                 let field = current_field(&st, &schedule)?;
                 let grid = interplay_core::density::Grid::view(n.clamp(4, 256) as usize);
                 let pts: Vec<interplay_core::P2> = (0..grid.n)
                     .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
                     .collect();
-                let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);
                 let t = t.clamp(0.0, T_END);
-                if t <= 0.0 {
-                    // ρ(0) is the base N(0, I) (the data itself for the mirror path).
-                    x.square().sum_dim(1) * -0.5 - (2.0 * core::f64::consts::PI).ln()
-                } else {
-                    interplay_nn::sampler::ode_log_likelihood(&field, x, t, steps.max(1) as usize)
+                // At t = 0 the density is the base itself: nothing to integrate.
+                let flow = (t > 0.0).then(|| {
+                    let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);
+                    interplay_nn::sampler::ode_flow_back(&field, x, t, steps.max(1) as usize)
+                });
+                (flow, pts, field, target_of(&st))
+            };
+            // ρ(0) is N(0, I), or the target itself for the mirror path.
+            let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, &target);
+            let ll: Vec<f64> = match flow {
+                None => pts.iter().map(|p| log_rho0(*p)).collect(),
+                Some((x0, ell)) => {
+                    let x0 = interplay_nn::read_points(x0).await.map_err(js_err)?;
+                    let ell = interplay_nn::read_values(ell).await.map_err(js_err)?;
+                    x0.iter()
+                        .zip(ell)
+                        .map(|(p, l)| log_rho0(*p) + f64::from(l))
+                        .collect()
                 }
             };
-            let v = interplay_nn::read_values(ll).await.map_err(js_err)?;
-            let dens: Vec<f32> = v.iter().map(|l| l.exp()).collect();
+            let dens: Vec<f32> = ll.iter().map(|l| l.exp() as f32).collect();
             Ok(Float32Array::from(dens.as_slice()).into())
         })
     }
@@ -460,16 +471,16 @@ impl Engine {
                     seed,
                 );
                 let ys = target.sample(&mut interplay_core::Rng::stream(seed, 9), 256);
-                let ll = interplay_nn::sampler::ode_log_likelihood(
+                let flow = interplay_nn::sampler::ode_flow_back(
                     &field,
                     interplay_nn::sampler::points_tensor(&ys, &st.backend.device),
                     1.0 - 1e-3,
                     steps.max(2) as usize,
                 );
                 let exact = ExactField::from_parts(field.schedule, target);
-                (x, ll, field, exact)
+                (x, flow, field, exact)
             };
-            let (samples, ll, field, exact) = work;
+            let (samples, (x0, ell), field, exact) = work;
             // The relative L2(ρ(t)) error of b̂ at 5 times, on direct interpolant samples.
             let errors = interplay_nn::quality::field_errors(
                 &field,
@@ -481,9 +492,17 @@ impl Engine {
             .await
             .map_err(js_err)?;
             let xs = interplay_nn::read_points(samples).await.map_err(js_err)?;
-            let ll = interplay_nn::read_values(ll).await.map_err(js_err)?;
+            let x0 = interplay_nn::read_points(x0).await.map_err(js_err)?;
+            let ell = interplay_nn::read_values(ell).await.map_err(js_err)?;
+            // ρ(0) is N(0, I), or the target itself for the mirror path.
+            let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, exact.target());
+            let ll: Vec<f64> = x0
+                .iter()
+                .zip(ell)
+                .map(|(p, l)| log_rho0(*p) + f64::from(l))
+                .collect();
             let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
-            let nll = -ll.iter().map(|v| f64::from(*v)).sum::<f64>() / ll.len().max(1) as f64;
+            let nll = -ll.iter().sum::<f64>() / ll.len().max(1) as f64;
             to_js(&Quality {
                 in_support: m.in_support,
                 sliced_w2: m.sliced_w2,

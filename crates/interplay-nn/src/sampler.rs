@@ -155,17 +155,18 @@ pub fn run_recipe<F: DeviceField + ?Sized>(
     (x, report)
 }
 
-/// log ρ̂(t_end, x) for each row of `x`: RK4 on (X, ℓ) backward to t = 0 with the exact
-/// divergence of the learned velocity, then log N(X_0; 0, I) + ℓ (math §5.1).
+/// The flow from t_end back to t = 0 for each row of `x`: RK4 on (X, ℓ) with the exact
+/// divergence of the learned velocity. Returns (X_0, ℓ) with log ρ̂(t_end, x) = log ρ(0, X_0) + ℓ
+/// (the base density is the caller's: see [`ode_log_likelihood`]).
 ///
 /// # Shapes
-/// `x`: `[B, 2]` → `[B, 1]`.
-pub fn ode_log_likelihood<F: DeviceField + ?Sized>(
+/// `x`: `[B, 2]` → (`[B, 2]`, `[B, 1]`).
+pub fn ode_flow_back<F: DeviceField + ?Sized>(
     field: &F,
     x: Tensor<2>,
     t_end: f64,
     steps: usize,
-) -> Tensor<2> {
+) -> (Tensor<2>, Tensor<2>) {
     let n = x.dims()[0];
     let dt = -t_end / steps as f64;
     let mut x = x;
@@ -186,6 +187,25 @@ pub fn ode_log_likelihood<F: DeviceField + ?Sized>(
         x = x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0);
         ell = ell + (d1 + d2 * 2.0 + d3 * 2.0 + d4) * (dt / 6.0);
     }
-    let log_rho0 = x.square().sum_dim(1) * -0.5 - (2.0 * core::f64::consts::PI).ln();
-    log_rho0 + ell
+    (x, ell)
+}
+
+/// log ρ̂(t_end, x) for each row of `x`, read back: [`ode_flow_back`], then `log_rho0(X_0) + ℓ`
+/// on the host, as `interplay_core::likelihood::ode_log_likelihood` (whose `log_rho0` gives the
+/// base of each path: N(0, I), or the target for the mirror path).
+pub async fn ode_log_likelihood<F: DeviceField + ?Sized>(
+    field: &F,
+    x: Tensor<2>,
+    t_end: f64,
+    steps: usize,
+    log_rho0: impl Fn(P2) -> f64,
+) -> Result<Vec<f64>, crate::NnError> {
+    let (x0, ell) = ode_flow_back(field, x, t_end, steps);
+    let x0 = crate::read_points(x0).await?;
+    let ell = crate::read_values(ell).await?;
+    Ok(x0
+        .iter()
+        .zip(ell)
+        .map(|(p, l)| log_rho0(*p) + f64::from(l))
+        .collect())
 }

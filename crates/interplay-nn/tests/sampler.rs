@@ -93,9 +93,73 @@ fn device_likelihood_matches_core() {
     let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
     let xs = Target::Checkerboard.sample(&mut Rng::new(2), 50);
     let host = ode_log_likelihood(&exact, &xs, 0.9, 100, log_standard_normal);
-    let dev = sampler::ode_log_likelihood(&Exact(exact), points_tensor(&xs, &cpu()), 0.9, 100);
-    let dev: Vec<f32> = dev.into_data().try_to_vec().expect("f32");
+    let dev = pollster::block_on(sampler::ode_log_likelihood(
+        &Exact(exact),
+        points_tensor(&xs, &cpu()),
+        0.9,
+        100,
+        log_standard_normal,
+    ))
+    .expect("read");
     for (a, b) in dev.iter().zip(&host) {
-        assert!((f64::from(*a) - b).abs() < 1e-3, "{a} vs {b}");
+        assert!((a - b).abs() < 1e-3, "{a} vs {b}");
     }
+}
+
+/// A field that does not move anything (b = 0, ∇·b = 0): its density at any t is ρ(0).
+struct Still(Schedule);
+
+impl DeviceField for Still {
+    fn device(&self) -> Device {
+        cpu()
+    }
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.at(t)
+    }
+    fn eval(&self, _t: f64, x: Tensor<2>, want_div: bool) -> FieldOut {
+        let n = x.dims()[0];
+        FieldOut {
+            b: x.zeros_like(),
+            s: x.zeros_like(),
+            div_b: want_div.then(|| Tensor::zeros([n, 1], &cpu())),
+        }
+    }
+}
+
+#[test]
+fn device_likelihood_on_the_mirror_path_starts_from_the_target() {
+    // The mirror path carries the data to itself: ρ(0) is the target, not N(0, I). The device
+    // likelihood used N(0, I) for every path. Under a field that moves nothing, log ρ̂(t, x) is
+    // log ρ(0, x): the target's density on the mirror path, the Gaussian's on the others.
+    let target = interplay_core::ExactTarget::new(&Target::Gmm);
+    let xs = Target::Gmm.sample(&mut Rng::new(4), 40);
+    let mirror = |x: P2| target.log_density(x);
+    let cases: [(interplay_core::Path, &dyn Fn(P2) -> f64); 2] = [
+        (interplay_core::Path::Mirror, &mirror),
+        (interplay_core::Path::Linear, &log_standard_normal),
+    ];
+    for (path, want) in cases {
+        let schedule = Schedule {
+            path,
+            ..Schedule::default()
+        };
+        let log_rho0 = interplay_core::likelihood::log_rho0(&schedule, &target);
+        let dev = pollster::block_on(sampler::ode_log_likelihood(
+            &Still(schedule),
+            points_tensor(&xs, &cpu()),
+            0.7,
+            10,
+            &log_rho0,
+        ))
+        .expect("read");
+        for (x, l) in xs.iter().zip(&dev) {
+            assert!((l - want(*x)).abs() < 1e-4, "{path:?}: {l} vs {} at {x:?}", want(*x));
+        }
+    }
+    // The two bases differ here, so the mirror case would fail with N(0, I).
+    let off = xs
+        .iter()
+        .filter(|x| (target.log_density(**x) - log_standard_normal(**x)).abs() > 0.1)
+        .count();
+    assert!(off > xs.len() / 2, "{off} of {}", xs.len());
 }

@@ -313,6 +313,22 @@ impl Params {
         }
     }
 
+    /// What the "interpolant samples" heat map at time `t` depends on: the schedule, the target
+    /// (with the drawing, for a drawn one), the seed and t.
+    pub fn samples_key(&self, t: f64) -> String {
+        let drawing = if self.target == "drawn" {
+            self.drawn.as_str()
+        } else {
+            ""
+        };
+        format!(
+            "{:?}|{}|{drawing}|{}|{t}",
+            self.schedule(),
+            self.target,
+            self.seed
+        )
+    }
+
     /// Whether the particles must start afresh after going from `self` to `next`.
     pub fn particles_reset(&self, next: &Params) -> bool {
         self.schedule() != next.schedule()
@@ -396,6 +412,9 @@ mod tests {
             .unwrap_or_default();
         assert!(matches!(r.target(), Target::Drawn(d) if d.len() == 5));
         assert!(q.particles_reset(&r));
+        // The samples heat map of a new drawing is not the cached one of the last.
+        assert_ne!(q.samples_key(0.5), r.samples_key(0.5));
+        assert_eq!(r.samples_key(0.5), r.clone().samples_key(0.5));
         // Strokes add to a drawing until it is full.
         let (one, cut) = drawing_code("", &[vec![[0.0, 0.0], [3.0, 0.0]]]).unwrap_or_default();
         assert!(!cut && (10..=11).contains(&decode_points(&one).map_or(0, |d| d.len())));

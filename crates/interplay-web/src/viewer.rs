@@ -348,12 +348,7 @@ impl Viewer {
         let t = self.params.t.clamp(0.0, 1.0 - 1e-6);
         let values = match self.params.eulerian.as_str() {
             "samples" => {
-                let key = format!(
-                    "{:?}|{}|{}|{t}",
-                    self.params.schedule(),
-                    self.params.target,
-                    self.params.seed
-                );
+                let key = self.params.samples_key(t);
                 match &self.samples_cache {
                     Some((k, v)) if *k == key => v.clone(),
                     _ => {
