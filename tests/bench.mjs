@@ -44,15 +44,20 @@ if (process.argv.includes("--peer")) {
         const api = window.interplay;
         await api.ready;
         await api.train(3);
+        const before = await api.engineStats();
         const t0 = performance.now();
         await api.train(n);
-        return { rate: (1000 * n) / (performance.now() - t0), backend: api.backend, adapter: api.adapter };
+        const rate = (1000 * n) / (performance.now() - t0);
+        const after = await api.engineStats();
+        const perStep = Object.fromEntries(["dispatches", "submits", "shaderModules"].map((k) => [k, (after[k] - before[k]) / n]));
+        return { rate, backend: api.backend, adapter: api.adapter, perStep };
       }, n);
       await page.close();
       const peer = await openPage(browser, server.url("/peer/peer.html"));
       const tf = await peer.evaluate((o) => window.peer(o), { backend: theirs, width, depth: 3, batch, steps: n });
       await peer.close();
-      const note = `${me.backend} (${me.adapter}) vs TensorFlow.js ${tf.backend}`;
+      const per = (p) => (p ? ` (${p.dispatches} dispatches, ${p.submits} submits per step)` : "");
+      const note = `${me.backend} (${me.adapter})${webgpu ? per(me.perStep) : ""} vs TensorFlow.js ${tf.backend}${webgpu ? per(tf.perStep) : ""}`;
       out.push(`| one ${width}-wide 3-layer net (schedule-free D), batch ${batch}, ${note} | ${me.rate.toFixed(2)} | ${tf.rate.toFixed(2)} | **${(me.rate / tf.rate).toFixed(2)}×** |`);
       console.error(out[out.length - 1]);
     }

@@ -148,8 +148,11 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
   class GPUBuffer {
     destroy() {}
   }
+  class GPUComputePassEncoder {
+    dispatchWorkgroups() {}
+  }
   GPUDevice.prototype.createBuffer = () => new GPUBuffer();
-  const scope = { GPUDevice, GPUQueue, GPUBuffer };
+  const scope = { GPUDevice, GPUQueue, GPUBuffer, GPUComputePassEncoder };
   const c = gpuCounters(scope);
   gpuCounters(scope); // wrapping twice must not count twice
   const dev = new GPUDevice();
@@ -159,7 +162,8 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
   assert.equal(new GPUQueue().submit([1, 2]), 2);
   dev.createBuffer().destroy();
   dev.createBuffer();
-  assert.deepEqual({ ...c }, { shaderModules: 1, pipelines: 2, submits: 1, buffersCreated: 2, buffersDestroyed: 1 });
+  new GPUComputePassEncoder().dispatchWorkgroups(4);
+  assert.deepEqual({ ...c }, { shaderModules: 1, pipelines: 2, submits: 1, dispatches: 1, buffersCreated: 2, buffersDestroyed: 1 });
   // Without WebGPU there is nothing to wrap, and the counts stay zero.
-  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0, buffersCreated: 0, buffersDestroyed: 0 });
+  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0 });
 });

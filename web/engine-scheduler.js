@@ -161,11 +161,11 @@ export class Scheduler {
 
 /**
  * Wraps the WebGPU methods that compile or submit, on the prototypes of `scope` (a worker's
- * `self`), and returns the live counts: { shaderModules, pipelines, submits, buffersCreated,
- * buffersDestroyed }.
+ * `self`), and returns the live counts: { shaderModules, pipelines, submits, dispatches,
+ * buffersCreated, buffersDestroyed }.
  */
 export function gpuCounters(scope) {
-  const counts = { shaderModules: 0, pipelines: 0, submits: 0, buffersCreated: 0, buffersDestroyed: 0 };
+  const counts = { shaderModules: 0, pipelines: 0, submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0 };
   const wrap = (proto, name, field) => {
     const f = proto && proto[name];
     if (typeof f !== "function" || f.__interplayCounted) return;
@@ -181,6 +181,7 @@ export function gpuCounters(scope) {
   wrap(device, "createComputePipeline", "pipelines");
   wrap(device, "createComputePipelineAsync", "pipelines");
   wrap(scope.GPUQueue && scope.GPUQueue.prototype, "submit", "submits");
+  wrap(scope.GPUComputePassEncoder && scope.GPUComputePassEncoder.prototype, "dispatchWorkgroups", "dispatches");
   wrap(device, "createBuffer", "buffersCreated");
   wrap(scope.GPUBuffer && scope.GPUBuffer.prototype, "destroy", "buffersDestroyed");
   return counts;

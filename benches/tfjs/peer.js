@@ -56,9 +56,12 @@ window.peer = async function peer({ backend = "wasm", width = 256, depth = 3, sp
   const t0 = performance.now();
   for (let i = 0; i < warm; i++) await step(i + 1 === warm);
   const first = performance.now() - t0;
+  const before = window.gpuCounts ? { ...window.gpuCounts } : null;
   const t1 = performance.now();
   let last = 0;
   for (let i = 0; i < steps; i++) last = await step(i + 1 === steps);
   const ms = performance.now() - t1;
-  return { backend: tf.getBackend(), rate: (1000 * steps) / ms, first, loss: last, params: params.reduce((a, p) => a + p.size, 0) };
+  // WebGPU work per timed step (dispatches, submits, new shader modules), where counted.
+  const perStep = before ? Object.fromEntries(Object.keys(before).map((k) => [k, (window.gpuCounts[k] - before[k]) / steps])) : null;
+  return { backend: tf.getBackend(), rate: (1000 * steps) / ms, first, loss: last, params: params.reduce((a, p) => a + p.size, 0), perStep };
 };

@@ -1,4 +1,5 @@
-//! Flags shared by every subcommand: the schedule, ε, the target and the seed (design.md §5.1).
+//! Flags shared by every subcommand: the schedule, ε, the target and the seed (README, "The
+//! command line": the flags are a contract that scripts rely on).
 
 use std::path::PathBuf;
 

@@ -1,4 +1,4 @@
-//! `interplay`: the native command line of Interplay (design.md §5.1).
+//! `interplay`: the native command line of Interplay (README, "The command line").
 //!
 //! `field`, `sample` and `eval` work on the exact fields or on trained models (`train`); every
 //! subcommand takes the same

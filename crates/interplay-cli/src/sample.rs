@@ -91,7 +91,7 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
     };
     if report.t_end < 1.0 - a.delta - 1e-12 {
         eprintln!(
-            "note: the stability rule stopped the integration at t = {:.4} (see math §4.3)",
+            "note: the stability rule stopped the integration at t = {:.4} (see docs/math.md §4.3)",
             report.t_end
         );
     }

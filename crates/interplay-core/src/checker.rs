@@ -1,5 +1,5 @@
-//! The checkerboard target: the reference sampler (math §7.1) and its exact posterior for a
-//! Gaussian base (math §6.3), evaluated stably in f64 for every t in (0, 1).
+//! The checkerboard target: the reference sampler (docs/math.md §7.1) and its exact posterior for a
+//! Gaussian base (docs/math.md §6.3), evaluated stably in f64 for every t in (0, 1).
 //!
 //! ρ1 is uniform (1/32) on 8 squares of side h = 2 in [−4, 4]²: the cell with lower-left corner
 //! (−4 + 2i, −4 + 2j) is occupied iff i + j is even. Given x_t = x, x1 is a mixture over squares
@@ -31,7 +31,8 @@ pub const SQUARES: [(usize, usize); 8] = [
 ];
 /// log 32 = −log ρ1 on the support.
 pub const LN_32: f64 = 3.465_735_902_799_726_5;
-/// Below this interval width in standard units (δ = βh/σ) the series of math §6.3 item 1 is used.
+/// Below this interval width in standard units (δ = βh/σ) the series of docs/math.md §6.3 item 1
+/// is used.
 const TINY_DELTA: f64 = 1e-3;
 
 /// `n` samples from the reference sampler (`interflow` notebooks), one draw at a time.

@@ -52,7 +52,7 @@ fn support_and_box_mass() {
     assert_eq!(box_mass((0.0, 1.0), (-1.0, 0.0)), 0.0);
 }
 
-/// (schedule, t, x, log ρ, g1, b, s) from math §6.3, confirmed there against mpmath.
+/// (schedule, t, x, log ρ, g1, b, s) from docs/math.md §6.3, confirmed there against mpmath.
 #[allow(clippy::type_complexity)]
 const GOLDEN: [(Path, f64, P2, f64, P2, P2, P2); 7] = [
     (

@@ -1,4 +1,4 @@
-//! Exact fields for a Gaussian base, and the identities of math §2 that link them.
+//! Exact fields for a Gaussian base, and the identities of docs/math.md §2 that link them.
 //!
 //! With x0 ~ N(0, I) ⟂ z ~ N(0, I) ⟂ x1, the Gaussian part n = α x0 + γ z of x_t has variance
 //! σ² = α² + γ², so x_t | x1 ~ N(β x1, σ² I) and everything follows from the posterior mean
@@ -38,7 +38,7 @@ pub struct Posterior {
     pub log_rho: f64,
 }
 
-/// The identities of math §2 for a Gaussian base, at one time.
+/// The identities of docs/math.md §2 for a Gaussian base, at one time.
 pub mod identity {
     use super::{P2, ScheduleAt};
 
@@ -133,7 +133,7 @@ impl ExactTarget {
     }
 
     /// The posterior of x1 given x = β·x1 + σ·ξ (ξ ~ N(0, I), σ > 0), for any (β, σ): the
-    /// schedule-free form of math §8.4 (with β = 1 and σ = λ it is D(λ, x)).
+    /// schedule-free form of docs/math.md §8.4 (with β = 1 and σ = λ it is D(λ, x)).
     pub fn posterior(&self, x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
         match self {
             ExactTarget::Checkerboard => {

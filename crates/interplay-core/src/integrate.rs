@@ -1,8 +1,8 @@
 //! Integrators over batches of 2-D points: the probability-flow ODE dX = b dt and the SDE
 //! dX = (b ± ε s) dt + √(2ε) dW, forward or backward in time, with the stop at 1 − δ and the
-//! Tweedie jump of math §4.3.
+//! Tweedie jump of docs/math.md §4.3.
 //!
-//! Every sampler applies the linearised stability rule of math §4.3 on each step: along the
+//! Every sampler applies the linearised stability rule of docs/math.md §4.3 on each step: along the
 //! stiff direction r = x − β g1 the forward drift is (σ̇/σ − ε/σ²) r, so an explicit step of size
 //! Δt is stable iff Δt(ε/σ² − σ̇/σ) ≤ 2 (backward: Δt(ε/σ² + σ̇/σ) ≤ 2). When a step would break
 //! it, ε(t) is lowered to the largest stable value for that step; when even ε = 0 breaks it, the
@@ -365,7 +365,7 @@ pub fn sde_step_eps(
     })
 }
 
-/// ε(t) for the SDE: any ε(t) ≥ 0 keeps the marginals ρ(t) (math §4.1).
+/// ε(t) for the SDE: any ε(t) ≥ 0 keeps the marginals ρ(t) (docs/math.md §4.1).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Eps {
     /// ε(t) = ε0.
@@ -483,7 +483,7 @@ pub fn sde<F: Field + ?Sized>(
     report
 }
 
-/// The Tweedie jump x ↦ E[x1 | x_t = x] = (x + σ² s)/β at time t (math §4.3), in place.
+/// The Tweedie jump x ↦ E[x1 | x_t = x] = (x + σ² s)/β at time t (docs/math.md §4.3), in place.
 ///
 /// Exact for the true score; it removes the residual O(σ) blur left by stopping at 1 − δ.
 pub fn tweedie<F: Field + ?Sized>(field: &F, xs: &mut [P2], t: f64) {

@@ -206,7 +206,7 @@ fn backward_sde_returns_to_the_gaussian() {
 
 #[test]
 fn stability_rule_lowers_eps_and_never_gives_nan() {
-    // One-sided linear cannot reach t = 1 with constant ε (math §4.3): ε must be lowered.
+    // One-sided linear cannot reach t = 1 with constant ε (docs/math.md §4.3): ε must be lowered.
     let f = ExactField::new(
         Schedule::preset(Path::OneSidedLinear),
         &Target::Checkerboard,

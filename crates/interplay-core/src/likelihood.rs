@@ -1,4 +1,4 @@
-//! Likelihoods by the continuous change of variables (math §5.1).
+//! Likelihoods by the continuous change of variables (docs/math.md §5.1).
 //!
 //! For the flow dX/dt = b, d/dt log ρ(t, X_t) = −∇·b(t, X_t). The density of a given point x at
 //! time t_end follows by integrating X backward from X_{t_end} = x to t = 0 while accumulating
@@ -114,7 +114,7 @@ mod tests {
         let xs = Target::Checkerboard.sample(&mut Rng::new(2), 2000);
         let ll = ode_log_likelihood(&f, &xs, 0.99, 800, log_standard_normal);
         let mean = ll.iter().sum::<f64>() / ll.len() as f64;
-        // math §5.2/§9: the mean is −3.570 at t_end = 0.99 (Monte Carlo error ≈ 0.01 here).
+        // docs/math.md §5.2/§9: the mean is −3.570 at t_end = 0.99 (Monte Carlo error ≈ 0.01 here).
         assert!((mean + 3.570).abs() < 0.03, "mean log ρ̂ = {mean}");
     }
 

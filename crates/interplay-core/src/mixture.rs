@@ -1,4 +1,4 @@
-//! Gaussian mixtures: sampling and the exact posterior for a Gaussian base (math §6.1).
+//! Gaussian mixtures: sampling and the exact posterior for a Gaussian base (docs/math.md §6.1).
 //!
 //! ρ1 = Σ_j p_j N(μ_j, C_j). With x_t | x1 ~ N(β x1, σ² I) the component j of x_t is
 //! N(β μ_j, S_j) with S_j = σ² I + β² C_j, and

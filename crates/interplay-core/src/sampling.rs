@@ -1,5 +1,6 @@
 //! High-level sampling recipes shared by the CLI and the browser: initial particles, direct
-//! interpolant samples, and the recommended sampler of math §4.3 (integrate to 1 − δ, then the
+//! interpolant samples, and the recommended sampler of docs/math.md §4.3 (integrate to 1 − δ, then
+//! the
 //! Tweedie jump).
 
 use crate::dopri::{Tolerance, dopri5};

@@ -365,7 +365,7 @@ impl Schedule {
     }
 
     /// What is wrong with this schedule, in words, with the time where it goes wrong
-    /// (math §1.4). Empty when the schedule is a valid interpolant.
+    /// (docs/math.md §1.4). Empty when the schedule is a valid interpolant.
     pub fn validate(&self) -> Vec<ScheduleIssue> {
         let mut issues = Vec::new();
         let mut range = |name: &str, v: f64, (lo, hi): (f64, f64)| {

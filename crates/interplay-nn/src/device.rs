@@ -7,7 +7,8 @@ use burn::tensor::Device;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Preference {
     /// WebGPU on a hardware adapter; the CPU backend otherwise (including software adapters such
-    /// as SwiftShader, where the CPU backend trains faster: toolchain.md).
+    /// as SwiftShader, where the CPU backend trains faster: BENCHMARKS.md). The page's `auto` no
+    /// longer uses this rule: its worker times both backends and takes the faster.
     Auto,
     /// The CPU backend (flex).
     Cpu,

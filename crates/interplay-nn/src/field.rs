@@ -1,4 +1,4 @@
-//! A learned field: trained networks plus the identities of math §2 turn into b, s, g1 and
+//! A learned field: trained networks plus the identities of docs/math.md §2 turn into b, s, g1 and
 //! ∇·b at any (t, x), as device tensors.
 
 use burn::tensor::{Device, Tensor};

@@ -311,7 +311,7 @@ impl FieldNet {
     }
 
     /// f(u, x) and its divergence in x, ∂f₁/∂x₁ + ∂f₂/∂x₂, by forward tangent propagation
-    /// (math §5.1): about three forward passes, and differentiable in the parameters.
+    /// (docs/math.md §5.1): about three forward passes, and differentiable in the parameters.
     ///
     /// # Shapes
     /// `u`: `[B, 1]`, `x`: `[B, 2]` → (`[B, 2]`, `[B, 1]`).

@@ -1,9 +1,10 @@
 //! Training objectives: which networks exist, what each regresses, and the host-side batch
-//! that feeds them (math §3).
+//! that feeds them (docs/math.md §3).
 //!
-//! Every loss is written in the paper's normalisation, E[½|f̂|² − target·f̂] (math §3.1), whose
+//! Every loss is written in the paper's normalisation, E[½|f̂|² − target·f̂] (docs/math.md §3.1),
+//! whose
 //! minimiser is f = E[target | x_t] and whose excess over the minimum is ½E|f̂ − f|². Losses
-//! with a factor 1/σ² or γ̇ use antithetic pairs (math §3.3), averaged (not summed) so the
+//! with a factor 1/σ² or γ̇ use antithetic pairs (docs/math.md §3.3), averaged (not summed) so the
 //! reported value keeps that normalisation. Batches are drawn on the host with `interplay-core`
 //! (seeded, identical on every backend) and uploaded as a few small tensors.
 
@@ -32,7 +33,8 @@ pub enum Objective {
     /// `checker-with-denoiser` set-up). b is learned directly because b from η alone,
     /// b = β̇(x + σ²s)/β − σσ̇s, divides the network's error by β → 0 at t = 0.
     Denoiser,
-    /// One schedule-free network D(λ, y) = E[x1 | x1 + λξ = y] (math §8.4), preconditioned as
+    /// One schedule-free network D(λ, y) = E[x1 | x1 + λξ = y] (docs/math.md §8.4), preconditioned
+    /// as
     /// D = c_skip·y + c_out·F(c_in·y, ln λ) with the target's scale σ_d. Then
     /// g1(t, x) = D(σ/β, x/β) for every α, β, γ, and b, s follow without retraining.
     ScheduleFree {
@@ -164,7 +166,7 @@ impl Affine {
 /// See [`Affine`]'s loss weight.
 pub const SCALE_FLOOR: f64 = 0.25;
 
-/// The coefficients of preconditioned b and s at one time (Gaussian base, math §2). With
+/// The coefficients of preconditioned b and s at one time (Gaussian base, docs/math.md §2). With
 /// g1 = a·x + c·F(c_in·x) in the EDM form of [`precondition`] (F then regresses a unit-scale
 /// target), b = β̇g1 + (σσ̇/σ²)(x − βg1) and s = −(x − βg1)/σ² are affine in F:
 /// A_b = σσ̇/d + β̇a, K_b = (β̇ − σσ̇β/σ²)c, A_s = −1/d, K_s = βc/σ², with d = σ² + β²σ_d².

@@ -32,7 +32,7 @@ impl From<&Schedule> for ScheduleSpec {
 }
 
 impl ScheduleSpec {
-    /// The schedule, checked (names known, math §1.4 satisfied).
+    /// The schedule, checked (names known, docs/math.md §1.4 satisfied).
     pub fn schedule(&self) -> Result<Schedule, String> {
         let path =
             Path::from_name(&self.path).ok_or_else(|| format!("unknown path '{}'", self.path))?;

@@ -1,5 +1,5 @@
 //! The losses: the tensor forward pass matches the host formulas, and the exact fields (all
-//! built from one posterior through the identities of math §2) minimise every objective.
+//! built from one posterior through the identities of docs/math.md §2) minimise every objective.
 #![allow(clippy::disallowed_methods)]
 
 mod common;
@@ -107,7 +107,8 @@ fn exact_predictor<'a>(
 
 #[test]
 fn the_exact_fields_minimise_every_objective() {
-    // L(f + κh) − L(f) = ½κ²E|h|² exactly in expectation when f is the minimiser (math §9 test 8):
+    // L(f + κh) − L(f) = ½κ²E|h|² exactly in expectation when f is the minimiser (docs/math.md §9
+    // test 8):
     // perturbing the exact predictor must raise each loss by about that much, never lower it.
     let target = ExactTarget::new(&Target::Checkerboard);
     for sched in [Schedule::default(), Schedule::preset(Path::OneSidedLinear)] {

@@ -153,7 +153,11 @@ fn device_likelihood_on_the_mirror_path_starts_from_the_target() {
         ))
         .expect("read");
         for (x, l) in xs.iter().zip(&dev) {
-            assert!((l - want(*x)).abs() < 1e-4, "{path:?}: {l} vs {} at {x:?}", want(*x));
+            assert!(
+                (l - want(*x)).abs() < 1e-4,
+                "{path:?}: {l} vs {} at {x:?}",
+                want(*x)
+            );
         }
     }
     // The two bases differ here, so the mirror case would fail with N(0, I).

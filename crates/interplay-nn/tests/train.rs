@@ -33,7 +33,8 @@ fn small(objective: &str, seed: u64) -> TrainConfig {
     }
 }
 
-/// ½E|f̂ − f*|² over t ∈ [0.1, 0.9] and x ~ ρ(t) (an excess loss, math §3.4) for the field an
+/// ½E|f̂ − f*|² over t ∈ [0.1, 0.9] and x ~ ρ(t) (an excess loss, docs/math.md §3.4) for the field
+/// an
 /// objective learns most directly: b for the velocity objectives, g1 = E[x1 | x_t] for the
 /// denoising ones (whose b carries an extra factor σσ̇β/σ² of their error).
 fn excess(trainer: &Trainer) -> f64 {

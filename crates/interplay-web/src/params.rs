@@ -228,7 +228,7 @@ impl Params {
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
-    /// result is a valid interpolant (the schedule check of math §1.4 passes).
+    /// result is a valid interpolant (the schedule check of docs/math.md §1.4 passes).
     pub fn apply(&self, changes: &Map<String, Value>) -> Result<Params, String> {
         let mut p = self.clone();
         if let Some(name) = changes.get("preset") {
