@@ -2,7 +2,7 @@
 // views coalesced, training in chunks with views held to their share, and the WebGPU counters.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Scheduler, VIEW_SHARE, gpuCounters } from "../web/engine-scheduler.js";
+import { MAX_DEBT_MS, Scheduler, VIEW_SHARE, gpuCounters } from "../web/engine-scheduler.js";
 
 /** A scheduler over a fake clock: each request or chunk "takes" the ms it is given. */
 function harness({ viewMs = 10, chunkMs = 100 } = {}) {
@@ -94,6 +94,29 @@ test("while training, views get at most their share of the time and are never st
   const lastChunk = seq.lastIndexOf("train:1");
   for (let i = 1; i < lastChunk; i++) assert.ok(!(seq[i] === "particles" && seq[i - 1] === "particles"), `two views in a row at ${i}`);
   assert.equal(h.events.filter((e) => e.name === "trained").length, h.s.stats().chunks);
+});
+
+test("a slow view overdraws at most MAX_DEBT_MS: the next one comes after about 9 s of training", async () => {
+  const h = harness({ viewMs: 20000 });
+  h.s.startTraining(1, 100);
+  let asked = 0;
+  const ask = () => h.s.submit({ id: 200 + asked++, engine: 1, op: "metrics" });
+  ask();
+  const origAnswer = h.s.answer;
+  h.s.answer = (msg, o) => {
+    origAnswer(msg, o);
+    if (msg.op === "metrics" && asked < 4) ask();
+  };
+  while (h.s.stats().views < 3) await new Promise((ok) => setTimeout(ok, 0));
+  h.s.stopTraining(1);
+  await h.settle();
+  // Between two views: the chunks that repay the capped debt at 1 : 9, and no more.
+  const seq = h.log.filter((x) => x === "metrics" || x === "train:1");
+  const first = seq.indexOf("metrics");
+  const second = seq.indexOf("metrics", first + 1);
+  const chunks = second - first - 1;
+  const most = Math.ceil((MAX_DEBT_MS * (1 - VIEW_SHARE)) / VIEW_SHARE / 100) + 1;
+  assert.ok(chunks >= 1 && chunks <= most, `${chunks} chunks between slow views (at most ${most})`);
 });
 
 test("control requests go ahead of views and training; stopped training ends the loop", async () => {

@@ -29,6 +29,8 @@ function openWorker() {
     w.dead = new Error(`the training engine stopped: ${ev.message || "it could not be loaded"}`);
     for (const p of w.pending.values()) p.reject(w.dead);
     w.pending.clear();
+    // Training that ran inside the worker ends with it: say so to every widget that trains.
+    for (const l of w.listeners.values()) if (l.trainError) l.trainError(w.dead.message);
     if (shared === w) shared = null;
   };
   return w;

@@ -8,19 +8,31 @@
 //   result (the freshest view is what either caller wants).
 // - Training started with `startTraining` runs in chunks of its time budget. While some engine
 //   trains, views get a bounded share of the time: each chunk earns view time at
-//   share / (1 − share) of its length, each view spends what it took, and a view runs only while
-//   the balance is positive (so training waits at most one view at a time, and trains at least
-//   1 − share of the time while views are waiting). With no training, views run as they come.
+//   share / (1 − share) of its length, each view spends what it took (down to a floor of
+//   −MAX_DEBT_MS), and a view runs only while the balance is positive: training waits at most one
+//   view at a time and trains at least 1 − share of the time while views are waiting, unless
+//   single views take longer than MAX_DEBT_MS; a view never waits more than about 9 s of
+//   training. With no training, views run as they come.
 // Pure JavaScript without the engine, so it is tested on its own (tests/scheduler.test.mjs).
 
 /** The requests that are model views (coalesced, and shared with training). */
 export const VIEW_OPS = new Set(["particles", "density", "metrics"]);
+
+export { MAX_DEBT_MS };
 
 /** The share of the worker's time that model views may take while training runs. */
 export const VIEW_SHARE = 0.1;
 
 /** The most view time a run of training can bank (ms), so views cannot burst after a long run. */
 const MAX_CREDIT_MS = 50;
+
+/**
+ * The most a single view can overdraw (ms). A view slower than this (a software adapter, a big
+ * metrics run) would otherwise lock the views out for nine times its length; with the cap the
+ * next view comes after at most 9 s of training, and views take more than their share only when
+ * each one is slower than this.
+ */
+const MAX_DEBT_MS = 1000;
 
 /** A macrotask turn, so that messages that arrived meanwhile are taken in between chunks. */
 function nextTurn() {
@@ -108,7 +120,7 @@ export class Scheduler {
         this.totals.viewMs += ms;
         this.totals.views++;
         if (this.training.size) {
-          this.credit -= ms;
+          this.credit = Math.max(this.credit - ms, -MAX_DEBT_MS);
           this.totals.viewsWhileTraining++;
           this.totals.longestViewWhileTrainingMs = Math.max(this.totals.longestViewWhileTrainingMs, ms);
         }

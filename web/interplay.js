@@ -317,7 +317,9 @@ export function create(root, options = {}) {
     // every 4 s, or every 20 of its own durations where it is slow (a software adapter), so it
     // costs training no more than a twentieth.
     if (!engine || metricsRequest || !widget.views.includes("quality")) return;
-    if (!force && performance.now() - lastMetrics < Math.max(4000, 20 * metricsMs)) return;
+    // A forced refresh (new settings) goes ahead, unless the metrics are slow here (over 2 s).
+    const wait = force && metricsMs <= 2000 ? 0 : Math.max(4000, 20 * metricsMs);
+    if (performance.now() - lastMetrics < wait) return;
     lastMetrics = performance.now();
     const t0 = performance.now();
     try {
@@ -600,7 +602,7 @@ export function create(root, options = {}) {
       if (dtT !== 0 && learnedBehind(p)) dtT = 0;
       if (dtT !== 0) {
         const t = Math.min(1, Math.max(0, p.t + dtT));
-        viewer.setParams({ t });
+        viewer.setTime(t);
         $(".ip-t").value = String(t);
         $(".ip-t-out").value = fmt(t);
         dirty.eulerian = dirty.lagrangian = dirty.schedule = true;

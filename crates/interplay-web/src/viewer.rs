@@ -253,6 +253,17 @@ impl Viewer {
         to_js(&changed)
     }
 
+    /// Moves the time alone, as the animation does every frame: no schedule check and no JSON
+    /// round trip (`setParams({t})` does both). Refuses a t outside [0, 1].
+    #[wasm_bindgen(js_name = setTime)]
+    pub fn set_time(&mut self, t: f64) -> Result<(), JsValue> {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(JsValue::from_str(&format!("t must be in [0, 1], got {t}")));
+        }
+        self.params.t = t;
+        Ok(())
+    }
+
     /// The target as a run configuration names it: `{name}`, with `points` for a drawing.
     #[wasm_bindgen(js_name = targetSpec)]
     pub fn target_spec(&self) -> Result<JsValue, JsValue> {
