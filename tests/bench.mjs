@@ -29,6 +29,12 @@ import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
 import { soak } from "./lib/soak.mjs";
 
+/** The value after flag `name` on the command line, or `dflt`. */
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+
 if (process.argv.includes("--peer")) {
   const PEER = join(DIST, "..", "benches", "tfjs");
   const server = await serve({ "/": DIST, "/peer/": PEER });
@@ -71,10 +77,6 @@ if (process.argv.includes("--peer")) {
 }
 
 if (process.argv.includes("--time-to-quality")) {
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
   const budgets = arg("--budgets", "15,30,60").split(",").map(Number);
   const server = await serve({ "/": DIST });
   const out = [];
@@ -101,10 +103,6 @@ if (process.argv.includes("--time-to-quality")) {
 }
 
 if (process.argv.includes("--soak")) {
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
   const minutes = Number(arg("--minutes", "10"));
   const webgpu = process.argv.includes("--webgpu");
   const server = await serve({ "/": DIST });
@@ -124,10 +122,6 @@ if (process.argv.includes("--soak")) {
 
 if (process.argv.includes("--watching")) {
   // Training while the learned flow plays, against training alone, in one session.
-  const arg = (name, dflt) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : dflt;
-  };
   const seconds = Number(arg("--seconds", "20"));
   const server = await serve({ "/": DIST });
   const cases = [["cpu", false, "backend=cpu&source=schedule-free&checkpoint=none&eps=0.5", 200]];

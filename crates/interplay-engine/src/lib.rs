@@ -122,6 +122,15 @@ fn target_of(st: &State) -> ExactTarget {
     }
 }
 
+/// The names of the run's networks, in the order of its losses.
+fn net_names(tr: &Trainer) -> Vec<String> {
+    tr.objective
+        .nets()
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 /// The losses of the last step, read asynchronously (one read per network), with their names.
 async fn read_losses(
     names: Vec<String>,
@@ -288,12 +297,7 @@ impl Engine {
                         last = Some(tr.step());
                         done += 1;
                     }
-                    let names: Vec<String> = tr
-                        .objective
-                        .nets()
-                        .iter()
-                        .map(|s| (*s).to_owned())
-                        .collect();
+                    let names = net_names(tr);
                     (last, names, tr.steps())
                 };
                 let values = read_losses(names, losses).await?;
@@ -532,12 +536,7 @@ impl Engine {
                 for _ in 0..steps {
                     last = Some(tr.step());
                 }
-                let names: Vec<String> = tr
-                    .objective
-                    .nets()
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect();
+                let names = net_names(tr);
                 (last, names, tr.steps(), generation)
             };
             let values = read_losses(names, losses).await?;
