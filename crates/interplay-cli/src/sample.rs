@@ -75,6 +75,13 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
             (xs, report)
         }
         Some(path) => {
+            if matches!(recipe.method, Method::Dopri5(_)) {
+                // Dopri5 is adaptive on the host; a model runs fixed steps on its device.
+                return Err(CliError::usage(
+                    "--solver dopri5 integrates the exact fields only; a model samples with \
+                     --solver euler, heun or rk4 (or em with --eps)",
+                ));
+            }
             let ck = crate::model::load(path, "--model")?;
             let backend = crate::model::backend(a.device)?;
             let field = crate::model::field(&ck, schedule, &backend)?;

@@ -277,6 +277,16 @@ fn the_shipped_checkpoint_still_draws_the_checkerboard() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("eval prints JSON");
     let inside = json["in_support"].as_f64().unwrap_or(0.0);
     assert!(inside > 0.95, "in-support {inside}");
+    // Dopri5 runs on the exact fields only: asked for a model, it is refused by name (it used
+    // to run RK4 instead without a word).
+    let o = interplay(&[
+        "sample", "--model", ck, "--n", "10", "--solver", "dopri5", "--out", s,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("dopri5") && stderr(&o).contains("rk4"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

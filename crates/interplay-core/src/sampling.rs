@@ -19,6 +19,9 @@ pub mod streams {
     pub const Z: u64 = 3;
     /// Brownian increments of the SDE.
     pub const BROWNIAN: u64 = 4;
+    /// Brownian increments of the particles on screen (exact in the viewer, learned in the
+    /// engine: the same stream, so both clouds see the same noise for a seed).
+    pub const VIEW_NOISE: u64 = 0x5de;
 }
 
 /// `n` samples of x_t = α(t) x0 + β(t) x1 + γ(t) z drawn directly (no simulation).

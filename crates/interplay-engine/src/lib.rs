@@ -353,7 +353,10 @@ impl Engine {
                         x: interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
                         t: field.schedule.t_start(),
                         key,
-                        rng: interplay_core::Rng::stream(u64::from(seed), 0x5de),
+                        rng: interplay_core::Rng::stream(
+                            u64::from(seed),
+                            interplay_core::sampling::streams::VIEW_NOISE,
+                        ),
                         model_steps,
                     });
                 }

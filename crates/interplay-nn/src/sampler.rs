@@ -129,8 +129,9 @@ pub fn sde<F: DeviceField + ?Sized>(
     (x, report)
 }
 
-/// Runs a sampling recipe of `interplay_core::sampling` on the device (Dopri5 is a host method:
-/// it falls back to RK4 here, with the same number of steps).
+/// Runs a sampling recipe of `interplay_core::sampling` on the device. Dopri5 is a host method:
+/// here it runs RK4 with the same number of steps, so callers that take a user's choice refuse
+/// it for a model (`interplay sample` does) rather than let it change silently.
 pub fn run_recipe<F: DeviceField + ?Sized>(
     field: &F,
     x: Tensor<2>,

@@ -50,7 +50,7 @@ impl Particles {
             t: t_min,
             eps,
             t_min,
-            rng: Rng::stream(seed, 0x5de),
+            rng: Rng::stream(seed, interplay_core::sampling::streams::VIEW_NOISE),
             pending: None,
         }
     }
