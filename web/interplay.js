@@ -227,7 +227,7 @@ export function create(root, options = {}) {
    */
   function runConfig(p = params()) {
     return {
-      objective: p.source === "schedule-free" ? "schedule-free" : "velocity-score",
+      objective: viewer.objective(),
       width: p.width,
       depth: p.depth,
       batch: p.batch,

@@ -253,6 +253,12 @@ impl Viewer {
         to_js(&changed)
     }
 
+    /// The training objective the current field source calls for ("schedule-free" or
+    /// "velocity-score"): the one rule for it, which the page's training run follows.
+    pub fn objective(&self) -> String {
+        self.params.objective().to_owned()
+    }
+
     /// Moves the time alone, as the animation does every frame: no schedule check and no JSON
     /// round trip (`setParams({t})` does both). Refuses a t outside [0, 1].
     #[wasm_bindgen(js_name = setTime)]
