@@ -193,8 +193,8 @@ test("while it trains, the learned flow plays at the slider's t and both go on",
     assert.ok(r.watching.steps > 0, `trained while watching: ${JSON.stringify(r.watching)}`);
     assert.ok(r.engine.views >= 3 && r.engine.trainMs > 0, `views and training both ran: ${JSON.stringify(r.engine)}`);
     assert.ok(r.watching.lagSamples >= 5, JSON.stringify(r.watching));
-    // LEARNED_LAG (0.02) plus at most one frame of the sweep.
-    assert.ok(r.watching.lagMax <= 0.035, `learned particles ${r.watching.lagMax} behind the slider`);
+    // The sweep never runs more than LEARNED_LAG (0.02) ahead of the learned particles.
+    assert.ok(r.watching.lagMax <= 0.0201, `learned particles ${r.watching.lagMax} behind the slider`);
     assert.deepEqual(r.problems, []);
   } finally {
     await browser.close();

@@ -601,7 +601,10 @@ export function create(root, options = {}) {
       // the heat map and the particles never show two different times.
       if (dtT !== 0 && learnedBehind(p)) dtT = 0;
       if (dtT !== 0) {
-        const t = Math.min(1, Math.max(0, p.t + dtT));
+        let t = Math.min(1, Math.max(0, p.t + dtT));
+        // Never more than LEARNED_LAG ahead of them, however long the frame was.
+        const lt = learnedShown(p);
+        if (lt !== null) t = dtT > 0 ? Math.min(t, Math.max(p.t, lt + LEARNED_LAG)) : Math.max(t, Math.min(p.t, lt - LEARNED_LAG));
         viewer.setTime(t);
         $(".ip-t").value = String(t);
         $(".ip-t-out").value = fmt(t);
@@ -655,6 +658,11 @@ export function create(root, options = {}) {
     if (p.source === "exact" || !engine || modelFailed) return false;
     const t = viewer.modelTime();
     return t === undefined || t === null || Math.abs(t - viewer.modelTarget()) > LEARNED_LAG;
+  }
+  /** The time of the learned particles the sweep keeps pace with (null when it need not). */
+  function learnedShown(p) {
+    if (p.source === "exact" || !engine || modelFailed) return null;
+    return viewer.modelTime() ?? null;
   }
 
   /** Whether the learned particles on screen are behind the model or the time shown. */
