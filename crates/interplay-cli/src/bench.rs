@@ -177,6 +177,12 @@ pub fn run(a: &BenchArgs) -> Result<(), CliError> {
                 objective: objective.into(),
                 net,
                 batch,
+                // The reference MLP trains on the plain targets, as the PyTorch peer does.
+                posterior_refs: if objective == "velocity-score" {
+                    0
+                } else {
+                    TrainConfig::default().posterior_refs
+                },
                 ..TrainConfig::default()
             };
             let mut tr = Trainer::new(

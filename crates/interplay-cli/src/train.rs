@@ -49,6 +49,11 @@ pub struct TrainArgs {
     /// target's edges form).
     #[arg(long, value_name = "P", default_value = "2")]
     pub t_power: f64,
+    /// Batch-posterior targets: each row's target is the posterior mean of x1 over a reference
+    /// set of N batch samples (the same minimiser, less variance at small t; schedule-free and
+    /// velocity-score only). 0 or 1: the plain sample targets.
+    #[arg(long, value_name = "N", default_value_t = interplay_nn::posterior::REFS)]
+    pub posterior_refs: usize,
     /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
     #[arg(long, default_value = "6")]
     pub spatial: usize,
@@ -120,6 +125,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         ema: a.ema,
         warmup: a.warmup,
         t_power: a.t_power,
+        posterior_refs: a.posterior_refs,
     };
     train
         .validate()

@@ -11,6 +11,7 @@ pub mod device;
 pub mod field;
 pub mod net;
 pub mod objective;
+pub mod posterior;
 pub mod quality;
 pub mod sampler;
 pub mod spec;

@@ -12,6 +12,8 @@ use interplay_core::fields::ExactTarget;
 use interplay_core::{P2, Path, Rng, Schedule, ScheduleAt};
 use serde::{Deserialize, Serialize};
 
+use crate::posterior::BatchPosterior;
+
 /// What the networks learn.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -308,15 +310,20 @@ impl TimeDraw {
 }
 
 /// Draws a batch of `n` triples for `objective` under `schedule`, with t drawn by `times`.
+/// With `refs` > 1, the targets of the objectives with a Gaussian base (schedule-free D,
+/// preconditioned b and s) are batch posteriors over reference sets of `refs` batch samples
+/// ([`BatchPosterior`]): the same minimiser, a smaller variance; the other objectives ignore it.
 pub fn draw_batch(
     objective: &Objective,
     schedule: &Schedule,
     target: &ExactTarget,
     n: usize,
     times: TimeDraw,
+    refs: usize,
     rng: &mut Rng,
 ) -> HostBatch {
     let x1 = target.sample(rng, n);
+    let mut post = (refs > 1).then(|| BatchPosterior::new(&x1, refs));
     let mut b = HostBatch {
         n,
         cols: Vec::new(),
@@ -331,15 +338,16 @@ pub fn draw_batch(
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for x1 in &x1 {
+        for (row, x1) in x1.iter().enumerate() {
             let lam = draw_lambda(rng, *log_lambda, times);
             let xi = rng.normal2();
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
             let (a, bb, c, uu) = precondition(lam, 1.0, *sigma_data, *log_lambda);
             let y = [x1[0] + lam * xi[0], x1[1] + lam * xi[1]];
+            let g = post.as_mut().map_or(*x1, |p| p.mean(row, y, 1.0, lam));
             u.push(uu as f32);
             xin.push([bb * y[0], bb * y[1]]);
-            tgt.push([(x1[0] - a * y[0]) / c, (x1[1] - a * y[1]) / c]);
+            tgt.push([(g[0] - a * y[0]) / c, (g[1] - a * y[1]) / c]);
         }
         b.push("u", u, 1);
         b.push("x", flat(&xin), 2);
@@ -363,8 +371,17 @@ pub fn draw_batch(
             Objective::VelocityScore { .. } | Objective::VScore
         ),
     ];
+    // Batch posteriors need the Gaussian-base identities, which the preconditioning marks.
+    let mut post = post.filter(|_| {
+        matches!(
+            objective,
+            Objective::VelocityScore {
+                sigma_data: Some(_)
+            }
+        )
+    });
     let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
-    for x1 in &x1 {
+    for (row, x1) in x1.iter().enumerate() {
         let t = times.at(rng.uniform());
         let (x0, z) = (rng.normal2(), rng.normal2());
         let st = schedule.at(t);
@@ -378,6 +395,23 @@ pub fn draw_batch(
         tv.push(di);
         te.push(if has_gamma { z } else { x0 });
         let [ab, as_] = objective.affines(&st);
+        if let Some(p) = post.as_mut() {
+            // Both networks at the b pair's points x± = I ± γz, each target from the batch
+            // posterior g of x1 there: b = β̇g + (σσ̇/σ²)(x − βg), s = −(x − βg)/σ².
+            let x_minus = [0, 1].map(|d| i[d] - st.gamma * z[d]);
+            let sigma = s2.sqrt();
+            let [(bp, sp), (bm, sm)] = [x_plus, x_minus].map(|x| {
+                let g = p.mean(row, x, st.beta, sigma);
+                let nn = [0, 1].map(|d| x[d] - st.beta * g[d]);
+                (
+                    [0, 1].map(|d| st.d_beta * g[d] + st.sigma_d_sigma() / s2 * nn[d]),
+                    [0, 1].map(|d| -nn[d] / s2),
+                )
+            });
+            pairs[0].push(ab, (x_plus, bp), (x_minus, bm));
+            pairs[1].push(as_, (x_plus, sp), (x_minus, sm));
+            continue;
+        }
         if uses[0] {
             pairs[0].push(
                 ab,

@@ -63,6 +63,10 @@ pub struct TrainConfig {
     /// How t is drawn (see [`TimeDraw`]): 1 is uniform, more draws more times near t = 1.
     #[serde(default = "one")]
     pub t_power: f64,
+    /// Members of the reference sets of batch-posterior targets (`objective::draw_batch`;
+    /// 0 or 1: the plain sample targets).
+    #[serde(default)]
+    pub posterior_refs: usize,
 }
 
 fn one() -> f64 {
@@ -86,6 +90,7 @@ impl Default for TrainConfig {
             ema: 0.0,
             warmup: 0,
             t_power: 1.0,
+            posterior_refs: crate::posterior::REFS,
         }
     }
 }
@@ -112,6 +117,7 @@ impl TrainConfig {
             ema: 0.999,
             warmup: 50,
             t_power: 2.0,
+            posterior_refs: crate::posterior::REFS,
         }
     }
 }
@@ -193,6 +199,23 @@ pub struct Trainer {
     optims: Vec<ModuleOptimizer>,
     rng: Rng,
     step: u64,
+    /// Whether the networks of a two-network objective step on two threads.
+    parallel: bool,
+}
+
+/// Whether two networks can step at once on `device`: natively on the CPU backend (a Web
+/// Worker has one thread; a GPU queue runs one thing at a time).
+fn parallel_on(device: &Device) -> bool {
+    !cfg!(target_family = "wasm") && device.clone().without_autodiff() == Device::flex()
+}
+
+#[cfg(not(target_family = "wasm"))]
+use rayon::join;
+
+/// One thread: the two closures in turn.
+#[cfg(target_family = "wasm")]
+fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
+    (a(), b())
 }
 
 fn adam() -> ModuleOptimizer {
@@ -215,6 +238,7 @@ impl Trainer {
         let objective = Objective::from_name(&config.objective, &exact)
             .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?
             .for_schedule(&schedule);
+        let parallel = parallel_on(device);
         let device = device.clone().autodiff();
         let mut init_rng = Rng::stream(config.seed, 0x1417);
         let nets: Vec<FieldNet> = objective
@@ -236,6 +260,7 @@ impl Trainer {
             averages,
             optims,
             step: 0,
+            parallel,
         })
     }
 
@@ -258,6 +283,7 @@ impl Trainer {
                 objective.nets().len()
             )));
         }
+        let parallel = parallel_on(device);
         let device = device.clone().autodiff();
         // Built on the autodiff device, so the parameters are tracked leaves.
         let nets = params
@@ -279,6 +305,7 @@ impl Trainer {
             averages,
             optims,
             rng,
+            parallel,
             step,
         })
     }
@@ -304,24 +331,38 @@ impl Trainer {
                 t_min: self.config.t_min,
                 power: self.config.t_power,
             },
+            self.config.posterior_refs,
             &mut self.rng,
         );
-        let nets = std::mem::take(&mut self.nets);
-        let losses = tensor_losses(&self.objective, &nets, &batch, &self.device);
-        let total = losses
-            .iter()
-            .skip(1)
-            .fold(losses[0].clone(), |a, l| a + l.clone());
-        let mut grads = total.backward();
         let lr = self.lr_at(self.step);
-        self.nets = nets
-            .into_iter()
-            .zip(self.optims.iter_mut())
-            .map(|(net, opt)| {
-                let g = GradientsParams::from_module(&mut grads, &net);
-                opt.step(lr, net, g)
-            })
-            .collect();
+        let (objective, device) = (&self.objective, &self.device);
+        // Each network's loss depends on that network alone, so each takes its own backward
+        // pass and optimiser step; natively on the CPU the two networks of a two-network
+        // objective do so on two threads at once (`rayon::join`, which stays on one thread
+        // inside a one-thread pool).
+        let one = |k: usize, net: FieldNet, opt: &mut ModuleOptimizer| {
+            let loss = net_loss(objective, k, &net, &batch, device);
+            let mut grads = loss.backward();
+            let g = GradientsParams::from_module(&mut grads, &net);
+            (opt.step(lr, net, g), loss.inner())
+        };
+        let mut nets = std::mem::take(&mut self.nets);
+        let (stepped, losses): (Vec<FieldNet>, Vec<Tensor<1>>) =
+            match (self.parallel, nets.len(), self.optims.as_mut_slice()) {
+                (true, 2, [o0, o1]) => {
+                    let n1 = nets.pop().expect("two networks");
+                    let n0 = nets.pop().expect("two networks");
+                    let (a, b) = join(|| one(0, n0, o0), || one(1, n1, o1));
+                    [a, b].into_iter().unzip()
+                }
+                (_, _, optims) => nets
+                    .into_iter()
+                    .zip(optims.iter_mut())
+                    .enumerate()
+                    .map(|(k, (net, opt))| one(k, net, opt))
+                    .unzip(),
+            };
+        self.nets = stepped;
         if let Some(avg) = self.averages.as_mut() {
             // Bias-corrected warm-up: the average starts as the raw weights' mean so far.
             let d = self
@@ -333,9 +374,7 @@ impl Trainer {
             }
         }
         self.step += 1;
-        StepLosses {
-            losses: losses.into_iter().map(|l| l.inner()).collect(),
-        }
+        StepLosses { losses }
     }
 
     /// The current networks (their moving average when enabled) as a field for sampling, on
@@ -372,6 +411,21 @@ pub fn tensor_losses(
     batch: &HostBatch,
     device: &Device,
 ) -> Vec<Tensor<1>> {
+    nets.iter()
+        .enumerate()
+        .map(|(k, net)| net_loss(objective, k, net, batch, device))
+        .collect()
+}
+
+/// The loss of network `k` (in [`Objective::nets`] order) on a host batch: each depends on its
+/// own network alone.
+pub fn net_loss(
+    objective: &Objective,
+    k: usize,
+    net: &FieldNet,
+    batch: &HostBatch,
+    device: &Device,
+) -> Tensor<1> {
     let col = |name: &str| -> Tensor<2> {
         let (v, w) = batch
             .col(name)
@@ -392,26 +446,20 @@ pub fn tensor_losses(
     };
     let b_loss = |net: &FieldNet, u: &Tensor<2>| pair_loss(net, u, "b");
     let s_loss = |net: &FieldNet, u: &Tensor<2>| pair_loss(net, u, "s");
-    match objective {
-        Objective::VelocityScore { .. } => {
-            let u = col("u");
-            vec![b_loss(&nets[0], &u), s_loss(&nets[1], &u)]
+    match (objective, k) {
+        (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => b_loss(net, &col("u")),
+        (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => s_loss(net, &col("u")),
+        (Objective::VScore, _) => {
+            let v = net.forward(col("u"), col("xp"));
+            mean_rows(half_sq(v.clone()) - col("tv") * v)
         }
-        Objective::VScore => {
-            let u = col("u");
-            let v = nets[0].forward(u.clone(), col("xp"));
-            let lv = half_sq(v.clone()) - col("tv") * v;
-            vec![mean_rows(lv), s_loss(&nets[1], &u)]
+        (Objective::Denoiser, _) => {
+            let eta = net.forward(col("u"), col("xp"));
+            mean_rows(half_sq(eta.clone()) - col("te") * eta)
         }
-        Objective::Denoiser => {
-            let u = col("u");
-            let eta = nets[1].forward(u.clone(), col("xp"));
-            let le = half_sq(eta.clone()) - col("te") * eta;
-            vec![b_loss(&nets[0], &u), mean_rows(le)]
-        }
-        Objective::ScheduleFree { .. } => {
-            let f = nets[0].forward(col("u"), col("x"));
-            vec![mean_rows(half_sq(f - col("target")))]
+        (Objective::ScheduleFree { .. }, _) => {
+            let f = net.forward(col("u"), col("x"));
+            mean_rows(half_sq(f - col("target")))
         }
     }
 }

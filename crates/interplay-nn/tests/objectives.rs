@@ -37,7 +37,15 @@ fn tensor_losses_match_the_host_formulas() {
             .iter()
             .map(|_| cfg.init(&device, &mut rng))
             .collect();
-        let batch = draw_batch(&obj, &sched, &target, 64, TimeDraw::uniform(1e-3), &mut rng);
+        let batch = draw_batch(
+            &obj,
+            &sched,
+            &target,
+            64,
+            TimeDraw::uniform(1e-3),
+            0,
+            &mut rng,
+        );
         let tensor: Vec<f64> = tensor_losses(&obj, &nets, &batch, &device)
             .into_iter()
             .map(read1)
@@ -119,6 +127,7 @@ fn the_exact_fields_minimise_every_objective() {
                 &target,
                 20_000,
                 TimeDraw::uniform(1e-2),
+                0,
                 &mut Rng::new(5),
             );
             let exact = exact_predictor(&obj, &sched, &target);
@@ -206,6 +215,132 @@ fn identities_link_the_objectives() {
             assert!(
                 close(identity::score(&st, x, g1), s),
                 "t={t}: D gives {g1:?}"
+            );
+        }
+    }
+}
+
+/// Per row of `batch`: (u, the network's input, the exact minimiser's residual q·F* − r, or
+/// F* − target for the schedule-free loss) for network `k`.
+fn residuals(
+    obj: &Objective,
+    batch: &interplay_nn::objective::HostBatch,
+    exact: &dyn Fn(usize, f64, P2) -> P2,
+    k: usize,
+) -> Vec<(f64, P2, P2)> {
+    let n = batch.n;
+    let col = |name: &str| batch.col(name).expect("column").0.to_vec();
+    let pt = |v: &[f32], i: usize| [f64::from(v[2 * i]), f64::from(v[2 * i + 1])];
+    let u = col("u");
+    if let Objective::ScheduleFree { .. } = obj {
+        let (x, t) = (col("x"), col("target"));
+        return (0..n)
+            .map(|i| {
+                let (xi, f, ti) = (pt(&x, i), exact(0, f64::from(u[i]), pt(&x, i)), pt(&t, i));
+                (f64::from(u[i]), xi, [f[0] - ti[0], f[1] - ti[1]])
+            })
+            .collect();
+    }
+    let name = ["b", "s"][k];
+    let (x, q, r) = (
+        col(pair_column(name, "in")),
+        col(pair_column(name, "q")),
+        col(pair_column(name, "r")),
+    );
+    (0..2 * n)
+        .map(|j| {
+            let uj = f64::from(u[j % n]);
+            let (xj, rj, qj) = (pt(&x, j), pt(&r, j), f64::from(q[j]));
+            let f = exact(k, uj, xj);
+            (uj, xj, [qj * f[0] - rj[0], qj * f[1] - rj[1]])
+        })
+        .collect()
+}
+
+#[test]
+fn batch_posterior_targets_keep_the_minimiser_and_cut_the_noise() {
+    // The batch-posterior target T has E[T | x] = E[plain target | x] (docs/math.md §3.5), so
+    // the exact minimiser's residual is uncorrelated with any function of the input, while its
+    // size falls wherever x says little about x1. The rows of one batch share reference samples,
+    // so the unbiasedness is judged across independent batches. A plain and a posterior batch
+    // drawn with the same seed have the same rows (the posterior draws no random numbers), so
+    // the residuals' sizes compare row by row.
+    let target = ExactTarget::new(&Target::Checkerboard);
+    let sched = Schedule::default();
+    let tests: [&dyn Fn(P2) -> f64; 4] = [&|_| 1.0, &|x| x[0], &|x| x[1].sin(), &|x| {
+        (x[0] * x[1]).tanh()
+    }];
+    for obj in [&objectives(&target)[0], &objectives(&target)[3]] {
+        let exact = exact_predictor(obj, &sched, &target);
+        let draw = |refs, seed| {
+            draw_batch(
+                obj,
+                &sched,
+                &target,
+                256,
+                TimeDraw::uniform(1e-2),
+                refs,
+                &mut Rng::new(seed),
+            )
+        };
+        let early: &dyn Fn(f64) -> bool = match obj {
+            // The largest λ, or the smallest t: inputs far from every target feature.
+            Objective::ScheduleFree { .. } => &|u| u > 0.75,
+            _ => &|u| u < 0.15,
+        };
+        for k in 0..obj.nets().len() {
+            // Per batch, the mean of residual·φ(input) for each test function and coordinate.
+            let mut stats: Vec<[f64; 8]> = Vec::new();
+            // Sums of residual² of the plain and posterior targets: all rows, early rows.
+            let mut sq = [[0.0f64; 2]; 2];
+            for seed in 0..150 {
+                let (plain, post) = (draw(0, seed), draw(256, seed));
+                let (rp, rq) = (
+                    residuals(obj, &plain, &exact, k),
+                    residuals(obj, &post, &exact, k),
+                );
+                let mut st = [0.0; 8];
+                for (_, x, e) in &rq {
+                    for (m, phi) in tests.iter().enumerate() {
+                        for d in 0..2 {
+                            st[2 * m + d] += e[d] * phi(*x) / rq.len() as f64;
+                        }
+                    }
+                }
+                stats.push(st);
+                for (which, r) in [&rp, &rq].into_iter().enumerate() {
+                    for (u, _, e) in r {
+                        let e2 = e[0] * e[0] + e[1] * e[1];
+                        sq[which][0] += e2;
+                        if early(*u) {
+                            sq[which][1] += e2;
+                        }
+                    }
+                }
+            }
+            let nb = stats.len() as f64;
+            for j in 0..8 {
+                let mean = stats.iter().map(|s| s[j]).sum::<f64>() / nb;
+                let var = stats.iter().map(|s| (s[j] - mean).powi(2)).sum::<f64>() / (nb - 1.0);
+                let se = (var / nb).sqrt();
+                assert!(
+                    mean.abs() < 4.0 * se,
+                    "{} net {k}, φ{} coordinate {}: residual mean {mean} ± {se}",
+                    obj.name(),
+                    j / 2,
+                    j % 2
+                );
+            }
+            let ([all_p, early_p], [all_q, early_q]) = (sq[0], sq[1]);
+            assert!(
+                all_q < 0.7 * all_p,
+                "{} net {k}: residual² {all_q} against the plain {all_p}",
+                obj.name()
+            );
+            assert!(
+                early_q < 0.05 * early_p,
+                "{} net {k}: early residual² {early_q} against the plain {early_p}",
+                obj.name()
             );
         }
     }

@@ -30,6 +30,7 @@ fn small(objective: &str, seed: u64) -> TrainConfig {
         ema: 0.0,
         warmup: 0,
         t_power: 1.0,
+        posterior_refs: 0,
     }
 }
 
@@ -75,6 +76,7 @@ fn fixed_batch_loss(tr: &Trainer) -> Vec<f64> {
         &exact,
         4096,
         interplay_nn::objective::TimeDraw::uniform(1e-3),
+        0,
         &mut Rng::new(1234),
     );
     let nets = tr.model();
@@ -319,4 +321,40 @@ fn training_resumes_from_a_checkpoint() {
         &cpu(),
     );
     assert!(wrong.is_err());
+}
+
+#[test]
+fn two_networks_step_alike_on_one_thread_and_on_two() {
+    // Natively the b and s networks of a step run on two threads at once; each network's step
+    // depends on its own loss alone, so the weights must come out bit for bit as on one thread.
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a pool");
+        pool.install(|| {
+            let mut tr = Trainer::new(
+                small("velocity-score", 9),
+                Schedule::default(),
+                Target::Checkerboard,
+                &cpu(),
+            )
+            .expect("trainer");
+            let losses: Vec<Vec<f64>> = (0..4)
+                .map(|_| tr.step().losses.into_iter().map(read1).collect())
+                .collect();
+            let params: Vec<Vec<Vec<f32>>> = tr
+                .nets()
+                .iter()
+                .map(|n| {
+                    pollster::block_on(interplay_nn::checkpoint::read_params(n)).expect("params")
+                })
+                .collect();
+            (losses, params)
+        })
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.0, two.0, "losses differ between one thread and two");
+    assert_eq!(one.1, two.1, "weights differ between one thread and two");
+    assert_ne!(one.1[0], one.1[1], "the two networks are distinct");
 }

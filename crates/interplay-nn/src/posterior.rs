@@ -1,0 +1,74 @@
+//! Batch-posterior regression targets (docs/math.md §3.5): a lower-variance target with the
+//! same minimiser as the plain one.
+//!
+//! With a Gaussian base, x = βx1 + σn (n ~ N(0, I)), and every field the objectives learn is
+//! affine in g1(x) = E[x1 | x_t = x]. The plain target for g1 is the sample x1 that made x; its
+//! variance is Var(x1) wherever x says little about x1 (small t), which is what keeps the
+//! learned velocity inaccurate there. Replace it by the posterior mean of x1 under a reference
+//! set S of m target samples that contains the sample that made x:
+//!
+//!   T(x) = Σ_j w_j x1_j,   w_j ∝ exp(−|x − βx1_j|²/(2σ²)),   j ∈ S.
+//!
+//! If S is m independent draws and x was made from a uniformly chosen member, w_j is exactly
+//! P(that member is j | x, S), so E[T | x] = E[x1_I | x] = g1(x): the regression's minimiser is
+//! unchanged (no bias, for any m), while at small t, where the weights are nearly uniform, the
+//! target's variance falls by about m. Where σ/β is small only the own sample carries weight and
+//! T is the plain target. The other members of row i's set are batch samples of other rows,
+//! independent of row i's own, which is all the argument needs.
+
+use interplay_core::P2;
+
+/// The reference-set size `interplay train` and live training use: at batch 1024 it costs a few
+/// per cent of a step and halves the velocity error (BENCHMARKS.md, "Batch-posterior targets").
+pub const REFS: usize = 256;
+
+/// The target samples of one batch, as reference sets for each other's rows.
+pub struct BatchPosterior<'a> {
+    x1: &'a [P2],
+    refs: usize,
+    logits: Vec<f64>,
+}
+
+impl<'a> BatchPosterior<'a> {
+    /// Reference sets of `refs` members (clamped to the batch) from the batch samples `x1`.
+    pub fn new(x1: &'a [P2], refs: usize) -> Self {
+        let refs = refs.clamp(1, x1.len().max(1));
+        Self {
+            x1,
+            refs,
+            logits: vec![0.0; refs],
+        }
+    }
+
+    /// Members of each reference set.
+    pub fn refs(&self) -> usize {
+        self.refs
+    }
+
+    /// T(x) for a point `x = β·x1[own] + σ·n`: the posterior mean of x1 over row `own`'s set
+    /// (its own sample and the next `refs − 1` of the batch, cyclically).
+    pub fn mean(&mut self, own: usize, x: P2, beta: f64, sigma: f64) -> P2 {
+        let n = self.x1.len();
+        let inv = 0.5 / (sigma * sigma).max(1e-300);
+        let mut top = f64::NEG_INFINITY;
+        for (k, l) in self.logits.iter_mut().enumerate() {
+            let p = self.x1[(own + k) % n];
+            let (dx, dy) = (x[0] - beta * p[0], x[1] - beta * p[1]);
+            *l = -(dx * dx + dy * dy) * inv;
+            top = top.max(*l);
+        }
+        let (mut w, mut m) = (0.0, [0.0, 0.0]);
+        for (k, l) in self.logits.iter().enumerate() {
+            let d = l - top;
+            // Below e^−40 a member's weight is lost in rounding anyway.
+            if d > -40.0 {
+                let e = d.exp();
+                let p = self.x1[(own + k) % n];
+                w += e;
+                m[0] += e * p[0];
+                m[1] += e * p[1];
+            }
+        }
+        [m[0] / w, m[1] / w]
+    }
+}
