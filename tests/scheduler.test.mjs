@@ -68,6 +68,8 @@ test("a newer request for the same view replaces the pending one, and both get i
   assert.deepEqual(h.answers.map((a) => a.id), [1, 3, 2, 4, 5]);
   assert.deepEqual(h.log, ["configure", "density", "particles", "particles"]);
   assert.equal(h.s.stats().superseded, 1);
+  // Views run are counted per kind (a replaced request is not run).
+  assert.deepEqual(h.s.stats().viewsByOp, { density: 1, particles: 2 });
 });
 
 test("while training, views get at most their share of the time and are never starved", async () => {

@@ -64,7 +64,7 @@ export class Scheduler {
     this.order = []; // engines in training, round-robin
     this.credit = 0;
     this.running = false;
-    this.totals = { trainMs: 0, viewMs: 0, controlMs: 0, chunks: 0, steps: 0, views: 0, superseded: 0, viewsWhileTraining: 0, longestViewWhileTrainingMs: 0 };
+    this.totals = { trainMs: 0, viewMs: 0, controlMs: 0, chunks: 0, steps: 0, views: 0, superseded: 0, viewsWhileTraining: 0, longestViewWhileTrainingMs: 0, viewsByOp: {} };
   }
 
   submit(msg) {
@@ -97,7 +97,7 @@ export class Scheduler {
   }
 
   stats() {
-    return { ...this.totals, training: [...this.training.keys()], pendingViews: this.views.size, viewShare: this.viewShare };
+    return { ...this.totals, viewsByOp: { ...this.totals.viewsByOp }, training: [...this.training.keys()], pendingViews: this.views.size, viewShare: this.viewShare };
   }
 
   kick() {
@@ -119,6 +119,7 @@ export class Scheduler {
         const ms = await this.run(msg, waiters);
         this.totals.viewMs += ms;
         this.totals.views++;
+        this.totals.viewsByOp[msg.op] = (this.totals.viewsByOp[msg.op] || 0) + 1;
         if (this.training.size) {
           this.credit = Math.max(this.credit - ms, -MAX_DEBT_MS);
           this.totals.viewsWhileTraining++;

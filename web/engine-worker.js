@@ -13,6 +13,18 @@ let loaded = null;
 // Counts of WebGPU objects and submissions made in this worker (wraps the device's methods
 // before the engine exists, so every call is seen).
 const counters = gpuCounters(self);
+// Shader modules created while each kind of request ran (training chunks as "train"), so a
+// compilation after warm-up can be traced to the view that caused it.
+const modulesByOp = {};
+async function counted(op, work) {
+  const before = counters.shaderModules;
+  try {
+    return await work();
+  } finally {
+    const made = counters.shaderModules - before;
+    if (made) modulesByOp[op] = (modulesByOp[op] || 0) + made;
+  }
+}
 
 /** Timed training of each backend in the trial that `auto` runs (ms, after one warm-up step). */
 const TRIAL_MS = 300;
@@ -98,7 +110,7 @@ const ops = {
     return engine.train(steps);
   },
   trainFor(key, { ms }, engine) {
-    return engine.trainFor(ms);
+    return counted("train", () => engine.trainFor(ms));
   },
   /** Training runs on in this worker, in chunks of about `ms`, until trainStop. */
   trainStart(key, { ms }) {
@@ -139,12 +151,13 @@ const ops = {
     return engine.runConfig();
   },
   /**
-   * What this worker has done: WebGPU shader modules, pipelines and buffers created (buffers
-   * destroyed), submits, time training and on views; its engines and wasm memory now.
+   * What this worker has done: WebGPU shader modules (and which requests made them), pipelines
+   * and buffers created (buffers destroyed), submits, time training and on views (and views run
+   * per kind); its engines and wasm memory now.
    */
   async stats() {
     const wasm = loaded ? await loaded : null;
-    return { ...counters, ...scheduler.stats(), engines: engines.size, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
+    return { ...counters, modulesByOp: { ...modulesByOp }, ...scheduler.stats(), engines: engines.size, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
   },
 };
 
@@ -156,7 +169,7 @@ async function perform({ engine: key, op, args }) {
   if (!fn) throw new Error(`unknown engine request '${op}'`);
   const engine = engines.get(key);
   if (op !== "create" && op !== "drop" && op !== "stats" && !engine) throw new Error("the engine is not started");
-  let result = await fn(key, args || {}, engine);
+  let result = await counted(op, () => fn(key, args || {}, engine));
   let transfer = [];
   if (result && result.transfer) {
     transfer = result.transfer;
@@ -176,7 +189,7 @@ const scheduler = new Scheduler({
   async trainChunk(key, ms) {
     const engine = engines.get(key);
     if (!engine) throw new Error("the engine is not started");
-    return engine.trainFor(ms);
+    return counted("train", () => engine.trainFor(ms));
   },
   event(key, name, value) {
     self.postMessage({ event: name, engine: key, value: name === "trainError" ? errorText(value) : value });
