@@ -201,43 +201,59 @@ test("while it trains, the learned flow plays at the slider's t and both go on",
   }
 });
 
-test("on WebGPU, nothing is compiled after warm-up while training with the learned flow playing", async () => {
+test("on WebGPU, nothing is compiled in steady state while training with the learned flow and density on", async () => {
   // Counted inside the engine's worker (its WebGPU device's createShaderModule and
-  // createComputePipeline), across training chunks, learned particles at new times and a new
-  // particle count.
+  // createComputePipeline). Warm-up: training with the learned particles and the model density
+  // on until each view has run three times while training (the density after a training chunk
+  // first makes a few modules of its own), and the end of time once (the particles' Tweedie
+  // jump). Then, across more training chunks, particles at new times and a new particle count
+  // and the density at new times, nothing new may be compiled.
   const server = await serve({ "/": DIST });
   servers.push(server);
   const browser = await launch({ webgpu: true });
   try {
-    const page = await openPage(browser, server.url("/index.html#backend=webgpu&source=learned&width=16&depth=2&batch=64&particles=300&t=0.4&views=eulerian,lagrangian,training"));
+    const page = await openPage(browser, server.url("/index.html#backend=webgpu&source=learned&eulerian=model-density&width=16&depth=2&batch=64&particles=300&t=0.4&views=eulerian,lagrangian,training"));
     const r = await page.evaluate(async () => {
       const api = window.interplay;
+      const wait = (ms) => new Promise((ok) => setTimeout(ok, ms));
+      const count = (s, k) => (s.viewsByOp && s.viewsByOp[k]) || 0;
+      const until = async (from, done, ms) => {
+        let s = from;
+        for (const end = performance.now() + ms; performance.now() < end && !done(s); ) {
+          await wait(1000);
+          s = await api.engineStats();
+        }
+        return s;
+      };
       await api.ready;
       await api.train(2);
-      await api.whenDrawn();
-      const warm = await api.engineStats();
+      for (const t of [1, 0.4]) {
+        api.setParams({ t });
+        await api.whenDrawn();
+      }
+      const start = await api.engineStats();
       document.querySelector(".ip-train").click();
       api.play();
-      const deadline = performance.now() + 150000;
-      let s = warm;
+      const warm = await until(start, (s) => s.chunks >= start.chunks + 3 && count(s, "particles") >= count(start, "particles") + 3 && count(s, "density") >= count(start, "density") + 3, 120000);
       let resized = false;
-      while (performance.now() < deadline && (s.chunks < warm.chunks + 6 || s.views < warm.views + 3)) {
-        await new Promise((ok) => setTimeout(ok, 1000));
-        s = await api.engineStats();
-        if (!resized && s.views >= warm.views + 1) {
+      const s = await until(warm, (s) => {
+        if (!resized && count(s, "particles") > count(warm, "particles")) {
           api.setParams({ particles: 700 });
           resized = true;
         }
-      }
+        return s.chunks >= warm.chunks + 6 && count(s, "particles") >= count(warm, "particles") + 3 && count(s, "density") >= count(warm, "density") + 3;
+      }, 150000);
       document.querySelector(".ip-train").click();
       api.pause();
-      return { warm, s, t: api.getParams().t, learned: api.learnedTime(), backend: api.backend };
+      return { start, warm, s, backend: api.backend };
     });
     assert.equal(r.backend, "webgpu");
-    assert.ok(r.warm.shaderModules > 0, "the warm-up compiled the kernels");
-    assert.ok(r.s.chunks >= r.warm.chunks + 6 && r.s.views >= r.warm.views + 3, JSON.stringify(r));
-    assert.equal(r.s.shaderModules - r.warm.shaderModules, 0, `shader modules after warm-up: ${JSON.stringify(r)}`);
-    assert.equal(r.s.pipelines - r.warm.pipelines, 0, `pipelines after warm-up: ${JSON.stringify(r)}`);
+    assert.ok(r.start.shaderModules > 0, "the warm-up compiled the kernels");
+    const ran = (a, b) => b.chunks >= a.chunks + 3 && b.viewsByOp.density >= a.viewsByOp.density + 3;
+    assert.ok(ran(r.start, r.warm) && ran(r.warm, r.s), `training and the views ran: ${JSON.stringify(r)}`);
+    const made = `${JSON.stringify(r.start.modulesByOp)} → ${JSON.stringify(r.warm.modulesByOp)} → ${JSON.stringify(r.s.modulesByOp)}`;
+    assert.equal(r.s.shaderModules - r.warm.shaderModules, 0, `shader modules in steady state, by request: ${made}`);
+    assert.equal(r.s.pipelines - r.warm.pipelines, 0, `pipelines in steady state: ${made}`);
     assert.ok(r.s.steps > r.warm.steps && r.s.submits > r.warm.submits);
     await screenshot(page, "engine-webgpu-watching");
     assert.deepEqual(page.problems, []);
