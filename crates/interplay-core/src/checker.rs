@@ -10,7 +10,7 @@
 
 pub use table::{CheckerTable, Parity};
 
-use crate::fields::Posterior;
+use crate::posterior::Posterior;
 use crate::special::{HALF_LN_2PI, mills};
 use crate::{P2, Rng};
 
@@ -365,7 +365,7 @@ impl CheckerAt {
 /// The exact posterior of x1 given x_t = x, for x_t | x1 ~ N(β x1, σ² I).
 ///
 /// Valid for σ > 0; at β = 0 it returns g1 = E\[x1\] = 0 and log ρ = log N(x; 0, σ² I). The score
-/// is left NaN: it follows from g1 by Tweedie's formula (`fields::identity::score`). For many
+/// is left NaN: it follows from g1 by Tweedie's formula (`posterior::identity::score`). For many
 /// points at one time, build a [`CheckerAt`] once.
 pub fn posterior(x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
     CheckerAt::new(beta, sigma).posterior(x, want_cov)

@@ -1,6 +1,7 @@
 use super::*;
 use crate::Path;
-use crate::fields::{ExactField, identity};
+use crate::fields::ExactField;
+use crate::posterior::identity;
 use crate::schedule::Schedule;
 use crate::targets::Target;
 

@@ -1,5 +1,6 @@
 use super::*;
-use crate::mixture::{Component, Sym2};
+use crate::Rng;
+use crate::mixture::{Component, Mixture, Sym2};
 use crate::schedule::{GammaFamily, Path};
 
 fn schedules() -> Vec<Schedule> {

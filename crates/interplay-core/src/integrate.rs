@@ -8,9 +8,13 @@
 //! it, ε(t) is lowered to the largest stable value for that step; when even ε = 0 breaks it, the
 //! sampler stops there and reports the time. Nothing silently produces NaN.
 
-use crate::fields::{ExactField, identity};
+use crate::fields::ExactField;
+use crate::posterior::identity;
 use crate::schedule::ScheduleAt;
 use crate::{P2, Rng, par};
+
+pub mod stepper;
+pub use stepper::{Cloud, Flow, view_move};
 
 /// A velocity and score field evaluated over batches (exact, or a learned one on the CPU).
 pub trait Field {
@@ -228,79 +232,12 @@ fn sigma_rate(st: &ScheduleAt) -> f64 {
     st.sigma_d_sigma() / st.sigma2()
 }
 
-fn axpy(out: &mut [P2], x: &[P2], a: f64, k: &[P2]) {
-    for ((o, x), k) in out.iter_mut().zip(x).zip(k) {
-        *o = [x[0] + a * k[0], x[1] + a * k[1]];
-    }
-}
-
-/// Integrates dX = b dt over `span` (either direction), in place.
+/// Integrates dX = b dt over `span` (either direction), in place (the [`stepper::ode`] rule).
 ///
 /// Stops early, at the last stable time, if a step would break the solver's stability limit.
 pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeSolver) -> Report {
-    let Span {
-        t0, steps, guard, ..
-    } = span;
-    let n = xs.len();
-    let mut report = Report {
-        t_end: t0,
-        steps: 0,
-        max_stability: 0.0,
-        eps_lowered: 0,
-    };
-    let (mut k1, mut k2, mut k3, mut k4, mut tmp) = (
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-    );
-    for i in 0..steps {
-        let (t, tn) = (span.time(i), span.time(i + 1));
-        let dt = tn - t;
-        if guard {
-            match ode_step_stability(solver, &field.schedule_at(t), &field.schedule_at(tn), dt) {
-                Some(lam) => report.max_stability = report.max_stability.max(lam),
-                None => break,
-            }
-        }
-        match solver {
-            OdeSolver::Euler => {
-                field.velocity(t, xs, &mut k1);
-                axpy(&mut tmp, xs, dt, &k1);
-            }
-            OdeSolver::Heun => {
-                field.velocity(t, xs, &mut k1);
-                axpy(&mut tmp, xs, dt, &k1);
-                field.velocity(tn, &tmp, &mut k2);
-                for (o, (x, (a, b))) in tmp.iter_mut().zip(xs.iter().zip(k1.iter().zip(&k2))) {
-                    *o = [
-                        x[0] + 0.5 * dt * (a[0] + b[0]),
-                        x[1] + 0.5 * dt * (a[1] + b[1]),
-                    ];
-                }
-            }
-            OdeSolver::Rk4 => {
-                let th = t + 0.5 * dt;
-                field.velocity(t, xs, &mut k1);
-                axpy(&mut tmp, xs, 0.5 * dt, &k1);
-                field.velocity(th, &tmp, &mut k2);
-                axpy(&mut tmp, xs, 0.5 * dt, &k2);
-                field.velocity(th, &tmp, &mut k3);
-                axpy(&mut tmp, xs, dt, &k3);
-                field.velocity(tn, &tmp, &mut k4);
-                for (i, o) in tmp.iter_mut().enumerate() {
-                    let x = xs[i];
-                    *o = [0, 1].map(|d| {
-                        x[d] + dt / 6.0 * (k1[i][d] + 2.0 * k2[i][d] + 2.0 * k3[i][d] + k4[i][d])
-                    });
-                }
-            }
-        }
-        xs.copy_from_slice(&tmp);
-        report.t_end = tn;
-        report.steps += 1;
-    }
+    let (ys, report) = stepper::ode(&Host(field), xs.to_vec(), span, solver);
+    xs.copy_from_slice(&ys);
     report
 }
 
@@ -396,7 +333,8 @@ pub enum SdeSolver {
     Heun,
 }
 
-/// Integrates the SDE dX = (b ± ε s) dt + √(2ε) dW from `t0` to `t1` in place.
+/// Integrates the SDE dX = (b ± ε s) dt + √(2ε) dW from `t0` to `t1` in place (the
+/// [`stepper::sde`] rule).
 ///
 /// Forward in time (t1 > t0) the drift is b_F = b + ε s; backward (t1 < t0) it is b_B = b − ε s
 /// and the step is X ← X − b_B Δt + √(2ε Δt) ξ with Δt = |t1 − t0|/steps. Both keep the marginals
@@ -409,78 +347,59 @@ pub fn sde<F: Field + ?Sized>(
     solver: SdeSolver,
     rng: &mut Rng,
 ) -> Report {
-    let Span {
-        t0,
-        t1,
-        steps,
-        guard,
-        ..
-    } = span;
-    let n = xs.len();
-    let sign = if t1 >= t0 { 1.0 } else { -1.0 };
-    let sigma2_0 = field
-        .schedule_at(0.0)
-        .sigma2()
-        .max(field.schedule_at(1e-3).sigma2());
-    let mut report = Report {
-        t_end: t0,
-        steps: 0,
-        max_stability: 0.0,
-        eps_lowered: 0,
-    };
-    let (mut b, mut s, mut b2, mut s2) = (
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-    );
-    let mut pred = vec![[0.0; 2]; n];
-    let mut noise = vec![[0.0; 2]; n];
-    for k in 0..steps {
-        let (t, tn) = (span.time(k), span.time(k + 1));
-        let h = (tn - t).abs();
-        let (st, stn) = (field.schedule_at(t), field.schedule_at(tn));
-        let mut e = eps.at(&st, sigma2_0);
-        if guard {
-            let Some(step) = sde_step_eps(&st, &stn, h, sign, e) else {
-                break;
-            };
-            report.eps_lowered += usize::from(step.lowered);
-            report.max_stability = report.max_stability.max(step.stability);
-            e = step.eps;
-        }
-        let amp = (2.0 * e * h).sqrt();
-        for nz in noise.iter_mut() {
-            let [a, c] = rng.normal2();
-            *nz = [amp * a, amp * c];
-        }
-        // Drift in the direction of travel: forward b + εs; backward −(b − εs).
-        let drift = |b: &P2, s: &P2, d: usize| sign * b[d] + e * s[d];
-        field.velocity_score(t, xs, &mut b, &mut s);
-        match solver {
-            SdeSolver::EulerMaruyama => {
-                for i in 0..n {
-                    xs[i] = [0, 1].map(|d| xs[i][d] + h * drift(&b[i], &s[i], d) + noise[i][d]);
-                }
-            }
-            SdeSolver::Heun => {
-                for i in 0..n {
-                    pred[i] = [0, 1].map(|d| xs[i][d] + h * drift(&b[i], &s[i], d) + noise[i][d]);
-                }
-                field.velocity_score(tn, &pred, &mut b2, &mut s2);
-                for i in 0..n {
-                    xs[i] = [0, 1].map(|d| {
-                        xs[i][d]
-                            + 0.5 * h * (drift(&b[i], &s[i], d) + drift(&b2[i], &s2[i], d))
-                            + noise[i][d]
-                    });
-                }
-            }
-        }
-        report.t_end = tn;
-        report.steps += 1;
-    }
+    let (ys, report) = stepper::sde(&Host(field), xs.to_vec(), span, eps, solver, rng);
+    xs.copy_from_slice(&ys);
     report
+}
+
+/// A host [`Field`] as a [`Flow`] over point batches.
+#[derive(Clone, Copy, Debug)]
+pub struct Host<'a, F: ?Sized>(pub &'a F);
+
+impl Cloud for Vec<P2> {
+    fn step(&self, h: f64, ks: &[(f64, &Self)], noise: Option<&Self>) -> Self {
+        (0..self.len())
+            .map(|i| {
+                [0, 1].map(|d| {
+                    let sum = ks
+                        .iter()
+                        .map(|(w, k)| if *w == 1.0 { k[i][d] } else { w * k[i][d] })
+                        .reduce(|a, b| a + b)
+                        .unwrap_or(0.0);
+                    let y = self[i][d] + h * sum;
+                    noise.map_or(y, |n| y + n[i][d])
+                })
+            })
+            .collect()
+    }
+}
+
+impl<F: Field + ?Sized> Flow for Host<'_, F> {
+    type X = Vec<P2>;
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule_at(t)
+    }
+    fn velocity(&self, t: f64, x: &Vec<P2>) -> Vec<P2> {
+        let mut b = vec![[0.0; 2]; x.len()];
+        self.0.velocity(t, x, &mut b);
+        b
+    }
+    fn drift(&self, t: f64, x: &Vec<P2>, sign: f64, e: f64) -> Vec<P2> {
+        let (mut b, mut s) = (vec![[0.0; 2]; x.len()], vec![[0.0; 2]; x.len()]);
+        self.0.velocity_score(t, x, &mut b, &mut s);
+        b.iter()
+            .zip(&s)
+            .map(|(b, s)| [0, 1].map(|d| sign * b[d] + e * s[d]))
+            .collect()
+    }
+    fn noise(&self, like: &Vec<P2>, amp: f64, rng: &mut Rng) -> Vec<P2> {
+        like.iter()
+            .map(|_| {
+                let [a, c] = rng.normal2();
+                [amp * a, amp * c]
+            })
+            .collect()
+    }
 }
 
 /// The Tweedie jump x ↦ E[x1 | x_t = x] = (x + σ² s)/β at time t (docs/math.md §4.3), in place.

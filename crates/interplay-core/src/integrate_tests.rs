@@ -1,7 +1,7 @@
 use super::*;
-use crate::fields::ExactTarget;
 use crate::mixture::{Component, Mixture, Sym2};
 use crate::schedule::{Path, Schedule};
+use crate::targets::ExactTarget;
 use crate::targets::Target;
 use crate::{ExactField, checker};
 

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod mixture;
 pub mod palette;
 mod par;
+pub mod posterior;
 pub mod raster;
 pub mod rng;
 pub mod sampling;
@@ -30,7 +31,8 @@ pub mod schedule;
 pub mod special;
 pub mod targets;
 
-pub use fields::{ExactField, ExactTarget, FieldAt, Posterior};
+pub use fields::{ExactField, FieldAt};
+pub use posterior::Posterior;
 pub use rng::Rng;
 pub use schedule::{GammaFamily, Path, Schedule, ScheduleAt, ScheduleIssue};
-pub use targets::Target;
+pub use targets::{ExactTarget, Target};

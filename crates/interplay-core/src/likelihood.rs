@@ -6,10 +6,10 @@
 //! (from the posterior covariance for exact fields, by tangent propagation for networks).
 
 use crate::P2;
-use crate::fields::ExactTarget;
 use crate::integrate::Field;
 use crate::schedule::{Path, Schedule};
 use crate::special::HALF_LN_2PI;
+use crate::targets::ExactTarget;
 
 /// log N(x; 0, I₂), the base density ρ0.
 pub fn log_standard_normal(x: P2) -> f64 {
@@ -88,8 +88,8 @@ pub fn ode_log_likelihood<F: Field + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields::ExactTarget;
     use crate::mixture::{Component, Mixture, Sym2};
+    use crate::targets::ExactTarget;
     use crate::{ExactField, Path, Rng, Schedule, Target};
 
     #[test]

@@ -6,7 +6,7 @@
 
 use core::f64::consts::PI;
 
-use crate::fields::ExactTarget;
+use crate::targets::ExactTarget;
 use crate::{P2, Rng, checker};
 
 /// The TV histogram: 16×16 bins over [−4, 4]² plus one bin for everything outside.

@@ -11,7 +11,7 @@
 //! Log densities use the closed-form 2×2 inverse and determinant and a log-sum-exp, so tails do
 //! not underflow. A component with C_j = 0 is a point mass: finite point sets are mixtures too.
 
-use crate::fields::Posterior;
+use crate::posterior::Posterior;
 use crate::special::log_sum_exp;
 use crate::{P2, Rng};
 

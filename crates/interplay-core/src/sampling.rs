@@ -4,9 +4,9 @@
 //! Tweedie jump).
 
 use crate::dopri::{Tolerance, dopri5};
-use crate::fields::ExactTarget;
 use crate::integrate::{Eps, Field, OdeSolver, Report, SdeSolver, Span, ode, sde, tweedie};
 use crate::schedule::Schedule;
+use crate::targets::ExactTarget;
 use crate::{P2, Rng};
 
 /// RNG streams, so that each purpose draws independently of the others' counts.

@@ -11,6 +11,7 @@ use core::f64::consts::PI;
 
 use crate::checker;
 use crate::mixture::{Component, Mixture, Sym2};
+use crate::posterior::Posterior;
 use crate::{P2, Rng};
 
 /// A 2-D target distribution.
@@ -311,83 +312,55 @@ fn along(curves: &[Vec<P2>]) -> Vec<P2> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// A target prepared for exact evaluation.
+#[derive(Clone, Debug)]
+pub enum ExactTarget {
+    /// The checkerboard, with its closed-form posterior.
+    Checkerboard,
+    /// Any target given as a Gaussian mixture (including point sets).
+    Mixture(Mixture),
+}
 
-    #[test]
-    fn drawing_codes_round_trip_and_bad_codes_say_why() {
-        let mut r = Rng::new(8);
-        let pts: Vec<P2> = (0..DRAWN_MAX_POINTS)
-            .map(|_| [r.uniform() * 10.0 - 5.0, r.uniform() * 10.0 - 5.0])
-            .collect();
-        let code = encode_points(&pts);
-        assert_eq!(code.len(), 4 * pts.len());
-        let back = decode_points(&code).expect("decodes");
-        for (a, b) in pts.iter().zip(&back) {
-            assert!((a[0] - b[0]).abs() <= 1.3e-3 && (a[1] - b[1]).abs() <= 1.3e-3);
+impl ExactTarget {
+    /// Prepares a target.
+    pub fn new(target: &Target) -> Self {
+        match target.mixture() {
+            None => ExactTarget::Checkerboard,
+            Some(m) => ExactTarget::Mixture(m),
         }
-        // Decoding then encoding is exact.
-        assert_eq!(encode_points(&back), code);
-        for (bad, says) in [
-            ("", "empty"),
-            ("AAA", "multiple of 4"),
-            ("AA A", "character ' '"),
-            ("AAé_", "character 'é'"),
-        ] {
-            let e = decode_points(bad).expect_err(bad);
-            assert!(e.contains(says), "{bad:?}: {e}");
-        }
-        let long = "AAAA".repeat(DRAWN_MAX_POINTS + 1);
-        assert!(
-            decode_points(&long)
-                .expect_err("long")
-                .contains("more than")
-        );
     }
 
-    #[test]
-    fn strokes_become_evenly_spaced_points_inside_the_view() {
-        // A 3-unit stroke and a dot; a stroke running off the view is clamped to it.
-        let (pts, cut) = drawn_points(&[
-            vec![[0.0, 0.0], [3.0, 0.0]],
-            vec![[1.0, 1.0]],
-            vec![[4.0, 4.0], [9.0, 4.0]],
-            vec![],
-            vec![[f64::NAN, 0.0]],
-        ]);
-        assert!(!cut);
-        // 10 or 11 points on the first stroke (rounding at its end), 1 dot, 3 on the clamped one.
-        assert!((14..=15).contains(&pts.len()), "{}", pts.len());
-        assert!(
-            pts.iter()
-                .all(|p| p[0].abs() <= DRAWN_EXTENT && p[1].abs() <= DRAWN_EXTENT)
-        );
-        let (many, cut) = drawn_points(&vec![
-            vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]];
-            3
-        ]);
-        assert!(cut && many.len() == DRAWN_MAX_POINTS);
-        let heart = default_drawing();
-        assert!(
-            heart.len() > 40 && heart.len() < DRAWN_MAX_POINTS,
-            "{}",
-            heart.len()
-        );
-        let t = Target::Drawn(heart);
-        assert_eq!(t.name(), "drawn");
-        let xs = t.sample(&mut Rng::new(1), 1000);
-        // Closed curves do not repeat their start (no bright bead where they close).
-        // (The inner ring: 7.85 long, so its 27th point would sit 0.05 before the start.)
-        let ring = along(&[(0..=256)
-            .map(|k| polar(1.25, 2.0 * PI * k as f64 / 256.0))
-            .collect()]);
-        let gap = |a: P2, b: P2| libm::hypot(a[0] - b[0], a[1] - b[1]);
-        assert!(
-            gap(ring[0], ring[ring.len() - 1]) > 0.5 * CURVE_STEP,
-            "{}",
-            ring.len()
-        );
-        assert!(xs.iter().all(|x| x[0].abs() < 6.0 && x[1].abs() < 6.0));
+    /// `n` samples of ρ1.
+    pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
+        match self {
+            ExactTarget::Checkerboard => checker::sample(rng, n),
+            ExactTarget::Mixture(m) => m.sample(rng, n),
+        }
+    }
+
+    /// The posterior of x1 given x = β·x1 + σ·ξ (ξ ~ N(0, I), σ > 0), for any (β, σ): the
+    /// schedule-free form of docs/math.md §8.4 (with β = 1 and σ = λ it is D(λ, x)).
+    pub fn posterior(&self, x: P2, beta: f64, sigma: f64, want_cov: bool) -> Posterior {
+        match self {
+            ExactTarget::Checkerboard => {
+                let mut p = checker::posterior(x, beta, sigma, want_cov);
+                let s2 = sigma * sigma;
+                p.score = [-(x[0] - beta * p.g1[0]) / s2, -(x[1] - beta * p.g1[1]) / s2];
+                p
+            }
+            ExactTarget::Mixture(m) => m.at(beta, sigma * sigma).posterior(x, want_cov),
+        }
+    }
+
+    /// log ρ1(x).
+    pub fn log_density(&self, x: P2) -> f64 {
+        match self {
+            ExactTarget::Checkerboard => checker::log_density(x),
+            ExactTarget::Mixture(m) => m.log_density(x),
+        }
     }
 }
+
+#[cfg(test)]
+#[path = "targets_tests.rs"]
+mod tests;

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use interplay_core::ExactField;
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, VIEW_T_END, view_step};
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, VIEW_T_END, view_step};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactTarget, Schedule};
 use interplay_nn::checkpoint::{Checkpoint, Header};
@@ -76,9 +76,6 @@ struct Quality {
     b_error: Vec<f64>,
     n: usize,
 }
-
-/// Particles are integrated on [0, T_END] (as the viewer's exact particles).
-const T_END: f64 = VIEW_T_END;
 
 /// The particle counts a cloud is padded to on WebGPU: the kernels of the model's particles are
 /// compiled once per size (their vectorisation and tuning depend on the shape), so every count
@@ -336,7 +333,7 @@ impl Engine {
                 let field = current_field(&st, &schedule)?;
                 let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
                 let model_steps = st.trainer.as_ref().map_or(0, Trainer::steps);
-                let t_wanted = t.clamp(field.schedule.t_start(), T_END);
+                let t_wanted = t.clamp(field.schedule.t_start(), VIEW_T_END);
                 // A cloud that has arrived where it was asked to go, carried by a model that
                 // training has since changed, starts again from t = 0: the particles then flow
                 // anew under the current model, so what a reader sees after training is the
@@ -362,27 +359,22 @@ impl Engine {
                 }
                 let cloud = st.cloud.as_mut().ok_or_else(|| js_err("no particles"))?;
                 let t_min = field.schedule.t_start();
-                let target_t = t.clamp(t_min, T_END);
+                let target_t = t.clamp(t_min, VIEW_T_END);
                 let mut x = cloud.x.clone();
                 let mut steps = 0;
                 while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
                     // The same step rule as the viewer's exact particles (finer near both ends).
                     let next = view_step(cloud.t, target_t, t_min);
-                    let span = Span::new(cloud.t, next, 1);
-                    let (y, report) = if eps > 0.0 {
-                        interplay_nn::sampler::sde(
-                            &field,
-                            x,
-                            span,
-                            Eps::Constant(eps),
-                            SdeSolver::Heun,
-                            &mut cloud.rng,
-                        )
-                    } else {
-                        interplay_nn::sampler::ode(&field, x, span, OdeSolver::Heun)
-                    };
+                    let (y, moved) = interplay_nn::sampler::view_move(
+                        &field,
+                        x,
+                        cloud.t,
+                        next,
+                        eps,
+                        &mut cloud.rng,
+                    );
                     x = y;
-                    if report.steps == 0 {
+                    if !moved {
                         break;
                     }
                     cloud.t = next;
@@ -390,7 +382,7 @@ impl Engine {
                 }
                 cloud.x = x.clone();
                 // At the end of time, show the particles denoised (the Tweedie jump).
-                let shown = if t >= T_END && cloud.t >= T_END - 1e-9 {
+                let shown = if t >= VIEW_T_END && cloud.t >= VIEW_T_END - 1e-9 {
                     interplay_nn::DeviceField::posterior_mean(&field, cloud.t, x)
                 } else {
                     x
@@ -426,7 +418,7 @@ impl Engine {
                 let pts: Vec<interplay_core::P2> = (0..grid.n)
                     .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
                     .collect();
-                let t = t.clamp(0.0, T_END);
+                let t = t.clamp(0.0, VIEW_T_END);
                 // At t = 0 the density is the base itself: nothing to integrate.
                 let flow = (t > 0.0).then(|| {
                     let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);

@@ -8,7 +8,7 @@
 //! reported value keeps that normalisation. Batches are drawn on the host with `interplay-core`
 //! (seeded, identical on every backend) and uploaded as a few small tensors.
 
-use interplay_core::fields::ExactTarget;
+use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Path, Rng, Schedule, ScheduleAt};
 use serde::{Deserialize, Serialize};
 

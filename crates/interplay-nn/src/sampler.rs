@@ -4,10 +4,9 @@
 //! on every backend.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use interplay_core::integrate::{
-    Eps, OdeSolver, Report, SdeSolver, Span, ode_step_stability, sde_step_eps,
-};
+use interplay_core::integrate::{Cloud, Eps, Flow, OdeSolver, Report, SdeSolver, Span, stepper};
 use interplay_core::sampling::{Method, Recipe, streams};
+use interplay_core::schedule::ScheduleAt;
 use interplay_core::{P2, Rng};
 
 use crate::field::DeviceField;
@@ -28,105 +27,89 @@ fn normals(rng: &mut Rng, n: usize, scale: f64, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(flat, [n, 2]), device)
 }
 
-/// Integrates dX = b dt over `span`; returns the particles and what the stepper did.
+/// Particles on the device, as the core stepper sees them.
+struct OnDevice(Tensor<2>);
+
+impl Cloud for OnDevice {
+    fn step(&self, h: f64, ks: &[(f64, &Self)], noise: Option<&Self>) -> Self {
+        let sum = ks
+            .iter()
+            .map(|(w, k)| {
+                if *w == 1.0 {
+                    k.0.clone()
+                } else {
+                    k.0.clone() * *w
+                }
+            })
+            .reduce(|a, b| a + b);
+        let y = match sum {
+            Some(sum) => self.0.clone() + sum * h,
+            None => self.0.clone(),
+        };
+        OnDevice(match noise {
+            Some(n) => y + n.0.clone(),
+            None => y,
+        })
+    }
+}
+
+/// A learned field as a core [`Flow`] over device particles.
+struct DeviceFlow<'a, F: ?Sized>(&'a F);
+
+impl<F: DeviceField + ?Sized> Flow for DeviceFlow<'_, F> {
+    type X = OnDevice;
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule_at(t)
+    }
+    fn velocity(&self, t: f64, x: &OnDevice) -> OnDevice {
+        OnDevice(self.0.velocity(t, x.0.clone(), false).0)
+    }
+    fn drift(&self, t: f64, x: &OnDevice, sign: f64, e: f64) -> OnDevice {
+        let f = self.0.eval(t, x.0.clone(), false);
+        OnDevice(f.b * sign + f.s * e)
+    }
+    fn noise(&self, like: &OnDevice, amp: f64, rng: &mut Rng) -> OnDevice {
+        OnDevice(normals(rng, like.0.dims()[0], amp, &self.0.device()))
+    }
+}
+
+/// Integrates dX = b dt over `span` with the core stepper's rule; returns the particles and
+/// what the stepper did.
 pub fn ode<F: DeviceField + ?Sized>(
     field: &F,
-    mut x: Tensor<2>,
+    x: Tensor<2>,
     span: Span,
     solver: OdeSolver,
 ) -> (Tensor<2>, Report) {
-    let mut report = Report {
-        t_end: span.t0,
-        steps: 0,
-        max_stability: 0.0,
-        eps_lowered: 0,
-    };
-    let b = |t: f64, x: Tensor<2>| field.velocity(t, x, false).0;
-    for i in 0..span.steps {
-        let (t, tn) = (span.time(i), span.time(i + 1));
-        let dt = tn - t;
-        if span.guard {
-            match ode_step_stability(solver, &field.schedule_at(t), &field.schedule_at(tn), dt) {
-                Some(lam) => report.max_stability = report.max_stability.max(lam),
-                None => break,
-            }
-        }
-        x = match solver {
-            OdeSolver::Euler => x.clone() + b(t, x) * dt,
-            OdeSolver::Heun => {
-                let k1 = b(t, x.clone());
-                let k2 = b(tn, x.clone() + k1.clone() * dt);
-                x + (k1 + k2) * (0.5 * dt)
-            }
-            OdeSolver::Rk4 => {
-                let th = t + 0.5 * dt;
-                let k1 = b(t, x.clone());
-                let k2 = b(th, x.clone() + k1.clone() * (0.5 * dt));
-                let k3 = b(th, x.clone() + k2.clone() * (0.5 * dt));
-                let k4 = b(tn, x.clone() + k3.clone() * dt);
-                x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0)
-            }
-        };
-        report.t_end = tn;
-        report.steps += 1;
-    }
-    (x, report)
+    let (x, report) = stepper::ode(&DeviceFlow(field), OnDevice(x), span, solver);
+    (x.0, report)
 }
 
-/// Integrates dX = (b ± ε s) dt + √(2ε) dW over `span` (forward: b + εs; backward: b − εs).
+/// Integrates dX = (b ± ε s) dt + √(2ε) dW over `span` (forward: b + εs; backward: b − εs) with
+/// the core stepper's rule.
 pub fn sde<F: DeviceField + ?Sized>(
     field: &F,
-    mut x: Tensor<2>,
+    x: Tensor<2>,
     span: Span,
     eps: Eps,
     solver: SdeSolver,
     rng: &mut Rng,
 ) -> (Tensor<2>, Report) {
-    let device = field.device();
-    let n = x.dims()[0];
-    let sign = if span.t1 >= span.t0 { 1.0 } else { -1.0 };
-    let sigma2_0 = field
-        .schedule_at(0.0)
-        .sigma2()
-        .max(field.schedule_at(1e-3).sigma2());
-    let mut report = Report {
-        t_end: span.t0,
-        steps: 0,
-        max_stability: 0.0,
-        eps_lowered: 0,
-    };
-    for k in 0..span.steps {
-        let (t, tn) = (span.time(k), span.time(k + 1));
-        let h = (tn - t).abs();
-        let (st, stn) = (field.schedule_at(t), field.schedule_at(tn));
-        let mut e = eps.at(&st, sigma2_0);
-        if span.guard {
-            let Some(step) = sde_step_eps(&st, &stn, h, sign, e) else {
-                break;
-            };
-            report.eps_lowered += usize::from(step.lowered);
-            report.max_stability = report.max_stability.max(step.stability);
-            e = step.eps;
-        }
-        let noise = normals(rng, n, (2.0 * e * h).sqrt(), &device);
-        // The drift in the direction of travel: forward b + εs, backward −(b − εs).
-        let drift = |t: f64, x: Tensor<2>| {
-            let f = field.eval(t, x, false);
-            f.b * sign + f.s * e
-        };
-        let k1 = drift(t, x.clone());
-        x = match solver {
-            SdeSolver::EulerMaruyama => x + k1 * h + noise,
-            SdeSolver::Heun => {
-                let pred = x.clone() + k1.clone() * h + noise.clone();
-                let k2 = drift(tn, pred);
-                x + (k1 + k2) * (0.5 * h) + noise
-            }
-        };
-        report.t_end = tn;
-        report.steps += 1;
-    }
-    (x, report)
+    let (x, report) = stepper::sde(&DeviceFlow(field), OnDevice(x), span, eps, solver, rng);
+    (x.0, report)
+}
+
+/// One step of the views' follow-t rule ([`stepper::view_move`]) for learned particles.
+pub fn view_move<F: DeviceField + ?Sized>(
+    field: &F,
+    x: Tensor<2>,
+    t: f64,
+    next: f64,
+    eps: f64,
+    rng: &mut Rng,
+) -> (Tensor<2>, bool) {
+    let (x, moved) = stepper::view_move(&DeviceFlow(field), OnDevice(x), t, next, eps, rng);
+    (x.0, moved)
 }
 
 /// Runs a sampling recipe of `interplay_core::sampling` on the device. Dopri5 is a host method:

@@ -4,7 +4,7 @@
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
-use interplay_core::fields::ExactTarget;
+use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 use serde::{Deserialize, Serialize};
 

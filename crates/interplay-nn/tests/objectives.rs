@@ -5,7 +5,8 @@
 mod common;
 
 use common::{cpu, read1};
-use interplay_core::fields::{ExactTarget, identity};
+use interplay_core::posterior::identity;
+use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
 use interplay_nn::net::NetConfig;
 use interplay_nn::objective::{

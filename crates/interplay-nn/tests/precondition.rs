@@ -7,7 +7,7 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use common::{cpu, now, read2};
-use interplay_core::fields::identity;
+use interplay_core::posterior::identity;
 use interplay_core::{ExactField, ExactTarget, P2, Path, Rng, Schedule, ScheduleAt, Target};
 use interplay_nn::LearnedField;
 use interplay_nn::field::{DeviceField, FieldOut};

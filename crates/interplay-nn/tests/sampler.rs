@@ -89,6 +89,40 @@ fn device_ode_and_sde_match_core() {
 }
 
 #[test]
+fn the_views_follow_t_alike_on_the_host_and_the_device() {
+    // The page's exact particles (host) and learned particles (engine, device) share one step
+    // rule: following t from the start to 0.6 and back to 0.3, with and without noise, they take
+    // the same steps to the same places.
+    let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    let dev = Exact(exact.clone());
+    let x0: Vec<P2> = Rng::new(3).normals(100);
+    for eps in [0.0, 0.5] {
+        let (mut host, mut x) = (x0.clone(), points_tensor(&x0, &cpu()));
+        let (mut rh, mut rd) = (Rng::new(9), Rng::new(9));
+        let mut t: f64 = 0.0;
+        let mut steps = 0;
+        for target in [0.6_f64, 0.3] {
+            while (t - target).abs() > 1e-12 {
+                let next = integrate::view_step(t, target, 0.0);
+                let (h, moved_h) =
+                    integrate::view_move(&integrate::Host(&exact), host, t, next, eps, &mut rh);
+                let (d, moved_d) = sampler::view_move(&dev, x, t, next, eps, &mut rd);
+                assert!(
+                    moved_h && moved_d,
+                    "ε = {eps}: a step at t = {t} was refused"
+                );
+                (host, x, t) = (h, d, next);
+                steps += 1;
+            }
+        }
+        assert!(steps > 80, "ε = {eps}: {steps} steps for a sweep of 0.9");
+        let d = max_diff(&read2(x), &host);
+        assert!(d < 1e-3, "ε = {eps}: device vs host {d:.2e}");
+        assert!(host.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
+    }
+}
+
+#[test]
 fn device_likelihood_matches_core() {
     let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
     let xs = Target::Checkerboard.sample(&mut Rng::new(2), 50);

@@ -1,16 +1,9 @@
 //! Particles of the Lagrangian view under the exact field: ODE or SDE, moved towards any t in
 //! either direction within a time budget per frame, so scrubbing never blocks the page.
 
-use interplay_core::fields::identity;
-use interplay_core::integrate::{
-    Chunked, Eps, OdeSolver, SdeSolver, Span, VIEW_MAX_DT, VIEW_T_END, ode, sde, view_step,
-};
+use interplay_core::integrate::{Chunked, Host, VIEW_T_END, view_move, view_step};
+use interplay_core::posterior::identity;
 use interplay_core::{ExactField, P2, Rng};
-
-/// The largest time step the view takes (finer near t = 1, see [`Particles::advance`]).
-pub const MAX_DT: f64 = VIEW_MAX_DT;
-/// Particles are integrated on [0, T_END]; at t ≥ T_END they are shown denoised (Tweedie).
-pub const T_END: f64 = VIEW_T_END;
 
 /// Particles per unit of work between two budget checks (about 1–2 ms of exact-field work in
 /// the browser).
@@ -55,7 +48,8 @@ impl Particles {
         }
     }
 
-    /// Moves towards `target` (clamped to [t_min, T_END]) by steps of at most [`MAX_DT`]
+    /// Moves towards `target` (clamped to [t_min, VIEW_T_END]) by steps of at most
+    /// [`interplay_core::integrate::VIEW_MAX_DT`]
     /// (smaller near t = 1, where the field sharpens, and near the start), stopping once `budget`
     /// returns false. A step is taken over [`CHUNK`] particles at a time, so the budget is
     /// checked every few milliseconds however many particles there are; a step left half done
@@ -68,7 +62,7 @@ impl Particles {
         target: f64,
         mut budget: impl FnMut() -> bool,
     ) -> bool {
-        let target = target.clamp(self.t_min, T_END);
+        let target = target.clamp(self.t_min, VIEW_T_END);
         // Every chunk is evaluated as the whole cloud would be (tables of the exact field are
         // built once per time and shared by the chunks).
         let field = Chunked::new(field, self.xs.len());
@@ -89,25 +83,21 @@ impl Particles {
                 return false;
             }
             let end = (step.done + CHUNK).min(self.xs.len());
-            let span = Span::new(self.t, step.next, 1);
             let xs = &mut self.xs[step.done..end];
-            let report = if self.eps > 0.0 {
-                sde(
-                    &field,
-                    xs,
-                    span,
-                    Eps::Constant(self.eps),
-                    SdeSolver::Heun,
-                    &mut self.rng,
-                )
-            } else {
-                ode(&field, xs, span, OdeSolver::Heun)
-            };
-            if report.steps == 0 && !xs.is_empty() {
+            let (ys, moved) = view_move(
+                &Host(&field),
+                xs.to_vec(),
+                self.t,
+                step.next,
+                self.eps,
+                &mut self.rng,
+            );
+            if !moved && !xs.is_empty() {
                 // The stability rule refused even ε = 0 here: stay (never produce NaN).
                 self.pending = None;
                 return true;
             }
+            xs.copy_from_slice(&ys);
             if end == self.xs.len() {
                 self.t = step.next;
                 self.pending = None;
@@ -122,10 +112,10 @@ impl Particles {
         view_step(self.t, target, self.t_min)
     }
 
-    /// Where to draw the particles at display time `t`: their positions, or at t ≥ T_END the
+    /// Where to draw the particles at display time `t`: their positions, or at t ≥ VIEW_T_END the
     /// Tweedie jump E[x1 | x_t] (they land on the target at t = 1).
     pub fn shown(&self, field: &ExactField, t: f64) -> Vec<P2> {
-        if t < T_END || self.t < T_END - 1e-9 {
+        if t < VIEW_T_END || self.t < VIEW_T_END - 1e-9 {
             return self.xs.clone();
         }
         let at = field.at_batch(self.t, self.xs.len());

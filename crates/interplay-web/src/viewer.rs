@@ -12,9 +12,10 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::params::Params;
-use crate::particles::{Particles, T_END};
+use crate::particles::Particles;
 use crate::raster::{TrailImage, arrows, start_color};
 use crate::{charts, render};
+use interplay_core::integrate::VIEW_T_END;
 
 /// Cells per side of the Eulerian heat map.
 const GRID: usize = 128;
@@ -108,8 +109,8 @@ impl Viewer {
         let target = field.target();
         let (start, t0) = if params.direction == "backward" {
             (
-                interpolant_samples(&sched, target, T_END, params.particles, params.seed),
-                T_END,
+                interpolant_samples(&sched, target, VIEW_T_END, params.particles, params.seed),
+                VIEW_T_END,
             )
         } else {
             (
@@ -135,7 +136,7 @@ impl Viewer {
     }
 
     fn draw_arrows(&self, panel: &Panel) {
-        let t = self.params.t.clamp(1e-3, T_END);
+        let t = self.params.t.clamp(1e-3, VIEW_T_END);
         let at = self.field.at(t);
         let which = self.params.arrows.clone();
         let list = arrows(15, |x| {
@@ -350,10 +351,12 @@ impl Viewer {
     }
 
     /// The time the model's points should reach for the current t: t within the schedule's
-    /// [t_start, T_END] (the engine clamps the same way).
+    /// [t_start, VIEW_T_END] (the engine clamps the same way).
     #[wasm_bindgen(js_name = modelTarget)]
     pub fn model_target(&self) -> f64 {
-        self.params.t.clamp(self.params.schedule().t_start(), T_END)
+        self.params
+            .t
+            .clamp(self.params.schedule().t_start(), VIEW_T_END)
     }
 
     /// Draws the Eulerian view; returns the density at the top of the colour scale, or NaN when

@@ -1,0 +1,77 @@
+use super::*;
+
+#[test]
+fn drawing_codes_round_trip_and_bad_codes_say_why() {
+    let mut r = Rng::new(8);
+    let pts: Vec<P2> = (0..DRAWN_MAX_POINTS)
+        .map(|_| [r.uniform() * 10.0 - 5.0, r.uniform() * 10.0 - 5.0])
+        .collect();
+    let code = encode_points(&pts);
+    assert_eq!(code.len(), 4 * pts.len());
+    let back = decode_points(&code).expect("decodes");
+    for (a, b) in pts.iter().zip(&back) {
+        assert!((a[0] - b[0]).abs() <= 1.3e-3 && (a[1] - b[1]).abs() <= 1.3e-3);
+    }
+    // Decoding then encoding is exact.
+    assert_eq!(encode_points(&back), code);
+    for (bad, says) in [
+        ("", "empty"),
+        ("AAA", "multiple of 4"),
+        ("AA A", "character ' '"),
+        ("AAé_", "character 'é'"),
+    ] {
+        let e = decode_points(bad).expect_err(bad);
+        assert!(e.contains(says), "{bad:?}: {e}");
+    }
+    let long = "AAAA".repeat(DRAWN_MAX_POINTS + 1);
+    assert!(
+        decode_points(&long)
+            .expect_err("long")
+            .contains("more than")
+    );
+}
+
+#[test]
+fn strokes_become_evenly_spaced_points_inside_the_view() {
+    // A 3-unit stroke and a dot; a stroke running off the view is clamped to it.
+    let (pts, cut) = drawn_points(&[
+        vec![[0.0, 0.0], [3.0, 0.0]],
+        vec![[1.0, 1.0]],
+        vec![[4.0, 4.0], [9.0, 4.0]],
+        vec![],
+        vec![[f64::NAN, 0.0]],
+    ]);
+    assert!(!cut);
+    // 10 or 11 points on the first stroke (rounding at its end), 1 dot, 3 on the clamped one.
+    assert!((14..=15).contains(&pts.len()), "{}", pts.len());
+    assert!(
+        pts.iter()
+            .all(|p| p[0].abs() <= DRAWN_EXTENT && p[1].abs() <= DRAWN_EXTENT)
+    );
+    let (many, cut) = drawn_points(&vec![
+        vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]];
+        3
+    ]);
+    assert!(cut && many.len() == DRAWN_MAX_POINTS);
+    let heart = default_drawing();
+    assert!(
+        heart.len() > 40 && heart.len() < DRAWN_MAX_POINTS,
+        "{}",
+        heart.len()
+    );
+    let t = Target::Drawn(heart);
+    assert_eq!(t.name(), "drawn");
+    let xs = t.sample(&mut Rng::new(1), 1000);
+    // Closed curves do not repeat their start (no bright bead where they close).
+    // (The inner ring: 7.85 long, so its 27th point would sit 0.05 before the start.)
+    let ring = along(&[(0..=256)
+        .map(|k| polar(1.25, 2.0 * PI * k as f64 / 256.0))
+        .collect()]);
+    let gap = |a: P2, b: P2| libm::hypot(a[0] - b[0], a[1] - b[1]);
+    assert!(
+        gap(ring[0], ring[ring.len() - 1]) > 0.5 * CURVE_STEP,
+        "{}",
+        ring.len()
+    );
+    assert!(xs.iter().all(|x| x[0].abs() < 6.0 && x[1].abs() < 6.0));
+}
