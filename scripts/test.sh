@@ -12,6 +12,8 @@ step "cargo fmt --check"
 cargo fmt --all --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+step "cargo clippy -D warnings (wasm32: the viewer and the engine, WebGPU paths included)"
+cargo clippy --target wasm32-unknown-unknown -p interplay-web -p interplay-engine --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked
 step "cargo doc"
