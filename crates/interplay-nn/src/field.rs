@@ -5,7 +5,7 @@ use burn::tensor::{Device, Tensor};
 use interplay_core::{Schedule, ScheduleAt};
 
 use crate::net::FieldNet;
-use crate::objective::{Affine, Objective, precondition};
+use crate::objective::{Affine, Objective, sf_precondition};
 
 /// The fields at one time for a batch.
 ///
@@ -175,8 +175,10 @@ impl DeviceField for LearnedField {
             Objective::ScheduleFree {
                 sigma_data,
                 log_lambda,
+                narrow,
             } => {
-                let (a, bb, c, u) = precondition(s2.sqrt(), st.beta, *sigma_data, *log_lambda);
+                let (a, bb, c, u) =
+                    sf_precondition(s2.sqrt(), st.beta, *sigma_data, *log_lambda, *narrow);
                 let (f, df) = self.run(0, self.column(u, n), x.clone() * bb, want_div);
                 let g1 = x.clone() * a + f * c;
                 let s = (x - g1.clone() * st.beta) / (-s2);
@@ -211,11 +213,17 @@ impl DeviceField for LearnedField {
             Objective::ScheduleFree {
                 sigma_data,
                 log_lambda,
+                narrow,
             } => {
                 let st = self.schedule.at(t);
                 let n = x.dims()[0];
-                let (a, bb, c, u) =
-                    precondition(st.sigma2().sqrt(), st.beta, *sigma_data, *log_lambda);
+                let (a, bb, c, u) = sf_precondition(
+                    st.sigma2().sqrt(),
+                    st.beta,
+                    *sigma_data,
+                    *log_lambda,
+                    *narrow,
+                );
                 let f = self.nets[0].forward(self.column(u, n), x.clone() * bb);
                 x * a + f * c
             }

@@ -44,6 +44,10 @@ pub enum Objective {
         sigma_data: f64,
         /// ln λ is drawn uniformly from this range in training.
         log_lambda: (f64, f64),
+        /// λ0 of the output scale's narrowing at large λ ([`narrowing`], docs/math.md §8.4);
+        /// `None` (checkpoints written before it): c_out as in EDM.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        narrow: Option<f64>,
     },
 }
 
@@ -68,6 +72,7 @@ impl Objective {
             "schedule-free" => Objective::ScheduleFree {
                 sigma_data: sigma_data(target),
                 log_lambda: (LAMBDA_RANGE.0.ln(), LAMBDA_RANGE.1.ln()),
+                narrow: Some(NARROW_LAMBDA),
             },
             _ => return None,
         })
@@ -232,6 +237,45 @@ pub fn precondition(
     (sd2 * beta / den, 1.0 / root, sigma * sigma_data / root, u)
 }
 
+/// λ0 of the schedule-free objective's narrowing (chosen in BENCHMARKS.md among 0.25, 0.5 and 1).
+pub const NARROW_LAMBDA: f64 = 0.5;
+
+/// The narrowing of the schedule-free D's output scale at noise level λ = σ/β:
+/// h(λ) = √(1/M + 1/(1 + (λ/λ0)²)) with M = [`crate::posterior::REFS`] (1 without `narrow`).
+/// D = c_skip·y + c_out·h·F: where λ is large, D is nearly its Gaussian part c_skip·y and the
+/// network's residual must be small; narrowing the scale makes F's share of it larger, so the
+/// network's own imprecision costs the field less there. The floor 1/M keeps F's target no
+/// noisier than unit scale (a batch posterior of M members leaves noise ≈ c_out/√M in D). Each
+/// row's loss is weighted by h as well (docs/math.md §8.4: together a weight 1/h on D's squared
+/// error, which keeps the minimiser and puts more weight on large λ without drawing the
+/// network's capacity away from small λ, where the target's edges form).
+pub fn narrowing(lambda: f64, narrow: Option<f64>) -> f64 {
+    match narrow {
+        None => 1.0,
+        Some(l0) => {
+            let r = lambda / l0;
+            (1.0 / crate::posterior::REFS as f64 + 1.0 / (1.0 + r * r)).sqrt()
+        }
+    }
+}
+
+/// [`precondition`] of the schedule-free D, with its output scale narrowed ([`narrowing`]).
+pub fn sf_precondition(
+    sigma: f64,
+    beta: f64,
+    sigma_data: f64,
+    log_lambda: (f64, f64),
+    narrow: Option<f64>,
+) -> (f64, f64, f64, f64) {
+    let (a, b, c, u) = precondition(sigma, beta, sigma_data, log_lambda);
+    let lambda = if beta > 0.0 {
+        sigma / beta
+    } else {
+        f64::INFINITY
+    };
+    (a, b, c * narrowing(lambda, narrow), u)
+}
+
 /// A training λ for the schedule-free objective: with probability 0.7 the λ = σ/β of linear +
 /// Brownian at t ~ U[0.001, 0.999] (where sampling with the default schedule spends its time,
 /// concentrated around λ ≈ 1), otherwise log-uniform over the whole range (so every schedule's
@@ -331,9 +375,11 @@ pub fn draw_batch(
     if let Objective::ScheduleFree {
         sigma_data,
         log_lambda,
+        narrow,
     } = objective
     {
-        let (mut u, mut xin, mut tgt) = (
+        let (mut u, mut xin, mut tgt, mut w) = (
+            Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -342,16 +388,20 @@ pub fn draw_batch(
             let lam = draw_lambda(rng, *log_lambda, times);
             let xi = rng.normal2();
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
-            let (a, bb, c, uu) = precondition(lam, 1.0, *sigma_data, *log_lambda);
+            let (a, bb, c, uu) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
             let y = [x1[0] + lam * xi[0], x1[1] + lam * xi[1]];
             let g = post.as_mut().map_or(*x1, |p| p.mean(row, y, 1.0, lam));
             u.push(uu as f32);
+            w.push(narrowing(lam, *narrow) as f32);
             xin.push([bb * y[0], bb * y[1]]);
             tgt.push([(g[0] - a * y[0]) / c, (g[1] - a * y[1]) / c]);
         }
         b.push("u", u, 1);
         b.push("x", flat(&xin), 2);
         b.push("target", flat(&tgt), 2);
+        if narrow.is_some() {
+            b.push("w", w, 1);
+        }
         return b;
     }
     let has_gamma = schedule.has_gamma();
@@ -549,7 +599,7 @@ pub fn host_loss(
         Objective::ScheduleFree { .. } => vec![mean(&|i| {
             let f = predict(0, u(i), pt("x", i));
             let d = [f[0] - pt("target", i)[0], f[1] - pt("target", i)[1]];
-            half_sq(d)
+            q("w", i) * half_sq(d)
         })],
     }
 }

@@ -459,7 +459,13 @@ pub fn net_loss(
         }
         (Objective::ScheduleFree { .. }, _) => {
             let f = net.forward(col("u"), col("x"));
-            mean_rows(half_sq(f - col("target")))
+            let l = half_sq(f - col("target"));
+            // Rows weighted by the output scale's narrowing, where the objective has one.
+            mean_rows(if batch.col("w").is_some() {
+                l * col("w")
+            } else {
+                l
+            })
         }
     }
 }

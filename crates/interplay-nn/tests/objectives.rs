@@ -10,7 +10,7 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
 use interplay_nn::net::NetConfig;
 use interplay_nn::objective::{
-    Objective, TimeDraw, draw_batch, host_loss, pair_column, precondition,
+    Objective, TimeDraw, draw_batch, host_loss, pair_column, sf_precondition,
 };
 use interplay_nn::trainer::tensor_losses;
 
@@ -79,10 +79,11 @@ fn exact_predictor<'a>(
             Objective::ScheduleFree {
                 sigma_data,
                 log_lambda,
+                narrow,
             } => {
                 // u encodes ln λ; the input is c_in·y with (σ, β) = (λ, 1).
                 let lam = (log_lambda.0 + u * (log_lambda.1 - log_lambda.0)).exp();
-                let (a, bb, c, _) = precondition(lam, 1.0, *sigma_data, *log_lambda);
+                let (a, bb, c, _) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
                 let y = [x[0] / bb, x[1] / bb];
                 let g1 = target.posterior(y, 1.0, lam, false).g1;
                 [(g1[0] - a * y[0]) / c, (g1[1] - a * y[1]) / c]
@@ -142,11 +143,13 @@ fn the_exact_fields_minimise_every_objective() {
                 let raised = host_loss(&obj, &batch, &pert);
                 for (k, (r, b)) in raised.iter().zip(&base).enumerate() {
                     // Rows of a pair loss are weighted by q (1 unless the network hardly
-                    // shapes the field there).
+                    // shapes the field there), those of the schedule-free loss by the
+                    // narrowing w.
                     let q = [("b", 0), ("s", 1)]
                         .iter()
                         .filter(|(_, net)| *net == k)
                         .find_map(|(name, _)| batch.col(pair_column(name, "q")))
+                        .or_else(|| batch.col("w"))
                         .filter(|_| !matches!((&obj, k), (Objective::Denoiser, 1)))
                         .filter(|_| !matches!((&obj, k), (Objective::VScore, 0)))
                         .map_or(1.0, |(v, _)| {
@@ -187,6 +190,7 @@ fn identities_link_the_objectives() {
     let Objective::ScheduleFree {
         sigma_data,
         log_lambda,
+        narrow,
     } = sf
     else {
         unreachable!()
@@ -208,7 +212,13 @@ fn identities_link_the_objectives() {
         let close = |a: P2, c: P2| (0..2).all(|i| (a[i] - c[i]).abs() < 1e-8 * (1.0 + c[i].abs()));
         assert!(close(identity::velocity_from_v_score(&st, v, s), b));
         assert!(close(identity::score_from_eta(&st, eta), s));
-        let (a, bb, c, u) = precondition(st.sigma2().sqrt(), st.beta, *sigma_data, *log_lambda);
+        let (a, bb, c, u) = sf_precondition(
+            st.sigma2().sqrt(),
+            st.beta,
+            *sigma_data,
+            *log_lambda,
+            *narrow,
+        );
         let f = pd(0, u, [bb * x[0], bb * x[1]]);
         let g1 = [a * x[0] + c * f[0], a * x[1] + c * f[1]];
         let lam = st.sigma2().sqrt() / st.beta;
@@ -345,4 +355,48 @@ fn batch_posterior_targets_keep_the_minimiser_and_cut_the_noise() {
             );
         }
     }
+}
+
+#[test]
+fn the_narrowing_spares_small_lambda_is_floored_at_large_and_absent_from_old_checkpoints() {
+    use interplay_nn::objective::{NARROW_LAMBDA, narrowing, precondition};
+    let h = |l: f64| narrowing(l, Some(NARROW_LAMBDA));
+    // Near the data (λ → 0) D keeps its EDM scale; far from it the scale falls like λ0/λ down
+    // to the floor 1/√M of the batch posterior's noise.
+    assert!((h(1e-3) - 1.0).abs() < 3e-3, "{}", h(1e-3));
+    assert!((h(NARROW_LAMBDA) - (1.0 / 256.0 + 0.5f64).sqrt()).abs() < 1e-12);
+    assert!((h(1e9) - 1.0 / 16.0).abs() < 1e-9);
+    let grid: Vec<f64> = (0..60)
+        .map(|k| h(10f64.powf(-3.0 + 0.1 * f64::from(k))))
+        .collect();
+    assert!(grid.windows(2).all(|w| w[1] < w[0]), "h falls with λ");
+    assert_eq!(narrowing(3.0, None), 1.0);
+    // A checkpoint written before the narrowing names no λ0 and reads as the EDM scale.
+    let old: Objective = serde_json::from_str(
+        r#"{"kind":"schedule-free","sigma_data":2.3,"log_lambda":[-6.9,5.7]}"#,
+    )
+    .expect("an old objective parses");
+    let Objective::ScheduleFree {
+        sigma_data,
+        log_lambda,
+        narrow,
+    } = old
+    else {
+        panic!("{old:?}")
+    };
+    assert_eq!(narrow, None);
+    for (s, b) in [(0.9, 0.1), (0.5, 0.5), (0.05, 0.99)] {
+        assert_eq!(
+            sf_precondition(s, b, sigma_data, log_lambda, narrow),
+            precondition(s, b, sigma_data, log_lambda)
+        );
+    }
+    // The new default narrows, and says so in what it saves.
+    let new = Objective::from_name("schedule-free", &ExactTarget::new(&Target::Checkerboard))
+        .expect("known");
+    assert!(
+        serde_json::to_string(&new)
+            .expect("json")
+            .contains("\"narrow\":0.5")
+    );
 }
