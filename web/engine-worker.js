@@ -145,7 +145,7 @@ const ops = {
   },
   load(key, { bytes }, engine) {
     const generation = engine.loadCheckpoint(new Uint8Array(bytes));
-    return { generation, config: JSON.parse(engine.runConfig()) };
+    return { generation, steps: engine.steps(), config: JSON.parse(engine.runConfig()) };
   },
   runConfig(key, args, engine) {
     return engine.runConfig();

@@ -3,45 +3,27 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::TypedValueParser;
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::{ExactTarget, GammaFamily, Path, Schedule, Target};
 
 use crate::csvio;
 use crate::error::CliError;
 
-/// Path families, by their stable names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PathArg {
-    /// α = 1 − t, β = t.
-    Linear,
-    /// α = √(1−γ²)cos(πt/2), β = √(1−γ²)sin(πt/2).
-    Trig,
-    /// Encoding–decoding: pure noise at t = ½.
-    EncDec,
-    /// α = 1 − t, β = t, no γ by default.
-    OneSidedLinear,
-    /// α = cos(πt/2), β = sin(πt/2), no γ by default.
-    OneSidedTrig,
-    /// VP / score-based diffusion: α = √(1 − t²), β = t.
-    Vp,
-    /// x_t = x1 + γ(t) x0: data to data.
-    Mirror,
+/// Parses a path family by its stable name (`Path::ALL`); clap lists the names in the help and
+/// in the error for any other.
+fn path_parser() -> impl TypedValueParser<Value = Path> {
+    clap::builder::PossibleValuesParser::new(Path::ALL.map(Path::name))
+        // Only the names above get here.
+        .map(|s| Path::from_name(&s).unwrap_or(Path::Linear))
 }
 
-/// γ families, by their stable names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum GammaArg {
-    /// √(t(1−t)).
-    Brownian,
-    /// sin²(πt).
-    Sin2,
-    /// t(1−t).
-    Bsquared,
-    /// Difference of logistic functions.
-    Sigmoid,
-    /// γ ≡ 0.
-    Zero,
+/// Parses a γ family by its stable name (`GammaFamily::ALL`).
+fn gamma_parser() -> impl TypedValueParser<Value = GammaFamily> {
+    clap::builder::PossibleValuesParser::new(GammaFamily::ALL.map(GammaFamily::name))
+        // Only the names above get here.
+        .map(|s| GammaFamily::from_name(&s).unwrap_or(GammaFamily::Brownian))
 }
 
 fn in_range(lo: f64, hi: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
@@ -61,8 +43,8 @@ fn in_range(lo: f64, hi: f64) -> impl Fn(&str) -> Result<f64, String> + Clone {
 #[derive(Args, Clone, Debug)]
 pub struct Common {
     /// Path family of α, β.
-    #[arg(long, value_enum, default_value = "linear")]
-    pub path: PathArg,
+    #[arg(long, default_value = "linear", value_parser = path_parser())]
+    pub path: Path,
     /// a in α = α_p^a.
     #[arg(long, value_name = "A", default_value = "1", value_parser = in_range(EXP_RANGE.0, EXP_RANGE.1))]
     pub alpha_exp: f64,
@@ -70,8 +52,8 @@ pub struct Common {
     #[arg(long, value_name = "B", default_value = "1", value_parser = in_range(EXP_RANGE.0, EXP_RANGE.1))]
     pub beta_exp: f64,
     /// γ family (default: the path's preset: brownian, or zero for one-sided and vp paths).
-    #[arg(long, value_enum)]
-    pub gamma: Option<GammaArg>,
+    #[arg(long, value_parser = gamma_parser())]
+    pub gamma: Option<GammaFamily>,
     /// g in γ = g·γ_p.
     #[arg(long, value_name = "G", default_value = "1", value_parser = in_range(GAMMA_SCALE_RANGE.0, GAMMA_SCALE_RANGE.1))]
     pub gamma_scale: f64,
@@ -90,23 +72,8 @@ pub struct Common {
 impl Common {
     /// The schedule, checked: an invalid combination is an error that names the flags.
     pub fn schedule(&self) -> Result<Schedule, CliError> {
-        let path = match self.path {
-            PathArg::Linear => Path::Linear,
-            PathArg::Trig => Path::Trig,
-            PathArg::EncDec => Path::EncDec,
-            PathArg::OneSidedLinear => Path::OneSidedLinear,
-            PathArg::OneSidedTrig => Path::OneSidedTrig,
-            PathArg::Vp => Path::Vp,
-            PathArg::Mirror => Path::Mirror,
-        };
-        let gamma = match self.gamma {
-            None => path.default_gamma(),
-            Some(GammaArg::Brownian) => GammaFamily::Brownian,
-            Some(GammaArg::Sin2) => GammaFamily::SinSquared,
-            Some(GammaArg::Bsquared) => GammaFamily::BSquared,
-            Some(GammaArg::Sigmoid) => GammaFamily::Sigmoid,
-            Some(GammaArg::Zero) => GammaFamily::Zero,
-        };
+        let path = self.path;
+        let gamma = self.gamma.unwrap_or(path.default_gamma());
         let s = Schedule {
             path,
             gamma,

@@ -21,6 +21,8 @@ pub mod likelihood;
 pub mod live;
 pub mod metrics;
 pub mod mixture;
+#[cfg(feature = "serde")]
+mod names;
 pub mod palette;
 mod par;
 pub mod posterior;

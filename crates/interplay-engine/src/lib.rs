@@ -226,6 +226,13 @@ impl Engine {
         serde_json::to_string_pretty(&rc).map_err(js_err)
     }
 
+    /// The steps trained in the current run (0 without one): with the generation, the name of
+    /// the model the engine holds, as training reports and learned views give it.
+    pub fn steps(&self) -> f64 {
+        let st = self.state.borrow();
+        st.trainer.as_ref().map_or(0.0, |tr| tr.steps() as f64)
+    }
+
     /// Starts a fresh training run from a JSON `LiveRun` (the page's settings; the rest are the
     /// live defaults of `TrainConfig::live`); returns the new generation.
     #[wasm_bindgen(js_name = configureLive)]
@@ -313,8 +320,9 @@ impl Engine {
 
     /// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of
     /// at most 0.01) under the schedule given as JSON, with noise `eps`, starting afresh when the
-    /// seed, count, schedule or noise change. Resolves to `{t, steps, points: Float32Array}`
-    /// (`steps` the steps taken).
+    /// seed, count, schedule or noise change. Resolves to `{t, steps, points: Float32Array,
+    /// generation, modelSteps}` (`steps` the steps taken; `generation` and `modelSteps` name the
+    /// model that moved them, as training reports name the model it left).
     #[wasm_bindgen(js_name = particles)]
     pub fn particles(
         &self,
@@ -328,9 +336,10 @@ impl Engine {
         let state = self.state.clone();
         let schedule = schedule.to_owned();
         future_to_promise(async move {
-            let (x, reached, taken) = {
+            let (x, reached, taken, generation, model_steps) = {
                 let mut st = state.borrow_mut();
                 let field = current_field(&st, &schedule)?;
+                let generation = st.generation;
                 let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
                 let model_steps = st.trainer.as_ref().map_or(0, Trainer::steps);
                 let t_wanted = t.clamp(field.schedule.t_start(), VIEW_T_END);
@@ -387,7 +396,7 @@ impl Engine {
                 } else {
                     x
                 };
-                (shown, cloud.t, steps)
+                (shown, cloud.t, steps, generation, model_steps)
             };
             let mut v = interplay_nn::read_values(x).await.map_err(js_err)?;
             // The cloud may be padded to a fixed size: only the particles asked for are shown.
@@ -395,6 +404,8 @@ impl Engine {
             let out = js_sys::Object::new();
             js_sys::Reflect::set(&out, &"t".into(), &reached.into())?;
             js_sys::Reflect::set(&out, &"steps".into(), &taken.into())?;
+            js_sys::Reflect::set(&out, &"generation".into(), &generation.into())?;
+            js_sys::Reflect::set(&out, &"modelSteps".into(), &(model_steps as f64).into())?;
             js_sys::Reflect::set(
                 &out,
                 &"points".into(),

@@ -8,6 +8,7 @@ pub mod charts;
 pub mod params;
 pub mod particles;
 pub mod render;
+pub mod run;
 
 pub use interplay_core::{palette, raster};
 pub mod viewer;

@@ -12,52 +12,132 @@ use interplay_core::{GammaFamily, Path, Schedule, Target};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// Field sources of the Lagrangian view and the model views.
-pub const SOURCES: [&str; 3] = ["exact", "learned", "schedule-free"];
-/// What the Eulerian view shows.
-pub const EULERIAN: [&str; 4] = ["exact", "samples", "model", "model-density"];
-/// Arrow fields over the Lagrangian view.
-pub const ARROWS: [&str; 3] = ["none", "b", "s"];
-/// Play directions.
-pub const DIRECTIONS: [&str; 2] = ["forward", "backward"];
-/// Targets: the named ones and a drawing.
-pub const TARGETS: [&str; 6] = ["checkerboard", "gmm", "rings", "moons", "spirals", "drawn"];
+/// An enum of the parameters with its stable names (those of the URL, the API and the widget's
+/// controls), serialised by name.
+macro_rules! named {
+    ($(#[$m:meta])* $name:ident, $names:ident { $($(#[$vm:meta])* $var:ident = $s:literal,)+ }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vm])* $var,)+
+        }
 
-/// Everything that decides the picture and the training run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+        /// The names of every variant, in menu order.
+        pub const $names: &[&str] = &[$($s,)+];
+
+        impl $name {
+            /// The stable name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$var => $s,)+
+                }
+            }
+            fn parse(key: &str, v: &Value) -> Result<Self, String> {
+                let s = choice(key, v, $names)?;
+                Ok(match s.as_str() {
+                    $($s => $name::$var,)+
+                    _ => unreachable!("choice() accepts the names only"),
+                })
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.name())
+            }
+        }
+    };
+}
+
+named!(
+    /// Where the Lagrangian view's field and the model views come from.
+    Source, SOURCES {
+        /// The exact fields.
+        Exact = "exact",
+        /// Learned b and s (velocity-score).
+        Learned = "learned",
+        /// The learned schedule-free D.
+        ScheduleFree = "schedule-free",
+    }
+);
+named!(
+    /// What the Eulerian view shows.
+    Eulerian, EULERIAN {
+        /// The exact density ρ(t, x).
+        Exact = "exact",
+        /// A histogram of interpolant samples.
+        Samples = "samples",
+        /// A histogram of the model's particles.
+        Model = "model",
+        /// The model's density by its ODE likelihood.
+        ModelDensity = "model-density",
+    }
+);
+named!(
+    /// The arrows over the Lagrangian view.
+    Arrows, ARROWS {
+        /// None.
+        None = "none",
+        /// The velocity b.
+        B = "b",
+        /// The score s.
+        S = "s",
+    }
+);
+named!(
+    /// The direction of play.
+    Direction, DIRECTIONS {
+        /// ρ0 → ρ1.
+        Forward = "forward",
+        /// ρ1 → ρ0.
+        Backward = "backward",
+    }
+);
+named!(
+    /// The target by name: the named ones of `interplay_core::Target` and a drawing.
+    TargetName, TARGETS {
+        /// The checkerboard.
+        Checkerboard = "checkerboard",
+        /// The Gaussian mixture.
+        Gmm = "gmm",
+        /// Two rings.
+        Rings = "rings",
+        /// Two moons.
+        Moons = "moons",
+        /// Two spirals.
+        Spirals = "spirals",
+        /// A drawing (its code in `drawn`).
+        Drawn = "drawn",
+    }
+);
+
+/// Everything that decides the picture and the training run. Serialised flat, with the URL's
+/// camelCase keys (the schedule as path, gamma, alphaExp, betaExp, gammaScale).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Params {
     /// The time shown, in [0, 1].
     pub t: f64,
-    /// Path family name (`Path::name`).
-    pub path: String,
-    /// γ family name (`GammaFamily::name`).
-    pub gamma: String,
-    /// a in α = α_p^a.
-    pub alpha_exp: f64,
-    /// b in β = β_p^b.
-    pub beta_exp: f64,
-    /// g in γ = g·γ_p.
-    pub gamma_scale: f64,
+    /// The schedule (a valid interpolant after [`Params::apply`]).
+    pub schedule: Schedule,
     /// SDE noise ε (0: the ODE).
     pub eps: f64,
-    /// Target name.
-    pub target: String,
+    /// The target.
+    pub target: TargetName,
     /// The drawing of the `drawn` target as a code (`interplay_core::targets::encode_points`);
     /// empty: the default drawing.
     pub drawn: String,
     /// Seed of every random draw (particles, samples, training).
     pub seed: u64,
     /// Field source: exact, learned (b and s) or schedule-free (D).
-    pub source: String,
-    /// Eulerian view: exact, samples, model or model-density.
-    pub eulerian: String,
+    pub source: Source,
+    /// What the Eulerian view shows.
+    pub eulerian: Eulerian,
     /// ODE and SDE side by side.
     pub compare: bool,
-    /// Arrows of b or s over the particles ("none" for none).
-    pub arrows: String,
-    /// Play direction: forward (ρ0 → ρ1) or backward (ρ1 → ρ0).
-    pub direction: String,
+    /// Arrows of b or s over the particles.
+    pub arrows: Arrows,
+    /// Play direction.
+    pub direction: Direction,
     /// Number of particles.
     pub particles: usize,
     /// Training: Adam learning rate.
@@ -70,24 +150,74 @@ pub struct Params {
     pub depth: usize,
 }
 
+impl Serialize for Params {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// The flat form, in the order of [`Params::KEYS`].
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Flat<'a> {
+            t: f64,
+            path: Path,
+            gamma: GammaFamily,
+            alpha_exp: f64,
+            beta_exp: f64,
+            gamma_scale: f64,
+            eps: f64,
+            target: TargetName,
+            drawn: &'a str,
+            seed: u64,
+            source: Source,
+            eulerian: Eulerian,
+            compare: bool,
+            arrows: Arrows,
+            direction: Direction,
+            particles: usize,
+            lr: f64,
+            batch: usize,
+            width: usize,
+            depth: usize,
+        }
+        let sc = &self.schedule;
+        Flat {
+            t: self.t,
+            path: sc.path,
+            gamma: sc.gamma,
+            alpha_exp: sc.alpha_exp,
+            beta_exp: sc.beta_exp,
+            gamma_scale: sc.gamma_scale,
+            eps: self.eps,
+            target: self.target,
+            drawn: &self.drawn,
+            seed: self.seed,
+            source: self.source,
+            eulerian: self.eulerian,
+            compare: self.compare,
+            arrows: self.arrows,
+            direction: self.direction,
+            particles: self.particles,
+            lr: self.lr,
+            batch: self.batch,
+            width: self.width,
+            depth: self.depth,
+        }
+        .serialize(s)
+    }
+}
+
 impl Default for Params {
     fn default() -> Self {
         Self {
             t: 0.5,
-            path: "linear".into(),
-            gamma: "brownian".into(),
-            alpha_exp: 1.0,
-            beta_exp: 1.0,
-            gamma_scale: 1.0,
+            schedule: Schedule::preset(Path::Linear),
             eps: 0.0,
-            target: "checkerboard".into(),
+            target: TargetName::Checkerboard,
             drawn: String::new(),
             seed: 0,
-            source: "exact".into(),
-            eulerian: "exact".into(),
+            source: Source::Exact,
+            eulerian: Eulerian::Exact,
             compare: false,
-            arrows: "none".into(),
-            direction: "forward".into(),
+            arrows: Arrows::None,
+            direction: Direction::Forward,
             particles: 5000,
             lr: interplay_core::live::LR,
             batch: interplay_core::live::BATCH,
@@ -239,17 +369,20 @@ impl Params {
         }
         let paths: Vec<&str> = Path::ALL.iter().map(|p| p.name()).collect();
         let gammas: Vec<&str> = GammaFamily::ALL.iter().map(|g| g.name()).collect();
+        // Only the names listed get past choice().
+        let path = |s: String| Path::from_name(&s).unwrap_or(Path::Linear);
+        let gamma = |s: String| GammaFamily::from_name(&s).unwrap_or(GammaFamily::Brownian);
         for (key, v) in changes {
             match key.as_str() {
                 "preset" => {}
                 "t" => p.t = number(key, v, (0.0, 1.0))?,
-                "path" => p.path = choice(key, v, &paths)?,
-                "gamma" => p.gamma = choice(key, v, &gammas)?,
-                "alphaExp" => p.alpha_exp = number(key, v, EXP_RANGE)?,
-                "betaExp" => p.beta_exp = number(key, v, EXP_RANGE)?,
-                "gammaScale" => p.gamma_scale = number(key, v, GAMMA_SCALE_RANGE)?,
+                "path" => p.schedule.path = path(choice(key, v, &paths)?),
+                "gamma" => p.schedule.gamma = gamma(choice(key, v, &gammas)?),
+                "alphaExp" => p.schedule.alpha_exp = number(key, v, EXP_RANGE)?,
+                "betaExp" => p.schedule.beta_exp = number(key, v, EXP_RANGE)?,
+                "gammaScale" => p.schedule.gamma_scale = number(key, v, GAMMA_SCALE_RANGE)?,
                 "eps" => p.eps = number(key, v, EPS_RANGE)?,
-                "target" => p.target = choice(key, v, &TARGETS)?,
+                "target" => p.target = TargetName::parse(key, v)?,
                 "drawn" => {
                     let code = v
                         .as_str()
@@ -260,11 +393,11 @@ impl Params {
                     p.drawn = code.to_owned();
                 }
                 "seed" => p.seed = whole(key, v, (0.0, 4_294_967_295.0))? as u64,
-                "source" => p.source = choice(key, v, &SOURCES)?,
-                "eulerian" => p.eulerian = choice(key, v, &EULERIAN)?,
+                "source" => p.source = Source::parse(key, v)?,
+                "eulerian" => p.eulerian = Eulerian::parse(key, v)?,
                 "compare" => p.compare = flag(key, v)?,
-                "arrows" => p.arrows = choice(key, v, &ARROWS)?,
-                "direction" => p.direction = choice(key, v, &DIRECTIONS)?,
+                "arrows" => p.arrows = Arrows::parse(key, v)?,
+                "direction" => p.direction = Direction::parse(key, v)?,
                 "particles" => p.particles = whole(key, v, (10.0, 50_000.0))?,
                 "lr" => p.lr = number(key, v, (1e-5, 0.1))?,
                 "batch" => p.batch = whole(key, v, (16.0, 8192.0))?,
@@ -286,27 +419,20 @@ impl Params {
 
     /// The schedule (valid after [`Params::apply`]).
     pub fn schedule(&self) -> Schedule {
-        let path = Path::from_name(&self.path).unwrap_or(Path::Linear);
-        Schedule {
-            path,
-            gamma: GammaFamily::from_name(&self.gamma).unwrap_or(path.default_gamma()),
-            alpha_exp: self.alpha_exp,
-            beta_exp: self.beta_exp,
-            gamma_scale: self.gamma_scale,
-        }
+        self.schedule
     }
 
     /// The target (a drawing from its code, or the default drawing).
     pub fn target(&self) -> Target {
-        if self.target == "drawn" {
+        if self.target == TargetName::Drawn {
             return Target::Drawn(decode_points(&self.drawn).unwrap_or_else(|_| default_drawing()));
         }
-        Target::from_name(&self.target).unwrap_or(Target::Checkerboard)
+        Target::from_name(self.target.name()).unwrap_or(Target::Checkerboard)
     }
 
     /// The training objective of the learned sources.
     pub fn objective(&self) -> &'static str {
-        if self.source == "schedule-free" {
+        if self.source == Source::ScheduleFree {
             "schedule-free"
         } else {
             "velocity-score"
@@ -316,7 +442,7 @@ impl Params {
     /// What the "interpolant samples" heat map at time `t` depends on: the schedule, the target
     /// (with the drawing, for a drawn one), the seed and t.
     pub fn samples_key(&self, t: f64) -> String {
-        let drawing = if self.target == "drawn" {
+        let drawing = if self.target == TargetName::Drawn {
             self.drawn.as_str()
         } else {
             ""
@@ -324,7 +450,7 @@ impl Params {
         format!(
             "{:?}|{}|{drawing}|{}|{t}",
             self.schedule(),
-            self.target,
+            self.target.name(),
             self.seed
         )
     }
@@ -356,7 +482,13 @@ mod tests {
             .apply(&obj(serde_json::json!({"t": 0.25, "path": "trig", "gammaScale": "0.5", "compare": "true", "particles": 2000})))
             .unwrap_or_default();
         assert_eq!(
-            (q.t, q.path.as_str(), q.gamma_scale, q.compare, q.particles),
+            (
+                q.t,
+                q.schedule.path.name(),
+                q.schedule.gamma_scale,
+                q.compare,
+                q.particles
+            ),
             (0.25, "trig", 0.5, true, 2000)
         );
         for (bad, needle) in [
@@ -397,7 +529,7 @@ mod tests {
         let q = p
             .apply(&obj(serde_json::json!({"alphaExp": 2.0, "preset": "trig"})))
             .unwrap_or_default();
-        assert_eq!((q.path.as_str(), q.alpha_exp), ("trig", 2.0));
+        assert_eq!((q.schedule.path, q.schedule.alpha_exp), (Path::Trig, 2.0));
         let e = p.apply(&obj(serde_json::json!({"preset": "spline"})));
         assert!(e.is_err_and(|e| e.contains("preset 'spline' is unknown")));
         // A drawing: its code, or the default heart before one is drawn.

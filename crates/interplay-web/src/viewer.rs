@@ -12,6 +12,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::params::Params;
+use crate::params::{Arrows, Direction, Eulerian, Source};
 use crate::particles::Particles;
 use crate::raster::{TrailImage, arrows, start_color};
 use crate::{charts, render};
@@ -107,7 +108,7 @@ impl Viewer {
     fn make_clouds(params: &Params, field: &ExactField) -> ([Particles; 2], Vec<[u8; 3]>) {
         let sched = params.schedule();
         let target = field.target();
-        let (start, t0) = if params.direction == "backward" {
+        let (start, t0) = if params.direction == Direction::Backward {
             (
                 interpolant_samples(&sched, target, VIEW_T_END, params.particles, params.seed),
                 VIEW_T_END,
@@ -127,20 +128,41 @@ impl Viewer {
         ([ode, sde], colors)
     }
 
-    /// Which clouds are on screen: [ODE shown, SDE shown].
-    fn shown(&self) -> [bool; 2] {
-        let sde = self.params.eps > 0.0;
-        // The engine integrates the learned field once, with the current ε: one panel.
-        let compare = self.params.compare && self.params.source == "exact";
-        [compare || !sde, sde]
+    /// Applies a change map all-or-nothing; returns the keys whose values changed.
+    fn apply_changes(&mut self, map: &Map<String, Value>) -> Result<Vec<String>, String> {
+        let next = self.params.apply(map)?;
+        let before = serde_json::to_value(&self.params).unwrap_or_default();
+        let after = serde_json::to_value(&next).unwrap_or_default();
+        let changed: Vec<String> = Params::KEYS
+            .iter()
+            .filter(|k| before.get(**k) != after.get(**k))
+            .map(|k| (*k).to_owned())
+            .collect();
+        if next.schedule() != self.params.schedule()
+            || next.target != self.params.target
+            || next.drawn != self.params.drawn
+        {
+            self.field = ExactField::new(next.schedule(), &next.target());
+            self.model = None;
+            self.model_density = None;
+        }
+        let reset = self.params.particles_reset(&next);
+        self.params = next;
+        if reset {
+            (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
+            for t in &mut self.trails {
+                t.clear();
+            }
+        }
+        Ok(changed)
     }
 
     fn draw_arrows(&self, panel: &Panel) {
         let t = self.params.t.clamp(1e-3, VIEW_T_END);
         let at = self.field.at(t);
-        let which = self.params.arrows.clone();
+        let which = self.params.arrows;
         let list = arrows(15, |x| {
-            if which == "s" {
+            if which == Arrows::S {
                 at.score(x)
             } else {
                 at.velocity(x)
@@ -227,37 +249,41 @@ impl Viewer {
                 )));
             }
         };
-        let next = self.params.apply(map).map_err(|e| JsValue::from_str(&e))?;
-        let before = serde_json::to_value(&self.params).unwrap_or_default();
-        let after = serde_json::to_value(&next).unwrap_or_default();
-        let changed: Vec<String> = Params::KEYS
-            .iter()
-            .filter(|k| before.get(**k) != after.get(**k))
-            .map(|k| (*k).to_owned())
-            .collect();
-        if next.schedule() != self.params.schedule()
-            || next.target != self.params.target
-            || next.drawn != self.params.drawn
-        {
-            self.field = ExactField::new(next.schedule(), &next.target());
-            self.model = None;
-            self.model_density = None;
-        }
-        let reset = self.params.particles_reset(&next);
-        self.params = next;
-        if reset {
-            (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
-            for t in &mut self.trails {
-                t.clear();
-            }
-        }
+        let changed = self.apply_changes(map).map_err(|e| JsValue::from_str(&e))?;
         to_js(&changed)
     }
 
-    /// The training objective the current field source calls for ("schedule-free" or
-    /// "velocity-score"): the one rule for it, which the page's training run follows.
-    pub fn objective(&self) -> String {
-        self.params.objective().to_owned()
+    /// The training run the current settings call for, as the engine reads it (`LiveRun`):
+    /// the page passes it to the engine as is.
+    #[wasm_bindgen(js_name = runConfig)]
+    pub fn run_config(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.params.run_config())
+    }
+
+    /// The schedule by its stable names, for the model views' requests to the engine.
+    #[wasm_bindgen(js_name = scheduleSpec)]
+    pub fn schedule_spec(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.params.schedule_spec())
+    }
+
+    /// Which Lagrangian panels are on screen: `{ode, sde}`.
+    #[wasm_bindgen(js_name = shownPanels)]
+    pub fn shown_panels(&self) -> Result<JsValue, JsValue> {
+        let [ode, sde] = self.params.shown();
+        to_js(&serde_json::json!({"ode": ode, "sde": sde}))
+    }
+
+    /// Shows the run the engine holds (its `RunConfig` as JSON, from a loaded checkpoint): the
+    /// parameters follow its settings, all or none of them. Returns the keys that changed.
+    #[wasm_bindgen(js_name = adoptRun)]
+    pub fn adopt_run(&mut self, run_config: &str) -> Result<JsValue, JsValue> {
+        let rc: Value = serde_json::from_str(run_config)
+            .map_err(|e| JsValue::from_str(&format!("the run's settings are not JSON: {e}")))?;
+        let change = crate::run::adopt_changes(&rc).map_err(|e| JsValue::from_str(&e))?;
+        let changed = self
+            .apply_changes(&change)
+            .map_err(|e| JsValue::from_str(&e))?;
+        to_js(&changed)
     }
 
     /// Moves the time alone, as the animation does every frame: no schedule check and no JSON
@@ -271,17 +297,6 @@ impl Viewer {
         Ok(())
     }
 
-    /// The target as a run configuration names it: `{name}`, with `points` for a drawing.
-    #[wasm_bindgen(js_name = targetSpec)]
-    pub fn target_spec(&self) -> Result<JsValue, JsValue> {
-        match self.params.target() {
-            interplay_core::Target::Drawn(points) => {
-                to_js(&serde_json::json!({"name": "drawn", "points": points}))
-            }
-            other => to_js(&serde_json::json!({"name": other.name()})),
-        }
-    }
-
     /// The current parameters as a plain object.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Result<JsValue, JsValue> {
@@ -292,7 +307,7 @@ impl Viewer {
     pub fn tick(&mut self, budget_ms: f64) -> bool {
         let deadline = now_ms() + budget_ms;
         let t = self.params.t;
-        let shown = self.shown();
+        let shown = self.params.shown();
         let mut done = true;
         for (k, cloud) in self.clouds.iter_mut().enumerate() {
             if shown[k] {
@@ -366,8 +381,8 @@ impl Viewer {
         let grid = Grid::view(GRID);
         let bins = Grid::view(BINS);
         let t = self.params.t.clamp(0.0, 1.0 - 1e-6);
-        let values = match self.params.eulerian.as_str() {
-            "samples" => {
+        let values = match self.params.eulerian {
+            Eulerian::Samples => {
                 let key = self.params.samples_key(t);
                 match &self.samples_cache {
                     Some((k, v)) if *k == key => v.clone(),
@@ -385,15 +400,15 @@ impl Viewer {
                     }
                 }
             }
-            "model" => match &self.model {
+            Eulerian::Model => match &self.model {
                 Some(m) => upsample(&histogram(&bins, &m.points), BINS),
                 None => return Ok(f64::NAN),
             },
-            "model-density" => match &self.model_density {
+            Eulerian::ModelDensity => match &self.model_density {
                 Some((_, n, v)) => upsample(v, *n),
                 None => return Ok(f64::NAN),
             },
-            _ => interplay_core::density::exact_density(
+            Eulerian::Exact => interplay_core::density::exact_density(
                 &grid,
                 &self.field.at_batch(t, grid.n * grid.n),
             ),
@@ -407,8 +422,8 @@ impl Viewer {
     /// Draws the particle views; `trails` keeps fading flow lines (while playing).
     #[wasm_bindgen(js_name = drawLagrangian)]
     pub fn draw_lagrangian(&mut self, trails: bool) -> Result<(), JsValue> {
-        let shown = self.shown();
-        let learned = self.params.source != "exact";
+        let shown = self.params.shown();
+        let learned = self.params.source != Source::Exact;
         for (k, &show) in shown.iter().enumerate() {
             if !show {
                 continue;
@@ -433,7 +448,7 @@ impl Viewer {
             let size = if points.len() > 10_000 { 1 } else { 2 };
             img.plot(&points, &colors, size);
             self.lagrangian[k].put(&img.rgba(), LAGRANGIAN_PX)?;
-            if self.params.arrows != "none" {
+            if self.params.arrows != Arrows::None {
                 self.draw_arrows(&self.lagrangian[k]);
             }
         }
@@ -502,7 +517,7 @@ impl Viewer {
     /// The particles on screen in Lagrangian panel `panel` (0: ODE, 1: SDE) at the current t,
     /// [x0, y0, …]: the exact cloud, or the model's particles for a learned source.
     pub fn points(&self, panel: usize) -> Vec<f32> {
-        let pts = if self.params.source != "exact" {
+        let pts = if self.params.source != Source::Exact {
             self.model
                 .as_ref()
                 .map(|m| m.points.clone())

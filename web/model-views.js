@@ -1,0 +1,132 @@
+// The learned model's views in one widget: its particles at the time shown, its density, and the
+// quality panel's numbers, asked of the engine one request at a time and handed to the viewer.
+import { modelName } from "./engine-session.js";
+import { fmt, messageOf } from "./options.js";
+
+/** The engine time one request for the learned particles should take (ms). */
+const PARTICLE_BUDGET_MS = 32;
+/** How far (in t) the learned particles may trail the time shown before the sweep waits. */
+export const LEARNED_LAG = 0.02;
+
+/** The model views of the widget `w`, with its engine session `session`. */
+export function modelViews(w, session) {
+  let particleRequest = null;
+  let densityRequest = null;
+  let metricsRequest = null;
+  let lastMetrics = 0;
+  let metricsMs = 0; // how long the last quality metrics took
+  let shown = null; // modelName of the model that moved the particles on screen
+  let failed = false; // the last request for the learned particles failed
+  let particleSteps = 3; // steps per request for the learned particles (adapted to their cost)
+
+  const cpu = () => session.engine().info.backend === "cpu";
+
+  /** The quality panel's numbers for the current model (sample metrics, NLL, velocity error). */
+  function quality(client) {
+    const small = cpu();
+    return client.call("metrics", { n: small ? 600 : 2000, steps: small ? 12 : 30, schedule: w.viewer.scheduleSpec() });
+  }
+
+  async function refreshMetrics(force = false) {
+    // Nothing to compute for a panel that is not shown; and the panel is refreshed at most
+    // every 4 s, or every 20 of its own durations where it is slow (a software adapter), so it
+    // costs training no more than a twentieth.
+    const engine = session.engine();
+    if (!engine || metricsRequest || !w.widget.views.includes("quality")) return;
+    // A forced refresh (new settings) goes ahead, unless the metrics are slow here (over 2 s).
+    const wait = force && metricsMs <= 2000 ? 0 : Math.max(4000, 20 * metricsMs);
+    if (performance.now() - lastMetrics < wait) return;
+    lastMetrics = performance.now();
+    const t0 = performance.now();
+    try {
+      metricsRequest = quality(engine.client);
+      const q = await metricsRequest;
+      for (const k of ["in_support", "sliced_w2", "tv", "nll"]) {
+        const el = w.$(`.ip-q-${k}`);
+        if (el) el.textContent = fmt(q[k], 3);
+      }
+      const be = w.$(".ip-q-b_error");
+      if (be) be.textContent = q.b_error.map((v) => fmt(v, 2)).join(" · ");
+    } catch (e) {
+      // The model may be mid-reset; the next refresh will do.
+      console.warn(`Interplay: the quality panel was not refreshed: ${messageOf(e)}`);
+    } finally {
+      metricsRequest = null;
+      lastMetrics = performance.now();
+      metricsMs = lastMetrics - t0;
+    }
+  }
+
+  /** Asks the engine for the model's particles (and density) at the current t, one at a time. */
+  function poll(p) {
+    const engine = session.engine();
+    if (!engine || p.source === "exact") return;
+    const model = session.model();
+    if (!particleRequest && model !== null && (shown !== model || w.viewer.modelTime() !== w.viewer.modelTarget())) {
+      const small = cpu();
+      particleRequest = engine.client
+        .call("particles", {
+          t: p.t, n: Math.min(p.particles, small ? 2000 : 20000), eps: p.eps, seed: p.seed,
+          schedule: w.viewer.scheduleSpec(), maxSteps: particleSteps,
+        })
+        .then((r) => {
+          failed = false;
+          // As many steps per request as fit in about two frames of the engine's time.
+          if (r.steps > 0 && r.ms > 0) {
+            particleSteps = Math.max(1, Math.min(small ? 3 : 10, Math.round(PARTICLE_BUDGET_MS / (r.ms / r.steps))));
+          }
+          if (!w.destroyed) {
+            w.viewer.setModelPoints(r.t, r.points);
+            shown = modelName(r.generation, r.modelSteps);
+            w.dirty.lagrangian = w.dirty.eulerian = true;
+          }
+        })
+        .catch((e) => {
+          failed = true;
+          console.warn(`Interplay: the learned particles could not be moved: ${messageOf(e)}`);
+        })
+        .finally(() => (particleRequest = null));
+    }
+    if (p.eulerian === "model-density" && !densityRequest && w.viewer.modelDensityTime() !== p.t) {
+      densityRequest = engine.client
+        .call("density", { t: p.t, n: 32, steps: 16, schedule: w.viewer.scheduleSpec() })
+        .then((d) => {
+          if (!w.destroyed) {
+            w.viewer.setModelDensity(p.t, 32, d);
+            w.dirty.eulerian = true;
+          }
+        })
+        .catch((e) => w.say(`The model density could not be computed: ${messageOf(e)}`))
+        .finally(() => (densityRequest = null));
+    }
+  }
+
+  /** Whether the learned particles are wanted and the engine can give them. */
+  const following = (p) => p.source !== "exact" && session.engine() !== null && !failed;
+
+  return {
+    poll,
+    refreshMetrics,
+    quality,
+    /**
+     * Whether the learned particles on screen are more than LEARNED_LAG behind the time shown
+     * (false when the engine cannot give them: the sweep then goes on without them).
+     */
+    behind(p) {
+      if (!following(p)) return false;
+      const t = w.viewer.modelTime();
+      return t === undefined || t === null || Math.abs(t - w.viewer.modelTarget()) > LEARNED_LAG;
+    },
+    /** The time of the learned particles the sweep keeps pace with (null when it need not). */
+    shownTime(p) {
+      return following(p) ? (w.viewer.modelTime() ?? null) : null;
+    },
+    /** Whether the learned views on screen are behind the model or the time shown. */
+    pending(p) {
+      const engine = session.engine();
+      if (p.eulerian === "model-density" && (!engine || densityRequest || w.viewer.modelDensityTime() !== p.t)) return true;
+      if (p.source === "exact") return false;
+      return !engine || !!particleRequest || shown !== session.model() || w.viewer.modelTime() !== w.viewer.modelTarget();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// The widget's own options (which views, which controls, the backend, the checkpoint, size,
+// autoplay, URL state), apart from the picture's parameters, which the Rust viewer owns; and the
+// rule for which panels are shown.
+
+/** Options that configure the widget itself rather than the picture. */
+export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash"];
+/** The parts of the widget that `views` can show, and the elements of each. */
+export const VIEWS = {
+  eulerian: [".ip-eulerian-panel"],
+  lagrangian: [".ip-ode-panel", ".ip-sde-panel"],
+  schedule: [".ip-schedule-box"],
+  flow: [".ip-flow-box"],
+  training: [".ip-training-box"],
+  quality: [".ip-quality-box"],
+  share: [".ip-share-box"],
+};
+/** Controls that `hide` can remove besides the parameter controls (named by their parameter). */
+const HIDEABLE = {
+  play: [".ip-play"],
+  legend: [".ip-legend", ".ip-curve-legend"],
+  buttons: [".ip-training-box .ip-buttons"],
+  export: [".ip-share-box"],
+};
+
+export const fmt = (x, d = 3) => (Number.isFinite(x) ? Number(x).toFixed(d) : "–");
+export const messageOf = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
+/** A list option: an array, or names separated by commas or spaces. */
+const listOf = (v) => (Array.isArray(v) ? v.map(String) : String(v ?? "").split(/[\s,]+/)).filter((x) => x.length > 0);
+
+/** The widget's settings before any option (`base`: where the built files live). */
+export function widgetDefaults(base) {
+  return {
+    backend: "auto",
+    checkpoint: new URL("./checkerboard.ckpt", base).href,
+    autoplay: false,
+    views: Object.keys(VIEWS),
+    hide: [],
+    size: null,
+    hash: false,
+  };
+}
+
+/**
+ * Applies the widget options of `options` to `widget` (and the size to `root`); returns the
+ * picture parameters among them, for the viewer, and what was refused, one reason each.
+ */
+export function applyOptions(options, widget, root) {
+  const picture = {};
+  const problems = [];
+  for (const [k, v] of Object.entries(options || {})) {
+    if (!WIDGET_OPTIONS.includes(k)) picture[k] = v;
+    else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
+    else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
+    else if (k === "hash") widget.hash = v === true || v === "true";
+    else if (k === "views") {
+      const names = listOf(v);
+      const bad = names.filter((n) => !(n in VIEWS));
+      if (bad.length) problems.push(`views: '${bad.join("', '")}' unknown (use ${Object.keys(VIEWS).join(", ")})`);
+      if (names.length && !bad.length) widget.views = names;
+    } else if (k === "hide") {
+      const known = [...Object.keys(HIDEABLE), ...[...root.querySelectorAll("[data-param]")].map((el) => el.dataset.param)];
+      const names = listOf(v);
+      const bad = names.filter((n) => !known.includes(n));
+      if (bad.length) problems.push(`hide: '${bad.join("', '")}' unknown (use ${known.join(", ")})`);
+      widget.hide = names.filter((n) => known.includes(n));
+    } else if (k === "size") {
+      const m = String(v).trim().match(/^(\d+(?:\.\d+)?)(px|em|rem|%|vw)?$/);
+      if (!m || Number(m[1]) <= 0) problems.push(`size '${v}' is not a width such as 640 or 640px`);
+      else {
+        root.style.maxWidth = `${m[1]}${m[2] || "px"}`;
+        widget.size = String(v).trim();
+      }
+    } else if (k === "checkpoint" && v === "none") {
+      widget.checkpoint = null; // train the schedule-free network from scratch
+    } else if (v !== undefined && v !== null && v !== "") widget[k] = k === "checkpoint" ? new URL(v, document.baseURI).href : v;
+  }
+  return { picture, problems };
+}
+
+/**
+ * Shows the panels `widget.views` names and, of the Lagrangian ones, those the viewer draws
+ * (`shown`: its `shownPanels()`) for the parameters `p`.
+ */
+export function refreshPanels(root, widget, p, shown) {
+  const $ = (sel) => root.querySelector(sel);
+  for (const [view, sels] of Object.entries(VIEWS)) {
+    for (const sel of sels) $(sel).hidden = !widget.views.includes(view);
+  }
+  const lagrangian = widget.views.includes("lagrangian");
+  $(".ip-sde-panel").hidden = !lagrangian || !shown.sde;
+  $(".ip-ode-panel").hidden = !lagrangian || !shown.ode;
+  for (const name of widget.hide) {
+    const els = HIDEABLE[name]
+      ? HIDEABLE[name].flatMap((sel) => [...root.querySelectorAll(sel)])
+      : [...root.querySelectorAll(`[data-param="${name}"]`)].map((el) => el.closest(".ip-row") || el);
+    for (const el of els) el.hidden = true;
+  }
+  const drawing = p.target === "drawn";
+  $(".ip-draw").hidden = !drawing;
+  $(".ip-eulerian").classList.toggle("ip-drawing", drawing);
+  $(".ip-sde-caption").textContent =
+    `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
+  $(".ip-ode-caption").textContent =
+    p.source === "exact" ? "Lagrangian view: particles under the ODE (ε = 0)" : "Lagrangian view: the learned flow";
+}
