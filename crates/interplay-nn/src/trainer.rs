@@ -9,9 +9,10 @@ use interplay_core::{Rng, Schedule, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::NnError;
+use crate::batch::{HostBatch, TimeDraw, draw_batch, pair_column};
 use crate::field::LearnedField;
 use crate::net::{FieldNet, NetConfig};
-use crate::objective::{HostBatch, Objective, TimeDraw, draw_batch, pair_column};
+use crate::objective::Objective;
 
 /// Learning-rate decay over the run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,7 +64,7 @@ pub struct TrainConfig {
     /// How t is drawn (see [`TimeDraw`]): 1 is uniform, more draws more times near t = 1.
     #[serde(default = "one")]
     pub t_power: f64,
-    /// Members of the reference sets of batch-posterior targets (`objective::draw_batch`;
+    /// Members of the reference sets of batch-posterior targets (`batch::draw_batch`;
     /// 0 or 1: the plain sample targets).
     #[serde(default)]
     pub posterior_refs: usize,
@@ -404,7 +405,7 @@ impl Trainer {
 }
 
 /// The loss of each network on a host batch, as tensors on `device` (the trainer's forward
-/// pass; `objective::host_loss` computes the same numbers on the host).
+/// pass; `batch::host_loss` computes the same numbers on the host).
 pub fn tensor_losses(
     objective: &Objective,
     nets: &[FieldNet],

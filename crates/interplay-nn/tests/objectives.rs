@@ -8,10 +8,9 @@ use common::{cpu, read1};
 use interplay_core::posterior::identity;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
+use interplay_nn::batch::{TimeDraw, draw_batch, host_loss, pair_column};
 use interplay_nn::net::NetConfig;
-use interplay_nn::objective::{
-    Objective, TimeDraw, draw_batch, host_loss, pair_column, sf_precondition,
-};
+use interplay_nn::objective::{Objective, sf_precondition};
 use interplay_nn::trainer::tensor_losses;
 
 fn objectives(target: &ExactTarget) -> Vec<Objective> {
@@ -235,7 +234,7 @@ fn identities_link_the_objectives() {
 /// F* − target for the schedule-free loss) for network `k`.
 fn residuals(
     obj: &Objective,
-    batch: &interplay_nn::objective::HostBatch,
+    batch: &interplay_nn::batch::HostBatch,
     exact: &dyn Fn(usize, f64, P2) -> P2,
     k: usize,
 ) -> Vec<(f64, P2, P2)> {

@@ -7,10 +7,10 @@ mod common;
 use common::{cpu, now, read1, read2};
 use interplay_core::sampling::interpolant_samples;
 use interplay_core::{ExactField, ExactTarget, P2, Path, Rng, Schedule, Target};
+use interplay_nn::batch::draw_batch;
 use interplay_nn::checkpoint::{Checkpoint, FORMAT_VERSION, Header};
 use interplay_nn::field::DeviceField;
 use interplay_nn::net::NetConfig;
-use interplay_nn::objective::draw_batch;
 use interplay_nn::sampler::points_tensor;
 use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer, tensor_losses};
 
@@ -75,7 +75,7 @@ fn fixed_batch_loss(tr: &Trainer) -> Vec<f64> {
         &tr.schedule,
         &exact,
         4096,
-        interplay_nn::objective::TimeDraw::uniform(1e-3),
+        interplay_nn::batch::TimeDraw::uniform(1e-3),
         0,
         &mut Rng::new(1234),
     );

@@ -1,0 +1,337 @@
+//! Training batches: (t, x0, x1, z) drawn on the host for an objective (seeded, identical on
+//! every backend), in the network's own terms (preconditioned inputs, weights and targets), and
+//! the host form of every loss that the tests check the trainer's tensors against.
+
+use interplay_core::targets::ExactTarget;
+use interplay_core::{P2, Rng, Schedule};
+
+use crate::objective::{Affine, Objective, narrowing, sf_precondition};
+use crate::posterior::BatchPosterior;
+
+/// A training λ for the schedule-free objective: with probability 0.7 the λ = σ/β of linear +
+/// Brownian at t ~ U[0.001, 0.999] (where sampling with the default schedule spends its time,
+/// concentrated around λ ≈ 1), otherwise log-uniform over the whole range (so every schedule's
+/// λ(t) is covered).
+fn draw_lambda(rng: &mut Rng, log_lambda: (f64, f64), times: TimeDraw) -> f64 {
+    let (u, v) = (rng.uniform(), rng.uniform());
+    let ll = if u < 0.7 {
+        let t = TimeDraw {
+            t_min: 1e-3,
+            ..times
+        }
+        .at(v);
+        ((1.0 - t).sqrt() / t).ln()
+    } else {
+        log_lambda.0 + (log_lambda.1 - log_lambda.0) * v
+    };
+    ll.clamp(log_lambda.0, log_lambda.1).exp()
+}
+
+/// One host-side batch, flattened row-major as f32 (`[B, 1]` columns and `[B, 2]` points).
+#[derive(Clone, Debug, Default)]
+pub struct HostBatch {
+    /// Rows.
+    pub n: usize,
+    /// Named columns: (name, values, width 1 or 2), of n rows (2n for antithetic pairs).
+    pub cols: Vec<(&'static str, Vec<f32>, usize)>,
+}
+
+impl HostBatch {
+    fn push(&mut self, name: &'static str, values: Vec<f32>, width: usize) {
+        debug_assert!(values.len().is_multiple_of((self.n * width).max(1)));
+        self.cols.push((name, values, width));
+    }
+    /// The column called `name`.
+    pub fn col(&self, name: &str) -> Option<(&[f32], usize)> {
+        self.cols
+            .iter()
+            .find(|c| c.0 == name)
+            .map(|c| (c.1.as_slice(), c.2))
+    }
+}
+
+fn flat(points: &[P2]) -> Vec<f32> {
+    points
+        .iter()
+        .flat_map(|p| [p[0] as f32, p[1] as f32])
+        .collect()
+}
+
+/// How training draws t: t = t_min + (1 − 2t_min)·(1 − (1 − u)^power) for u ~ U[0, 1]. Power 1
+/// is uniform; a power above 1 draws more times near t = 1, where the sharp features of ρ1
+/// appear and the velocity network's errors are amplified most. The minimiser at each (t, x) is
+/// the same for every power (only the emphasis changes).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeDraw {
+    /// t ∈ [t_min, 1 − t_min].
+    pub t_min: f64,
+    /// The exponent (1: uniform).
+    pub power: f64,
+}
+
+impl TimeDraw {
+    /// Uniform on [t_min, 1 − t_min].
+    pub fn uniform(t_min: f64) -> Self {
+        Self { t_min, power: 1.0 }
+    }
+    /// The time for a uniform draw u ∈ [0, 1).
+    pub fn at(&self, u: f64) -> f64 {
+        let v = if self.power == 1.0 {
+            u
+        } else {
+            1.0 - (1.0 - u).powf(self.power)
+        };
+        self.t_min + (1.0 - 2.0 * self.t_min) * v
+    }
+}
+
+/// Draws a batch of `n` triples for `objective` under `schedule`, with t drawn by `times`.
+/// With `refs` > 1, the targets of the objectives with a Gaussian base (schedule-free D,
+/// preconditioned b and s) are batch posteriors over reference sets of `refs` batch samples
+/// ([`BatchPosterior`]): the same minimiser, a smaller variance; the other objectives ignore it.
+pub fn draw_batch(
+    objective: &Objective,
+    schedule: &Schedule,
+    target: &ExactTarget,
+    n: usize,
+    times: TimeDraw,
+    refs: usize,
+    rng: &mut Rng,
+) -> HostBatch {
+    let x1 = target.sample(rng, n);
+    let mut post = (refs > 1).then(|| BatchPosterior::new(&x1, refs));
+    let mut b = HostBatch {
+        n,
+        cols: Vec::new(),
+    };
+    if let Objective::ScheduleFree {
+        sigma_data,
+        log_lambda,
+        narrow,
+    } = objective
+    {
+        let (mut u, mut xin, mut tgt, mut w) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for (row, x1) in x1.iter().enumerate() {
+            let lam = draw_lambda(rng, *log_lambda, times);
+            let xi = rng.normal2();
+            // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
+            let (a, bb, c, uu) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
+            let y = [x1[0] + lam * xi[0], x1[1] + lam * xi[1]];
+            let g = post.as_mut().map_or(*x1, |p| p.mean(row, y, 1.0, lam));
+            u.push(uu as f32);
+            w.push(narrowing(lam, *narrow) as f32);
+            xin.push([bb * y[0], bb * y[1]]);
+            tgt.push([(g[0] - a * y[0]) / c, (g[1] - a * y[1]) / c]);
+        }
+        b.push("u", u, 1);
+        b.push("x", flat(&xin), 2);
+        b.push("target", flat(&tgt), 2);
+        if narrow.is_some() {
+            b.push("w", w, 1);
+        }
+        return b;
+    }
+    let has_gamma = schedule.has_gamma();
+    // The antithetic pairs of a b net (x± = I ± γz, targets İ ± γ̇z) and an s net
+    // (x± = βx1 ± n with n = αx0 + γz, targets ∓n/σ²), in the network's own terms (see
+    // [`Affine`]): inputs c_in·x±, weights q and targets r±.
+    let mut pairs: [Pairs; 2] = Default::default();
+    // Which pair losses the objective has: b's (velocity-score, denoiser), s's (velocity-score,
+    // v-score).
+    let uses = [
+        matches!(
+            objective,
+            Objective::VelocityScore { .. } | Objective::Denoiser
+        ),
+        matches!(
+            objective,
+            Objective::VelocityScore { .. } | Objective::VScore
+        ),
+    ];
+    // Batch posteriors need the Gaussian-base identities, which the preconditioning marks.
+    let mut post = post.filter(|_| {
+        matches!(
+            objective,
+            Objective::VelocityScore {
+                sigma_data: Some(_)
+            }
+        )
+    });
+    let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
+    for (row, x1) in x1.iter().enumerate() {
+        let t = times.at(rng.uniform());
+        let (x0, z) = (rng.normal2(), rng.normal2());
+        let st = schedule.at(t);
+        let s2 = st.sigma2();
+        let i = [0, 1].map(|d| st.alpha * x0[d] + st.beta * x1[d]);
+        let di = [0, 1].map(|d| st.d_alpha * x0[d] + st.d_beta * x1[d]);
+        let n = [0, 1].map(|d| st.alpha * x0[d] + st.gamma * z[d]);
+        let x_plus = [0, 1].map(|d| i[d] + st.gamma * z[d]);
+        u.push(t as f32);
+        xp.push(x_plus);
+        tv.push(di);
+        te.push(if has_gamma { z } else { x0 });
+        let [ab, as_] = objective.affines(&st);
+        if let Some(p) = post.as_mut() {
+            // Both networks at the b pair's points x± = I ± γz, each target from the batch
+            // posterior g of x1 there: b = β̇g + (σσ̇/σ²)(x − βg), s = −(x − βg)/σ².
+            let x_minus = [0, 1].map(|d| i[d] - st.gamma * z[d]);
+            let sigma = s2.sqrt();
+            let [(bp, sp), (bm, sm)] = [x_plus, x_minus].map(|x| {
+                let g = p.mean(row, x, st.beta, sigma);
+                let nn = [0, 1].map(|d| x[d] - st.beta * g[d]);
+                (
+                    [0, 1].map(|d| st.d_beta * g[d] + st.sigma_d_sigma() / s2 * nn[d]),
+                    [0, 1].map(|d| -nn[d] / s2),
+                )
+            });
+            pairs[0].push(ab, (x_plus, bp), (x_minus, bm));
+            pairs[1].push(as_, (x_plus, sp), (x_minus, sm));
+            continue;
+        }
+        if uses[0] {
+            pairs[0].push(
+                ab,
+                (x_plus, [0, 1].map(|d| di[d] + st.d_gamma * z[d])),
+                (
+                    [0, 1].map(|d| i[d] - st.gamma * z[d]),
+                    [0, 1].map(|d| di[d] - st.d_gamma * z[d]),
+                ),
+            );
+        }
+        if uses[1] {
+            pairs[1].push(
+                as_,
+                (x_plus, [0, 1].map(|d| -n[d] / s2)),
+                (
+                    [0, 1].map(|d| st.beta * x1[d] - n[d]),
+                    [0, 1].map(|d| n[d] / s2),
+                ),
+            );
+        }
+    }
+    b.push("u", u, 1);
+    let [b_pairs, s_pairs] = pairs;
+    match objective {
+        Objective::VelocityScore { .. } => {
+            b_pairs.into_batch(&mut b, "b");
+            s_pairs.into_batch(&mut b, "s");
+        }
+        Objective::Denoiser => {
+            b_pairs.into_batch(&mut b, "b");
+            b.push("xp", flat(&xp), 2);
+            b.push("te", flat(&te), 2);
+        }
+        Objective::VScore => {
+            s_pairs.into_batch(&mut b, "s");
+            b.push("xp", flat(&xp), 2);
+            b.push("tv", flat(&tv), 2);
+        }
+        Objective::ScheduleFree { .. } => unreachable!("handled above"),
+    }
+    b
+}
+
+/// The rows of one antithetic pair loss, ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋), as
+/// the network sees them.
+#[derive(Default)]
+struct Pairs {
+    inputs: [Vec<[f64; 2]>; 2],
+    q: Vec<f32>,
+    r: [Vec<[f64; 2]>; 2],
+}
+
+impl Pairs {
+    /// Adds a row: the two halves as (point, target of the field).
+    fn push(&mut self, aff: Affine, plus: (P2, P2), minus: (P2, P2)) {
+        let w = aff.weight();
+        self.q.push((w * aff.scale * aff.scale) as f32);
+        for (k, (x, target)) in [plus, minus].into_iter().enumerate() {
+            self.inputs[k].push(x.map(|v| aff.c_in * v));
+            self.r[k].push([0, 1].map(|d| w * aff.scale * (target[d] - aff.skip * x[d])));
+        }
+    }
+    /// Columns of 2n rows, the plus halves first: `{name}_in` (network inputs), `{name}_q`
+    /// and `{name}_r`.
+    fn into_batch(self, b: &mut HostBatch, name: &str) {
+        let [ip, im] = self.inputs;
+        let [rp, rm] = self.r;
+        let mut q = self.q.clone();
+        q.extend(self.q);
+        b.push(pair_column(name, "in"), flat(&[ip, im].concat()), 2);
+        b.push(pair_column(name, "q"), q, 1);
+        b.push(pair_column(name, "r"), flat(&[rp, rm].concat()), 2);
+    }
+}
+
+/// The static name of a pair column (`b_q`, `s_in`, …).
+pub fn pair_column(net: &str, suffix: &str) -> &'static str {
+    const NAMES: [[&str; 3]; 2] = [["b_in", "b_q", "b_r"], ["s_in", "s_q", "s_r"]];
+    let row = usize::from(net != "b");
+    let col = ["in", "q", "r"]
+        .iter()
+        .position(|s| *s == suffix)
+        .unwrap_or_else(|| panic!("unknown pair column {suffix}"));
+    NAMES[row][col]
+}
+
+/// The loss of each network on `batch`, computed on the host in f64 with `predict(net, u, x)`
+/// standing for the networks. Mirrors the tensor losses of the trainer exactly (a test checks
+/// both agree), and lets tests plug in the exact fields.
+pub fn host_loss(
+    objective: &Objective,
+    batch: &HostBatch,
+    predict: &dyn Fn(usize, f64, P2) -> P2,
+) -> Vec<f64> {
+    let n = batch.n;
+    let pt = |name: &str, i: usize| -> P2 {
+        let (v, _) = batch.col(name).unwrap_or((&[], 2));
+        [f64::from(v[2 * i]), f64::from(v[2 * i + 1])]
+    };
+    let u = |i: usize| f64::from(batch.col("u").map_or(0.0, |(v, _)| v[i]));
+    let dot = |a: P2, b: P2| a[0] * b[0] + a[1] * b[1];
+    let half_sq = |a: P2| 0.5 * dot(a, a);
+    let mean = |f: &dyn Fn(usize) -> f64| (0..n).map(f).sum::<f64>() / n as f64;
+    let q = |name: &str, i: usize| f64::from(batch.col(name).map_or(1.0, |(v, _)| v[i]));
+    // ½ of the antithetic pair loss of network k on the pair columns of `name` (row i's halves
+    // are rows i and n + i).
+    let pair_loss = |k: usize, name: &str| {
+        let c = |s: &str| pair_column(name, s);
+        mean(&|i| {
+            let half = |j: usize| {
+                let f = predict(k, u(i), pt(c("in"), j));
+                q(c("q"), j) * half_sq(f) - dot(pt(c("r"), j), f)
+            };
+            0.5 * (half(i) + half(n + i))
+        })
+    };
+    let b_loss = || pair_loss(0, "b");
+    let s_loss = || pair_loss(1, "s");
+    match objective {
+        Objective::VelocityScore { .. } => vec![b_loss(), s_loss()],
+        Objective::VScore => {
+            let v = mean(&|i| {
+                let v = predict(0, u(i), pt("xp", i));
+                half_sq(v) - dot(pt("tv", i), v)
+            });
+            vec![v, s_loss()]
+        }
+        Objective::Denoiser => {
+            let e = mean(&|i| {
+                let e = predict(1, u(i), pt("xp", i));
+                half_sq(e) - dot(pt("te", i), e)
+            });
+            vec![b_loss(), e]
+        }
+        Objective::ScheduleFree { .. } => vec![mean(&|i| {
+            let f = predict(0, u(i), pt("x", i));
+            let d = [f[0] - pt("target", i)[0], f[1] - pt("target", i)[1]];
+            q("w", i) * half_sq(d)
+        })],
+    }
+}
