@@ -85,3 +85,29 @@ fn the_controls_offer_every_name_the_parameters_accept() {
     assert_eq!(&TARGETS[..5], &Target::NAMES[..]);
     assert_eq!(TARGETS[5], "drawn");
 }
+
+#[test]
+fn the_sliders_span_the_ranges_the_parameters_accept() {
+    use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
+    let controls = read("web/controls.js");
+    // `${slider("ip-…", "label", "key", min, max, step, …)}`: the key's slider and its range.
+    let range = |key: &str| -> (f64, f64) {
+        let at = controls
+            .find(&format!("\"{key}\", "))
+            .unwrap_or_else(|| panic!("no slider for {key}"));
+        let nums: Vec<f64> = controls[at + key.len() + 4..]
+            .split(',')
+            .take(2)
+            .map(|s| s.trim().parse().unwrap_or(f64::NAN))
+            .collect();
+        (nums[0], nums[1])
+    };
+    for (key, want) in [
+        ("alphaExp", EXP_RANGE),
+        ("betaExp", EXP_RANGE),
+        ("gammaScale", GAMMA_SCALE_RANGE),
+        ("eps", EPS_RANGE),
+    ] {
+        assert_eq!(range(key), want, "the {key} slider's range");
+    }
+}
