@@ -81,7 +81,7 @@ export function engineSession(w) {
         if (info.notice) w.say(info.notice, "notice");
         else if (info.choice && !info.choice.remembered) w.say(choiceText(info.choice), "notice");
         status(`Engine ready: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU backend"}.`);
-        w.$(".ip-backend-note").textContent = info.choice ? choiceText(info.choice) : `Backend: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU"}, as asked.`;
+        w.$(".ip-backend-note").textContent = info.choice ? choiceText(info.choice) : `Backend: ${backendName()}, as asked.`;
         return engine;
       },
       (e) => {
@@ -173,7 +173,7 @@ export function engineSession(w) {
 
   function recordTraining(r) {
     // A report from a run since replaced says nothing about the model on screen.
-    if (r.generation !== generation) return false;
+    if (r.generation !== generation) return;
     w.viewer.pushLosses(r.steps, r.losses);
     w.dirty.losses = true;
     model = modelName(r.generation, r.steps);
@@ -186,7 +186,6 @@ export function engineSession(w) {
         stopTraining();
       }
     }
-    return true;
   }
 
   /**
