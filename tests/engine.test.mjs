@@ -234,7 +234,7 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
       const start = await api.engineStats();
       document.querySelector(".ip-train").click();
       api.play();
-      const warm = await until(start, (s) => s.chunks >= start.chunks + 3 && count(s, "particles") >= count(start, "particles") + 3 && count(s, "density") >= count(start, "density") + 3, 120000);
+      const warm = await until(start, (s) => s.chunks >= start.chunks + 3 && count(s, "particles") >= count(start, "particles") + 3 && count(s, "density") >= count(start, "density") + 3, 300000);
       let resized = false;
       const s = await until(warm, (s) => {
         if (!resized && count(s, "particles") > count(warm, "particles")) {
@@ -242,7 +242,7 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
           resized = true;
         }
         return s.chunks >= warm.chunks + 6 && count(s, "particles") >= count(warm, "particles") + 3 && count(s, "density") >= count(warm, "density") + 3;
-      }, 150000);
+      }, 300000);
       document.querySelector(".ip-train").click();
       api.pause();
       return { start, warm, s, backend: api.backend };
