@@ -98,10 +98,28 @@ test("keyboard: every control is labelled and reachable, arrow keys move the sli
   const unlabelled = await page.evaluate((app) => {
     const root = document.querySelector(app);
     return [...root.querySelectorAll("input, select, button, textarea")]
-      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.textContent.trim()))
+      .filter((el) => !([...(el.labels || [])].some((l) => l.textContent.trim()) || el.getAttribute("aria-label") || el.textContent.trim()))
       .map((el) => el.className);
   }, APP);
   assert.deepEqual(unlabelled, [], "every control has a label");
+  // The menus, ranges and labels are the viewer's list (Rust's), placed by controls.js.
+  const built = await page.evaluate((app) => {
+    const root = document.querySelector(app);
+    const el = (c) => root.querySelector(c);
+    return {
+      paths: [...el(".ip-path").options].map((o) => `${o.value}:${o.text}`),
+      eps: [el(".ip-eps").min, el(".ip-eps").max, el(".ip-eps").step],
+      epsLabel: el(".ip-eps").labels[0].querySelector("span").textContent,
+      particles: [...el(".ip-particles").options].map((o) => o.value),
+      eulerianName: el(".ip-eulerian-source").getAttribute("aria-label"),
+    };
+  }, APP);
+  assert.deepEqual(built.paths.slice(0, 2), ["linear:linear", "trig:trigonometric"], JSON.stringify(built));
+  assert.equal(built.paths.length, 7);
+  assert.deepEqual(built.eps, ["0", "5", "0.05"]);
+  assert.equal(built.epsLabel, "noise ε");
+  assert.deepEqual(built.particles, ["1000", "5000", "20000"]);
+  assert.equal(built.eulerianName, "What the Eulerian view shows");
 
   await page.locator(`${APP} .ip-play`).focus();
   await page.keyboard.press("Tab");

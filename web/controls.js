@@ -1,38 +1,14 @@
 // The widget's DOM: one template, built inside the root element, and the two-way binding of
 // controls to parameters. Every control is a native, labelled, keyboard-operable element.
 
-const PATHS = [
-  ["linear", "linear"],
-  ["trig", "trigonometric"],
-  ["enc-dec", "encoding–decoding"],
-  ["one-sided-linear", "one-sided linear"],
-  ["one-sided-trig", "one-sided trig (VP)"],
-  ["vp", "VP / score-based diffusion"],
-  ["mirror", "mirror (data to data)"],
-];
-const GAMMAS = [
-  ["brownian", "√(t(1−t))"],
-  ["sin2", "sin²(πt)"],
-  ["bsquared", "t(1−t)"],
-  ["sigmoid", "sigmoid"],
-  ["zero", "none (γ = 0)"],
-];
-const TARGETS = [
-  ["checkerboard", "checkerboard"],
-  ["gmm", "Gaussian mixture"],
-  ["rings", "rings"],
-  ["moons", "two moons"],
-  ["spirals", "spirals"],
-  ["drawn", "drawn by hand"],
-];
+/** A row: a label and a control, both filled in by `buildControls` from the viewer's list. */
+const row = (cls, param) =>
+  `<label class="ip-row"><span></span><select class="${cls}" data-param="${param}"></select></label>`;
 
-const opts = (list) => list.map(([v, l]) => `<option value="${v}">${l}</option>`).join("");
-
-function slider(cls, label, param, min, max, step, help) {
-  return `<label class="ip-row" title="${help}"><span>${label}</span>
-    <input class="${cls}" data-param="${param}" data-kind="number" type="range" min="${min}" max="${max}" step="${step}">
+/** A slider row (its range, label and help come from the viewer's list). */
+const slider = (cls, param) => `<label class="ip-row"><span></span>
+    <input class="${cls}" data-param="${param}" data-kind="number" type="range">
     <output class="${cls}-out"></output></label>`;
-}
 
 /** Play and pause icons (drawn, so they never depend on the fonts installed). */
 export const PLAY_ICON = `<svg viewBox="0 0 16 16" width="16" height="16" aria-hidden="true"><path d="M4 2.5v11l9-5.5z" fill="currentColor"/></svg>`;
@@ -41,8 +17,8 @@ export const PAUSE_ICON = `<svg viewBox="0 0 16 16" width="16" height="16" aria-
 export const TEMPLATE = `
 <div class="ip-top">
   <button class="ip-play" type="button" aria-label="Play the time animation">${PLAY_ICON}</button>
-  <label class="ip-row ip-time"><span>time t</span>
-    <input class="ip-t" data-param="t" data-kind="number" type="range" min="0" max="1" step="0.001">
+  <label class="ip-row ip-time"><span></span>
+    <input class="ip-t" data-param="t" data-kind="number" type="range">
     <output class="ip-t-out"></output></label>
 </div>
 <div class="ip-views">
@@ -50,10 +26,7 @@ export const TEMPLATE = `
     <div class="ip-view"><canvas class="ip-eulerian" role="img"
       aria-label="Eulerian view: heat map of the density rho(t, x) on [-5, 5] squared"></canvas></div>
     <figcaption>Eulerian view: density ρ(t, x)
-      <select class="ip-eulerian-source" data-param="eulerian" aria-label="What the Eulerian view shows">
-        <option value="exact">exact</option><option value="samples">interpolant samples</option>
-        <option value="model">model particles</option><option value="model-density">model density</option>
-      </select></figcaption>
+      <select class="ip-eulerian-source" data-param="eulerian"></select></figcaption>
     <div class="ip-legend"><span>0</span><div class="ip-legend-bar"></div><span class="ip-legend-max"></span></div>
     <div class="ip-draw" hidden>
       <span class="ip-draw-hint">Draw the target on the heat map with the mouse or a finger; each stroke adds to it.</span>
@@ -74,29 +47,24 @@ export const TEMPLATE = `
 <div class="ip-message" role="status" aria-live="polite"></div>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>
-    <label class="ip-row"><span>preset path</span><select class="ip-path" data-param="path">${opts(PATHS)}</select></label>
-    <label class="ip-row"><span>γ family</span><select class="ip-gamma" data-param="gamma">${opts(GAMMAS)}</select></label>
-    ${slider("ip-alpha", "α exponent a", "alphaExp", 0.25, 4, 0.05, "α(t) = α_p(t)^a")}
-    ${slider("ip-beta", "β exponent b", "betaExp", 0.25, 4, 0.05, "β(t) = β_p(t)^b")}
-    ${slider("ip-gscale", "γ scale g", "gammaScale", 0, 2, 0.01, "γ(t) = g·γ_p(t)")}
-    ${slider("ip-eps", "noise ε", "eps", 0, 5, 0.05, "SDE noise: dX = (b + εs)dt + √(2ε)dW; ε = 0 is the ODE")}
-    <label class="ip-row"><span>target</span><select class="ip-target" data-param="target">${opts(TARGETS)}</select></label>
+    ${row("ip-path", "path")}
+    ${row("ip-gamma", "gamma")}
+    ${slider("ip-alpha", "alphaExp")}
+    ${slider("ip-beta", "betaExp")}
+    ${slider("ip-gscale", "gammaScale")}
+    ${slider("ip-eps", "eps")}
+    ${row("ip-target", "target")}
     <div class="ip-schedule-msg" role="status" aria-live="polite"></div>
     <canvas class="ip-schedule-plot" role="img" aria-label="The schedule curves alpha, beta, gamma and sigma over t, with a marker at the current t"></canvas>
     <div class="ip-curve-legend" aria-hidden="true"><span class="ip-k-a">α(t)</span><span class="ip-k-b">β(t)</span><span class="ip-k-g">γ(t)</span><span class="ip-k-s">σ(t) = √(α² + γ²)</span></div>
   </fieldset>
   <fieldset class="ip-box ip-flow-box"><legend>Flow</legend>
-    <label class="ip-row"><span>field</span><select class="ip-source" data-param="source">
-      <option value="exact">exact (closed form)</option><option value="learned">learned b and s</option>
-      <option value="schedule-free">learned schedule-free D</option></select></label>
-    <label class="ip-row"><span>arrows</span><select class="ip-arrows" data-param="arrows">
-      <option value="none">none</option><option value="b">velocity b</option><option value="s">score s</option></select></label>
-    <label class="ip-row"><span>direction</span><select class="ip-direction" data-param="direction">
-      <option value="forward">forward ρ0 → ρ1</option><option value="backward">backward ρ1 → ρ0</option></select></label>
-    <label class="ip-row"><span>particles</span><select class="ip-particles" data-param="particles" data-kind="number">
-      <option value="1000">1 000</option><option value="5000">5 000</option><option value="20000">20 000</option></select></label>
+    ${row("ip-source", "source")}
+    ${row("ip-arrows", "arrows")}
+    ${row("ip-direction", "direction")}
+    ${row("ip-particles", "particles")}
     <label class="ip-row ip-check"><input class="ip-compare" data-param="compare" data-kind="bool" type="checkbox">
-      <span>ODE and SDE side by side (same starting points; sets ε = 0.5 if ε is 0)</span></label>
+      <span></span></label>
   </fieldset>
   <fieldset class="ip-box ip-training-box"><legend>Training</legend>
     <div class="ip-buttons">
@@ -104,12 +72,10 @@ export const TEMPLATE = `
       <button class="ip-step" type="button">Step</button>
       <button class="ip-reset" type="button">Reset</button>
     </div>
-    <label class="ip-row"><span>learning rate</span><input class="ip-lr" data-param="lr" data-kind="number" type="number" min="0.00001" max="0.1" step="0.0005"></label>
-    <label class="ip-row"><span>batch</span><select class="ip-batch" data-param="batch" data-kind="number">
-      <option>64</option><option>256</option><option>512</option><option>1024</option><option>4096</option></select></label>
-    <label class="ip-row"><span>width</span><select class="ip-width" data-param="width" data-kind="number">
-      <option>16</option><option>32</option><option>64</option><option>128</option><option>256</option></select></label>
-    <label class="ip-row"><span>seed</span><input class="ip-seed" data-param="seed" data-kind="number" type="number" min="0" step="1"></label>
+    <label class="ip-row"><span></span><input class="ip-lr" data-param="lr" data-kind="number" type="number"></label>
+    ${row("ip-batch", "batch")}
+    ${row("ip-width", "width")}
+    <label class="ip-row"><span></span><input class="ip-seed" data-param="seed" data-kind="number" type="number"></label>
     <p class="ip-train-status" aria-live="polite">The engine loads when you train or pick a learned field.</p>
     <p class="ip-backend-note"></p>
     <canvas class="ip-loss-plot" role="img" aria-label="Training loss curves"></canvas>
@@ -148,6 +114,37 @@ export const TEMPLATE = `
   </fieldset>
 </div>
 `;
+
+/**
+ * Fills in the controls of `root` from the viewer's list (`controls()` of the wasm module): each
+ * control's label, help, range or menu. Rust owns every name, label and range; this only places
+ * them. A control the list does not name, or an entry with no control, is a mistake said aloud.
+ */
+export function buildControls(root, list) {
+  const seen = new Set();
+  for (const c of list) {
+    const el = root.querySelector(`[data-param="${c.key}"]`);
+    if (!el) continue; // a parameter with no control in this template (set through the API)
+    seen.add(c.key);
+    const row = el.closest("label");
+    const span = row?.querySelector(":scope > span");
+    if (span) span.textContent = c.label;
+    else el.setAttribute("aria-label", c.label);
+    if (c.help && row) row.title = c.help;
+    if (c.kind === "range" || c.kind === "number") {
+      el.min = String(c.min);
+      el.max = String(c.max);
+      el.step = String(c.step);
+      el.dataset.kind = "number";
+    } else if (c.kind === "menu") {
+      el.replaceChildren(...c.options.map(([value, label]) => new Option(label, value)));
+      if (c.numeric) el.dataset.kind = "number";
+    } else if (c.kind === "check") el.dataset.kind = "bool";
+  }
+  for (const el of root.querySelectorAll("[data-param]")) {
+    if (!seen.has(el.dataset.param)) console.error(`Interplay: no control description for '${el.dataset.param}'`);
+  }
+}
 
 /** Reads a control's value as the parameter type it carries. */
 export function readControl(el) {

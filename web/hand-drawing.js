@@ -1,20 +1,22 @@
 // A target drawn by hand on the Eulerian view: strokes with the mouse, a pen or a finger, added
 // to the drawing's code (which the viewer owns) when each stroke ends.
-import { drawingCode } from "./interplay-web.js";
+import { drawingCode, viewHalf } from "./interplay-web.js";
 import { messageOf } from "./options.js";
 
 /** The hand drawing of the widget `w`. */
 export function handDrawing(w) {
   let stroke = null; // the view points of the stroke being drawn
   const canvas = w.$(".ip-eulerian");
+  /** The window [−h, h]² of the views (asked when a stroke starts: the module is loaded then). */
+  let h = NaN;
   function viewPoint(ev) {
     const r = canvas.getBoundingClientRect();
-    return [-5 + (10 * (ev.clientX - r.left)) / r.width, 5 - (10 * (ev.clientY - r.top)) / r.height];
+    return [-h + (2 * h * (ev.clientX - r.left)) / r.width, h - (2 * h * (ev.clientY - r.top)) / r.height];
   }
   /** The stroke so far, over the heat map (redrawn in full when the stroke ends). */
   function drawStroke() {
     const ctx = canvas.getContext("2d");
-    const px = ([x, y]) => [((x + 5) / 10) * canvas.width, ((5 - y) / 10) * canvas.height];
+    const px = ([x, y]) => [((x + h) / (2 * h)) * canvas.width, ((h - y) / (2 * h)) * canvas.height];
     ctx.save();
     ctx.strokeStyle = "#fff";
     ctx.lineWidth = 2;
@@ -29,6 +31,7 @@ export function handDrawing(w) {
     if (!w.viewer || w.params().target !== "drawn" || ev.button > 0) return;
     ev.preventDefault();
     canvas.setPointerCapture?.(ev.pointerId);
+    h = viewHalf();
     stroke = [viewPoint(ev)];
     drawStroke();
   });

@@ -8,8 +8,8 @@
 // checkpoints), model-views.js (the learned particles, density and quality numbers),
 // frame-loop.js (the time animation and the redraws), hand-drawing.js (a target drawn by hand)
 // and share.js (URL state, links, embeds, exports). They share one context, `w`, built here.
-import init, { Viewer, paletteCss } from "./interplay-web.js";
-import { TEMPLATE, readControl, syncControls } from "./controls.js";
+import init, { Viewer, controls, paletteCss } from "./interplay-web.js";
+import { TEMPLATE, buildControls, readControl, syncControls } from "./controls.js";
 import { engineSession } from "./engine-session.js";
 import { frameLoop } from "./frame-loop.js";
 import { handDrawing } from "./hand-drawing.js";
@@ -236,6 +236,7 @@ export function create(root, options = {}) {
     }
     w.viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
     w.defaults = w.viewer.getParams();
+    buildControls(root, controls());
     $(".ip-legend-bar").style.background = paletteCss();
     for (const el of root.querySelectorAll("input, select")) {
       if (!el.id) el.id = `ip-${uid}-${el.classList[0]}`;

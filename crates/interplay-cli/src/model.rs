@@ -60,8 +60,8 @@ pub fn field(
             "note: this {} model learned the fields of its own schedule ({} + {}); the schedule \
              flags are ignored (train with --objective schedule-free to move α, β, γ freely)",
             ck.header.objective.name(),
-            ck.header.schedule.path,
-            ck.header.schedule.gamma
+            ck.header.schedule.path.name(),
+            ck.header.schedule.gamma.name()
         );
     }
     Ok(field)

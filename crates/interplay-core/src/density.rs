@@ -6,6 +6,10 @@
 use crate::P2;
 use crate::fields::FieldAt;
 
+/// Half the side of the views' window [−VIEW_HALF, VIEW_HALF]²: what the heat map, the particles,
+/// the arrows and a drawing cover.
+pub const VIEW_HALF: f64 = 5.0;
+
 /// An n×n grid of square cells over [lo, hi]².
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Grid {
@@ -18,11 +22,11 @@ pub struct Grid {
 }
 
 impl Grid {
-    /// The view window of the app: [−5, 5]² with n cells per side.
+    /// The view window of the app, [−VIEW_HALF, VIEW_HALF]², with n cells per side.
     pub fn view(n: usize) -> Self {
         Self {
-            lo: -5.0,
-            hi: 5.0,
+            lo: -VIEW_HALF,
+            hi: VIEW_HALF,
             n,
         }
     }

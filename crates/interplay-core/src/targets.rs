@@ -36,7 +36,8 @@ pub enum Target {
 
 /// The most points of a drawing (its exact fields cost one Gaussian per point).
 pub const DRAWN_MAX_POINTS: usize = 160;
-/// A drawing is kept inside [−DRAWN_EXTENT, DRAWN_EXTENT]² (the views show [−5, 5]²).
+/// A drawing is kept inside [−DRAWN_EXTENT, DRAWN_EXTENT]² (inside the views' window,
+/// [`crate::density::VIEW_HALF`]).
 pub const DRAWN_EXTENT: f64 = 4.75;
 
 /// Width of the Gaussian tube around the curves of rings, moons and spirals.
@@ -206,15 +207,20 @@ pub fn drawn_points(strokes: &[Vec<P2>]) -> (Vec<P2>, bool) {
 
 /// Characters of the drawing code: URL-safe base 64.
 const CODE_DIGITS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-/// Code levels per coordinate (two digits) over [−5, 5]: a resolution of 10/4095 ≈ 0.0024.
+/// Code levels per coordinate (two digits) over [−CODE_HALF, CODE_HALF]: a resolution of
+/// 10/4095 ≈ 0.0024.
 const CODE_LEVELS: f64 = 4095.0;
+/// The coordinates a code covers: part of the code's format (links made today must decode the
+/// same tomorrow), so it is not tied to the views' window.
+const CODE_HALF: f64 = 5.0;
 
 /// A drawing's points as a short URL-safe code: 4 characters per point.
 pub fn encode_points(pts: &[P2]) -> String {
     let mut out = String::with_capacity(4 * pts.len());
     for p in pts {
         for v in p {
-            let q = (((v.clamp(-5.0, 5.0) + 5.0) / 10.0) * CODE_LEVELS).round() as usize;
+            let q = (((v.clamp(-CODE_HALF, CODE_HALF) + CODE_HALF) / (2.0 * CODE_HALF)) * CODE_LEVELS)
+                .round() as usize;
             out.push(char::from(CODE_DIGITS[q >> 6]));
             out.push(char::from(CODE_DIGITS[q & 63]));
         }
@@ -248,7 +254,9 @@ pub fn decode_points(code: &str) -> Result<Vec<P2>, String> {
             digits.len() / 4
         ));
     }
-    let coord = |hi: usize, lo: usize| ((hi << 6) | lo) as f64 / CODE_LEVELS * 10.0 - 5.0;
+    let coord = |hi: usize, lo: usize| {
+        ((hi << 6) | lo) as f64 / CODE_LEVELS * (2.0 * CODE_HALF) - CODE_HALF
+    };
     Ok(digits
         .chunks(4)
         .map(|d| [coord(d[0], d[1]), coord(d[2], d[3])])

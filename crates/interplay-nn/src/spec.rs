@@ -4,13 +4,15 @@ use interplay_core::targets::DRAWN_MAX_POINTS;
 use interplay_core::{GammaFamily, P2, Path, Schedule, Target};
 use serde::{Deserialize, Serialize};
 
-/// A schedule by its stable names and slider values.
+/// A schedule as stored and sent: the families by their stable names (core's serde, which
+/// refuses an unknown name with the list of known ones) and the slider values, checked as an
+/// interpolant by [`ScheduleSpec::schedule`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleSpec {
-    /// Path family name.
-    pub path: String,
-    /// γ family name.
-    pub gamma: String,
+    /// Path family.
+    pub path: Path,
+    /// γ family.
+    pub gamma: GammaFamily,
     /// a.
     pub alpha_exp: f64,
     /// b.
@@ -22,8 +24,8 @@ pub struct ScheduleSpec {
 impl From<&Schedule> for ScheduleSpec {
     fn from(s: &Schedule) -> Self {
         Self {
-            path: s.path.name().into(),
-            gamma: s.gamma.name().into(),
+            path: s.path,
+            gamma: s.gamma,
             alpha_exp: s.alpha_exp,
             beta_exp: s.beta_exp,
             gamma_scale: s.gamma_scale,
@@ -32,15 +34,11 @@ impl From<&Schedule> for ScheduleSpec {
 }
 
 impl ScheduleSpec {
-    /// The schedule, checked (names known, docs/math.md §1.4 satisfied).
+    /// The schedule, checked (docs/math.md §1.4 satisfied).
     pub fn schedule(&self) -> Result<Schedule, String> {
-        let path =
-            Path::from_name(&self.path).ok_or_else(|| format!("unknown path '{}'", self.path))?;
-        let gamma = GammaFamily::from_name(&self.gamma)
-            .ok_or_else(|| format!("unknown γ family '{}'", self.gamma))?;
         let s = Schedule {
-            path,
-            gamma,
+            path: self.path,
+            gamma: self.gamma,
             alpha_exp: self.alpha_exp,
             beta_exp: self.beta_exp,
             gamma_scale: self.gamma_scale,
@@ -223,5 +221,30 @@ mod tests {
         assert_eq!(rc.train, want);
         assert_eq!(rc.steps, 0);
         assert!(rc.schedule.schedule().is_ok() && rc.target.target().is_ok());
+    }
+
+    #[test]
+    fn a_schedule_goes_by_names_and_a_bad_one_says_what_is_known() {
+        let spec = |path: &str, gamma_scale: f64| {
+            format!(
+                r#"{{"path":"{path}","gamma":"sin2","alpha_exp":1,"beta_exp":1,"gamma_scale":{gamma_scale}}}"#
+            )
+        };
+        let good: ScheduleSpec = serde_json::from_str(&spec("trig", 0.5)).expect("parses");
+        assert_eq!(good.schedule().map(|s| s.path), Ok(Path::Trig));
+        assert_eq!(ScheduleSpec::from(&good.schedule().expect("valid")), good);
+        let e =
+            serde_json::from_str::<ScheduleSpec>(&spec("spline", 1.0)).map_err(|e| e.to_string());
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.contains("path 'spline' is unknown; use one of linear")),
+            "{e:?}"
+        );
+        // Known names, but not an interpolant: the check says why.
+        let bad: ScheduleSpec = serde_json::from_str(&spec("trig", 1.5)).expect("parses");
+        assert!(
+            bad.schedule()
+                .is_err_and(|e| e.starts_with("invalid schedule"))
+        );
     }
 }

@@ -5,6 +5,8 @@
 //! [`viewer::Viewer`] class is the JavaScript boundary.
 
 pub mod charts;
+pub mod choices;
+pub mod controls;
 pub mod params;
 pub mod particles;
 pub mod render;
@@ -19,6 +21,22 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
+}
+
+/// The widget's controls ([`controls::controls`]): what `web/controls.js` builds its sliders,
+/// number fields and menus from.
+#[wasm_bindgen]
+pub fn controls() -> Result<JsValue, JsValue> {
+    use serde::Serialize;
+    controls::controls()
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// Half the side of the views' window [−h, h]² (for mapping the pointer to the plane).
+#[wasm_bindgen(js_name = viewHalf)]
+pub fn view_half() -> f64 {
+    interplay_core::density::VIEW_HALF
 }
 
 /// The colour palette as a CSS gradient, for legends.

@@ -12,104 +12,10 @@ use interplay_core::{GammaFamily, Path, Schedule, Target};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-/// An enum of the parameters with its stable names (those of the URL, the API and the widget's
-/// controls), serialised by name.
-macro_rules! named {
-    ($(#[$m:meta])* $name:ident, $names:ident { $($(#[$vm:meta])* $var:ident = $s:literal,)+ }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-        pub enum $name {
-            $($(#[$vm])* $var,)+
-        }
-
-        /// The names of every variant, in menu order.
-        pub const $names: &[&str] = &[$($s,)+];
-
-        impl $name {
-            /// The stable name.
-            pub fn name(self) -> &'static str {
-                match self {
-                    $($name::$var => $s,)+
-                }
-            }
-            fn parse(key: &str, v: &Value) -> Result<Self, String> {
-                let s = choice(key, v, $names)?;
-                Ok(match s.as_str() {
-                    $($s => $name::$var,)+
-                    _ => unreachable!("choice() accepts the names only"),
-                })
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.name())
-            }
-        }
-    };
-}
-
-named!(
-    /// Where the Lagrangian view's field and the model views come from.
-    Source, SOURCES {
-        /// The exact fields.
-        Exact = "exact",
-        /// Learned b and s (velocity-score).
-        Learned = "learned",
-        /// The learned schedule-free D.
-        ScheduleFree = "schedule-free",
-    }
-);
-named!(
-    /// What the Eulerian view shows.
-    Eulerian, EULERIAN {
-        /// The exact density ρ(t, x).
-        Exact = "exact",
-        /// A histogram of interpolant samples.
-        Samples = "samples",
-        /// A histogram of the model's particles.
-        Model = "model",
-        /// The model's density by its ODE likelihood.
-        ModelDensity = "model-density",
-    }
-);
-named!(
-    /// The arrows over the Lagrangian view.
-    Arrows, ARROWS {
-        /// None.
-        None = "none",
-        /// The velocity b.
-        B = "b",
-        /// The score s.
-        S = "s",
-    }
-);
-named!(
-    /// The direction of play.
-    Direction, DIRECTIONS {
-        /// ρ0 → ρ1.
-        Forward = "forward",
-        /// ρ1 → ρ0.
-        Backward = "backward",
-    }
-);
-named!(
-    /// The target by name: the named ones of `interplay_core::Target` and a drawing.
-    TargetName, TARGETS {
-        /// The checkerboard.
-        Checkerboard = "checkerboard",
-        /// The Gaussian mixture.
-        Gmm = "gmm",
-        /// Two rings.
-        Rings = "rings",
-        /// Two moons.
-        Moons = "moons",
-        /// Two spirals.
-        Spirals = "spirals",
-        /// A drawing (its code in `drawn`).
-        Drawn = "drawn",
-    }
-);
+use crate::choices::choice;
+pub use crate::choices::{
+    ARROWS, Arrows, DIRECTIONS, Direction, EULERIAN, Eulerian, SOURCES, Source, TARGETS, TargetName,
+};
 
 /// Everything that decides the picture and the training run. Serialised flat, with the URL's
 /// camelCase keys (the schedule as path, gamma, alphaExp, betaExp, gammaScale).
@@ -227,6 +133,21 @@ impl Default for Params {
     }
 }
 
+/// The range of t.
+pub const T_RANGE: (f64, f64) = (0.0, 1.0);
+/// The range of the seed (a u32, so that the JavaScript holds it exactly).
+pub const SEED_RANGE: (f64, f64) = (0.0, 4_294_967_295.0);
+/// The range of the particle count.
+pub const PARTICLES_RANGE: (f64, f64) = (10.0, 50_000.0);
+/// The range of Adam's learning rate.
+pub const LR_RANGE: (f64, f64) = (1e-5, 0.1);
+/// The range of the batch (triples per step).
+pub const BATCH_RANGE: (f64, f64) = (16.0, 8192.0);
+/// The range of the width (units per hidden layer).
+pub const WIDTH_RANGE: (f64, f64) = (8.0, 512.0);
+/// The range of the depth (hidden layers).
+pub const DEPTH_RANGE: (f64, f64) = (1.0, 8.0);
+
 fn number(key: &str, v: &Value, (lo, hi): (f64, f64)) -> Result<f64, String> {
     let x = v
         .as_f64()
@@ -254,20 +175,6 @@ fn flag(key: &str, v: &Value) -> Result<bool, String> {
         Value::Number(n) if n.as_f64() == Some(1.0) => Ok(true),
         Value::Number(n) if n.as_f64() == Some(0.0) => Ok(false),
         other => Err(format!("{key} must be true or false, got {other}")),
-    }
-}
-
-fn choice(key: &str, v: &Value, allowed: &[&str]) -> Result<String, String> {
-    let s = v
-        .as_str()
-        .ok_or_else(|| format!("{key} must be a name, got {v}"))?;
-    if allowed.contains(&s) {
-        Ok(s.to_owned())
-    } else {
-        Err(format!(
-            "{key} '{s}' is unknown; use one of {}",
-            allowed.join(", ")
-        ))
     }
 }
 
@@ -375,7 +282,7 @@ impl Params {
         for (key, v) in changes {
             match key.as_str() {
                 "preset" => {}
-                "t" => p.t = number(key, v, (0.0, 1.0))?,
+                "t" => p.t = number(key, v, T_RANGE)?,
                 "path" => p.schedule.path = path(choice(key, v, &paths)?),
                 "gamma" => p.schedule.gamma = gamma(choice(key, v, &gammas)?),
                 "alphaExp" => p.schedule.alpha_exp = number(key, v, EXP_RANGE)?,
@@ -392,17 +299,17 @@ impl Params {
                     }
                     p.drawn = code.to_owned();
                 }
-                "seed" => p.seed = whole(key, v, (0.0, 4_294_967_295.0))? as u64,
+                "seed" => p.seed = whole(key, v, SEED_RANGE)? as u64,
                 "source" => p.source = Source::parse(key, v)?,
                 "eulerian" => p.eulerian = Eulerian::parse(key, v)?,
                 "compare" => p.compare = flag(key, v)?,
                 "arrows" => p.arrows = Arrows::parse(key, v)?,
                 "direction" => p.direction = Direction::parse(key, v)?,
-                "particles" => p.particles = whole(key, v, (10.0, 50_000.0))?,
-                "lr" => p.lr = number(key, v, (1e-5, 0.1))?,
-                "batch" => p.batch = whole(key, v, (16.0, 8192.0))?,
-                "width" => p.width = whole(key, v, (8.0, 512.0))?,
-                "depth" => p.depth = whole(key, v, (1.0, 8.0))?,
+                "particles" => p.particles = whole(key, v, PARTICLES_RANGE)?,
+                "lr" => p.lr = number(key, v, LR_RANGE)?,
+                "batch" => p.batch = whole(key, v, BATCH_RANGE)?,
+                "width" => p.width = whole(key, v, WIDTH_RANGE)?,
+                "depth" => p.depth = whole(key, v, DEPTH_RANGE)?,
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",
@@ -468,102 +375,5 @@ impl Params {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn obj(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap_or_default()
-    }
-
-    #[test]
-    fn good_changes_apply_and_bad_ones_name_the_key() {
-        let p = Params::default();
-        let q = p
-            .apply(&obj(serde_json::json!({"t": 0.25, "path": "trig", "gammaScale": "0.5", "compare": "true", "particles": 2000})))
-            .unwrap_or_default();
-        assert_eq!(
-            (
-                q.t,
-                q.schedule.path.name(),
-                q.schedule.gamma_scale,
-                q.compare,
-                q.particles
-            ),
-            (0.25, "trig", 0.5, true, 2000)
-        );
-        for (bad, needle) in [
-            (serde_json::json!({"t": 1.5}), "t = 1.5"),
-            (serde_json::json!({"t": "abc"}), "t must be a number"),
-            (serde_json::json!({"eps": -1}), "eps = -1"),
-            (
-                serde_json::json!({"path": "spline"}),
-                "path 'spline' is unknown",
-            ),
-            (serde_json::json!({"target": "donut"}), "target 'donut'"),
-            (
-                serde_json::json!({"drawn": "AAA"}),
-                "drawn: the drawing code has 3",
-            ),
-            (
-                serde_json::json!({"drawn": 5}),
-                "drawn must be a drawing code",
-            ),
-            (serde_json::json!({"zoom": 2}), "unknown parameter 'zoom'"),
-            (serde_json::json!({"seed": 1.5}), "whole number"),
-            (serde_json::json!({"source": "oracle"}), "source 'oracle'"),
-            (serde_json::json!({"compare": "maybe"}), "true or false"),
-            (serde_json::json!({"particles": 1e9}), "particles"),
-            (
-                serde_json::json!({"path": "trig", "gamma": "sin2", "gammaScale": 1.5}),
-                "γ(t) < 1",
-            ),
-        ] {
-            let e = p.apply(&obj(bad.clone())).err().unwrap_or_default();
-            assert!(e.contains(needle), "{bad}: {e}");
-        }
-        // Presets: every one applies; the other keys of the same call win over the preset.
-        for name in PRESETS {
-            let q = p.apply(&obj(serde_json::json!({"preset": name, "t": 0.2})));
-            assert!(q.as_ref().is_ok_and(|q| q.t == 0.2), "{name}: {q:?}");
-        }
-        let q = p
-            .apply(&obj(serde_json::json!({"alphaExp": 2.0, "preset": "trig"})))
-            .unwrap_or_default();
-        assert_eq!((q.schedule.path, q.schedule.alpha_exp), (Path::Trig, 2.0));
-        let e = p.apply(&obj(serde_json::json!({"preset": "spline"})));
-        assert!(e.is_err_and(|e| e.contains("preset 'spline' is unknown")));
-        // A drawing: its code, or the default heart before one is drawn.
-        let heart = default_drawing();
-        let q = p
-            .apply(&obj(serde_json::json!({"target": "drawn"})))
-            .unwrap_or_default();
-        assert_eq!(q.target(), Target::Drawn(heart.clone()));
-        let code = encode_points(&heart[..5]);
-        let r = q
-            .apply(&obj(serde_json::json!({"drawn": code})))
-            .unwrap_or_default();
-        assert!(matches!(r.target(), Target::Drawn(d) if d.len() == 5));
-        assert!(q.particles_reset(&r));
-        // The samples heat map of a new drawing is not the cached one of the last.
-        assert_ne!(q.samples_key(0.5), r.samples_key(0.5));
-        assert_eq!(r.samples_key(0.5), r.clone().samples_key(0.5));
-        // Strokes add to a drawing until it is full.
-        let (one, cut) = drawing_code("", &[vec![[0.0, 0.0], [3.0, 0.0]]]).unwrap_or_default();
-        assert!(!cut && (10..=11).contains(&decode_points(&one).map_or(0, |d| d.len())));
-        let (two, _) = drawing_code(&one, &[vec![[1.0, 1.0]]]).unwrap_or_default();
-        assert_eq!(two.len(), one.len() + 4);
-        let long = vec![vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]]; 4];
-        let (full, cut) = drawing_code(&two, &long).unwrap_or_default();
-        assert!(cut && full.len() == 4 * DRAWN_MAX_POINTS);
-        assert!(drawing_code("", &[]).is_err() && drawing_code("A", &long).is_err());
-        // NaN cannot come through JSON, but a string "NaN" can.
-        assert!(p.apply(&obj(serde_json::json!({"t": "NaN"}))).is_err());
-        assert!(
-            p.particles_reset(&q)
-                && !p.particles_reset(&Params {
-                    t: 0.9,
-                    ..p.clone()
-                })
-        );
-    }
-}
+#[path = "params_tests.rs"]
+mod tests;

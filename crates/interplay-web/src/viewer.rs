@@ -1,7 +1,7 @@
 //! The viewer class exported to JavaScript: owns the parameters, the exact field and the
 //! particles, and draws into canvases the host gives it (it never looks anything up in the page).
 
-use interplay_core::density::{Grid, histogram};
+use interplay_core::density::{Grid, VIEW_HALF, histogram};
 use interplay_core::integrate::{Eps, OdeSolver, SdeSolver};
 use interplay_core::sampling::{Method, Recipe, initial_particles, interpolant_samples};
 use interplay_core::{ExactField, P2};
@@ -168,8 +168,8 @@ impl Viewer {
                 at.velocity(x)
             }
         });
-        let s = LAGRANGIAN_PX as f64 / 10.0;
-        let px = |p: P2| ((p[0] + 5.0) * s, (5.0 - p[1]) * s);
+        let (h, s) = (VIEW_HALF, LAGRANGIAN_PX as f64 / (2.0 * VIEW_HALF));
+        let px = |p: P2| ((p[0] + h) * s, (h - p[1]) * s);
         let ctx = &panel.ctx;
         ctx.set_stroke_style_str("rgba(255,255,255,0.75)");
         ctx.set_line_width(1.2);

@@ -1,11 +1,15 @@
 //! One list of keys and names, checked everywhere a person reads them: the README's key list,
-//! the Jekyll include's parameters and the widget's controls all name exactly what the viewer's
-//! parameters accept. A key or a name added in Rust and forgotten there fails here.
+//! the Jekyll include's parameters and the widget's controls (built from the viewer's control
+//! list) all name exactly what the viewer's parameters accept. A key or a name added in Rust
+//! and forgotten there fails here.
 
 use std::path::Path as FsPath;
 
 use interplay_core::{GammaFamily, Path, Target};
-use interplay_web::params::{ARROWS, DIRECTIONS, EULERIAN, PRESETS, Params, SOURCES, TARGETS};
+use interplay_web::controls::{Input, controls};
+use interplay_web::params::{
+    ARROWS, DIRECTIONS, EULERIAN, PRESETS, Params, SOURCES, T_RANGE, TARGETS,
+};
 
 fn read(rel: &str) -> String {
     let root = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -59,26 +63,37 @@ fn the_readme_and_the_jekyll_include_name_every_key() {
     }
 }
 
+/// The menu of `key` in the viewer's control list, as (value, label) pairs.
+fn menu(key: &str) -> Vec<(String, String)> {
+    match controls()
+        .into_iter()
+        .find(|c| c.key == key)
+        .map(|c| c.input)
+    {
+        Some(Input::Menu { options, .. }) => options,
+        other => panic!("{key} has no menu: {other:?}"),
+    }
+}
+
 #[test]
-fn the_controls_offer_every_name_the_parameters_accept() {
-    let controls = read("web/controls.js");
-    let offered = |v: &str| {
-        controls.contains(&format!("[\"{v}\", ")) || controls.contains(&format!("value=\"{v}\""))
-    };
-    let names: Vec<String> = Path::ALL
-        .iter()
-        .map(|p| p.name().to_owned())
-        .chain(GammaFamily::ALL.iter().map(|g| g.name().to_owned()))
-        .chain(TARGETS.iter().map(|s| (*s).to_owned()))
-        .chain(SOURCES.iter().map(|s| (*s).to_owned()))
-        .chain(EULERIAN.iter().map(|s| (*s).to_owned()))
-        .chain(ARROWS.iter().map(|s| (*s).to_owned()))
-        .chain(DIRECTIONS.iter().map(|s| (*s).to_owned()))
-        .collect();
-    for name in &names {
+fn the_menus_offer_every_name_the_parameters_accept() {
+    let names = |key: &str| -> Vec<String> { menu(key).into_iter().map(|(v, _)| v).collect() };
+    let owned = |list: &[&str]| -> Vec<String> { list.iter().map(|s| (*s).to_owned()).collect() };
+    let paths: Vec<&str> = Path::ALL.iter().map(|p| p.name()).collect();
+    let gammas: Vec<&str> = GammaFamily::ALL.iter().map(|g| g.name()).collect();
+    for (key, want) in [
+        ("path", paths),
+        ("gamma", gammas),
+        ("target", TARGETS.to_vec()),
+        ("source", SOURCES.to_vec()),
+        ("eulerian", EULERIAN.to_vec()),
+        ("arrows", ARROWS.to_vec()),
+        ("direction", DIRECTIONS.to_vec()),
+    ] {
+        assert_eq!(names(key), owned(&want), "the {key} menu");
         assert!(
-            offered(name),
-            "web/controls.js offers no control for '{name}'"
+            menu(key).iter().all(|(_, l)| !l.is_empty()),
+            "a {key} entry has no label"
         );
     }
     // The viewer's targets are core's named ones and a drawing.
@@ -87,27 +102,77 @@ fn the_controls_offer_every_name_the_parameters_accept() {
 }
 
 #[test]
+fn the_widget_builds_its_controls_from_the_list_and_holds_none_of_its_own() {
+    let js = read("web/controls.js");
+    // Every control of the template is described by the list, and every entry has a control.
+    let in_js: Vec<&str> = js
+        .split("data-param=\"")
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap_or(0)])
+        .chain(js.split("row(\"").skip(1).map(|s| {
+            let s = &s[s.find(", \"").map_or(0, |i| i + 3)..];
+            &s[..s.find('"').unwrap_or(0)]
+        }))
+        .chain(js.split("slider(\"").skip(1).map(|s| {
+            let s = &s[s.find(", \"").map_or(0, |i| i + 3)..];
+            &s[..s.find('"').unwrap_or(0)]
+        }))
+        .filter(|k| !k.is_empty() && !k.starts_with('$'))
+        .collect();
+    let listed: Vec<&str> = controls().iter().map(|c| c.key).collect();
+    for key in &listed {
+        assert!(
+            in_js.contains(key),
+            "web/controls.js has no control for {key}"
+        );
+    }
+    for key in &in_js {
+        assert!(
+            listed.contains(key),
+            "the control list lacks {key}, which web/controls.js has"
+        );
+    }
+    // No menu entries, ranges or labels of the list written again in the JavaScript (the export
+    // menu picks a picture, not a parameter).
+    let export = js.find("ip-export-view").expect("the export menu");
+    let js = format!(
+        "{}{}",
+        &js[..export],
+        &js[export + js[export..].find("</select>").unwrap_or(0)..]
+    );
+    for needle in ["<option", " min=\"", " max=\"", " step=\""] {
+        assert!(
+            !js.contains(needle),
+            "web/controls.js writes {needle} itself"
+        );
+    }
+    for c in controls() {
+        assert!(
+            !js.contains(&format!(">{}<", c.label)),
+            "web/controls.js repeats the label '{}'",
+            c.label
+        );
+    }
+}
+
+#[test]
 fn the_sliders_span_the_ranges_the_parameters_accept() {
     use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
-    let controls = read("web/controls.js");
-    // `${slider("ip-…", "label", "key", min, max, step, …)}`: the key's slider and its range.
-    let range = |key: &str| -> (f64, f64) {
-        let at = controls
-            .find(&format!("\"{key}\", "))
-            .unwrap_or_else(|| panic!("no slider for {key}"));
-        let nums: Vec<f64> = controls[at + key.len() + 4..]
-            .split(',')
-            .take(2)
-            .map(|s| s.trim().parse().unwrap_or(f64::NAN))
-            .collect();
-        (nums[0], nums[1])
-    };
     for (key, want) in [
+        ("t", T_RANGE),
         ("alphaExp", EXP_RANGE),
         ("betaExp", EXP_RANGE),
         ("gammaScale", GAMMA_SCALE_RANGE),
         ("eps", EPS_RANGE),
     ] {
-        assert_eq!(range(key), want, "the {key} slider's range");
+        let got = match controls()
+            .into_iter()
+            .find(|c| c.key == key)
+            .map(|c| c.input)
+        {
+            Some(Input::Range { min, max, .. }) => (min, max),
+            other => panic!("{key} is not a slider: {other:?}"),
+        };
+        assert_eq!(got, want, "the {key} slider's range");
     }
 }

@@ -1,0 +1,99 @@
+//! Tests of the parameters: good changes apply, bad ones name their key.
+
+use super::*;
+
+fn obj(v: Value) -> Map<String, Value> {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+#[test]
+fn good_changes_apply_and_bad_ones_name_the_key() {
+    let p = Params::default();
+    let q = p
+        .apply(&obj(serde_json::json!({"t": 0.25, "path": "trig", "gammaScale": "0.5", "compare": "true", "particles": 2000})))
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            q.t,
+            q.schedule.path.name(),
+            q.schedule.gamma_scale,
+            q.compare,
+            q.particles
+        ),
+        (0.25, "trig", 0.5, true, 2000)
+    );
+    for (bad, needle) in [
+        (serde_json::json!({"t": 1.5}), "t = 1.5"),
+        (serde_json::json!({"t": "abc"}), "t must be a number"),
+        (serde_json::json!({"eps": -1}), "eps = -1"),
+        (
+            serde_json::json!({"path": "spline"}),
+            "path 'spline' is unknown",
+        ),
+        (serde_json::json!({"target": "donut"}), "target 'donut'"),
+        (
+            serde_json::json!({"drawn": "AAA"}),
+            "drawn: the drawing code has 3",
+        ),
+        (
+            serde_json::json!({"drawn": 5}),
+            "drawn must be a drawing code",
+        ),
+        (serde_json::json!({"zoom": 2}), "unknown parameter 'zoom'"),
+        (serde_json::json!({"seed": 1.5}), "whole number"),
+        (serde_json::json!({"source": "oracle"}), "source 'oracle'"),
+        (serde_json::json!({"compare": "maybe"}), "true or false"),
+        (serde_json::json!({"particles": 1e9}), "particles"),
+        (
+            serde_json::json!({"path": "trig", "gamma": "sin2", "gammaScale": 1.5}),
+            "γ(t) < 1",
+        ),
+    ] {
+        let e = p.apply(&obj(bad.clone())).err().unwrap_or_default();
+        assert!(e.contains(needle), "{bad}: {e}");
+    }
+    // Presets: every one applies; the other keys of the same call win over the preset.
+    for name in PRESETS {
+        let q = p.apply(&obj(serde_json::json!({"preset": name, "t": 0.2})));
+        assert!(q.as_ref().is_ok_and(|q| q.t == 0.2), "{name}: {q:?}");
+    }
+    let q = p
+        .apply(&obj(serde_json::json!({"alphaExp": 2.0, "preset": "trig"})))
+        .unwrap_or_default();
+    assert_eq!((q.schedule.path, q.schedule.alpha_exp), (Path::Trig, 2.0));
+    let e = p.apply(&obj(serde_json::json!({"preset": "spline"})));
+    assert!(e.is_err_and(|e| e.contains("preset 'spline' is unknown")));
+    // A drawing: its code, or the default heart before one is drawn.
+    let heart = default_drawing();
+    let q = p
+        .apply(&obj(serde_json::json!({"target": "drawn"})))
+        .unwrap_or_default();
+    assert_eq!(q.target(), Target::Drawn(heart.clone()));
+    let code = encode_points(&heart[..5]);
+    let r = q
+        .apply(&obj(serde_json::json!({"drawn": code})))
+        .unwrap_or_default();
+    assert!(matches!(r.target(), Target::Drawn(d) if d.len() == 5));
+    assert!(q.particles_reset(&r));
+    // The samples heat map of a new drawing is not the cached one of the last.
+    assert_ne!(q.samples_key(0.5), r.samples_key(0.5));
+    assert_eq!(r.samples_key(0.5), r.clone().samples_key(0.5));
+    // Strokes add to a drawing until it is full.
+    let (one, cut) = drawing_code("", &[vec![[0.0, 0.0], [3.0, 0.0]]]).unwrap_or_default();
+    assert!(!cut && (10..=11).contains(&decode_points(&one).map_or(0, |d| d.len())));
+    let (two, _) = drawing_code(&one, &[vec![[1.0, 1.0]]]).unwrap_or_default();
+    assert_eq!(two.len(), one.len() + 4);
+    let long = vec![vec![[-4.0, 0.0], [4.0, 0.0], [4.0, 4.0], [-4.0, 4.0]]; 4];
+    let (full, cut) = drawing_code(&two, &long).unwrap_or_default();
+    assert!(cut && full.len() == 4 * DRAWN_MAX_POINTS);
+    assert!(drawing_code("", &[]).is_err() && drawing_code("A", &long).is_err());
+    // NaN cannot come through JSON, but a string "NaN" can.
+    assert!(p.apply(&obj(serde_json::json!({"t": "NaN"}))).is_err());
+    assert!(
+        p.particles_reset(&q)
+            && !p.particles_reset(&Params {
+                t: 0.9,
+                ..p.clone()
+            })
+    );
+}
