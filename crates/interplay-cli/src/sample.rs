@@ -90,7 +90,8 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
             );
             let x0 = initial_particles(&field.schedule, &target, a.n, a.common.seed);
             let x0 = interplay_nn::sampler::points_tensor(&x0, &backend.device);
-            let (x, report) = interplay_nn::sampler::run_recipe(&field, x0, &recipe, a.common.seed);
+            let (x, report) = interplay_nn::sampler::run_recipe(&field, x0, &recipe, a.common.seed)
+                .map_err(|e| CliError::usage(e.to_string()))?;
             let xs = pollster::block_on(interplay_nn::read_points(x))
                 .map_err(|e| CliError::failed(e.to_string()))?;
             (xs, report)

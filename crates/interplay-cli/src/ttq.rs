@@ -140,7 +140,8 @@ pub fn run(a: &TtqArgs) -> Result<(), CliError> {
                 steps: a.sample_steps,
                 ..Recipe::default()
             };
-            let (x, _) = run_recipe(&field, points_tensor(&x0, &backend.device), &recipe, 1);
+            let (x, _) = run_recipe(&field, points_tensor(&x0, &backend.device), &recipe, 1)
+                .map_err(|e| CliError::failed(e.to_string()))?;
             let xs = pollster::block_on(interplay_nn::read_points(x))
                 .map_err(|e| CliError::failed(e.to_string()))?;
             let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);

@@ -14,7 +14,7 @@ use crate::schedule::ScheduleAt;
 use crate::{P2, Rng, par};
 
 pub mod stepper;
-pub use stepper::{Cloud, Flow, view_move};
+pub use stepper::{Cloud, Flow, NoisyFlow, view_move};
 
 /// A velocity and score field evaluated over batches (exact, or a learned one on the CPU).
 pub trait Field {
@@ -384,6 +384,9 @@ impl<F: Field + ?Sized> Flow for Host<'_, F> {
         self.0.velocity(t, x, &mut b);
         b
     }
+}
+
+impl<F: Field + ?Sized> NoisyFlow for Host<'_, F> {
     fn drift(&self, t: f64, x: &Vec<P2>, sign: f64, e: f64) -> Vec<P2> {
         let (mut b, mut s) = (vec![[0.0; 2]; x.len()], vec![[0.0; 2]; x.len()]);
         self.0.velocity_score(t, x, &mut b, &mut s);

@@ -6,8 +6,8 @@
 //! (from the posterior covariance for exact fields, by tangent propagation for networks).
 
 use crate::P2;
-use crate::integrate::Field;
-use crate::schedule::{Path, Schedule};
+use crate::integrate::{Cloud, Field, Flow, OdeSolver, Span, stepper};
+use crate::schedule::{Path, Schedule, ScheduleAt};
 use crate::special::HALF_LN_2PI;
 use crate::targets::ExactTarget;
 
@@ -29,7 +29,60 @@ pub fn log_rho0<'a>(schedule: &Schedule, target: &'a ExactTarget) -> impl Fn(P2)
     }
 }
 
-/// log ρ̂(t_end, x) for every x, by RK4 on (X, ℓ) backward from t_end to 0 in `steps` steps.
+/// Points carried together with ℓ = ∫ ∇·b dt along their paths: the cloud the likelihood
+/// integrates (the position's velocity is b, ℓ's is ∇·b).
+pub struct Carried {
+    /// The positions.
+    pub x: Vec<P2>,
+    /// ∫ ∇·b dt so far, per point.
+    pub ell: Vec<f64>,
+}
+
+impl Cloud for Carried {
+    fn step(&self, h: f64, ks: &[(f64, &Self)], noise: Option<&Self>) -> Self {
+        let xs: Vec<(f64, &Vec<P2>)> = ks.iter().map(|(w, k)| (*w, &k.x)).collect();
+        let ell = (0..self.ell.len())
+            .map(|i| {
+                let sum = ks
+                    .iter()
+                    .map(|(w, k)| if *w == 1.0 { k.ell[i] } else { w * k.ell[i] })
+                    .reduce(|a, b| a + b)
+                    .unwrap_or(0.0);
+                let y = self.ell[i] + h * sum;
+                noise.map_or(y, |n| y + n.ell[i])
+            })
+            .collect();
+        Carried {
+            x: self.x.step(h, &xs, noise.map(|n| &n.x)),
+            ell,
+        }
+    }
+}
+
+/// A field seen as the flow of (X, ℓ): velocity (b, ∇·b).
+struct WithDivergence<'a, F: ?Sized>(&'a F);
+
+impl<F: Field + ?Sized> Flow for WithDivergence<'_, F> {
+    type X = Carried;
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule_at(t)
+    }
+    fn velocity(&self, t: f64, c: &Carried) -> Carried {
+        let n = c.x.len();
+        let (mut b, mut div) = (vec![[0.0; 2]; n], vec![0.0; n]);
+        self.0.velocity_div(t, &c.x, &mut b, &mut div);
+        Carried { x: b, ell: div }
+    }
+}
+
+/// The time grid of the likelihood: `steps` equal RK4 steps from `t_end` back to 0, without the
+/// stability rule (the flow is integrated exactly as far as asked).
+pub fn back_span(t_end: f64, steps: usize) -> Span {
+    Span::new(t_end, 0.0, steps).unguarded()
+}
+
+/// log ρ̂(t_end, x) for every x: the one stepper's RK4 on (X, ℓ) backward from t_end to 0 in
+/// `steps` steps, then log ρ0(X_0) + ℓ.
 ///
 /// `log_rho0` is the density at t = 0: [`log_standard_normal`] for every path but the mirror,
 /// whose ρ(0) is the target itself.
@@ -40,47 +93,19 @@ pub fn ode_log_likelihood<F: Field + ?Sized>(
     steps: usize,
     log_rho0: impl Fn(P2) -> f64,
 ) -> Vec<f64> {
-    let n = xs.len();
-    let mut x = xs.to_vec();
-    let mut ell = vec![0.0; n];
-    let dt = -t_end / steps as f64;
-    let mut kb = [
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-        vec![[0.0; 2]; n],
-    ];
-    let mut kd = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
-    let mut tmp = vec![[0.0; 2]; n];
-    for i in 0..steps {
-        let t = t_end + i as f64 * dt;
-        let tn = if i + 1 == steps { 0.0 } else { t + dt };
-        let times = [t, t + 0.5 * dt, t + 0.5 * dt, tn];
-        let fracs = [0.5, 0.5, 1.0];
-        for s in 0..4 {
-            if s == 0 {
-                tmp.copy_from_slice(&x);
-            } else {
-                for (o, (x, k)) in tmp.iter_mut().zip(x.iter().zip(&kb[s - 1])) {
-                    *o = [
-                        x[0] + fracs[s - 1] * dt * k[0],
-                        x[1] + fracs[s - 1] * dt * k[1],
-                    ];
-                }
-            }
-            let (b, d) = (&mut kb[s], &mut kd[s]);
-            field.velocity_div(times[s], &tmp, b, d);
-        }
-        for j in 0..n {
-            for c in 0..2 {
-                x[j][c] +=
-                    dt / 6.0 * (kb[0][j][c] + 2.0 * kb[1][j][c] + 2.0 * kb[2][j][c] + kb[3][j][c]);
-            }
-            ell[j] += dt / 6.0 * (kd[0][j] + 2.0 * kd[1][j] + 2.0 * kd[2][j] + kd[3][j]);
-        }
-    }
-    x.iter()
-        .zip(&ell)
+    let start = Carried {
+        x: xs.to_vec(),
+        ell: vec![0.0; xs.len()],
+    };
+    let (end, _) = stepper::ode(
+        &WithDivergence(field),
+        start,
+        back_span(t_end, steps),
+        OdeSolver::Rk4,
+    );
+    end.x
+        .iter()
+        .zip(&end.ell)
         .map(|(x0, l)| log_rho0(*x0) + l)
         .collect()
 }

@@ -219,7 +219,8 @@ pub fn encode_points(pts: &[P2]) -> String {
     let mut out = String::with_capacity(4 * pts.len());
     for p in pts {
         for v in p {
-            let q = (((v.clamp(-CODE_HALF, CODE_HALF) + CODE_HALF) / (2.0 * CODE_HALF)) * CODE_LEVELS)
+            let q = (((v.clamp(-CODE_HALF, CODE_HALF) + CODE_HALF) / (2.0 * CODE_HALF))
+                * CODE_LEVELS)
                 .round() as usize;
             out.push(char::from(CODE_DIGITS[q >> 6]));
             out.push(char::from(CODE_DIGITS[q & 63]));

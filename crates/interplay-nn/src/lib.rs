@@ -16,6 +16,7 @@ pub mod posterior;
 pub mod quality;
 pub mod sampler;
 pub mod spec;
+pub mod train_config;
 pub mod trainer;
 
 pub use checkpoint::Checkpoint;

@@ -4,7 +4,10 @@
 //! on every backend.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use interplay_core::integrate::{Cloud, Eps, Flow, OdeSolver, Report, SdeSolver, Span, stepper};
+use interplay_core::integrate::{
+    Cloud, Eps, Flow, NoisyFlow, OdeSolver, Report, SdeSolver, Span, stepper,
+};
+use interplay_core::likelihood::back_span;
 use interplay_core::sampling::{Method, Recipe, streams};
 use interplay_core::schedule::ScheduleAt;
 use interplay_core::{P2, Rng};
@@ -64,6 +67,9 @@ impl<F: DeviceField + ?Sized> Flow for DeviceFlow<'_, F> {
     fn velocity(&self, t: f64, x: &OnDevice) -> OnDevice {
         OnDevice(self.0.velocity(t, x.0.clone(), false).0)
     }
+}
+
+impl<F: DeviceField + ?Sized> NoisyFlow for DeviceFlow<'_, F> {
     fn drift(&self, t: f64, x: &OnDevice, sign: f64, e: f64) -> OnDevice {
         let f = self.0.eval(t, x.0.clone(), false);
         OnDevice(f.b * sign + f.s * e)
@@ -112,20 +118,25 @@ pub fn view_move<F: DeviceField + ?Sized>(
     (x.0, moved)
 }
 
-/// Runs a sampling recipe of `interplay_core::sampling` on the device. Dopri5 is a host method:
-/// here it runs RK4 with the same number of steps, so callers that take a user's choice refuse
-/// it for a model (`interplay sample` does) rather than let it change silently.
+/// Runs a sampling recipe of `interplay_core::sampling` on the device. Dopri5 is adaptive and
+/// runs on the host only: a recipe asking for it is refused (never silently run as RK4).
 pub fn run_recipe<F: DeviceField + ?Sized>(
     field: &F,
     x: Tensor<2>,
     recipe: &Recipe,
     seed: u64,
-) -> (Tensor<2>, Report) {
+) -> Result<(Tensor<2>, Report), crate::NnError> {
     let t0 = interplay_core::schedule::start_time(&field.schedule_at(0.0));
     let span = Span::new(t0, 1.0 - recipe.delta, recipe.steps).warped(recipe.warp);
     let (x, report) = match recipe.method {
         Method::Ode(solver) => ode(field, x, span, solver),
-        Method::Dopri5(_) => ode(field, x, span, OdeSolver::Rk4),
+        Method::Dopri5(_) => {
+            return Err(crate::NnError::Config(
+                "Dopri5 integrates the exact fields only; a model samples with Euler, Heun or \
+                 RK4 (or Euler–Maruyama or Heun for the SDE)"
+                    .into(),
+            ));
+        }
         Method::Sde(solver, eps) => {
             let mut rng = Rng::stream(seed, streams::BROWNIAN);
             sde(field, x, span, eps, solver, &mut rng)
@@ -136,12 +147,44 @@ pub fn run_recipe<F: DeviceField + ?Sized>(
     } else {
         x
     };
-    (x, report)
+    Ok((x, report))
 }
 
-/// The flow from t_end back to t = 0 for each row of `x`: RK4 on (X, ℓ) with the exact
-/// divergence of the learned velocity. Returns (X_0, ℓ) with log ρ̂(t_end, x) = log ρ(0, X_0) + ℓ
-/// (the base density is the caller's: see [`ode_log_likelihood`]).
+/// Device particles carried with ℓ = ∫ ∇·b dt (`[B, 2]` and `[B, 1]`), as core's
+/// `likelihood::Carried` is on the host.
+struct Carried(OnDevice, OnDevice);
+
+impl Cloud for Carried {
+    fn step(&self, h: f64, ks: &[(f64, &Self)], noise: Option<&Self>) -> Self {
+        let xs: Vec<(f64, &OnDevice)> = ks.iter().map(|(w, k)| (*w, &k.0)).collect();
+        let ells: Vec<(f64, &OnDevice)> = ks.iter().map(|(w, k)| (*w, &k.1)).collect();
+        Carried(
+            self.0.step(h, &xs, noise.map(|n| &n.0)),
+            self.1.step(h, &ells, noise.map(|n| &n.1)),
+        )
+    }
+}
+
+/// A learned field as the flow of (X, ℓ): velocity (b, ∇·b), the divergence exact.
+struct WithDivergence<'a, F: ?Sized>(&'a F);
+
+impl<F: DeviceField + ?Sized> Flow for WithDivergence<'_, F> {
+    type X = Carried;
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule_at(t)
+    }
+    fn velocity(&self, t: f64, c: &Carried) -> Carried {
+        let n = c.0.0.dims()[0];
+        let (b, div) = self.0.velocity(t, c.0.0.clone(), true);
+        let div = div.unwrap_or_else(|| Tensor::zeros([n, 1], &self.0.device()));
+        Carried(OnDevice(b), OnDevice(div))
+    }
+}
+
+/// The flow from t_end back to t = 0 for each row of `x`: the one stepper's RK4 on (X, ℓ) over
+/// core's likelihood grid, with the exact divergence of the learned velocity. Returns (X_0, ℓ)
+/// with log ρ̂(t_end, x) = log ρ(0, X_0) + ℓ (the base density is the caller's: see
+/// [`ode_log_likelihood`]).
 ///
 /// # Shapes
 /// `x`: `[B, 2]` → (`[B, 2]`, `[B, 1]`).
@@ -152,26 +195,15 @@ pub fn ode_flow_back<F: DeviceField + ?Sized>(
     steps: usize,
 ) -> (Tensor<2>, Tensor<2>) {
     let n = x.dims()[0];
-    let dt = -t_end / steps as f64;
-    let mut x = x;
-    let mut ell = Tensor::<2>::zeros([n, 1], &field.device());
-    let f = |t: f64, x: Tensor<2>| {
-        let (b, div) = field.velocity(t, x, true);
-        let div = div.unwrap_or_else(|| Tensor::zeros([n, 1], &field.device()));
-        (b, div)
-    };
-    for i in 0..steps {
-        let t = t_end + i as f64 * dt;
-        let tn = if i + 1 == steps { 0.0 } else { t + dt };
-        let th = t + 0.5 * dt;
-        let (k1, d1) = f(t, x.clone());
-        let (k2, d2) = f(th, x.clone() + k1.clone() * (0.5 * dt));
-        let (k3, d3) = f(th, x.clone() + k2.clone() * (0.5 * dt));
-        let (k4, d4) = f(tn, x.clone() + k3.clone() * dt);
-        x = x + (k1 + k2 * 2.0 + k3 * 2.0 + k4) * (dt / 6.0);
-        ell = ell + (d1 + d2 * 2.0 + d3 * 2.0 + d4) * (dt / 6.0);
-    }
-    (x, ell)
+    let ell = Tensor::<2>::zeros([n, 1], &field.device());
+    let start = Carried(OnDevice(x), OnDevice(ell));
+    let (end, _) = stepper::ode(
+        &WithDivergence(field),
+        start,
+        back_span(t_end, steps),
+        OdeSolver::Rk4,
+    );
+    (end.0.0, end.1.0)
 }
 
 /// log ρ̂(t_end, x) for each row of `x`, read back: [`ode_flow_back`], then `log_rho0(X_0) + ℓ`

@@ -201,3 +201,25 @@ fn device_likelihood_on_the_mirror_path_starts_from_the_target() {
         .count();
     assert!(off > xs.len() / 2, "{off} of {}", xs.len());
 }
+
+#[test]
+fn a_recipe_asking_for_dopri5_is_refused_on_the_device_not_run_as_rk4() {
+    use interplay_core::sampling::{Method, Recipe};
+    let exact = ExactField::new(Schedule::default(), &Target::Checkerboard);
+    let x0 = points_tensor(&[[0.0, 0.0]], &cpu());
+    let recipe = Recipe {
+        method: Method::Dopri5(Default::default()),
+        ..Recipe::default()
+    };
+    let r = sampler::run_recipe(&Exact(exact.clone()), x0.clone(), &recipe, 1);
+    assert!(r.is_err_and(|e| {
+        e.to_string()
+            .contains("Dopri5 integrates the exact fields only")
+    }));
+    let rk4 = Recipe {
+        method: Method::Ode(OdeSolver::Rk4),
+        steps: 20,
+        ..Recipe::default()
+    };
+    assert!(sampler::run_recipe(&Exact(exact), x0, &rk4, 1).is_ok());
+}

@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod choices;
 pub mod controls;
+mod draw;
 pub mod params;
 pub mod particles;
 pub mod render;

@@ -15,7 +15,8 @@ pub trait Cloud: Sized {
     fn step(&self, h: f64, ks: &[(f64, &Self)], noise: Option<&Self>) -> Self;
 }
 
-/// A velocity and score field over clouds of type `X`.
+/// A velocity field over clouds of type `X` (what the ODE needs). `X` may carry more than
+/// positions: the likelihood integrates (X, ℓ) with the divergence as ℓ's velocity.
 pub trait Flow {
     /// The particles.
     type X: Cloud;
@@ -23,6 +24,10 @@ pub trait Flow {
     fn schedule_at(&self, t: f64) -> ScheduleAt;
     /// b(t, x).
     fn velocity(&self, t: f64, x: &Self::X) -> Self::X;
+}
+
+/// A velocity and a score over clouds (what the SDE needs as well).
+pub trait NoisyFlow: Flow {
     /// The SDE drift sign·b(t, x) + e·s(t, x).
     fn drift(&self, t: f64, x: &Self::X, sign: f64, e: f64) -> Self::X;
     /// Independent N(0, amp²) increments shaped like `like`, drawn from `rng` particle by
@@ -85,7 +90,7 @@ pub fn ode<F: Flow + ?Sized>(
 /// Integrates the SDE over `span`: forward (t1 > t0) the drift is b_F = b + ε s; backward it is
 /// b_B = b − ε s and the step is X ← X − b_B Δt + √(2ε Δt) ξ with Δt = |t1 − t0|/steps. Both
 /// keep the marginals ρ(t). ε is lowered on steps that would break the stability rule.
-pub fn sde<F: Flow + ?Sized>(
+pub fn sde<F: NoisyFlow + ?Sized>(
     flow: &F,
     mut x: F::X,
     span: Span,
@@ -134,7 +139,7 @@ pub fn sde<F: Flow + ?Sized>(
 /// stochastic Heun on the SDE with constant ε otherwise. Returns the particles and whether they
 /// moved: the stability rule may refuse the step even at ε = 0, and then they stay where they
 /// are (never NaN).
-pub fn view_move<F: Flow + ?Sized>(
+pub fn view_move<F: NoisyFlow + ?Sized>(
     flow: &F,
     x: F::X,
     t: f64,

@@ -1,0 +1,169 @@
+//! The settings of a training run ([`TrainConfig`]): network, objective, batch, Adam's learning
+//! rate with its warm-up and decay, EMA, seed; the live defaults the page trains with; and their
+//! check.
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::NetConfig;
+
+/// Learning-rate decay over the run.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum LrDecay {
+    /// A constant rate (open-ended training in the browser).
+    Constant,
+    /// Cosine from lr to lr·min_ratio over `steps`, then flat.
+    Cosine {
+        /// Steps of the decay.
+        steps: u64,
+        /// Final rate as a fraction of the initial one.
+        min_ratio: f64,
+    },
+    /// lr/(1 + k/steps)^power: for open-ended training, where the length of the run is not
+    /// known in advance (the page), a decay by the steps trained so far.
+    Power {
+        /// The scale of the decay in steps.
+        steps: u64,
+        /// The exponent (½: an inverse square root).
+        power: f64,
+    },
+}
+
+/// Everything that defines a training run besides the schedule and the target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Objective name (see [`crate::objective::OBJECTIVE_NAMES`]).
+    pub objective: String,
+    /// Network architecture.
+    pub net: NetConfig,
+    /// Triples per step.
+    pub batch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Learning-rate decay.
+    pub decay: LrDecay,
+    /// t is drawn from [t_min, 1 − t_min].
+    pub t_min: f64,
+    /// Seed of the initialisation and of every batch.
+    pub seed: u64,
+    /// Decay of an exponential moving average of the weights, used for sampling and saved in
+    /// checkpoints (0: off, the raw weights are used).
+    #[serde(default)]
+    pub ema: f64,
+    /// Steps of a linear warm-up of the learning rate from lr/warmup (0: none).
+    #[serde(default)]
+    pub warmup: u64,
+    /// How t is drawn (see [`TimeDraw`]): 1 is uniform, more draws more times near t = 1.
+    #[serde(default = "one")]
+    pub t_power: f64,
+    /// Members of the reference sets of batch-posterior targets (`batch::draw_batch`;
+    /// 0 or 1: the plain sample targets).
+    #[serde(default)]
+    pub posterior_refs: usize,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for TrainConfig {
+    /// The settings `interplay train` uses (see BENCHMARKS.md for how they were chosen).
+    fn default() -> Self {
+        Self {
+            objective: "schedule-free".into(),
+            net: NetConfig::default(),
+            batch: 1024,
+            lr: default_lr("schedule-free"),
+            decay: LrDecay::Cosine {
+                steps: 3000,
+                min_ratio: 0.02,
+            },
+            t_min: 1e-3,
+            seed: 0,
+            ema: 0.0,
+            warmup: 0,
+            t_power: 1.0,
+            posterior_refs: crate::posterior::REFS,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The settings of open-ended ("live") training, where nobody says in advance how long it
+    /// runs: the page's Train button and `interplay bench --time-to-quality`. Chosen by that
+    /// benchmark (BENCHMARKS.md): the default network, a short warm-up, a decay by the steps
+    /// trained so far (lr/√(1 + k/30)), more times near t = 1 (t = 1 − (1 − u)²), and a moving
+    /// average of the weights for sampling (its window grows with the run: about the last tenth
+    /// of the steps, up to 1000).
+    pub fn live(objective: &str) -> Self {
+        Self {
+            objective: objective.into(),
+            net: NetConfig::default(),
+            batch: interplay_core::live::BATCH,
+            lr: interplay_core::live::LR,
+            decay: LrDecay::Power {
+                steps: 30,
+                power: 0.5,
+            },
+            t_min: 1e-3,
+            seed: 0,
+            ema: 0.999,
+            warmup: 50,
+            t_power: 2.0,
+            posterior_refs: crate::posterior::REFS,
+        }
+    }
+}
+
+/// The learning rate `interplay train` uses for an objective: the preconditioned losses
+/// (schedule-free D, and b and s) have unit-scale targets and tolerate a large rate (D: best at
+/// 0.03 among 0.002–0.03; b and s: 0.02, BENCHMARKS.md); the losses with singular weights near the
+/// ends of t (v-score, denoiser) use the reference's 2e-3.
+pub fn default_lr(objective: &str) -> f64 {
+    match objective {
+        "schedule-free" => 0.03,
+        "velocity-score" => 0.02,
+        _ => 2e-3,
+    }
+}
+
+impl TrainConfig {
+    /// The learning rate at step k: the decay, times the warm-up.
+    pub fn lr_at(&self, k: u64) -> f64 {
+        let warm = if self.warmup > 0 {
+            ((k + 1) as f64 / self.warmup as f64).min(1.0)
+        } else {
+            1.0
+        };
+        let decay = match self.decay {
+            LrDecay::Constant => 1.0,
+            LrDecay::Cosine { steps, min_ratio } => {
+                let f = (k as f64 / steps.max(1) as f64).min(1.0);
+                min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + (core::f64::consts::PI * f).cos())
+            }
+            LrDecay::Power { steps, power } => (1.0 + k as f64 / steps.max(1) as f64).powf(-power),
+        };
+        self.lr * warm * decay
+    }
+
+    /// Checks the numbers, naming the bad one.
+    pub fn validate(&self) -> Result<(), String> {
+        self.net.validate()?;
+        if !(1..=1 << 20).contains(&self.batch) {
+            return Err(format!("batch {} must be in 1..=1048576", self.batch));
+        }
+        if !(self.lr > 0.0 && self.lr <= 1.0) {
+            return Err(format!("learning rate {} must be in (0, 1]", self.lr));
+        }
+        if !(self.t_min > 0.0 && self.t_min < 0.1) {
+            return Err(format!("t_min {} must be in (0, 0.1)", self.t_min));
+        }
+        if !(0.25..=8.0).contains(&self.t_power) {
+            return Err(format!("t_power {} must be in [0.25, 8]", self.t_power));
+        }
+        if !(0.0..1.0).contains(&self.ema) {
+            return Err(format!("ema {} must be in [0, 1)", self.ema));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,194 @@
+//! The viewer's drawing: the Eulerian heat map (exact, interpolant samples, the model's
+//! particles or its density), the particle views with their trails and arrows, the schedule and
+//! the loss curves, each into the canvas the host gave it.
+
+use interplay_core::P2;
+use interplay_core::density::{Grid, VIEW_HALF, histogram};
+use interplay_core::integrate::VIEW_T_END;
+use interplay_core::sampling::interpolant_samples;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+use crate::params::{Arrows, Eulerian, Source};
+use crate::raster::arrows;
+use crate::viewer::{GRID, LAGRANGIAN_PX, Viewer};
+use crate::{charts, render};
+
+/// Direct interpolant samples for the "samples" Eulerian view.
+const SAMPLES: usize = 60_000;
+/// Bins per side of histograms (coarser than the grid, so a few thousand points read well).
+const BINS: usize = 64;
+
+/// A coarse n×n image (row-major) repeated to GRID×GRID pixels (nearest neighbour).
+fn upsample(values: &[f64], n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(GRID * GRID);
+    for row in 0..GRID {
+        for col in 0..GRID {
+            out.push(values[(row * n / GRID) * n + col * n / GRID]);
+        }
+    }
+    out
+}
+
+pub(crate) struct Panel {
+    pub(crate) canvas: HtmlCanvasElement,
+    pub(crate) ctx: CanvasRenderingContext2d,
+}
+
+impl Panel {
+    pub(crate) fn new(canvas: HtmlCanvasElement, size: usize) -> Result<Self, JsValue> {
+        canvas.set_width(size as u32);
+        canvas.set_height(size as u32);
+        let ctx = canvas
+            .get_context("2d")?
+            .ok_or_else(|| JsValue::from_str("this browser gives no 2-D canvas context"))?
+            .dyn_into::<CanvasRenderingContext2d>()
+            .map_err(|_| JsValue::from_str("the canvas context is not a 2-D context"))?;
+        Ok(Self { canvas, ctx })
+    }
+
+    pub(crate) fn put(&self, rgba: &[u8], size: usize) -> Result<(), JsValue> {
+        let image =
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)?;
+        self.ctx.put_image_data(&image, 0.0, 0.0)
+    }
+}
+
+/// Points of the learned model at some time, from the engine.
+impl Viewer {
+    fn draw_arrows(&self, panel: &Panel) {
+        let t = self.params.t.clamp(1e-3, VIEW_T_END);
+        let at = self.field.at(t);
+        let which = self.params.arrows;
+        let list = arrows(15, |x| {
+            if which == Arrows::S {
+                at.score(x)
+            } else {
+                at.velocity(x)
+            }
+        });
+        let (h, s) = (VIEW_HALF, LAGRANGIAN_PX as f64 / (2.0 * VIEW_HALF));
+        let px = |p: P2| ((p[0] + h) * s, (h - p[1]) * s);
+        let ctx = &panel.ctx;
+        ctx.set_stroke_style_str("rgba(255,255,255,0.75)");
+        ctx.set_line_width(1.2);
+        ctx.begin_path();
+        for (tail, head) in list {
+            let ((x0, y0), (x1, y1)) = (px(tail), px(head));
+            ctx.move_to(x0, y0);
+            ctx.line_to(x1, y1);
+            let (dx, dy) = (x1 - x0, y1 - y0);
+            let len = dx.hypot(dy);
+            if len > 3.0 {
+                let (ux, uy) = (dx / len, dy / len);
+                ctx.move_to(x1, y1);
+                ctx.line_to(x1 - 4.0 * ux + 2.5 * uy, y1 - 4.0 * uy - 2.5 * ux);
+                ctx.move_to(x1, y1);
+                ctx.line_to(x1 - 4.0 * ux - 2.5 * uy, y1 - 4.0 * uy + 2.5 * ux);
+            }
+        }
+        ctx.stroke();
+    }
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    /// Draws the Eulerian view; returns the density at the top of the colour scale, or NaN when
+    /// the chosen source has nothing to show yet (a model not trained or loaded).
+    #[wasm_bindgen(js_name = drawEulerian)]
+    pub fn draw_eulerian(&mut self) -> Result<f64, JsValue> {
+        let grid = Grid::view(GRID);
+        let bins = Grid::view(BINS);
+        let t = self.params.t.clamp(0.0, 1.0 - 1e-6);
+        let values = match self.params.eulerian {
+            Eulerian::Samples => {
+                let key = self.params.samples_key(t);
+                match &self.samples_cache {
+                    Some((k, v)) if *k == key => v.clone(),
+                    _ => {
+                        let xs = interpolant_samples(
+                            &self.params.schedule(),
+                            self.field.target(),
+                            t,
+                            SAMPLES,
+                            self.params.seed,
+                        );
+                        let v = upsample(&histogram(&bins, &xs), BINS);
+                        self.samples_cache = Some((key, v.clone()));
+                        v
+                    }
+                }
+            }
+            Eulerian::Model => match &self.model {
+                Some(m) => upsample(&histogram(&bins, &m.points), BINS),
+                None => return Ok(f64::NAN),
+            },
+            Eulerian::ModelDensity => match &self.model_density {
+                Some((_, n, v)) => upsample(v, *n),
+                None => return Ok(f64::NAN),
+            },
+            Eulerian::Exact => interplay_core::density::exact_density(
+                &grid,
+                &self.field.at_batch(t, grid.n * grid.n),
+            ),
+        };
+        let scale = render::Scale::fit(&values);
+        self.eulerian
+            .put(&render::density_rgba(&values, scale), GRID)?;
+        Ok(scale.max)
+    }
+
+    /// Draws the particle views; `trails` keeps fading flow lines (while playing).
+    #[wasm_bindgen(js_name = drawLagrangian)]
+    pub fn draw_lagrangian(&mut self, trails: bool) -> Result<(), JsValue> {
+        let shown = self.params.shown();
+        let learned = self.params.source != Source::Exact;
+        for (k, &show) in shown.iter().enumerate() {
+            if !show {
+                continue;
+            }
+            let points = if learned {
+                match &self.model {
+                    Some(m) => m.points.clone(),
+                    None => Vec::new(),
+                }
+            } else {
+                self.clouds[k].shown(&self.field, self.params.t)
+            };
+            let img = &mut self.trails[k];
+            img.fade(if trails { 0.86 } else { 0.0 });
+            // The engine's particles start from the first draws of the same seeded streams, so
+            // they share the colours of the exact particles.
+            let colors: Vec<[u8; 3]> = if points.len() <= self.colors.len() {
+                self.colors[..points.len()].to_vec()
+            } else {
+                points.iter().map(|_| [0xdd, 0xdd, 0xdd]).collect()
+            };
+            let size = if points.len() > 10_000 { 1 } else { 2 };
+            img.plot(&points, &colors, size);
+            self.lagrangian[k].put(&img.rgba(), LAGRANGIAN_PX)?;
+            if self.params.arrows != Arrows::None {
+                self.draw_arrows(&self.lagrangian[k]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Draws α(t), β(t), γ(t) and σ(t) with a marker at t.
+    #[wasm_bindgen(js_name = drawSchedule)]
+    pub fn draw_schedule(&self) -> Result<(), JsValue> {
+        charts::schedule(
+            self.schedule_canvas.clone(),
+            &self.params.schedule(),
+            self.params.t,
+        )
+        .map_err(|e| JsValue::from_str(&e))
+    }
+
+    /// Draws the loss curves.
+    #[wasm_bindgen(js_name = drawLosses)]
+    pub fn draw_losses(&self) -> Result<(), JsValue> {
+        charts::losses(self.loss_canvas.clone(), &self.losses).map_err(|e| JsValue::from_str(&e))
+    }
+}
