@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch peer of `interplay bench --train`: the reference set-up of the interflow notebooks
-(math.md §7.2) on the CPU, timed the same way, so the two can be compared in one run.
+(described below) on the CPU, timed the same way, so the two can be compared in one run.
 
 Two MLPs b(t, x) and s(t, x) (input (t, x1, x2), Linear 3→256, ReLU, three 256→256 + ReLU blocks,
 256→2), one Adam each (lr 2e-3), linear + Brownian interpolant, antithetic losses in the paper's
-normalisation (math §3.2, halves averaged), a fresh checkerboard batch every step.
+normalisation (docs/math.md §3.2, halves averaged), a fresh checkerboard batch every step.
 
     OMP_WAIT_POLICY=PASSIVE python3 benches/torch_reference.py --batch 1024 4096 --steps 30
 
