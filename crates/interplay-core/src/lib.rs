@@ -18,6 +18,7 @@ mod erfcx_table;
 pub mod fields;
 pub mod integrate;
 pub mod likelihood;
+pub mod line;
 pub mod live;
 pub mod metrics;
 pub mod mixture;

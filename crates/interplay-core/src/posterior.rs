@@ -92,9 +92,13 @@ pub mod identity {
     }
     /// ∇·b from tr Cov(x1 | x_t).
     pub fn div_velocity(st: &ScheduleAt, tr_cov: f64) -> f64 {
+        div_velocity_in(st, tr_cov, D)
+    }
+    /// ∇·b from tr Cov(x1 | x_t) in dimension `d` (the line of `crate::line` has d = 1).
+    pub fn div_velocity_in(st: &ScheduleAt, tr_cov: f64, d: f64) -> f64 {
         let s2 = st.sigma2();
         let div_g1 = st.beta / s2 * tr_cov;
-        st.d_beta * div_g1 + st.sigma_d_sigma() / s2 * (D - st.beta * div_g1)
+        st.d_beta * div_g1 + st.sigma_d_sigma() / s2 * (d - st.beta * div_g1)
     }
     /// ∇·s from tr Cov(x1 | x_t).
     pub fn div_score(st: &ScheduleAt, tr_cov: f64) -> f64 {
