@@ -337,3 +337,61 @@ test("a target drawn by hand: strokes on the heat map become the target, links k
   assert.deepEqual([...page.problems, ...again.problems, ...bad.problems], []);
   await Promise.all([page.close(), again.close(), bad.close()]);
 });
+
+test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its own target and SDE paths", async () => {
+  const page = await open("#particles=1000&t=0.5");
+  const sel = `${APP} .ip-spacetime`;
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const start = await canvasDigest(page, sel);
+  assert.ok(start.colors > 40 && start.width === 480 && start.height === 240, JSON.stringify(start));
+  await screenshot(page, "app-spacetime", `${APP} .ip-spacetime-panel`);
+  /** How many pixels of column `px` are (near) white: the cursor fills its column. */
+  const whiteIn = (px) =>
+    page.evaluate(
+      ([s, px]) => {
+        const c = document.querySelector(s);
+        // A scratch copy meant for reading, so the page's own canvas is left alone.
+        const scratch = document.createElement("canvas");
+        scratch.width = c.width;
+        scratch.height = c.height;
+        const ctx = scratch.getContext("2d", { willReadFrequently: true });
+        ctx.drawImage(c, 0, 0);
+        const d = ctx.getImageData(px, 0, 1, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] > 235 && d[i + 1] > 235 && d[i + 2] > 235) n++;
+        return n / c.height;
+      },
+      [sel, px],
+    );
+  assert.ok((await whiteIn(240)) > 0.9, "the cursor stands at t = 0.5");
+  await page.evaluate(() => window.interplay.setParams({ t: 0.8 }));
+  await page.evaluate(() => window.interplay.whenDrawn());
+  assert.ok((await whiteIn(384)) > 0.9, "the cursor follows t to 0.8");
+  assert.ok((await whiteIn(240)) < 0.5, "and leaves t = 0.5");
+  // Its own target on the line, from its menu: the picture changes.
+  await page.locator(`${APP} .ip-line`).selectOption("bars");
+  await page.evaluate(() => window.interplay.whenDrawn());
+  assert.equal((await page.evaluate(() => window.interplay.getParams())).line, "bars");
+  const bars = await canvasDigest(page, sel);
+  assert.notEqual(bars.hash, start.hash);
+  // ε > 0 adds SDE paths (orange) and says so in the caption.
+  await page.evaluate(() => window.interplay.setParams({ eps: 0.5 }));
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const noisy = await canvasDigest(page, sel);
+  assert.notEqual(noisy.hash, bars.hash);
+  assert.match(await page.locator(`${APP} .ip-spacetime-panel figcaption`).textContent(), /orange: paths of the SDE \(ε = 0\.50\)/);
+  await screenshot(page, "app-spacetime-sde", `${APP} .ip-spacetime-panel`);
+  // A bad target on the line is refused with its name, and the picture stays.
+  const err = await page.evaluate(() => {
+    try {
+      window.interplay.setParams({ line: "donut" });
+      return "";
+    } catch (e) {
+      return String(e.message || e);
+    }
+  });
+  assert.match(err, /line 'donut' is unknown; use one of checkerboard, gmm, bars/);
+  assert.equal((await canvasDigest(page, sel)).hash, noisy.hash);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -44,6 +44,13 @@ export const TEMPLATE = `
     <figcaption class="ip-sde-caption">particles under the SDE</figcaption>
   </figure>
 </div>
+<figure class="ip-panel ip-spacetime-panel">
+  <div class="ip-view ip-wide"><canvas class="ip-spacetime" role="img"
+    aria-label="Space-time view: the density rho(t, x) of an interpolant on the line for t from 0 to 1, with the flow lines of the ODE"></canvas></div>
+  <figcaption>Space–time view on the line: density ρ(t, x), t from 0 (left) to 1 (right), x from −5 to 5;
+    <span class="ip-k-line">white: flow lines of the ODE</span><span class="ip-spacetime-sde"></span>; the vertical line is the current t.
+    <select class="ip-line" data-param="line"></select></figcaption>
+</figure>
 <div class="ip-message" role="status" aria-live="polite"></div>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>

@@ -66,6 +66,10 @@ export function frameLoop(w) {
         dirty.schedule = false;
         viewer.drawSchedule();
       }
+      if (dirty.spacetime && w.$(".ip-spacetime").offsetParent !== null) {
+        dirty.spacetime = false;
+        viewer.drawSpacetime();
+      }
       if (dirty.losses) {
         dirty.losses = false;
         viewer.drawLosses();
@@ -87,7 +91,7 @@ export function frameLoop(w) {
         w.viewer.setTime(t);
         w.$(".ip-t").value = String(t);
         w.$(".ip-t-out").value = fmt(t);
-        w.dirty.eulerian = w.dirty.lagrangian = w.dirty.schedule = true;
+        w.dirty.eulerian = w.dirty.lagrangian = w.dirty.schedule = w.dirty.spacetime = true;
         w.share.hashChanged();
         if (t === 1 || t === 0) pause();
         p = w.params();

@@ -44,7 +44,7 @@ export function create(root, options = {}) {
     visible: true, // on screen (IntersectionObserver); off screen the loop sleeps
     widget: widgetDefaults(BASE),
     defaults: null, // the parameters before any option, for short links and snippets
-    dirty: { eulerian: true, lagrangian: true, schedule: true, losses: true },
+    dirty: { eulerian: true, lagrangian: true, schedule: true, losses: true, spacetime: true },
     listen(target, type, fn, opt) {
       target.addEventListener(type, fn, opt);
       listeners.push([target, type, fn, opt]);
@@ -87,7 +87,7 @@ export function create(root, options = {}) {
     const p = w.params();
     syncControls(root, p);
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
-    w.dirty.eulerian = w.dirty.lagrangian = true;
+    w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
     if (!changed) w.dirty.losses = true;
     w.share.hashChanged();
@@ -193,7 +193,7 @@ export function create(root, options = {}) {
     w.listen($(".ip-step"), "click", () => session.train(1).catch((e) => w.say(messageOf(e))));
     w.listen($(".ip-reset"), "click", () => session.reset());
     w.listen(document, "visibilitychange", () => {
-      if (!document.hidden) w.dirty.eulerian = w.dirty.lagrangian = true;
+      if (!document.hidden) w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     });
     w.share.wire();
     if (w.widget.hash) {
@@ -234,7 +234,7 @@ export function create(root, options = {}) {
       w.say(`Interplay could not start: this browser could not load WebAssembly (${messageOf(e)}).`);
       throw e;
     }
-    w.viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
+    w.viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-spacetime"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
     w.defaults = w.viewer.getParams();
     buildControls(root, controls());
     $(".ip-legend-bar").style.background = paletteCss();
@@ -255,7 +255,7 @@ export function create(root, options = {}) {
         for (const e of entries) {
           w.visible = e.isIntersecting;
           if (w.visible) {
-            w.dirty.eulerian = w.dirty.lagrangian = true;
+            w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
             loop.wake();
           }
         }

@@ -8,6 +8,7 @@ export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hi
 export const VIEWS = {
   eulerian: [".ip-eulerian-panel"],
   lagrangian: [".ip-ode-panel", ".ip-sde-panel"],
+  spacetime: [".ip-spacetime-panel"],
   schedule: [".ip-schedule-box"],
   flow: [".ip-flow-box"],
   training: [".ip-training-box"],
@@ -100,6 +101,7 @@ export function refreshPanels(root, widget, p, shown) {
   $(".ip-eulerian").classList.toggle("ip-drawing", drawing);
   $(".ip-sde-caption").textContent =
     `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
+  $(".ip-spacetime-sde").textContent = p.eps > 0 ? `, orange: paths of the SDE (ε = ${fmt(p.eps, 2)})` : "";
   $(".ip-ode-caption").textContent =
     p.source === "exact" ? "Lagrangian view: particles under the ODE (ε = 0)" : "Lagrangian view: the learned flow";
 }

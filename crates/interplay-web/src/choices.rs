@@ -126,3 +126,15 @@ pub(crate) fn choice(key: &str, v: &Value, allowed: &[&str]) -> Result<String, S
         ))
     }
 }
+named!(
+    /// The target of the space–time figure on the line: the named ones of
+    /// `interplay_core::line::LineTarget`.
+    LineName, LINES {
+        /// The checkerboard's marginal: uniform on [−4, 4].
+        Checkerboard = "checkerboard" => "checkerboard's marginal (uniform)",
+        /// Three normals.
+        Gmm = "gmm" => "Gaussian mixture",
+        /// Three uniforms.
+        Bars = "bars" => "bars (three uniforms)",
+    }
+);

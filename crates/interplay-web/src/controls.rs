@@ -7,7 +7,7 @@ use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::{GammaFamily, Path};
 use serde::Serialize;
 
-use crate::choices::{Arrows, Direction, Eulerian, Source, TargetName};
+use crate::choices::{Arrows, Direction, Eulerian, LineName, Source, TargetName};
 use crate::params::{LR_RANGE, SEED_RANGE, T_RANGE};
 
 /// How a control takes its value.
@@ -176,6 +176,12 @@ pub fn controls() -> Vec<Control> {
             "target",
             "the density ρ1 the flow carries the Gaussian to",
             menu(TargetName::ALL, TargetName::name, TargetName::label),
+        ),
+        c(
+            "line",
+            "target on the line",
+            "the density ρ1 of the space–time figure",
+            menu(LineName::ALL, LineName::name, LineName::label),
         ),
         c(
             "eulerian",

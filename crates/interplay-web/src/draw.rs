@@ -12,8 +12,10 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::params::{Arrows, Eulerian, Source};
 use crate::raster::arrows;
+use crate::spacetime::{self, SpaceTime};
 use crate::viewer::{GRID, LAGRANGIAN_PX, Viewer};
 use crate::{charts, render};
+use interplay_core::line::LineTarget;
 
 /// Direct interpolant samples for the "samples" Eulerian view.
 const SAMPLES: usize = 60_000;
@@ -38,8 +40,13 @@ pub(crate) struct Panel {
 
 impl Panel {
     pub(crate) fn new(canvas: HtmlCanvasElement, size: usize) -> Result<Self, JsValue> {
-        canvas.set_width(size as u32);
-        canvas.set_height(size as u32);
+        Self::new_rect(canvas, size, size)
+    }
+
+    /// A panel of `w` × `h` pixels.
+    pub(crate) fn new_rect(canvas: HtmlCanvasElement, w: usize, h: usize) -> Result<Self, JsValue> {
+        canvas.set_width(w as u32);
+        canvas.set_height(h as u32);
         let ctx = canvas
             .get_context("2d")?
             .ok_or_else(|| JsValue::from_str("this browser gives no 2-D canvas context"))?
@@ -49,13 +56,16 @@ impl Panel {
     }
 
     pub(crate) fn put(&self, rgba: &[u8], size: usize) -> Result<(), JsValue> {
-        let image =
-            ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), size as u32, size as u32)?;
+        self.put_rect(rgba, size, size)
+    }
+
+    /// Puts `w` × `h` RGBA pixels at the top left.
+    pub(crate) fn put_rect(&self, rgba: &[u8], w: usize, h: usize) -> Result<(), JsValue> {
+        let image = ImageData::new_with_u8_clamped_array_and_sh(Clamped(rgba), w as u32, h as u32)?;
         self.ctx.put_image_data(&image, 0.0, 0.0)
     }
 }
 
-/// Points of the learned model at some time, from the engine.
 impl Viewer {
     fn draw_arrows(&self, panel: &Panel) {
         let t = self.params.t.clamp(1e-3, VIEW_T_END);
@@ -172,6 +182,83 @@ impl Viewer {
                 self.draw_arrows(&self.lagrangian[k]);
             }
         }
+        Ok(())
+    }
+
+    /// Draws the space–time figure on the line with a cursor at t (the figure itself is
+    /// recomputed only when the schedule, the line's target, ε or the seed change).
+    #[wasm_bindgen(js_name = drawSpacetime)]
+    pub fn draw_spacetime(&mut self) -> Result<(), JsValue> {
+        let p = &self.params;
+        let key = format!("{:?}|{}|{}|{}", p.schedule(), p.line.name(), p.eps, p.seed);
+        if self.spacetime_cache.as_ref().is_none_or(|(k, _)| *k != key) {
+            let target = LineTarget::from_name(p.line.name())
+                .ok_or_else(|| JsValue::from_str("unknown target on the line"))?;
+            let fig = SpaceTime::new(p.schedule(), target, p.eps, p.seed);
+            self.spacetime_cache = Some((key, fig));
+        }
+        let Some((_, fig)) = &self.spacetime_cache else {
+            return Ok(());
+        };
+        let panel = &self.spacetime;
+        panel.put_rect(&fig.rgba, spacetime::WIDTH, spacetime::HEIGHT)?;
+        let ctx = &panel.ctx;
+        let stroke = |curves: &[Vec<(f64, f64)>], style: &str, width: f64| {
+            ctx.set_stroke_style_str(style);
+            ctx.set_line_width(width);
+            ctx.begin_path();
+            for c in curves {
+                for (i, &(t, x)) in c.iter().enumerate() {
+                    let (px, py) = SpaceTime::pixel(t, x);
+                    if i == 0 {
+                        ctx.move_to(px, py);
+                    } else {
+                        ctx.line_to(px, py);
+                    }
+                }
+            }
+            ctx.stroke();
+        };
+        stroke(&fig.paths, "rgba(232,134,42,0.9)", 1.2);
+        stroke(&fig.lines, "rgba(255,255,255,0.85)", 1.1);
+        // Axes: t along the bottom, x up the left side.
+        // Labels in white with a dark outline, legible over the bright and the dark ends.
+        ctx.set_fill_style_str("rgba(255,255,255,0.95)");
+        ctx.set_stroke_style_str("rgba(20,20,30,0.8)");
+        ctx.set_line_width(3.0);
+        ctx.set_font("11px sans-serif");
+        let label = |text: &str, x: f64, y: f64| -> Result<(), JsValue> {
+            ctx.stroke_text(text, x, y)?;
+            ctx.fill_text(text, x, y)
+        };
+        for (t, text) in [
+            (0.0, "t = 0"),
+            (0.25, "0.25"),
+            (0.5, "0.5"),
+            (0.75, "0.75"),
+            (1.0, "1"),
+        ] {
+            let (px, _) = SpaceTime::pixel(t, 0.0);
+            ctx.set_text_align(match t {
+                0.0 => "left",
+                1.0 => "right",
+                _ => "center",
+            });
+            label(text, px, spacetime::HEIGHT as f64 - 4.0)?;
+        }
+        ctx.set_text_align("left");
+        for x in [-4.0, 0.0, 4.0] {
+            let (_, py) = SpaceTime::pixel(0.0, x);
+            label(&format!("x = {x}"), 3.0, py + 4.0)?;
+        }
+        // The cursor at the current t, shared with the other views.
+        let (cx, _) = SpaceTime::pixel(self.params.t, 0.0);
+        ctx.set_stroke_style_str("rgba(255,255,255,0.95)");
+        ctx.set_line_width(2.0);
+        ctx.begin_path();
+        ctx.move_to(cx, 0.0);
+        ctx.line_to(cx, spacetime::HEIGHT as f64);
+        ctx.stroke();
         Ok(())
     }
 

@@ -12,6 +12,7 @@ pub mod params;
 pub mod particles;
 pub mod render;
 pub mod run;
+pub mod spacetime;
 
 pub use interplay_core::{palette, raster};
 pub mod viewer;

@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 
 use crate::choices::choice;
 pub use crate::choices::{
-    ARROWS, Arrows, DIRECTIONS, Direction, EULERIAN, Eulerian, SOURCES, Source, TARGETS, TargetName,
+    ARROWS, Arrows, DIRECTIONS, Direction, EULERIAN, Eulerian, LINES, LineName, SOURCES, Source,
+    TARGETS, TargetName,
 };
 
 /// Everything that decides the picture and the training run. Serialised flat, with the URL's
@@ -32,6 +33,8 @@ pub struct Params {
     /// The drawing of the `drawn` target as a code (`interplay_core::targets::encode_points`);
     /// empty: the default drawing.
     pub drawn: String,
+    /// The target of the space–time figure on the line.
+    pub line: LineName,
     /// Seed of every random draw (particles, samples, training).
     pub seed: u64,
     /// Field source: exact, learned (b and s) or schedule-free (D).
@@ -71,6 +74,7 @@ impl Serialize for Params {
             eps: f64,
             target: TargetName,
             drawn: &'a str,
+            line: LineName,
             seed: u64,
             source: Source,
             eulerian: Eulerian,
@@ -94,6 +98,7 @@ impl Serialize for Params {
             eps: self.eps,
             target: self.target,
             drawn: &self.drawn,
+            line: self.line,
             seed: self.seed,
             source: self.source,
             eulerian: self.eulerian,
@@ -118,6 +123,7 @@ impl Default for Params {
             eps: 0.0,
             target: TargetName::Checkerboard,
             drawn: String::new(),
+            line: LineName::Gmm,
             seed: 0,
             source: Source::Exact,
             eulerian: Eulerian::Exact,
@@ -240,7 +246,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 21] = [
+    pub const KEYS: [&'static str; 22] = [
         "preset",
         "t",
         "path",
@@ -251,6 +257,7 @@ impl Params {
         "eps",
         "target",
         "drawn",
+        "line",
         "seed",
         "source",
         "eulerian",
@@ -299,6 +306,7 @@ impl Params {
                     }
                     p.drawn = code.to_owned();
                 }
+                "line" => p.line = LineName::parse(key, v)?,
                 "seed" => p.seed = whole(key, v, SEED_RANGE)? as u64,
                 "source" => p.source = Source::parse(key, v)?,
                 "eulerian" => p.eulerian = Eulerian::parse(key, v)?,

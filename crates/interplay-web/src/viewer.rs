@@ -21,6 +21,7 @@ pub(crate) const GRID: usize = 128;
 /// Pixels per side of the particle views.
 pub(crate) const LAGRANGIAN_PX: usize = 400;
 
+/// Points of the learned model at some time, from the engine.
 pub(crate) struct ModelPoints {
     pub(crate) t: f64,
     pub(crate) points: Vec<P2>,
@@ -43,6 +44,10 @@ pub struct Viewer {
     pub(crate) model_density: Option<(f64, usize, Vec<f64>)>,
     pub(crate) losses: Vec<(String, Vec<(f64, f64)>)>,
     pub(crate) samples_cache: Option<(String, Vec<f64>)>,
+    /// The space–time figure on the line.
+    pub(crate) spacetime: Panel,
+    /// The figure and what it was computed for.
+    pub(crate) spacetime_cache: Option<(String, crate::spacetime::SpaceTime)>,
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
@@ -124,6 +129,7 @@ impl Viewer {
         eulerian: HtmlCanvasElement,
         ode: HtmlCanvasElement,
         sde: HtmlCanvasElement,
+        spacetime: HtmlCanvasElement,
         schedule: HtmlCanvasElement,
         loss: HtmlCanvasElement,
     ) -> Result<Viewer, JsValue> {
@@ -154,6 +160,12 @@ impl Viewer {
             model_density: None,
             losses: Vec::new(),
             samples_cache: None,
+            spacetime: Panel::new_rect(
+                spacetime,
+                crate::spacetime::WIDTH,
+                crate::spacetime::HEIGHT,
+            )?,
+            spacetime_cache: None,
         })
     }
 

@@ -8,7 +8,7 @@ use std::path::Path as FsPath;
 use interplay_core::{GammaFamily, Path, Target};
 use interplay_web::controls::{Input, controls};
 use interplay_web::params::{
-    ARROWS, DIRECTIONS, EULERIAN, PRESETS, Params, SOURCES, T_RANGE, TARGETS,
+    ARROWS, DIRECTIONS, EULERIAN, LINES, PRESETS, Params, SOURCES, T_RANGE, TARGETS,
 };
 
 fn read(rel: &str) -> String {
@@ -57,6 +57,7 @@ fn the_readme_and_the_jekyll_include_name_every_key() {
         ("source", SOURCES),
         ("eulerian", EULERIAN),
         ("arrows", ARROWS),
+        ("line", LINES),
     ] {
         let listed = format!("`{name}` (`{}`)", list.join("|"));
         assert!(keys.contains(&listed), "README should list {listed}");
@@ -89,6 +90,7 @@ fn the_menus_offer_every_name_the_parameters_accept() {
         ("eulerian", EULERIAN.to_vec()),
         ("arrows", ARROWS.to_vec()),
         ("direction", DIRECTIONS.to_vec()),
+        ("line", LINES.to_vec()),
     ] {
         assert_eq!(names(key), owned(&want), "the {key} menu");
         assert!(
@@ -99,6 +101,8 @@ fn the_menus_offer_every_name_the_parameters_accept() {
     // The viewer's targets are core's named ones and a drawing.
     assert_eq!(&TARGETS[..5], &Target::NAMES[..]);
     assert_eq!(TARGETS[5], "drawn");
+    // The line's targets are core's named ones.
+    assert_eq!(LINES, &interplay_core::line::LineTarget::NAMES[..]);
 }
 
 #[test]

@@ -1,0 +1,201 @@
+//! The space–time figure of an interpolant on the line: the density ρ(t, x) over the whole
+//! rectangle t ∈ [0, 1] (left to right), x in the views' window (bottom to top) — the Eulerian
+//! picture at all times at once — with the flow lines of the probability-flow ODE over it (the
+//! Lagrangian picture) and, when ε > 0, paths of the SDE. Pure: the viewer draws it.
+
+use interplay_core::density::VIEW_HALF;
+use interplay_core::integrate::{self, Eps, OdeSolver, SdeSolver, Span, VIEW_T_END};
+use interplay_core::line::{LineField, LineTarget};
+use interplay_core::palette::{Scale, density_rgba};
+use interplay_core::{P2, Rng, Schedule};
+
+/// Pixels of the figure.
+pub const WIDTH: usize = 480;
+/// Pixels of the figure.
+pub const HEIGHT: usize = 240;
+/// Density cells along t (each 3 pixels wide).
+const NT: usize = 160;
+/// Density cells along x (each 2 pixels high).
+const NX: usize = 120;
+/// Flow lines drawn.
+pub const LINES: usize = 17;
+/// SDE paths drawn when ε > 0.
+pub const PATHS: usize = 10;
+/// Steps of the flow lines over [t0, VIEW_T_END] (a grid finer near t = 1).
+const STEPS: usize = 240;
+/// RNG stream of the SDE paths.
+const PATH_STREAM: u64 = 31;
+
+/// The figure: the heat map's pixels and the curves in (t, x) coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpaceTime {
+    /// WIDTH × HEIGHT RGBA pixels, row 0 at the top (x = VIEW_HALF).
+    pub rgba: Vec<u8>,
+    /// The top of the colour scale.
+    pub max: f64,
+    /// The ODE's flow lines from quantiles of ρ(t0), each a list of (t, x).
+    pub lines: Vec<Vec<(f64, f64)>>,
+    /// SDE paths (empty at ε = 0).
+    pub paths: Vec<Vec<(f64, f64)>>,
+}
+
+/// `n` quantiles (k + ½)/n of ρ(t, ·), from its cdf on a fine grid.
+fn quantiles(field: &LineField, t: f64, n: usize) -> Vec<f64> {
+    let (lo, hi, m) = (-3.0 * VIEW_HALF, 3.0 * VIEW_HALF, 6000);
+    let h = (hi - lo) / m as f64;
+    let mut cdf = Vec::with_capacity(m + 1);
+    let mut acc = 0.0;
+    cdf.push(0.0);
+    for i in 0..m {
+        acc += h * field.rho(t, lo + (i as f64 + 0.5) * h);
+        cdf.push(acc);
+    }
+    (0..n)
+        .map(|k| {
+            let q = (k as f64 + 0.5) / n as f64 * acc;
+            let i = cdf.partition_point(|&c| c < q).clamp(1, m);
+            let (a, b) = (cdf[i - 1], cdf[i]);
+            let f = if b > a { (q - a) / (b - a) } else { 0.5 };
+            lo + (i as f64 - 1.0 + f) * h
+        })
+        .collect()
+}
+
+/// The curves from `starts`: step by step over `span`, recording (t, x) after each step, and
+/// ending a curve where the stability rule refuses a step (near t = 1 on a sharp target).
+fn curves(
+    starts: &[f64],
+    span: Span,
+    mut step: impl FnMut(&mut [P2], Span) -> usize,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut xs: Vec<P2> = starts.iter().map(|&x| [x, 0.0]).collect();
+    let mut out: Vec<Vec<(f64, f64)>> = starts.iter().map(|&x| vec![(span.t0, x)]).collect();
+    for i in 0..span.steps {
+        let (t, tn) = (span.time(i), span.time(i + 1));
+        if step(&mut xs, Span::new(t, tn, 1)) == 0 {
+            break;
+        }
+        for (c, x) in out.iter_mut().zip(&xs) {
+            c.push((tn, x[0]));
+        }
+    }
+    out
+}
+
+impl SpaceTime {
+    /// The figure of `target` under `schedule`, with SDE paths of noise `eps` drawn with `seed`.
+    pub fn new(schedule: Schedule, target: LineTarget, eps: f64, seed: u64) -> Self {
+        let field = LineField::new(schedule, target);
+        let mut values = vec![0.0; NT * NX];
+        for col in 0..NT {
+            let t = ((col as f64 + 0.5) / NT as f64).min(VIEW_T_END);
+            for row in 0..NX {
+                let x = VIEW_HALF - (row as f64 + 0.5) / NX as f64 * 2.0 * VIEW_HALF;
+                values[row * NT + col] = field.rho(t, x);
+            }
+        }
+        let scale = Scale::fit(&values);
+        let cells = density_rgba(&values, scale);
+        let mut rgba = vec![0u8; WIDTH * HEIGHT * 4];
+        for py in 0..HEIGHT {
+            for px in 0..WIDTH {
+                let c = 4 * ((py * NX / HEIGHT) * NT + px * NT / WIDTH);
+                let o = 4 * (py * WIDTH + px);
+                rgba[o..o + 4].copy_from_slice(&cells[c..c + 4]);
+            }
+        }
+        let t0 = schedule.t_start();
+        let span = Span::new(t0, VIEW_T_END, STEPS).warped(2.0);
+        let lines = curves(&quantiles(&field, t0, LINES), span, |xs, s| {
+            integrate::ode(&field, xs, s, OdeSolver::Rk4).steps
+        });
+        let paths = if eps > 0.0 {
+            let mut rng = Rng::stream(seed, PATH_STREAM);
+            let starts = quantiles(&field, t0, PATHS);
+            curves(&starts, span, |xs, s| {
+                integrate::sde(
+                    &field,
+                    xs,
+                    s,
+                    Eps::Constant(eps),
+                    SdeSolver::EulerMaruyama,
+                    &mut rng,
+                )
+                .steps
+            })
+        } else {
+            Vec::new()
+        };
+        Self {
+            rgba,
+            max: scale.max,
+            lines,
+            paths,
+        }
+    }
+
+    /// The pixel of (t, x).
+    pub fn pixel(t: f64, x: f64) -> (f64, f64) {
+        (
+            t * WIDTH as f64,
+            (VIEW_HALF - x) / (2.0 * VIEW_HALF) * HEIGHT as f64,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use interplay_core::schedule::Path;
+
+    #[test]
+    fn the_figure_shows_the_gaussian_on_the_left_and_the_target_on_the_right() {
+        let target = LineTarget::from_name("bars").expect("named");
+        let f = SpaceTime::new(Schedule::preset(Path::Linear), target, 0.0, 1);
+        assert_eq!(f.rgba.len(), WIDTH * HEIGHT * 4);
+        // The green channel (the palette brightens with density) at (t, x).
+        let g = |t: f64, x: f64| {
+            let (px, py) = SpaceTime::pixel(t, x);
+            f.rgba[4 * (py as usize * WIDTH + px as usize) + 1]
+        };
+        // At t ≈ 0 the Gaussian is brightest at 0; at t ≈ 1 the bars are bright, the gaps dark.
+        assert!(
+            g(0.01, 0.0) > g(0.01, 3.0),
+            "{} {}",
+            g(0.01, 0.0),
+            g(0.01, 3.0)
+        );
+        assert!(
+            g(0.99, 2.75) > 150 && g(0.99, 1.25) < 60,
+            "{} {}",
+            g(0.99, 2.75),
+            g(0.99, 1.25)
+        );
+        // Every flow line runs to the end and lands on a bar; the lines never cross.
+        assert_eq!(f.lines.len(), LINES);
+        let gap = |x: f64| {
+            [(-3.5, -2.5), (-1.0, 0.5), (2.0, 3.5)]
+                .iter()
+                .map(|&(a, b): &(f64, f64)| (a - x).max(x - b).max(0.0))
+                .fold(f64::INFINITY, f64::min)
+        };
+        for w in f.lines.windows(2) {
+            for (a, b) in w[0].iter().zip(&w[1]) {
+                assert!(a.1 < b.1, "flow lines cross at t = {}", a.0);
+            }
+        }
+        for l in &f.lines {
+            let &(t, x) = l.last().expect("a point");
+            assert!(t > 0.99 && gap(x) < 0.15, "ends at ({t}, {x})");
+        }
+        assert!(f.paths.is_empty());
+        let noisy = SpaceTime::new(
+            Schedule::preset(Path::Linear),
+            LineTarget::from_name("bars").expect("named"),
+            0.5,
+            1,
+        );
+        assert_eq!(noisy.paths.len(), PATHS);
+        assert_eq!(noisy.rgba, f.rgba, "ε moves the paths, not the density");
+    }
+}
