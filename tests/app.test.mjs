@@ -392,6 +392,25 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   });
   assert.match(err, /line 'donut' is unknown; use one of checkerboard, gmm, bars/);
   assert.equal((await canvasDigest(page, sel)).hash, noisy.hash);
+  // A click shows the conditional paths through the point; b is their mean velocity.
+  await page.evaluate(() => window.interplay.setParams({ eps: 0 }));
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const plain = await canvasDigest(page, sel);
+  const box = await page.locator(sel).boundingBox();
+  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.4); // t = 0.5, x = 1
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const picked = await canvasDigest(page, sel);
+  assert.notEqual(picked.hash, plain.hash, "the paths are drawn");
+  const note = await page.locator(`${APP} .ip-spacetime-pick`).textContent();
+  assert.match(note, /conditional paths .* x = 1\.00 at t = 0\.50/, note);
+  const r = await page.evaluate(() => window.interplay.pickSpacetime(0.5, 1));
+  assert.ok(r.n >= 2000 && Math.abs(r.mean - r.b) < 0.2, JSON.stringify(r));
+  await screenshot(page, "app-spacetime-pick", `${APP} .ip-spacetime-panel`);
+  // Moving t moves the cursor only; clearing removes the paths.
+  await page.locator(`${APP} .ip-spacetime-clear`).click();
+  await page.evaluate(() => window.interplay.whenDrawn());
+  assert.equal((await canvasDigest(page, sel)).hash, plain.hash, "cleared");
+  assert.ok(await page.locator(`${APP} .ip-spacetime-clear`).isHidden());
   assert.deepEqual(page.problems, []);
   await page.close();
 });

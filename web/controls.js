@@ -49,7 +49,9 @@ export const TEMPLATE = `
     aria-label="Space-time view: the density rho(t, x) of an interpolant on the line for t from 0 to 1, with the flow lines of the ODE"></canvas></div>
   <figcaption>Space–time view on the line: density ρ(t, x), t from 0 (left) to 1 (right), x from −5 to 5;
     <span class="ip-k-line">white: flow lines of the ODE</span><span class="ip-spacetime-sde"></span>; the vertical line is the current t.
-    <select class="ip-line" data-param="line"></select></figcaption>
+    <select class="ip-line" data-param="line"></select>
+    <span class="ip-spacetime-pick" role="status" aria-live="polite">Click a point of the figure to see the conditional paths through it.</span>
+    <button class="ip-spacetime-clear" type="button" hidden>Clear paths</button></figcaption>
 </figure>
 <div class="ip-message" role="status" aria-live="polite"></div>
 <div class="ip-panels">

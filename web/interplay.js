@@ -16,6 +16,7 @@ import { handDrawing } from "./hand-drawing.js";
 import { modelViews } from "./model-views.js";
 import { VIEWS, WIDGET_OPTIONS, applyOptions, messageOf, refreshPanels, widgetDefaults } from "./options.js";
 import { share } from "./share.js";
+import { spacetimePick } from "./spacetime-pick.js";
 
 export { VIEWS };
 
@@ -99,6 +100,7 @@ export function create(root, options = {}) {
   w.loop = frameLoop(w);
   w.share = share(w);
   w.drawing = handDrawing(w);
+  const spacetime = spacetimePick(w);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -156,6 +158,9 @@ export function create(root, options = {}) {
     loadCheckpoint: (bytes) => session.loadCheckpoint(bytes),
     /** Resolves after the next frame that leaves nothing to catch up (particles, model views). */
     whenDrawn: () => loop.whenDrawn(),
+    /** Shows the conditional paths through (t, x) on the space–time view (no arguments: none);
+     * returns {t, x, b, mean, n, halfWidth} or null. */
+    pickSpacetime: (t, x) => spacetime.pick(t, x),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {

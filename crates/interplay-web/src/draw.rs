@@ -12,7 +12,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use crate::params::{Arrows, Eulerian, Source};
 use crate::raster::arrows;
-use crate::spacetime::{self, SpaceTime};
+use crate::spacetime::{self, Pick, SpaceTime};
 use crate::viewer::{GRID, LAGRANGIAN_PX, Viewer};
 use crate::{charts, render};
 use interplay_core::line::LineTarget;
@@ -189,7 +189,7 @@ impl Viewer {
     /// recomputed only when the schedule, the line's target, ε or the seed change).
     #[wasm_bindgen(js_name = drawSpacetime)]
     pub fn draw_spacetime(&mut self) -> Result<(), JsValue> {
-        let p = &self.params;
+        let p = self.params.clone();
         let key = format!("{:?}|{}|{}|{}", p.schedule(), p.line.name(), p.eps, p.seed);
         if self.spacetime_cache.as_ref().is_none_or(|(k, _)| *k != key) {
             let target = LineTarget::from_name(p.line.name())
@@ -221,6 +221,33 @@ impl Viewer {
         };
         stroke(&fig.paths, "rgba(232,134,42,0.9)", 1.2);
         stroke(&fig.lines, "rgba(255,255,255,0.85)", 1.1);
+        let pick_key = format!("{:?}|{}|{}", p.schedule(), p.line.name(), p.seed);
+        let stale = self.pick.as_ref().is_none_or(|(k, _)| *k != pick_key);
+        if let (Some((t, x)), true) = (self.pick_at, stale) {
+            let target = LineTarget::from_name(p.line.name())
+                .ok_or_else(|| JsValue::from_str("unknown target on the line"))?;
+            self.pick = Some((pick_key, Pick::new(p.schedule(), target, t, x, p.seed)));
+        }
+        if let (Some(_), Some((_, pick))) = (self.pick_at, &self.pick) {
+            stroke(&pick.paths, "rgba(86,180,233,0.75)", 1.0);
+            stroke(std::slice::from_ref(&pick.flow), "rgba(255,255,255,1)", 3.0);
+            // The velocity at the point as a tangent: b (white) and the conditional mean (blue).
+            let (px, py) = SpaceTime::pixel(pick.t, pick.x);
+            let tangent = |v: f64, style: &str| {
+                let (qx, qy) = SpaceTime::pixel(pick.t + 0.06, pick.x + 0.06 * v);
+                ctx.set_stroke_style_str(style);
+                ctx.set_line_width(2.5);
+                ctx.begin_path();
+                ctx.move_to(2.0 * px - qx, 2.0 * py - qy);
+                ctx.line_to(qx, qy);
+                ctx.stroke();
+            };
+            tangent(pick.mean, "rgba(86,180,233,1)");
+            ctx.begin_path();
+            ctx.set_fill_style_str("rgba(255,255,255,1)");
+            ctx.arc(px, py, 4.0, 0.0, std::f64::consts::TAU)?;
+            ctx.fill();
+        }
         // Axes: t along the bottom, x up the left side.
         // Labels in white with a dark outline, legible over the bright and the dark ends.
         ctx.set_fill_style_str("rgba(255,255,255,0.95)");
@@ -260,6 +287,23 @@ impl Viewer {
         ctx.line_to(cx, spacetime::HEIGHT as f64);
         ctx.stroke();
         Ok(())
+    }
+
+    /// Shows the conditional paths through (t, x) on the space–time figure (NaN: none) and
+    /// returns what they say: `{t, x, b, mean, n}` (b the exact velocity there, `mean` the mean
+    /// conditional velocity of the `n` triples whose x_t fell near x), or null.
+    #[wasm_bindgen(js_name = pickSpacetime)]
+    pub fn pick_spacetime(&mut self, t: f64, x: f64) -> Result<JsValue, JsValue> {
+        self.pick = None;
+        self.pick_at = (t.is_finite() && x.is_finite()).then_some((t, x));
+        self.draw_spacetime()?;
+        match &self.pick {
+            Some((_, p)) if self.pick_at.is_some() => crate::viewer::to_js(&serde_json::json!({
+                "t": p.t, "x": p.x, "b": p.b, "mean": p.mean, "n": p.n,
+                "halfWidth": spacetime::PICK_HALF_WIDTH,
+            })),
+            _ => Ok(JsValue::NULL),
+        }
     }
 
     /// Draws α(t), β(t), γ(t) and σ(t) with a marker at t.

@@ -143,6 +143,95 @@ impl SpaceTime {
     }
 }
 
+/// What a click at (t, x) shows: conditional paths t′ ↦ α(t′)x0 + β(t′)x1 + γ(t′)z of random
+/// triples whose x_t falls within [`PICK_HALF_WIDTH`] of x, the marginal flow line through
+/// (t, x), and the velocities there: the exact b(t, x) and the mean of the conditional
+/// velocities α̇x0 + β̇x1 + γ̇z of the triples (b is their expectation given x_t = x).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pick {
+    /// The point picked.
+    pub t: f64,
+    /// The point picked.
+    pub x: f64,
+    /// Conditional paths over [0, 1], each a list of (t, x).
+    pub paths: Vec<Vec<(f64, f64)>>,
+    /// The flow line of the ODE through (t, x), backward to t0 and forward to the end.
+    pub flow: Vec<(f64, f64)>,
+    /// b(t, x).
+    pub b: f64,
+    /// The mean conditional velocity of the triples kept.
+    pub mean: f64,
+    /// Triples kept.
+    pub n: usize,
+}
+
+/// Half the width of the neighbourhood of x whose triples a pick keeps.
+pub const PICK_HALF_WIDTH: f64 = 0.1;
+/// Conditional paths a pick keeps.
+pub const PICK_PATHS: usize = 40;
+/// RNG stream of the picks' triples.
+const PICK_STREAM: u64 = 32;
+
+impl Pick {
+    /// The pick at (t, x) of `target` under `schedule`, its triples drawn with `seed`.
+    pub fn new(schedule: Schedule, target: LineTarget, t: f64, x: f64, seed: u64) -> Self {
+        let t = t.clamp(schedule.t_start(), VIEW_T_END);
+        let st = schedule.at(t);
+        let mut rng = Rng::stream(seed, PICK_STREAM);
+        let (mut kept, mut velocities) = (Vec::new(), Vec::new());
+        // Velocities of up to 50× more triples than paths drawn, for a steadier mean.
+        let mut drawn = 0;
+        while velocities.len() < 50 * PICK_PATHS && drawn < 2_000_000 {
+            for y in target.sample(&mut rng, 4096) {
+                let (x0, z) = (rng.normal(), rng.normal());
+                if (st.alpha * x0 + st.beta * y + st.gamma * z - x).abs() <= PICK_HALF_WIDTH {
+                    velocities.push(st.d_alpha * x0 + st.d_beta * y + st.d_gamma * z);
+                    if kept.len() < PICK_PATHS {
+                        kept.push((x0, y, z));
+                    }
+                }
+            }
+            drawn += 4096;
+        }
+        let grid = |i: usize| i as f64 / 100.0;
+        let paths = kept
+            .iter()
+            .map(|&(x0, y, z)| {
+                (0..=100)
+                    .map(|i| {
+                        let a = schedule.at(grid(i).min(VIEW_T_END));
+                        (grid(i), a.alpha * x0 + a.beta * y + a.gamma * z)
+                    })
+                    .collect()
+            })
+            .collect();
+        let field = LineField::new(schedule, target);
+        let b = field.point(t, x).b;
+        let n = velocities.len();
+        let mean = velocities.iter().sum::<f64>() / n.max(1) as f64;
+        let t0 = schedule.t_start();
+        let ode = |to: f64| {
+            let steps = ((to - t).abs() * STEPS as f64).ceil() as usize;
+            curves(&[x], Span::new(t, to, steps.max(1)), |xs, s| {
+                integrate::ode(&field, xs, s, OdeSolver::Rk4).steps
+            })
+            .remove(0)
+        };
+        let mut flow = ode(t0);
+        flow.reverse();
+        flow.extend(ode(VIEW_T_END).into_iter().skip(1));
+        Self {
+            t,
+            x,
+            paths,
+            flow,
+            b,
+            mean,
+            n,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +286,39 @@ mod tests {
         );
         assert_eq!(noisy.paths.len(), PATHS);
         assert_eq!(noisy.rgba, f.rgba, "ε moves the paths, not the density");
+    }
+
+    #[test]
+    fn a_pick_shows_conditional_paths_through_it_whose_mean_velocity_is_b() {
+        for (t, x) in [(0.5, 1.0), (0.3, -0.8), (0.8, 2.5)] {
+            let target = LineTarget::from_name("gmm").expect("named");
+            let p = Pick::new(Schedule::preset(Path::Linear), target, t, x, 4);
+            assert_eq!(p.paths.len(), PICK_PATHS);
+            assert!(p.n >= 50 * PICK_PATHS);
+            // Every conditional path passes within the neighbourhood at t (grid times are
+            // hundredths, so t = 0.5 is on the grid).
+            let k = (t * 100.0).round() as usize;
+            for path in &p.paths {
+                assert!((path[k].1 - x).abs() <= PICK_HALF_WIDTH + 1e-9, "{path:?}");
+            }
+            // b is the conditional expectation: the mean of 2000 velocities is close (the
+            // window adds a bias of order its width times ∂b).
+            let se = 3.0 / (p.n as f64).sqrt();
+            assert!(
+                (p.mean - p.b).abs() < 4.0 * se + 0.05,
+                "t={t} x={x}: {} vs {}",
+                p.mean,
+                p.b
+            );
+            // The flow line runs from t0 to the end through (t, x).
+            assert_eq!(p.flow.first().map(|q| q.0), Some(0.0));
+            assert!(p.flow.last().is_some_and(|q| q.0 > 0.99));
+            let through = p
+                .flow
+                .iter()
+                .find(|q| (q.0 - t).abs() < 1e-12)
+                .expect("passes t");
+            assert!((through.1 - x).abs() < 1e-12);
+        }
     }
 }

@@ -48,9 +48,13 @@ pub struct Viewer {
     pub(crate) spacetime: Panel,
     /// The figure and what it was computed for.
     pub(crate) spacetime_cache: Option<(String, crate::spacetime::SpaceTime)>,
+    /// The point picked on the space–time figure, if any, and what it shows.
+    pub(crate) pick_at: Option<(f64, f64)>,
+    /// The pick and what it was computed for.
+    pub(crate) pick: Option<(String, crate::spacetime::Pick)>,
 }
 
-fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
+pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from_str(&e.to_string()))
 }
@@ -166,6 +170,8 @@ impl Viewer {
                 crate::spacetime::HEIGHT,
             )?,
             spacetime_cache: None,
+            pick_at: None,
+            pick: None,
         })
     }
 
