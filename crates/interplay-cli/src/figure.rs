@@ -1,5 +1,7 @@
-//! `interplay figure`: the Eulerian and Lagrangian views of the exact fields at several times, as
-//! one PNG for a paper or a slide (the page's palette and particle colours).
+//! `interplay figure`: the Eulerian and Lagrangian views of the exact fields at several times, or
+//! the space–time view of an interpolant on the line, for a paper or a slide (the page's palette
+//! and particle colours): an SVG with axes, tick labels, titles, a colour bar and a caption when
+//! `--out` ends in `.svg`, a bare PNG of the panels when it ends in `.png`.
 //!
 //! Columns are the times given; the top row is the density ρ(t, ·) on [−5, 5]² (each panel
 //! scaled to its own maximum, on the page's square-root scale), the bottom row the particles
@@ -10,16 +12,20 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use interplay_core::density::{Grid, exact_density};
+use interplay_core::density::{Grid, VIEW_HALF, exact_density};
 use interplay_core::integrate::{OdeSolver, Span, ode, tweedie};
+use interplay_core::line::LineTarget;
+use interplay_core::palette;
 use interplay_core::palette::{Scale, density_rgba};
 use interplay_core::raster::{TrailImage, start_color};
 use interplay_core::sampling::initial_particles;
+use interplay_core::spacetime::{self, SpaceTime};
 use interplay_core::{ExactField, P2};
 
 use crate::args::Common;
 use crate::csvio;
 use crate::error::CliError;
+use crate::svg;
 
 /// Which rows the figure has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -30,6 +36,9 @@ pub enum View {
     Lagrangian,
     /// Both, density above particles.
     Both,
+    /// The space–time view on the line: ρ(t, x) over t ∈ [0, 1] with the ODE's flow lines (and
+    /// SDE paths with --eps); --times is ignored.
+    Spacetime,
 }
 
 /// `interplay figure`.
@@ -50,8 +59,11 @@ pub struct FigureArgs {
     /// RK4 steps per unit of time (spread over the columns).
     #[arg(long, default_value_t = 200)]
     pub steps: usize,
-    /// Output PNG.
-    #[arg(long, value_name = "OUT.png")]
+    /// The target on the line of the space–time view: checkerboard (its marginal), gmm, bars.
+    #[arg(long, default_value = "gmm")]
+    pub line: String,
+    /// Output: an SVG figure (`.svg`) or a PNG of the panels (`.png`).
+    #[arg(long, value_name = "OUT.svg|OUT.png")]
     pub out: PathBuf,
     #[command(flatten)]
     pub common: Common,
@@ -84,6 +96,19 @@ pub fn run(a: &FigureArgs) -> Result<(), CliError> {
             "--n must be in [1, 200000] and --steps in [1, 100000]",
         ));
     }
+    let format = match a.out.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("svg") => Format::Svg,
+        Some(e) if e.eq_ignore_ascii_case("png") => Format::Png,
+        _ => {
+            return Err(CliError::usage(format!(
+                "--out {} must end in .svg or .png",
+                a.out.display()
+            )));
+        }
+    };
+    if a.view == View::Spacetime {
+        return spacetime(a, format);
+    }
     let field = ExactField::from_parts(a.common.schedule()?, a.common.exact_target()?);
     let mut rows = Vec::new();
     if a.view != View::Lagrangian {
@@ -97,10 +122,142 @@ pub fn run(a: &FigureArgs) -> Result<(), CliError> {
     if a.view != View::Eulerian {
         rows.push(particle_panels(&field, a)?);
     }
+    if format == Format::Svg {
+        return csvio::write_bytes(&a.out, views_svg(&field, a, &rows)?.as_bytes());
+    }
     let png = encode_png(&compose(&rows, a.size), width(a.times.len(), a.size), {
         height(rows.len(), a.size)
     })?;
     csvio::write_bytes(&a.out, &png)
+}
+
+/// What `--out` asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Svg,
+    Png,
+}
+
+/// The palette as colour-bar stops (square-root scale, as the heat maps).
+fn colour_bar(max: f64) -> svg::ColourBar {
+    svg::ColourBar {
+        stops: (0..=16)
+            .map(|i| {
+                let v = i as f64 / 16.0;
+                let [r, g, b] = palette::color(v);
+                (v, format!("rgb({r},{g},{b})"))
+            })
+            .collect(),
+        max,
+        label: "density ρ (square-root scale)".into(),
+    }
+}
+
+/// RGBA pixels as PNG bytes.
+fn rgba_png(rgba: &[u8], w: usize, h: usize) -> Result<Vec<u8>, CliError> {
+    let rgb: Vec<u8> = rgba
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    encode_png(&rgb, w, h)
+}
+
+/// The views at each time as an SVG: one panel per time and row, with axes and titles.
+fn views_svg(
+    field: &ExactField,
+    a: &FigureArgs,
+    rows: &[Vec<Vec<u8>>],
+) -> Result<String, CliError> {
+    let h = VIEW_HALF;
+    let mut panels = Vec::new();
+    let names = match a.view {
+        View::Eulerian => vec!["density ρ"],
+        View::Lagrangian => vec!["particles"],
+        _ => vec!["density ρ", "particles"],
+    };
+    for (row, name) in rows.iter().zip(&names) {
+        for (img, &t) in row.iter().zip(&a.times) {
+            panels.push(svg::Panel {
+                png: rgba_png(img, a.size, a.size)?,
+                size: (a.size as f64, a.size as f64),
+                x: (-h, h),
+                y: (-h, h),
+                labels: ("x₁".into(), "x₂".into()),
+                title: format!("{name} at t = {t}"),
+                curves: Vec::new(),
+            });
+        }
+    }
+    let sc = field.schedule();
+    let caption = format!(
+        "Exact {} of the interpolant x_t = α(t)x0 + β(t)x1 + γ(t)z ({} path, γ {}), on [−{h}, {h}]²{}.",
+        names.join(" and "),
+        sc.path.name(),
+        sc.gamma.name(),
+        if a.view == View::Eulerian {
+            "; each panel scaled to its own maximum"
+        } else {
+            ""
+        }
+    );
+    let bar = (a.view != View::Lagrangian).then(|| colour_bar(1.0));
+    let mut out = svg::figure(&panels, a.times.len(), bar.as_ref(), &caption);
+    if bar.is_some() {
+        // Each panel has its own maximum: the bar reads relative density.
+        out = out.replace(
+            "density ρ (square-root scale)",
+            "ρ / max ρ (square-root scale)",
+        );
+    }
+    Ok(out)
+}
+
+/// The space–time view on the line.
+fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
+    let target = LineTarget::from_name(&a.line).ok_or_else(|| {
+        CliError::usage(format!(
+            "--line '{}' is unknown; use one of {}",
+            a.line,
+            LineTarget::NAMES.join(", ")
+        ))
+    })?;
+    let eps = a.common.eps;
+    let schedule = a.common.schedule()?;
+    let fig = SpaceTime::new(schedule, target, eps, a.common.seed);
+    let (w, h) = (spacetime::WIDTH, spacetime::HEIGHT);
+    if format == Format::Png {
+        return csvio::write_bytes(&a.out, &rgba_png(&fig.rgba, w, h)?);
+    }
+    let mut curves: Vec<svg::Curve> = fig
+        .paths
+        .iter()
+        .map(|p| ("#e8862a", 1.2, p.clone()))
+        .collect();
+    curves.extend(fig.lines.iter().map(|l| ("white", 1.2, l.clone())));
+    let panel = svg::Panel {
+        png: rgba_png(&fig.rgba, w, h)?,
+        size: (2.0 * w as f64, 2.0 * h as f64),
+        x: (0.0, 1.0),
+        y: (-VIEW_HALF, VIEW_HALF),
+        labels: ("time t".into(), "x".into()),
+        title: format!(
+            "ρ(t, x) on the line, target {} ({} path, γ {})",
+            a.line,
+            schedule.path.name(),
+            schedule.gamma.name()
+        ),
+        curves,
+    };
+    let caption = if eps > 0.0 {
+        format!(
+            "White: flow lines of the ODE from quantiles of ρ(0); orange: paths of the SDE with ε = {}.",
+            eps
+        )
+    } else {
+        "White: flow lines of the probability-flow ODE from evenly spaced quantiles of ρ(0).".into()
+    };
+    let out = svg::figure(&[panel], 1, Some(&colour_bar(fig.max)), &caption);
+    csvio::write_bytes(&a.out, out.as_bytes())
 }
 
 fn width(columns: usize, size: usize) -> usize {

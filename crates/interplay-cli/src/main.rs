@@ -14,6 +14,7 @@ mod field;
 mod figure;
 mod model;
 mod sample;
+mod svg;
 mod train;
 mod ttq;
 

@@ -31,6 +31,7 @@ pub mod raster;
 pub mod rng;
 pub mod sampling;
 pub mod schedule;
+pub mod spacetime;
 pub mod special;
 pub mod targets;
 

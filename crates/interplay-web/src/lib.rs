@@ -12,9 +12,8 @@ pub mod params;
 pub mod particles;
 pub mod render;
 pub mod run;
-pub mod spacetime;
 
-pub use interplay_core::{palette, raster};
+pub use interplay_core::{palette, raster, spacetime};
 pub mod viewer;
 
 use wasm_bindgen::prelude::*;

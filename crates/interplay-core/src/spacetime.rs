@@ -1,13 +1,13 @@
 //! The space–time figure of an interpolant on the line: the density ρ(t, x) over the whole
 //! rectangle t ∈ [0, 1] (left to right), x in the views' window (bottom to top) — the Eulerian
 //! picture at all times at once — with the flow lines of the probability-flow ODE over it (the
-//! Lagrangian picture) and, when ε > 0, paths of the SDE. Pure: the viewer draws it.
+//! Lagrangian picture) and, when ε > 0, paths of the SDE. Pure: the page's viewer draws it, `interplay figure` writes it.
 
-use interplay_core::density::VIEW_HALF;
-use interplay_core::integrate::{self, Eps, OdeSolver, SdeSolver, Span, VIEW_T_END};
-use interplay_core::line::{LineField, LineTarget};
-use interplay_core::palette::{Scale, density_rgba};
-use interplay_core::{P2, Rng, Schedule};
+use crate::density::VIEW_HALF;
+use crate::integrate::{self, Eps, OdeSolver, SdeSolver, Span, VIEW_T_END};
+use crate::line::{LineField, LineTarget};
+use crate::palette::{Scale, density_rgba};
+use crate::{P2, Rng, Schedule};
 
 /// Pixels of the figure.
 pub const WIDTH: usize = 480;
@@ -235,7 +235,7 @@ impl Pick {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interplay_core::schedule::Path;
+    use crate::schedule::Path;
 
     #[test]
     fn the_figure_shows_the_gaussian_on_the_left_and_the_target_on_the_right() {

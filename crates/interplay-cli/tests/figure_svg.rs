@@ -1,0 +1,128 @@
+//! `interplay figure` as SVG: the file parses as XML, has axes with tick labels, a colour bar, a
+//! caption and the curves it promises; bad flags are named and leave no file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use xml::reader::{EventReader, XmlEvent};
+
+fn interplay(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interplay"))
+        .args(args)
+        .output()
+        .expect("the interplay binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("interplay-svg-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir.join(name)
+}
+
+/// The SVG's elements by name (parsed with a real XML parser) and its text contents.
+fn parse(path: &PathBuf) -> (Vec<String>, Vec<String>) {
+    let file = std::fs::File::open(path).expect("the figure exists");
+    let (mut names, mut texts) = (Vec::new(), Vec::new());
+    for e in EventReader::new(std::io::BufReader::new(file)) {
+        match e.expect("well-formed XML") {
+            XmlEvent::StartElement { name, .. } => names.push(name.local_name),
+            XmlEvent::Characters(s) => texts.push(s),
+            _ => {}
+        }
+    }
+    (names, texts)
+}
+
+fn count(names: &[String], n: &str) -> usize {
+    names.iter().filter(|x| *x == n).count()
+}
+
+#[test]
+fn the_space_time_figure_is_an_svg_with_axes_flow_lines_and_a_colour_bar() {
+    let out = tmp("spacetime.svg");
+    let o = interplay(&[
+        "figure",
+        "--view",
+        "spacetime",
+        "--line",
+        "bars",
+        "--eps",
+        "0.5",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (names, texts) = parse(&out);
+    assert_eq!(names.first().map(String::as_str), Some("svg"));
+    assert_eq!(count(&names, "image"), 1, "the heat map");
+    // 17 flow lines and 10 SDE paths.
+    assert_eq!(count(&names, "polyline"), 27);
+    assert!(count(&names, "linearGradient") == 1, "a colour bar");
+    for want in [
+        "time t", "x", "0", "0.2", "0.4", "0.6", "0.8", "1", "−4", "4",
+    ] {
+        assert!(
+            texts.iter().any(|t| t == want),
+            "no label '{want}' in {texts:?}"
+        );
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("orange: paths of the SDE with ε = 0.5"))
+    );
+    assert!(texts.iter().any(|t| t.contains("target bars")));
+}
+
+#[test]
+fn the_posts_opening_pictures_come_from_the_cli() {
+    // rho0.svg and rho1.svg: one panel each, the density with axes and its colour bar.
+    for (t, name) in [("0", "rho0.svg"), ("1", "rho1.svg")] {
+        let out = tmp(name);
+        let o = interplay(&[
+            "figure",
+            "--times",
+            t,
+            "--view",
+            "eulerian",
+            "--size",
+            "64",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let (names, texts) = parse(&out);
+        assert_eq!(count(&names, "image"), 1);
+        assert!(
+            texts.iter().any(|s| s == &format!("density ρ at t = {t}")),
+            "{texts:?}"
+        );
+        assert!(texts.iter().any(|s| s == "x₁") && texts.iter().any(|s| s == "x₂"));
+    }
+}
+
+#[test]
+fn bad_figure_flags_are_named_and_write_nothing() {
+    let bad = tmp("bad.svg");
+    for (flags, says) in [
+        (
+            vec!["--view", "sideways"],
+            "invalid value 'sideways' for '--view",
+        ),
+        (
+            vec!["--view", "spacetime", "--line", "donut"],
+            "--line 'donut' is unknown; use one of checkerboard, gmm, bars",
+        ),
+    ] {
+        let mut args = vec!["figure", "--out", bad.to_str().expect("utf-8")];
+        args.extend(flags);
+        let o = interplay(&args);
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(!o.status.success() && err.contains(says), "{says}: {err}");
+        assert!(!bad.exists());
+    }
+    let pdf = tmp("figure.pdf");
+    let o = interplay(&["figure", "--out", pdf.to_str().expect("utf-8")]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("must end in .svg or .png"));
+    assert!(!o.status.success() && !pdf.exists());
+}
