@@ -411,6 +411,33 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   await page.evaluate(() => window.interplay.whenDrawn());
   assert.equal((await canvasDigest(page, sel)).hash, plain.hash, "cleared");
   assert.ok(await page.locator(`${APP} .ip-spacetime-clear`).isHidden());
+  // A target drawn by hand: a stroke on the right of the figure adds mass at its heights.
+  await page.locator(`${APP} .ip-line`).selectOption("drawn");
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const before = await canvasDigest(page, sel);
+  assert.match(await page.locator(`${APP} .ip-spacetime-pick`).textContent(), /Draw the target on the line/);
+  const at = await page.locator(sel).boundingBox(); // choosing from the menu may scroll
+  const yOf = (x) => at.y + ((5 - x) / 10) * at.height;
+  await page.mouse.move(at.x + at.width * 0.995, yOf(-0.5));
+  await page.mouse.down();
+  await page.mouse.move(at.x + at.width * 0.995, yOf(0.5), { steps: 6 });
+  await page.mouse.up();
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const code = (await page.evaluate(() => window.interplay.getParams())).lineDrawn;
+  assert.equal(code.slice(18, 22), "9999", code); // bins of 0.2 from −4: x from −0.5 to 0.5
+  const after = await canvasDigest(page, sel);
+  assert.notEqual(after.hash, before.hash, "the drawing changes the figure");
+  await screenshot(page, "app-spacetime-drawn", `${APP} .ip-spacetime-panel`);
+  const bad = await page.evaluate(() => {
+    try {
+      window.interplay.setParams({ lineDrawn: "12x" });
+      return "";
+    } catch (e) {
+      return String(e.message || e);
+    }
+  });
+  assert.match(bad, /lineDrawn: a drawn line has digits 0–9 only/);
+  assert.equal((await page.evaluate(() => window.interplay.getParams())).lineDrawn, code, "the drawing is kept");
   assert.deepEqual(page.problems, []);
   await page.close();
 });

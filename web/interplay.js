@@ -89,6 +89,7 @@ export function create(root, options = {}) {
     syncControls(root, p);
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
+    if (!changed || changed.includes("line")) w.spacetime?.refresh();
     if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
     if (!changed) w.dirty.losses = true;
     w.share.hashChanged();
@@ -100,7 +101,7 @@ export function create(root, options = {}) {
   w.loop = frameLoop(w);
   w.share = share(w);
   w.drawing = handDrawing(w);
-  const spacetime = spacetimePick(w);
+  w.spacetime = spacetimePick(w);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -160,7 +161,7 @@ export function create(root, options = {}) {
     whenDrawn: () => loop.whenDrawn(),
     /** Shows the conditional paths through (t, x) on the space–time view (no arguments: none);
      * returns {t, x, b, mean, n, halfWidth} or null. */
-    pickSpacetime: (t, x) => spacetime.pick(t, x),
+    pickSpacetime: (t, x) => w.spacetime.pick(t, x),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {

@@ -1,8 +1,9 @@
 // The space–time view's pointer: a click (or a tap) at (t, x) shows the conditional paths of
 // random triples whose x_t falls near x, the flow line through the point, and the velocity b
-// there as the mean of their conditional velocities. The viewer computes and draws; this maps
-// the pointer to (t, x) and says what the figure shows.
-import { viewHalf } from "./interplay-web.js";
+// there as the mean of their conditional velocities. With the target "drawn by hand", dragging
+// draws the target's histogram instead. The viewer computes and draws; this maps the pointer to
+// (t, x) and says what the figure shows.
+import { setLineBin, viewHalf } from "./interplay-web.js";
 import { fmt, messageOf } from "./options.js";
 
 /** The pick of the widget `w`. */
@@ -10,6 +11,11 @@ export function spacetimePick(w) {
   const canvas = w.$(".ip-spacetime");
   const note = w.$(".ip-spacetime-pick");
   const clear = w.$(".ip-spacetime-clear");
+
+  const hint = () =>
+    w.viewer && w.params().line === "drawn"
+      ? "Draw the target on the line: drag up and down over the figure; the further right, the more mass at that x (the left half erases)."
+      : "Click a point of the figure to see the conditional paths through it.";
 
   /** Shows the paths through (t, x) (null: none); returns what they say, or null. */
   function pick(t, x) {
@@ -22,7 +28,7 @@ export function spacetimePick(w) {
       return null;
     }
     clear.hidden = !r;
-    if (!r) w.sayLocal(note, "Click a point of the figure to see the conditional paths through it.");
+    if (!r) w.sayLocal(note, hint());
     else if (r.n === 0) w.sayLocal(note, `Almost no mass is near x = ${fmt(r.x, 2)} at t = ${fmt(r.t, 2)}: no path passes there.`);
     else
       w.sayLocal(
@@ -33,13 +39,46 @@ export function spacetimePick(w) {
     return r;
   }
 
-  w.listen(canvas, "click", (ev) => {
+  /** (t, x) of a pointer event. */
+  function at(ev) {
     const rect = canvas.getBoundingClientRect();
     const h = viewHalf();
-    const t = (ev.clientX - rect.left) / rect.width;
-    const x = h - (2 * h * (ev.clientY - rect.top)) / rect.height;
+    return [(ev.clientX - rect.left) / rect.width, h - (2 * h * (ev.clientY - rect.top)) / rect.height];
+  }
+  const drawing = () => w.viewer && w.params().line === "drawn";
+  // Drawing: the further right the pointer, the more mass at its x (the left half erases); the
+  // bins between two pointer positions are filled too, so a quick stroke leaves no gaps.
+  let last = null;
+  function paint(ev) {
+    const [t, x] = at(ev);
+    const height = Math.max(0, Math.min(9, ((t - 0.5) / 0.5) * 9));
+    let code = w.params().lineDrawn;
+    const from = last ?? x;
+    const n = Math.max(1, Math.ceil(Math.abs(x - from) / 0.05));
+    for (let i = 0; i <= n; i++) code = setLineBin(code, from + ((x - from) * i) / n, height);
+    last = x;
+    w.setParams({ lineDrawn: code });
+  }
+  w.listen(canvas, "pointerdown", (ev) => {
+    if (!drawing() || ev.button > 0) return;
+    ev.preventDefault();
+    canvas.setPointerCapture?.(ev.pointerId);
+    last = null;
+    paint(ev);
+  });
+  w.listen(canvas, "pointermove", (ev) => {
+    if (last !== null) paint(ev);
+  });
+  for (const type of ["pointerup", "pointercancel"]) w.listen(canvas, type, () => (last = null));
+  w.listen(canvas, "click", (ev) => {
+    if (drawing()) return;
+    const [t, x] = at(ev);
     pick(t, x);
   });
   w.listen(clear, "click", () => pick(null, null));
-  return { pick };
+  /** The hint again, after the target on the line changed. */
+  function refresh() {
+    if (clear.hidden) w.sayLocal(note, hint());
+  }
+  return { pick, refresh };
 }

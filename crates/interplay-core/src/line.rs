@@ -40,6 +40,32 @@ pub struct LineTarget {
     pieces: Vec<(f64, Piece)>,
 }
 
+/// Bins of a drawn target on the line.
+pub const DRAWN_BINS: usize = 40;
+/// A drawn target on the line covers [−DRAWN_HALF, DRAWN_HALF].
+pub const DRAWN_HALF: f64 = 4.0;
+/// The drawing shown before a reader draws: two bars of different heights and a low one.
+pub const DEFAULT_DRAWN: &str = "0000003333330000000000099999000000555500";
+
+/// The drawing code `code` (empty: [`DEFAULT_DRAWN`]) with the bin holding x set to `height`
+/// (0–9, clamped); x outside the drawn range leaves the code as it is.
+pub fn set_drawn_bin(code: &str, x: f64, height: f64) -> String {
+    let base = if code.len() == DRAWN_BINS && code.chars().all(|c| c.is_ascii_digit()) {
+        code
+    } else {
+        DEFAULT_DRAWN
+    };
+    let f = (x + DRAWN_HALF) / (2.0 * DRAWN_HALF) * DRAWN_BINS as f64;
+    if !(0.0..DRAWN_BINS as f64).contains(&f) {
+        return base.to_owned();
+    }
+    let digit = char::from(b'0' + height.round().clamp(0.0, 9.0) as u8);
+    base.chars()
+        .enumerate()
+        .map(|(i, c)| if i == f as usize { digit } else { c })
+        .collect()
+}
+
 /// Below this interval width in standard units (δ = β·width/σ) a uniform piece uses the series
 /// in δ (exact at β = 0), where the difference of two normal cdfs would cancel.
 const TINY_DELTA: f64 = 1e-3;
@@ -99,6 +125,15 @@ fn normal_piece(x: f64, beta: f64, sigma: f64, mu: f64, sd: f64) -> (f64, f64, f
     let r = x - beta * mu;
     let log_ev = -0.5 * r * r / v - 0.5 * v.ln() - HALF_LN_2PI;
     (log_ev, mu + beta * s2 * r / v, s2 * sigma * sigma / v)
+}
+
+impl Default for LineTarget {
+    /// The checkerboard's marginal: uniform on [−4, 4].
+    fn default() -> Self {
+        Self {
+            pieces: vec![(1.0, Piece::Uniform { lo: -4.0, hi: 4.0 })],
+        }
+    }
 }
 
 impl LineTarget {
@@ -168,6 +203,28 @@ impl LineTarget {
             })
             .collect();
         Self::new(pieces).map_err(|_| "the histogram has no bin of positive weight".to_owned())
+    }
+
+    /// The histogram of a drawing code: one digit 0–9 per bin of [`DRAWN_BINS`] equal bins
+    /// over [−[`DRAWN_HALF`], [`DRAWN_HALF`]] (bottom to top), the digit its height; or what is
+    /// wrong with the code.
+    pub fn from_code(code: &str) -> Result<Self, String> {
+        let weights: Vec<f64> = code
+            .chars()
+            .map(|c| {
+                c.to_digit(10)
+                    .map(f64::from)
+                    .ok_or_else(|| format!("a drawn line has digits 0–9 only, not '{c}'"))
+            })
+            .collect::<Result<_, _>>()?;
+        if weights.len() != DRAWN_BINS {
+            return Err(format!(
+                "a drawn line has {DRAWN_BINS} digits (one per bin), not {}",
+                weights.len()
+            ));
+        }
+        Self::histogram(-DRAWN_HALF, DRAWN_HALF, &weights)
+            .map_err(|_| "a drawn line needs at least one bin above 0".to_owned())
     }
 
     /// The pieces with their weights (summing to 1).

@@ -320,6 +320,32 @@ fn bad_targets_are_refused_with_a_reason() {
     assert_eq!(h.pieces().len(), 2);
     assert!((h.pieces()[0].0 - 2.0 / 3.0).abs() < 1e-15);
     assert!(LineTarget::from_name("donut").is_none());
+    // Drawing sets one bin at a time, from the default drawing at first.
+    let one = set_drawn_bin("", 0.1, 7.4);
+    assert_eq!(&one[20..21], "7");
+    assert_eq!(one.len(), DRAWN_BINS);
+    assert_eq!(
+        set_drawn_bin(&one, 9.0, 5.0),
+        one,
+        "outside the range: unchanged"
+    );
+    assert_eq!(
+        &set_drawn_bin(&one, -3.95, 12.0)[..1],
+        "9",
+        "heights clamp to 9"
+    );
+    // A drawing's code: one digit per bin.
+    let d = LineTarget::from_code(DEFAULT_DRAWN).expect("the default drawing");
+    assert_eq!(d.pieces().len(), 6 + 5 + 4);
+    assert!(d.log_density(-2.0).is_finite() && !d.log_density(0.0).is_finite());
+    for (bad, says) in [
+        ("12", "has 40 digits"),
+        (&"x".repeat(40)[..], "digits 0–9 only"),
+        (&"0".repeat(40)[..], "at least one bin"),
+    ] {
+        let e = LineTarget::from_code(bad).err().unwrap_or_default();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
     // Samples fall where the density is.
     let bars = LineTarget::from_name("bars").expect("named");
     let ys = bars.sample(&mut Rng::new(3), 10_000);

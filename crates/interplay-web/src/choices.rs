@@ -128,7 +128,7 @@ pub(crate) fn choice(key: &str, v: &Value, allowed: &[&str]) -> Result<String, S
 }
 named!(
     /// The target of the space–time figure on the line: the named ones of
-    /// `interplay_core::line::LineTarget`.
+    /// `interplay_core::line::LineTarget` and a drawing.
     LineName, LINES {
         /// The checkerboard's marginal: uniform on [−4, 4].
         Checkerboard = "checkerboard" => "checkerboard's marginal (uniform)",
@@ -136,5 +136,7 @@ named!(
         Gmm = "gmm" => "Gaussian mixture",
         /// Three uniforms.
         Bars = "bars" => "bars (three uniforms)",
+        /// A histogram drawn by hand (its code in `lineDrawn`).
+        Drawn = "drawn" => "drawn by hand",
     }
 );

@@ -15,7 +15,6 @@ use crate::raster::arrows;
 use crate::spacetime::{self, Pick, SpaceTime};
 use crate::viewer::{GRID, LAGRANGIAN_PX, Viewer};
 use crate::{charts, render};
-use interplay_core::line::LineTarget;
 
 /// Direct interpolant samples for the "samples" Eulerian view.
 const SAMPLES: usize = 60_000;
@@ -190,11 +189,9 @@ impl Viewer {
     #[wasm_bindgen(js_name = drawSpacetime)]
     pub fn draw_spacetime(&mut self) -> Result<(), JsValue> {
         let p = self.params.clone();
-        let key = format!("{:?}|{}|{}|{}", p.schedule(), p.line.name(), p.eps, p.seed);
+        let key = format!("{}|{}|{}", p.line_key(), p.eps, p.seed);
         if self.spacetime_cache.as_ref().is_none_or(|(k, _)| *k != key) {
-            let target = LineTarget::from_name(p.line.name())
-                .ok_or_else(|| JsValue::from_str("unknown target on the line"))?;
-            let fig = SpaceTime::new(p.schedule(), target, p.eps, p.seed);
+            let fig = SpaceTime::new(p.schedule(), p.line_target(), p.eps, p.seed);
             self.spacetime_cache = Some((key, fig));
         }
         let Some((_, fig)) = &self.spacetime_cache else {
@@ -221,12 +218,13 @@ impl Viewer {
         };
         stroke(&fig.paths, "rgba(232,134,42,0.9)", 1.2);
         stroke(&fig.lines, "rgba(255,255,255,0.85)", 1.1);
-        let pick_key = format!("{:?}|{}|{}", p.schedule(), p.line.name(), p.seed);
+        let pick_key = format!("{}|{}", p.line_key(), p.seed);
         let stale = self.pick.as_ref().is_none_or(|(k, _)| *k != pick_key);
         if let (Some((t, x)), true) = (self.pick_at, stale) {
-            let target = LineTarget::from_name(p.line.name())
-                .ok_or_else(|| JsValue::from_str("unknown target on the line"))?;
-            self.pick = Some((pick_key, Pick::new(p.schedule(), target, t, x, p.seed)));
+            self.pick = Some((
+                pick_key,
+                Pick::new(p.schedule(), p.line_target(), t, x, p.seed),
+            ));
         }
         if let (Some(_), Some((_, pick))) = (self.pick_at, &self.pick) {
             stroke(&pick.paths, "rgba(86,180,233,0.75)", 1.0);

@@ -34,6 +34,13 @@ pub fn controls() -> Result<JsValue, JsValue> {
         .map_err(|e| JsValue::from_str(&e.to_string()))
 }
 
+/// The line's drawing code `code` with the bin holding x set to `height` (0–9); empty: from
+/// the default drawing.
+#[wasm_bindgen(js_name = setLineBin)]
+pub fn set_line_bin(code: &str, x: f64, height: f64) -> String {
+    interplay_core::line::set_drawn_bin(code, x, height)
+}
+
 /// Half the side of the views' window [−h, h]² (for mapping the pointer to the plane).
 #[wasm_bindgen(js_name = viewHalf)]
 pub fn view_half() -> f64 {

@@ -4,6 +4,7 @@
 //! checked; a bad one yields a message naming it and leaves the last good state untouched.
 
 use interplay_core::P2;
+use interplay_core::line::{DEFAULT_DRAWN, LineTarget};
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::targets::{
     DRAWN_MAX_POINTS, decode_points, default_drawing, drawn_points, encode_points,
@@ -35,6 +36,9 @@ pub struct Params {
     pub drawn: String,
     /// The target of the space–time figure on the line.
     pub line: LineName,
+    /// The histogram of the `drawn` line target as a code (`LineTarget::from_code`); empty: the
+    /// default drawing.
+    pub line_drawn: String,
     /// Seed of every random draw (particles, samples, training).
     pub seed: u64,
     /// Field source: exact, learned (b and s) or schedule-free (D).
@@ -75,6 +79,7 @@ impl Serialize for Params {
             target: TargetName,
             drawn: &'a str,
             line: LineName,
+            line_drawn: &'a str,
             seed: u64,
             source: Source,
             eulerian: Eulerian,
@@ -99,6 +104,7 @@ impl Serialize for Params {
             target: self.target,
             drawn: &self.drawn,
             line: self.line,
+            line_drawn: &self.line_drawn,
             seed: self.seed,
             source: self.source,
             eulerian: self.eulerian,
@@ -124,6 +130,7 @@ impl Default for Params {
             target: TargetName::Checkerboard,
             drawn: String::new(),
             line: LineName::Gmm,
+            line_drawn: String::new(),
             seed: 0,
             source: Source::Exact,
             eulerian: Eulerian::Exact,
@@ -246,7 +253,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 22] = [
+    pub const KEYS: [&'static str; 23] = [
         "preset",
         "t",
         "path",
@@ -258,6 +265,7 @@ impl Params {
         "target",
         "drawn",
         "line",
+        "lineDrawn",
         "seed",
         "source",
         "eulerian",
@@ -307,6 +315,15 @@ impl Params {
                     p.drawn = code.to_owned();
                 }
                 "line" => p.line = LineName::parse(key, v)?,
+                "lineDrawn" => {
+                    let code = v
+                        .as_str()
+                        .ok_or_else(|| format!("lineDrawn must be a drawing code, got {v}"))?;
+                    if !code.is_empty() {
+                        LineTarget::from_code(code).map_err(|e| format!("lineDrawn: {e}"))?;
+                    }
+                    p.line_drawn = code.to_owned();
+                }
                 "seed" => p.seed = whole(key, v, SEED_RANGE)? as u64,
                 "source" => p.source = Source::parse(key, v)?,
                 "eulerian" => p.eulerian = Eulerian::parse(key, v)?,
@@ -343,6 +360,35 @@ impl Params {
             return Target::Drawn(decode_points(&self.drawn).unwrap_or_else(|_| default_drawing()));
         }
         Target::from_name(self.target.name()).unwrap_or(Target::Checkerboard)
+    }
+
+    /// The target of the space–time figure (a drawing from its code, or the default drawing).
+    pub fn line_target(&self) -> LineTarget {
+        let drawn = || {
+            let code = if self.line_drawn.is_empty() {
+                DEFAULT_DRAWN
+            } else {
+                &self.line_drawn
+            };
+            LineTarget::from_code(code).or_else(|_| LineTarget::from_code(DEFAULT_DRAWN))
+        };
+        let named = match self.line {
+            LineName::Drawn => drawn(),
+            other => LineTarget::from_name(other.name()).ok_or_else(String::new),
+        };
+        // Every name of LineName is one of core's (a names test checks it) and the default
+        // drawing is valid (a core test checks it), so the fallback is never used.
+        named.unwrap_or_default()
+    }
+
+    /// What the space–time figure depends on besides ε and the seed.
+    pub fn line_key(&self) -> String {
+        format!(
+            "{:?}|{}|{}",
+            self.schedule(),
+            self.line.name(),
+            self.line_drawn
+        )
     }
 
     /// The training objective of the learned sources.

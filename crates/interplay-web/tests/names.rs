@@ -101,8 +101,9 @@ fn the_menus_offer_every_name_the_parameters_accept() {
     // The viewer's targets are core's named ones and a drawing.
     assert_eq!(&TARGETS[..5], &Target::NAMES[..]);
     assert_eq!(TARGETS[5], "drawn");
-    // The line's targets are core's named ones.
-    assert_eq!(LINES, &interplay_core::line::LineTarget::NAMES[..]);
+    // The line's targets are core's named ones and a drawing.
+    assert_eq!(&LINES[..3], &interplay_core::line::LineTarget::NAMES[..]);
+    assert_eq!(LINES[3], "drawn");
 }
 
 #[test]
