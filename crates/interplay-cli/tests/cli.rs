@@ -1,24 +1,9 @@
 //! End-to-end tests of the `interplay` binary: flags, files, exit codes and numbers.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn interplay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interplay"))
-        .args(args)
-        .output()
-        .expect("the interplay binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("interplay-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{interplay, stderr, tmp};
 
 fn json(o: &Output) -> serde_json::Value {
     assert!(o.status.success(), "{}", stderr(o));

@@ -2,22 +2,11 @@
 //! caption and the curves it promises; bad flags are named and leave no file.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+
+mod common;
+use common::{interplay, stderr, tmp};
 
 use xml::reader::{EventReader, XmlEvent};
-
-fn interplay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interplay"))
-        .args(args)
-        .output()
-        .expect("the interplay binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("interplay-svg-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
 
 /// The SVG's elements by name (parsed with a real XML parser) and its text contents.
 fn parse(path: &PathBuf) -> (Vec<String>, Vec<String>) {
@@ -51,7 +40,7 @@ fn the_space_time_figure_is_an_svg_with_axes_flow_lines_and_a_colour_bar() {
         "--out",
         out.to_str().expect("utf-8"),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "{}", stderr(&o));
     let (names, texts) = parse(&out);
     assert_eq!(names.first().map(String::as_str), Some("svg"));
     assert_eq!(count(&names, "image"), 1, "the heat map");
@@ -90,7 +79,7 @@ fn the_posts_opening_pictures_come_from_the_cli() {
             "--out",
             out.to_str().expect("utf-8"),
         ]);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "{}", stderr(&o));
         let (names, texts) = parse(&out);
         assert_eq!(count(&names, "image"), 1);
         assert!(
@@ -117,12 +106,12 @@ fn bad_figure_flags_are_named_and_write_nothing() {
         let mut args = vec!["figure", "--out", bad.to_str().expect("utf-8")];
         args.extend(flags);
         let o = interplay(&args);
-        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        let err = stderr(&o);
         assert!(!o.status.success() && err.contains(says), "{says}: {err}");
         assert!(!bad.exists());
     }
     let pdf = tmp("figure.pdf");
     let o = interplay(&["figure", "--out", pdf.to_str().expect("utf-8")]);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("must end in .svg or .png"));
+    assert!(stderr(&o).contains("must end in .svg or .png"));
     assert!(!o.status.success() && !pdf.exists());
 }

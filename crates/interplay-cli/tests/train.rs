@@ -1,24 +1,7 @@
 //! `interplay train`, `sample --model` and `field --model` end to end, on tiny networks.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn interplay(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_interplay"))
-        .args(args)
-        .output()
-        .expect("the interplay binary runs")
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("interplay-train-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(name)
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{interplay, stderr, tmp};
 
 const TINY: [&str; 8] = [
     "--width", "16", "--depth", "1", "--batch", "64", "--steps", "30",

@@ -230,7 +230,10 @@ pub fn evaluate(target: &ExactTarget, xs: &[P2], seed: u64) -> Metrics {
         .filter(|x| x[0].is_finite() && x[1].is_finite())
         .collect();
     let n_ref = finite.len().clamp(2000, 20_000);
-    let reference = target.sample(&mut Rng::stream(seed, 0x7e57), n_ref);
+    let reference = target.sample(
+        &mut Rng::stream(seed, crate::sampling::streams::METRIC_REFERENCE),
+        n_ref,
+    );
     let frac = |p: &[P2]| {
         p.iter().filter(|x| in_support(target, **x)).count() as f64 / p.len().max(1) as f64
     };
@@ -240,7 +243,12 @@ pub fn evaluate(target: &ExactTarget, xs: &[P2], seed: u64) -> Metrics {
         non_finite: xs.len() - finite.len(),
         in_support: frac(&finite) * finite.len() as f64 / xs.len().max(1) as f64,
         in_support_reference: frac(&reference),
-        sliced_w2: sliced_w2(&finite, &reference, 64, &mut Rng::stream(seed, 0x5112)),
+        sliced_w2: sliced_w2(
+            &finite,
+            &reference,
+            64,
+            &mut Rng::stream(seed, crate::sampling::streams::SLICED_DIRECTIONS),
+        ),
         tv: histogram_tv(&finite, &tv_reference(target)),
         tv_fine: histogram_tv(&finite, &tv_reference_bins(target, TV_FINE_BINS)),
         energy: energy_distance(&thin(&finite, 1500), &thin(&reference, 1500)),

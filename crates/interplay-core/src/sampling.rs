@@ -9,7 +9,8 @@ use crate::schedule::Schedule;
 use crate::targets::ExactTarget;
 use crate::{P2, Rng};
 
-/// RNG streams, so that each purpose draws independently of the others' counts.
+/// RNG streams, so that each purpose draws independently of the others' counts: every stream
+/// id of the workspace is here (`Rng::stream(seed, id)` elsewhere names one of these).
 pub mod streams {
     /// Base samples x0.
     pub const X0: u64 = 1;
@@ -22,6 +23,22 @@ pub mod streams {
     /// Brownian increments of the particles on screen (exact in the viewer, learned in the
     /// engine: the same stream, so both clouds see the same noise for a seed).
     pub const VIEW_NOISE: u64 = 0x5de;
+    /// The reference samples of the target that sample metrics compare against.
+    pub const METRIC_REFERENCE: u64 = 0x7e57;
+    /// The random directions of the sliced Wasserstein distance.
+    pub const SLICED_DIRECTIONS: u64 = 0x5112;
+    /// The target samples that estimate σ_data for the schedule-free preconditioning.
+    pub const SIGMA_DATA: u64 = 0x5d;
+    /// The networks' initial weights.
+    pub const NET_INIT: u64 = 0x1417;
+    /// Training batches (t, x0, x1, z).
+    pub const TRAINING: u64 = 0xba7c;
+    /// The target samples at which the engine's quality panel scores the model's likelihood.
+    pub const NLL_POINTS: u64 = 9;
+    /// The SDE paths of the space–time figure.
+    pub const SPACETIME_PATHS: u64 = 31;
+    /// The triples of a pick on the space–time figure.
+    pub const SPACETIME_PICK: u64 = 32;
 }
 
 /// `n` samples of x_t = α(t) x0 + β(t) x1 + γ(t) z drawn directly (no simulation).

@@ -7,6 +7,7 @@ use crate::density::VIEW_HALF;
 use crate::integrate::{self, Eps, OdeSolver, SdeSolver, Span, VIEW_T_END};
 use crate::line::{LineField, LineTarget};
 use crate::palette::{Scale, density_rgba};
+use crate::sampling::streams;
 use crate::{P2, Rng, Schedule};
 
 /// Pixels of the figure.
@@ -23,8 +24,6 @@ pub const LINES: usize = 17;
 pub const PATHS: usize = 10;
 /// Steps of the flow lines over [t0, VIEW_T_END] (a grid finer near t = 1).
 const STEPS: usize = 240;
-/// RNG stream of the SDE paths.
-const PATH_STREAM: u64 = 31;
 
 /// The figure: the heat map's pixels and the curves in (t, x) coordinates.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,7 +109,7 @@ impl SpaceTime {
             integrate::ode(&field, xs, s, OdeSolver::Rk4).steps
         });
         let paths = if eps > 0.0 {
-            let mut rng = Rng::stream(seed, PATH_STREAM);
+            let mut rng = Rng::stream(seed, streams::SPACETIME_PATHS);
             let starts = quantiles(&field, t0, PATHS);
             curves(&starts, span, |xs, s| {
                 integrate::sde(
@@ -169,15 +168,13 @@ pub struct Pick {
 pub const PICK_HALF_WIDTH: f64 = 0.1;
 /// Conditional paths a pick keeps.
 pub const PICK_PATHS: usize = 40;
-/// RNG stream of the picks' triples.
-const PICK_STREAM: u64 = 32;
 
 impl Pick {
     /// The pick at (t, x) of `target` under `schedule`, its triples drawn with `seed`.
     pub fn new(schedule: Schedule, target: LineTarget, t: f64, x: f64, seed: u64) -> Self {
         let t = t.clamp(schedule.t_start(), VIEW_T_END);
         let st = schedule.at(t);
-        let mut rng = Rng::stream(seed, PICK_STREAM);
+        let mut rng = Rng::stream(seed, streams::SPACETIME_PICK);
         let (mut kept, mut velocities) = (Vec::new(), Vec::new());
         // Velocities of up to 50× more triples than paths drawn, for a steadier mean.
         let mut drawn = 0;

@@ -216,7 +216,13 @@ impl Engine {
                     seed,
                 )
                 .map_err(js_err)?;
-                let ys = target.sample(&mut interplay_core::Rng::stream(seed, 9), 256);
+                let ys = target.sample(
+                    &mut interplay_core::Rng::stream(
+                        seed,
+                        interplay_core::sampling::streams::NLL_POINTS,
+                    ),
+                    256,
+                );
                 let flow = interplay_nn::sampler::ode_flow_back(
                     &field,
                     interplay_nn::sampler::points_tensor(&ys, &st.backend.device),

@@ -209,7 +209,10 @@ pub fn bs_precondition(st: &ScheduleAt, sigma_data: f64) -> BsPrecond {
 
 /// σ_d = √(tr Cov(x1)/2) from 20 000 seeded target samples.
 pub fn sigma_data(target: &ExactTarget) -> f64 {
-    let xs = target.sample(&mut Rng::stream(0, 0x5d), 20_000);
+    let xs = target.sample(
+        &mut Rng::stream(0, interplay_core::sampling::streams::SIGMA_DATA),
+        20_000,
+    );
     let (_, c) = interplay_core::metrics::moments(&xs);
     (0.5 * (c[0] + c[2])).sqrt().max(1e-3)
 }

@@ -53,7 +53,7 @@ pub struct TrainConfig {
     /// Steps of a linear warm-up of the learning rate from lr/warmup (0: none).
     #[serde(default)]
     pub warmup: u64,
-    /// How t is drawn (see [`TimeDraw`]): 1 is uniform, more draws more times near t = 1.
+    /// How t is drawn (see [`crate::batch::TimeDraw`]): 1 is uniform, more draws more times near t = 1.
     #[serde(default = "one")]
     pub t_power: f64,
     /// Members of the reference sets of batch-posterior targets (`batch::draw_batch`;

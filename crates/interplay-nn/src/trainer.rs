@@ -4,6 +4,7 @@
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
+use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
@@ -80,7 +81,7 @@ impl Trainer {
             .for_schedule(&schedule);
         let parallel = parallel_on(device);
         let device = device.clone().autodiff();
-        let mut init_rng = Rng::stream(config.seed, 0x1417);
+        let mut init_rng = Rng::stream(config.seed, streams::NET_INIT);
         let nets: Vec<FieldNet> = objective
             .nets()
             .iter()
@@ -89,7 +90,7 @@ impl Trainer {
         let optims = nets.iter().map(|_| adam()).collect();
         let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
         Ok(Self {
-            rng: Rng::stream(config.seed, 0xba7c),
+            rng: Rng::stream(config.seed, streams::TRAINING),
             config,
             objective,
             schedule,
@@ -132,7 +133,7 @@ impl Trainer {
             .collect::<Result<Vec<_>, _>>()
             .map_err(NnError::Checkpoint)?;
         let optims = nets.iter().map(|_| adam()).collect();
-        let rng = Rng::stream(config.seed ^ step.rotate_left(17), 0xba7c);
+        let rng = Rng::stream(config.seed ^ step.rotate_left(17), streams::TRAINING);
         let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
         Ok(Self {
             exact: ExactTarget::new(&target),

@@ -118,7 +118,7 @@ fn range((min, max): (f64, f64), step: f64) -> Input {
     Input::Range { min, max, step }
 }
 
-/// The particle counts the menu offers (any in [`PARTICLES_RANGE`] is accepted by the API).
+/// The particle counts the menu offers (any in [`crate::params::PARTICLES_RANGE`] is accepted by the API).
 pub const PARTICLE_CHOICES: [usize; 3] = [1000, 5000, 20_000];
 /// The batches the menu offers.
 pub const BATCH_CHOICES: [usize; 5] = [64, 256, 512, 1024, 4096];
