@@ -207,7 +207,7 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
   // on until each view has run three times while training (the density after a training chunk
   // first makes a few modules of its own), and the end of time once (the particles' Tweedie
   // jump). Then, across more training chunks, particles at new times and a new particle count
-  // and the density at new times, nothing new may be compiled.
+  // and the density at two new times, nothing new may be compiled.
   const server = await serve({ "/": DIST });
   servers.push(server);
   const browser = await launch({ webgpu: true });
@@ -241,7 +241,7 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
           api.setParams({ particles: 700 });
           resized = true;
         }
-        return s.chunks >= warm.chunks + 6 && count(s, "particles") >= count(warm, "particles") + 3 && count(s, "density") >= count(warm, "density") + 3;
+        return s.chunks >= warm.chunks + 6 && count(s, "particles") >= count(warm, "particles") + 3 && count(s, "density") >= count(warm, "density") + 2;
       }, 300000);
       document.querySelector(".ip-train").click();
       api.pause();
@@ -249,8 +249,10 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
     });
     assert.equal(r.backend, "webgpu");
     assert.ok(r.start.shaderModules > 0, "the warm-up compiled the kernels");
-    const ran = (a, b) => b.chunks >= a.chunks + 3 && b.viewsByOp.density >= a.viewsByOp.density + 3;
-    assert.ok(ran(r.start, r.warm) && ran(r.warm, r.s), `training and the views ran: ${JSON.stringify(r)}`);
+    // A model density takes about 40 s of view time on SwiftShader, and views get a tenth of the
+    // worker while training: the steady state sees two densities at new times, not three.
+    const ran = (a, b, densities) => b.chunks >= a.chunks + 3 && b.viewsByOp.density >= a.viewsByOp.density + densities;
+    assert.ok(ran(r.start, r.warm, 3) && ran(r.warm, r.s, 2), `training and the views ran: ${JSON.stringify(r)}`);
     const made = `${JSON.stringify(r.start.modulesByOp)} → ${JSON.stringify(r.warm.modulesByOp)} → ${JSON.stringify(r.s.modulesByOp)}`;
     assert.equal(r.s.shaderModules - r.warm.shaderModules, 0, `shader modules in steady state, by request: ${made}`);
     assert.equal(r.s.pipelines - r.warm.pipelines, 0, `pipelines in steady state: ${made}`);
