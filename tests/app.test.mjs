@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { serve } from "./lib/server.mjs";
-import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
+import { DIST, ROOT, launch, openPage, canvasDigest, canvasPixels, screenshot } from "./lib/browser.mjs";
 
 const APP = ".interplay-app";
 let server;
@@ -346,23 +346,12 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   assert.ok(start.colors > 40 && start.width === 480 && start.height === 240, JSON.stringify(start));
   await screenshot(page, "app-spacetime", `${APP} .ip-spacetime-panel`);
   /** How many pixels of column `px` are (near) white: the cursor fills its column. */
-  const whiteIn = (px) =>
-    page.evaluate(
-      ([s, px]) => {
-        const c = document.querySelector(s);
-        // A scratch copy meant for reading, so the page's own canvas is left alone.
-        const scratch = document.createElement("canvas");
-        scratch.width = c.width;
-        scratch.height = c.height;
-        const ctx = scratch.getContext("2d", { willReadFrequently: true });
-        ctx.drawImage(c, 0, 0);
-        const d = ctx.getImageData(px, 0, 1, c.height).data;
-        let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i] > 235 && d[i + 1] > 235 && d[i + 2] > 235) n++;
-        return n / c.height;
-      },
-      [sel, px],
-    );
+  const whiteIn = async (px) => {
+    const d = await canvasPixels(page, sel, px, 0, 1, 240);
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 235 && d[i + 1] > 235 && d[i + 2] > 235) n++;
+    return n / 240;
+  };
   assert.ok((await whiteIn(240)) > 0.9, "the cursor stands at t = 0.5");
   await page.evaluate(() => window.interplay.setParams({ t: 0.8 }));
   await page.evaluate(() => window.interplay.whenDrawn());

@@ -43,26 +43,44 @@ export async function openPage(browser, url, { width = 900, height = 1100 } = {}
 }
 
 /** RGBA bytes of a canvas in the page, as a hex SHA-256 and a count of distinct pixels. */
+/**
+ * In the page: the RGBA pixels of the canvas `c` in the rectangle (x, y, w, h) (default: all),
+ * read from a scratch copy meant for reading, so the page's own canvas is left alone.
+ */
+const READ_PIXELS = `(c, x = 0, y = 0, w = c.width, h = c.height) => {
+  const scratch = document.createElement("canvas");
+  scratch.width = c.width;
+  scratch.height = c.height;
+  const ctx = scratch.getContext("2d", { willReadFrequently: true });
+  ctx.drawImage(c, 0, 0);
+  return ctx.getImageData(x, y, w, h).data;
+}`;
+
+/** The RGBA pixels of the canvas `selector` in the rectangle (x, y, w, h), as a plain array. */
+export async function canvasPixels(page, selector, x, y, w, h) {
+  return page.evaluate(
+    ([sel, read, rect]) => [...(0, eval)(read)(document.querySelector(sel), ...rect)],
+    [selector, READ_PIXELS, [x, y, w, h].filter((v) => v !== undefined)],
+  );
+}
+
 export async function canvasDigest(page, selector) {
-  return page.evaluate(async (sel) => {
-    const c = document.querySelector(sel);
-    // Copy into a scratch canvas meant for reading, so the page's own canvas is left alone.
-    const scratch = document.createElement("canvas");
-    scratch.width = c.width;
-    scratch.height = c.height;
-    const ctx = scratch.getContext("2d", { willReadFrequently: true });
-    ctx.drawImage(c, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const hash = await crypto.subtle.digest("SHA-256", d);
-    const seen = new Set();
-    for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-    return {
-      hash: [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join(""),
-      colors: seen.size,
-      width: c.width,
-      height: c.height,
-    };
-  }, selector);
+  return page.evaluate(
+    async ([sel, read]) => {
+      const c = document.querySelector(sel);
+      const d = (0, eval)(read)(c);
+      const hash = await crypto.subtle.digest("SHA-256", d);
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4 * 7) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      return {
+        hash: [...new Uint8Array(hash)].map((b) => b.toString(16).padStart(2, "0")).join(""),
+        colors: seen.size,
+        width: c.width,
+        height: c.height,
+      };
+    },
+    [selector, READ_PIXELS],
+  );
 }
 
 /** Waits for two animation frames (the widget redraws on the next frame after a change). */
