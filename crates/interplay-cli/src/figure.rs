@@ -1,4 +1,5 @@
-//! `interplay figure`: the Eulerian and Lagrangian views of the exact fields at several times, or
+//! `interplay figure`: the Eulerian and Lagrangian views of the exact fields (or of a trained
+//! model, `--model`; see [`crate::figure_source`]) at several times, or
 //! the space–time view of an interpolant on the line, for a paper or a slide (the page's palette
 //! and particle colours): an SVG with axes, tick labels, titles, a colour bar and a caption when
 //! `--out` ends in `.svg`, a bare PNG of the panels when it ends in `.png`.
@@ -12,19 +13,18 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use interplay_core::density::{Grid, VIEW_HALF, exact_density};
-use interplay_core::integrate::{OdeSolver, Span, ode, tweedie};
+use interplay_core::density::VIEW_HALF;
 use interplay_core::line::LineTarget;
 use interplay_core::palette;
 use interplay_core::palette::{Scale, density_rgba};
 use interplay_core::raster::{TrailImage, start_color};
-use interplay_core::sampling::initial_particles;
 use interplay_core::spacetime::{self, SpaceTime};
-use interplay_core::{ExactField, P2};
+use interplay_core::{ExactField, ExactTarget};
 
 use crate::args::Common;
 use crate::csvio;
 use crate::error::CliError;
+use crate::figure_source::Source;
 use crate::svg;
 
 /// Which rows the figure has.
@@ -62,6 +62,13 @@ pub struct FigureArgs {
     /// The target on the line of the space–time view: checkerboard (its marginal), gmm, bars.
     #[arg(long, default_value = "gmm")]
     pub line: String,
+    /// Draw a trained model (a checkpoint from `interplay train`) instead of the exact fields:
+    /// its density (by the likelihood of its flow) and its particles.
+    #[arg(long, value_name = "CKPT")]
+    pub model: Option<PathBuf>,
+    /// Where a model runs.
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub device: crate::model::DeviceArg,
     /// Output: an SVG figure (`.svg`) or a PNG of the panels (`.png`).
     #[arg(long, value_name = "OUT.svg|OUT.png")]
     pub out: PathBuf,
@@ -71,8 +78,6 @@ pub struct FigureArgs {
 
 /// White margin between and around panels, in pixels.
 const GAP: usize = 8;
-/// Where the particles stop before the Tweedie jump.
-const T_END: f64 = 1.0 - 1e-3;
 
 /// Runs the command.
 pub fn run(a: &FigureArgs) -> Result<(), CliError> {
@@ -107,28 +112,60 @@ pub fn run(a: &FigureArgs) -> Result<(), CliError> {
         }
     };
     if a.view == View::Spacetime {
+        if a.model.is_some() {
+            return Err(CliError::usage(
+                "--model draws the 2-D views (eulerian, lagrangian, both); the space-time view \
+                 draws the exact fields on the line",
+            ));
+        }
         return spacetime(a, format);
     }
-    let field = ExactField::from_parts(a.common.schedule()?, a.common.exact_target()?);
+    let source = source(a)?;
     let mut rows = Vec::new();
     if a.view != View::Lagrangian {
-        rows.push(
-            a.times
-                .iter()
-                .map(|&t| density_panel(&field, t, a.size))
-                .collect(),
-        );
+        let mut row = Vec::new();
+        for &t in &a.times {
+            let values = source.density(t, a.size)?;
+            row.push(density_rgba(&values, Scale::fit(&values)));
+        }
+        rows.push(row);
     }
     if a.view != View::Eulerian {
-        rows.push(particle_panels(&field, a)?);
+        rows.push(particle_panels(&source, a)?);
     }
     if format == Format::Svg {
-        return csvio::write_bytes(&a.out, views_svg(&field, a, &rows)?.as_bytes());
+        return csvio::write_bytes(&a.out, views_svg(&source, a, &rows)?.as_bytes());
     }
     let png = encode_png(&compose(&rows, a.size), width(a.times.len(), a.size), {
         height(rows.len(), a.size)
     })?;
     csvio::write_bytes(&a.out, &png)
+}
+
+/// The exact fields, or the model of `--model` under the schedule flags (a schedule-free model
+/// takes any schedule; the others keep their own, with a note).
+fn source(a: &FigureArgs) -> Result<Source, CliError> {
+    let schedule = a.common.schedule()?;
+    let Some(path) = &a.model else {
+        return Ok(Source::Exact(ExactField::from_parts(
+            schedule,
+            a.common.exact_target()?,
+        )));
+    };
+    let ck = crate::model::load(path, "--model")?;
+    let backend = crate::model::backend(a.device)?;
+    let field = crate::model::field(&ck, schedule, &backend)?;
+    let target = ExactTarget::new(&ck.header.target.target().map_err(CliError::usage)?);
+    let what = format!(
+        "{} model, {} steps",
+        ck.header.objective.name(),
+        ck.header.steps
+    );
+    Ok(Source::Model {
+        field,
+        target,
+        what,
+    })
 }
 
 /// What `--out` asks for.
@@ -163,11 +200,7 @@ fn rgba_png(rgba: &[u8], w: usize, h: usize) -> Result<Vec<u8>, CliError> {
 }
 
 /// The views at each time as an SVG: one panel per time and row, with axes and titles.
-fn views_svg(
-    field: &ExactField,
-    a: &FigureArgs,
-    rows: &[Vec<Vec<u8>>],
-) -> Result<String, CliError> {
+fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<String, CliError> {
     let h = VIEW_HALF;
     let mut panels = Vec::new();
     let names = match a.view {
@@ -188,9 +221,10 @@ fn views_svg(
             });
         }
     }
-    let sc = field.schedule();
+    let sc = source.schedule();
     let caption = format!(
-        "Exact {} of the interpolant x_t = α(t)x0 + β(t)x1 + γ(t)z ({} path, γ {}), on [−{h}, {h}]²{}.",
+        "{} {} of the interpolant x_t = α(t)x0 + β(t)x1 + γ(t)z ({} path, γ {}), on [−{h}, {h}]²{}.",
+        source.describe(),
         names.join(" and "),
         sc.path.name(),
         sc.gamma.name(),
@@ -268,53 +302,19 @@ fn height(rows: usize, size: usize) -> usize {
     rows * size + (rows + 1) * GAP
 }
 
-/// The density at t as RGBA pixels (the target's own density at t = 1).
-fn density_panel(field: &ExactField, t: f64, size: usize) -> Vec<u8> {
-    let grid = Grid::view(size);
-    let values = if t >= 1.0 {
-        let target = field.target();
-        (0..size * size)
-            .map(|k| target.log_density(grid.center(k / size, k % size)).exp())
-            .collect()
-    } else {
-        exact_density(&grid, &field.at_batch(t, size * size))
-    };
-    density_rgba(&values, Scale::fit(&values))
-}
-
-/// The particles at each time, as RGBA pixels.
-fn particle_panels(field: &ExactField, a: &FigureArgs) -> Result<Vec<Vec<u8>>, CliError> {
-    let schedule = *field.schedule();
-    let mut xs = initial_particles(&schedule, field.target(), a.n, a.common.seed);
-    let colors: Vec<[u8; 3]> = xs.iter().map(|x| start_color(*x)).collect();
-    let mut t = schedule.t_start();
+/// The particles at each time, as RGBA pixels, coloured by where they started.
+fn particle_panels(source: &Source, a: &FigureArgs) -> Result<Vec<Vec<u8>>, CliError> {
+    let (start, clouds) = source.particles(&a.times, a.n, a.steps, a.common.seed)?;
+    let colors: Vec<[u8; 3]> = start.iter().map(|x| start_color(*x)).collect();
     let dot = (a.size / 200).max(1);
-    let mut panels = Vec::new();
-    for &want in &a.times {
-        let to = want.clamp(schedule.t_start(), T_END);
-        if to > t {
-            let steps = ((to - t) * a.steps as f64).ceil().max(1.0) as usize;
-            let report = ode(field, &mut xs, Span::new(t, to, steps), OdeSolver::Rk4);
-            if report.t_end < to {
-                return Err(CliError::failed(format!(
-                    "the ODE is unstable past t = {:.4} with {} steps per unit time; raise --steps",
-                    report.t_end, a.steps
-                )));
-            }
-            t = to;
-        }
-        let shown: Vec<P2> = if want >= T_END {
-            let mut ys = xs.clone();
-            tweedie(field, &mut ys, t);
-            ys
-        } else {
-            xs.clone()
-        };
-        let mut image = TrailImage::new(a.size, a.size);
-        image.plot(&shown, &colors, dot);
-        panels.push(image.rgba());
-    }
-    Ok(panels)
+    Ok(clouds
+        .iter()
+        .map(|xs| {
+            let mut image = TrailImage::new(a.size, a.size);
+            image.plot(xs, &colors, dot);
+            image.rgba()
+        })
+        .collect())
 }
 
 /// Panels (RGBA, `size` square) laid out in rows on white, as RGB.

@@ -12,6 +12,7 @@ mod error;
 mod error_cmd;
 mod field;
 mod figure;
+mod figure_source;
 mod model;
 mod sample;
 mod svg;

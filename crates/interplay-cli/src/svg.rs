@@ -42,6 +42,25 @@ const TOP: f64 = 30.0;
 const BOTTOM: f64 = 44.0;
 const GAP: f64 = 28.0;
 const BAR: f64 = 14.0;
+/// A generous mean advance of a 12 px sans-serif character, for wrapping the caption.
+const CHAR_W: f64 = 6.6;
+/// Caption line spacing.
+const LINE_H: f64 = 15.0;
+
+/// Words of `text` in lines of at most `max` characters (a longer word gets a line of its own).
+pub fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_owned()),
+        }
+    }
+    lines
+}
 
 /// About five round tick values over [lo, hi].
 pub fn ticks(lo: f64, hi: f64) -> Vec<f64> {
@@ -84,7 +103,12 @@ pub fn figure(panels: &[Panel], columns: usize, bar: Option<&ColourBar>, caption
     if bar.is_some() {
         width += BAR + 64.0;
     }
-    let caption_h = if caption.is_empty() { 0.0 } else { 22.0 };
+    let lines = wrap(caption, ((width - LEFT - 8.0) / CHAR_W).max(20.0) as usize);
+    let caption_h = if lines.is_empty() {
+        0.0
+    } else {
+        LINE_H * lines.len() as f64 + 8.0
+    };
     let row_h = TOP + ph + BOTTOM;
     let height = rows as f64 * row_h + caption_h;
     let mut s = String::new();
@@ -205,12 +229,12 @@ pub fn figure(panels: &[Panel], columns: usize, bar: Option<&ColourBar>, caption
             esc(&bar.label)
         );
     }
-    if !caption.is_empty() {
+    for (k, line) in lines.iter().enumerate() {
         let _ = writeln!(
             s,
             r#"<text x="{LEFT}" y="{:.2}" font-size="12">{}</text>"#,
-            rows as f64 * row_h + 14.0,
-            esc(caption)
+            rows as f64 * row_h + 14.0 + LINE_H * k as f64,
+            esc(line)
         );
     }
     s.push_str("</svg>\n");
@@ -230,5 +254,18 @@ mod tests {
         assert_eq!(ticks(-5.0, 5.0), vec![-4.0, -2.0, 0.0, 2.0, 4.0]);
         assert_eq!(num(-0.0), "0");
         assert_eq!(num(-2.5), "−2.5");
+    }
+
+    #[test]
+    fn captions_wrap_at_word_boundaries() {
+        assert_eq!(wrap("", 10), Vec::<String>::new());
+        assert_eq!(
+            wrap("ρ at t = 0.5 and particles", 12),
+            vec!["ρ at t = 0.5", "and", "particles"]
+        );
+        assert_eq!(
+            wrap("averyveryverylongword x", 5),
+            vec!["averyveryverylongword", "x"]
+        );
     }
 }

@@ -55,12 +55,13 @@ fn the_space_time_figure_is_an_svg_with_axes_flow_lines_and_a_colour_bar() {
             "no label '{want}' in {texts:?}"
         );
     }
+    // The caption may wrap over several lines.
+    let all = texts.join(" ");
     assert!(
-        texts
-            .iter()
-            .any(|t| t.contains("orange: paths of the SDE with ε = 0.5"))
+        all.contains("orange: paths of the SDE with ε = 0.5"),
+        "{all}"
     );
-    assert!(texts.iter().any(|t| t.contains("target bars")));
+    assert!(all.contains("target bars"), "{all}");
 }
 
 #[test]
@@ -88,6 +89,51 @@ fn the_posts_opening_pictures_come_from_the_cli() {
         );
         assert!(texts.iter().any(|s| s == "x₁") && texts.iter().any(|s| s == "x₂"));
     }
+}
+
+#[test]
+fn a_trained_model_is_drawn_with_its_own_caption() {
+    let ck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/checkerboard.ckpt"
+    );
+    let out = tmp("model.svg");
+    let o = interplay(&[
+        "figure",
+        "--model",
+        ck,
+        "--times",
+        "0.5,1",
+        "--size",
+        "48",
+        "--n",
+        "300",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (names, texts) = parse(&out);
+    assert_eq!(
+        count(&names, "image"),
+        4,
+        "density and particles at two times"
+    );
+    let all = texts.join(" ");
+    assert!(all.contains("Learned (schedule-free model, "), "{all}");
+    assert!(texts.iter().any(|s| s == "particles at t = 1"), "{texts:?}");
+    // The line's figure has no learned field: refused by name, nothing written.
+    let bad = tmp("model-line.svg");
+    let o = interplay(&[
+        "figure",
+        "--model",
+        ck,
+        "--view",
+        "spacetime",
+        "--out",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success() && stderr(&o).contains("--model draws the 2-D views"));
+    assert!(!bad.exists());
 }
 
 #[test]
