@@ -20,6 +20,8 @@ step "cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
 step "trunk build --release (wasm32)"
 trunk build --release
+step "the published site (scripts/site.sh, under the sub-path the tests serve it at)"
+SITE_BASE=/interplay/ INTERPLAY_BIN="${CARGO_TARGET_DIR:-target}/debug/interplay" bash scripts/site.sh
 step "browser tests (headless Chromium)"
 (cd tests && npm test)
 step "all tests passed"

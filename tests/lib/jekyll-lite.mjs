@@ -1,9 +1,10 @@
 // A plain HTML rendering of web/jekyll/ for machines without Jekyll: the subset of Liquid and
 // Markdown that the example post and the include use (front matter, `include` with parameters,
-// `if`/`endif`, `assign … | default:`, `append`, `relative_url`; headings, paragraphs, emphasis,
-// code and links). scripts/blog.sh uses Jekyll itself when it is installed.
+// `if`/`endif` on include and site variables, `assign … | default:`, `append`, `relative_url`;
+// headings, paragraphs, emphasis, code, links and blocks of raw HTML). scripts/blog.sh and
+// scripts/site.sh use Jekyll itself when it is installed.
 //
-//   node tests/lib/jekyll-lite.mjs SITE_DIR OUT_DIR [BASEURL]
+//   node tests/lib/jekyll-lite.mjs SITE_DIR OUT_DIR [BASEURL] [KEY=VALUE …]   (config overrides)
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,12 +57,25 @@ function inline(s) {
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '<a href="$2">$1</a>');
 }
 
+/** `{% if site.KEY %}…{% endif %}` and `{{ site.KEY | append: '…' | relative_url }}` of a post. */
+function siteLiquid(body, site) {
+  return body
+    .replace(/{%-?\s*if\s+site\.(\w+)\s*-?%}([\s\S]*?){%-?\s*endif\s*-?%}/g, (_, key, inner) => (site[key] ? inner : ""))
+    .replace(/{{\s*site\.(\w+)\s*\|\s*append:\s*'([^']*)'\s*\|\s*relative_url\s*}}/g, (_, key, tail) =>
+      `${site.baseurl || ""}${site[key] ?? ""}${tail}`,
+    );
+}
+
 /** Markdown blocks → HTML; `{% include name k="v" %}` blocks are rendered with `includes`. */
 export function renderPost(body, includes, site) {
   const html = [];
-  for (const block of body.split(/\n\s*\n/)) {
+  for (const block of siteLiquid(body, site).split(/\n\s*\n/)) {
     const b = block.trim();
     if (!b) continue;
+    if (b.startsWith("<")) {
+      html.push(b); // a block of raw HTML, as kramdown passes it on
+      continue;
+    }
     const inc = b.match(/^{%\s*include\s+([\w.-]+)((?:\s+\w+="[^"]*")*)\s*%}$/);
     if (inc) {
       const params = Object.fromEntries([...inc[2].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
@@ -76,8 +90,8 @@ export function renderPost(body, includes, site) {
 }
 
 /** Renders every post of `siteDir` into `outDir/<slug>/index.html` (and the first as index). */
-export function renderSite(siteDir, outDir, baseurl = "") {
-  const site = { ...config(siteDir), baseurl };
+export function renderSite(siteDir, outDir, baseurl = "", overrides = {}) {
+  const site = { ...config(siteDir), ...overrides, baseurl };
   const includes = {};
   for (const f of readdirSync(join(siteDir, "_includes"))) includes[f] = readFileSync(join(siteDir, "_includes", f), "utf8");
   const layout = readFileSync(join(siteDir, "_layouts", "post.html"), "utf8");
@@ -96,11 +110,12 @@ export function renderSite(siteDir, outDir, baseurl = "") {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [site, out, baseurl = ""] = process.argv.slice(2);
-  if (!site || !out) {
-    console.error("usage: node tests/lib/jekyll-lite.mjs SITE_DIR OUT_DIR [BASEURL]");
+  const [site, out, baseurl = "", ...rest] = process.argv.slice(2);
+  if (!site || !out || rest.some((kv) => !kv.includes("="))) {
+    console.error("usage: node tests/lib/jekyll-lite.mjs SITE_DIR OUT_DIR [BASEURL] [KEY=VALUE …]");
     process.exit(2);
   }
-  const pages = renderSite(site, out, baseurl);
+  const overrides = Object.fromEntries(rest.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+  const pages = renderSite(site, out, baseurl, overrides);
   console.log(`rendered ${pages.length} post(s) into ${out}: ${pages.join(", ")}`);
 }

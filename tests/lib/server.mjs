@@ -19,10 +19,11 @@ const TYPES = {
 };
 
 /**
- * Serves `mounts` ({ "/prefix/": "/dir", ... }) on 127.0.0.1 and a free port.
- * Resolves to { url(path), close() }.
+ * Serves `mounts` ({ "/prefix/": "/dir", ... }) on 127.0.0.1 and a free port; a path that is
+ * not there gets `notFound` (a file, as static hosts serve a site's 404.html) or plain text,
+ * with status 404. Resolves to { url(path), close() }.
  */
-export async function serve(mounts, port = 0) {
+export async function serve(mounts, port = 0, { notFound } = {}) {
   const table = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -43,7 +44,11 @@ export async function serve(mounts, port = 0) {
       res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-store" });
       res.end(body);
     } catch {
-      res.writeHead(404).end("not found");
+      if (notFound) {
+        res.writeHead(404, { "content-type": TYPES[".html"] }).end(await readFile(notFound));
+      } else {
+        res.writeHead(404).end("not found");
+      }
     }
   });
   await new Promise((ok) => server.listen(port, "127.0.0.1", ok));

@@ -69,6 +69,9 @@ pub struct FigureArgs {
     /// Where a model runs.
     #[arg(long, value_enum, default_value = "cpu")]
     pub device: crate::model::DeviceArg,
+    /// The SVG's caption instead of the one written for the figure ("" for none).
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
     /// Output: an SVG figure (`.svg`) or a PNG of the panels (`.png`).
     #[arg(long, value_name = "OUT.svg|OUT.png")]
     pub out: PathBuf,
@@ -235,6 +238,7 @@ fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<S
         }
     );
     let bar = (a.view != View::Lagrangian).then(|| colour_bar(1.0));
+    let caption = a.caption.clone().unwrap_or(caption);
     let mut out = svg::figure(&panels, a.times.len(), bar.as_ref(), &caption);
     if bar.is_some() {
         // Each panel has its own maximum: the bar reads relative density.
@@ -290,6 +294,7 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
     } else {
         "White: flow lines of the probability-flow ODE from evenly spaced quantiles of ρ(0).".into()
     };
+    let caption = a.caption.clone().unwrap_or(caption);
     let out = svg::figure(&[panel], 1, Some(&colour_bar(fig.max)), &caption);
     csvio::write_bytes(&a.out, out.as_bytes())
 }

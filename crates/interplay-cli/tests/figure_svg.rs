@@ -88,6 +88,34 @@ fn the_posts_opening_pictures_come_from_the_cli() {
             "{texts:?}"
         );
         assert!(texts.iter().any(|s| s == "x₁") && texts.iter().any(|s| s == "x₂"));
+        assert!(
+            texts.join(" ").contains("Exact density ρ"),
+            "the written caption"
+        );
+    }
+    // --caption replaces it; "" leaves none.
+    let out = tmp("captioned.svg");
+    for (caption, want) in [("My own words", Some("My own words")), ("", None)] {
+        let o = interplay(&[
+            "figure",
+            "--times",
+            "0",
+            "--view",
+            "eulerian",
+            "--size",
+            "32",
+            "--caption",
+            caption,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let (_, texts) = parse(&out);
+        let all = texts.join(" ");
+        assert!(!all.contains("Exact density"), "{all}");
+        if let Some(w) = want {
+            assert!(all.contains(w), "{all}");
+        }
     }
 }
 
