@@ -430,3 +430,48 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("Lagrangian view: a click shows the conditional paths through a point and b as their mean velocity", async () => {
+  const page = await open("#particles=1000&t=0.5");
+  const sel = `${APP} .ip-ode`;
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const plain = await canvasDigest(page, sel);
+  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click the particles/);
+  // A click at (0.5, 0.5): the canvas spans [−5, 5]², y upwards.
+  const box = await page.locator(sel).boundingBox();
+  await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.45);
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const picked = await canvasDigest(page, sel);
+  assert.notEqual(picked.hash, plain.hash, "the paths are drawn");
+  const note = await page.locator(`${APP} .ip-flow-pick`).textContent();
+  assert.match(note, /conditional paths .* of \(0\.(49|50|51), 0\.(49|50|51)\) at t = 0\.50/, note);
+  // The API gives the numbers: b is the mean conditional velocity, up to the disc and the noise.
+  const r = await page.evaluate(() => window.interplay.pickFlow(0.5, 0.5));
+  const err = Math.hypot(r.mean[0] - r.b[0], r.mean[1] - r.b[1]);
+  assert.ok(r.n === 3000 && err < 0.15 * (1 + Math.hypot(...r.b)), JSON.stringify(r));
+  await screenshot(page, "app-flow-pick", `${APP} .ip-ode-panel`);
+  // Moving t moves the dots along the conditional paths; the paths stay.
+  await page.evaluate(() => window.interplay.setParams({ t: 0.8 }));
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const later = await canvasDigest(page, sel);
+  assert.notEqual(later.hash, picked.hash);
+  await screenshot(page, "app-flow-pick-later", `${APP} .ip-ode-panel`);
+  // A point outside the view is refused with a message; clearing removes the paths.
+  const bad = await page.evaluate(() => {
+    try {
+      return window.interplay.pickFlow(9, 0);
+    } catch (e) {
+      return String(e.message || e);
+    }
+  });
+  assert.equal(bad, null, "the API answers null and says why in the note");
+  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /outside the view/);
+  await page.evaluate(() => window.interplay.setParams({ t: 0.5 }));
+  await page.locator(`${APP} .ip-flow-pick-clear`).click().catch(() => {});
+  await page.evaluate(() => window.interplay.pickFlow());
+  await page.evaluate(() => window.interplay.whenDrawn());
+  assert.ok(await page.locator(`${APP} .ip-flow-pick-clear`).isHidden());
+  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click the particles/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

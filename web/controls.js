@@ -44,6 +44,8 @@ export const TEMPLATE = `
     <figcaption class="ip-sde-caption">particles under the SDE</figcaption>
   </figure>
 </div>
+<p class="ip-flow-pick-row"><span class="ip-flow-pick" role="status" aria-live="polite">Click the particles to see the conditional paths through a point.</span>
+  <button class="ip-flow-pick-clear" type="button" hidden>Clear paths</button></p>
 <figure class="ip-panel ip-spacetime-panel">
   <div class="ip-view ip-wide"><canvas class="ip-spacetime" role="img"
     aria-label="Space-time view: the density rho(t, x) of an interpolant on the line for t from 0 to 1, with the flow lines of the ODE"></canvas></div>

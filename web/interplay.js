@@ -17,6 +17,7 @@ import { modelViews } from "./model-views.js";
 import { VIEWS, WIDGET_OPTIONS, applyOptions, messageOf, refreshPanels, widgetDefaults } from "./options.js";
 import { share } from "./share.js";
 import { spacetimePick } from "./spacetime-pick.js";
+import { flowPick } from "./flow-pick.js";
 
 export { VIEWS };
 
@@ -102,6 +103,7 @@ export function create(root, options = {}) {
   w.share = share(w);
   w.drawing = handDrawing(w);
   w.spacetime = spacetimePick(w);
+  w.flowPick = flowPick(w);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -162,6 +164,9 @@ export function create(root, options = {}) {
     /** Shows the conditional paths through (t, x) on the space–time view (no arguments: none);
      * returns {t, x, b, mean, n, halfWidth} or null. */
     pickSpacetime: (t, x) => w.spacetime.pick(t, x),
+    /** Shows the conditional paths through (x, y) at the current t in the Lagrangian view (no
+     * arguments: none); returns {t, x, y, b, mean, n, drawn, radius} or null. */
+    pickFlow: (x, y) => w.flowPick.pick(x, y),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {

@@ -7,7 +7,7 @@ export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hi
 /** The parts of the widget that `views` can show, and the elements of each. */
 export const VIEWS = {
   eulerian: [".ip-eulerian-panel"],
-  lagrangian: [".ip-ode-panel", ".ip-sde-panel"],
+  lagrangian: [".ip-ode-panel", ".ip-sde-panel", ".ip-flow-pick-row"],
   spacetime: [".ip-spacetime-panel"],
   schedule: [".ip-schedule-box"],
   flow: [".ip-flow-box"],

@@ -26,6 +26,7 @@ pub mod mixture;
 mod names;
 pub mod palette;
 mod par;
+pub mod pick;
 pub mod posterior;
 pub mod raster;
 pub mod rng;

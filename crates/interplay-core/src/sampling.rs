@@ -39,6 +39,8 @@ pub mod streams {
     pub const SPACETIME_PATHS: u64 = 31;
     /// The triples of a pick on the space–time figure.
     pub const SPACETIME_PICK: u64 = 32;
+    /// The triples of a pick in the plane (the Lagrangian view).
+    pub const PLANE_PICK: u64 = 33;
 }
 
 /// `n` samples of x_t = α(t) x0 + β(t) x1 + γ(t) z drawn directly (no simulation).

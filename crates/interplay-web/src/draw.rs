@@ -181,6 +181,10 @@ impl Viewer {
                 self.draw_arrows(&self.lagrangian[k]);
             }
         }
+        // A pick shows on the first panel on screen (the ODE's, unless only the SDE's is).
+        if let Some(k) = shown.iter().position(|s| *s) {
+            self.draw_flow_pick(k);
+        }
         Ok(())
     }
 

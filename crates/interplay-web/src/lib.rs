@@ -8,6 +8,7 @@ pub mod charts;
 pub mod choices;
 pub mod controls;
 mod draw;
+mod flow_pick;
 pub mod params;
 pub mod particles;
 pub mod render;

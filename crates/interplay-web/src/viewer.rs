@@ -52,6 +52,10 @@ pub struct Viewer {
     pub(crate) pick_at: Option<(f64, f64)>,
     /// The pick and what it was computed for.
     pub(crate) pick: Option<(String, crate::spacetime::Pick)>,
+    /// The time and point picked in the Lagrangian view, if any.
+    pub(crate) flow_pick_at: Option<(f64, P2)>,
+    /// That pick and what it was computed for.
+    pub(crate) flow_pick: Option<(String, interplay_core::pick::PlanePick)>,
 }
 
 pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
@@ -172,6 +176,8 @@ impl Viewer {
             spacetime_cache: None,
             pick_at: None,
             pick: None,
+            flow_pick_at: None,
+            flow_pick: None,
         })
     }
 
