@@ -153,3 +153,21 @@ test("the Pages workflow tests, builds with site.sh under the repository's path 
   // The container is a bare Debian: only rustup, node and npm come before setup.sh.
   assert.match(wf, /container: debian:/);
 });
+
+test("axe-core finds no accessibility violation on the app, the post, the gallery and the 404 page", async () => {
+  const axe = readFileSync(join(ROOT, "tests", "node_modules", "axe-core", "axe.min.js"), "utf8");
+  for (const path of ["", "post/from-a-gaussian-to-a-checkerboard/", "gallery/", "404.html"]) {
+    const page = await openPage(browser, server.url(`${BASE}${path}`), { width: 1000, height: 900 });
+    await figureColours(page); // every figure built and drawn: its controls are in the page
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.addScriptTag({ content: axe });
+    const found = await page.evaluate(async () =>
+      (await window.axe.run(document, { resultTypes: ["violations"] })).violations.map(
+        (v) => `${v.impact} ${v.id} (${v.nodes.length}): ${v.help}; e.g. ${v.nodes[0].html.slice(0, 120)}`,
+      ),
+    );
+    // The issue's bar is no serious or critical violation; today there are none of any kind.
+    assert.deepEqual(found, [], `${path || "the app"}`);
+    await page.close();
+  }
+});
