@@ -5,11 +5,19 @@
 //   - the app's page gets the link-preview tags (the image is figs/social.png);
 //   - gallery/index.html (presets as small widgets, each linking to the app in that state) and
 //     404.html are written;
+//   - sw.js (web/sw.js with this build's version and the files to keep) is installed and every
+//     page registers it, so second visits are instant and offline;
+//   - large files get precompressed .br and .gz copies, for hosts that serve them;
 //   - trunk's leftover build directives are removed, and the build fails if any file carries trunk serve's live-reload client.
 //
 //   node scripts/site.mjs SITE_DIR [SITE_BASE]
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const WEB = join(dirname(fileURLToPath(import.meta.url)), "..", "web");
 
 export const ROOT_MARK = "/__interplay_root__/";
 
@@ -168,6 +176,33 @@ function previewTags() {
   ].map((t) => `  ${t}`).join("\n");
 }
 
+/** Files the service worker stores on install: everything but the preview image and the
+ * precompressed copies (the engine too: the post's learned figures need it, and it is most of
+ * what a first visit downloads anyway). */
+export const shellFiles = (files) => files.filter((f) => !/(social\.png|\.br|\.gz|^sw\.js)$/.test(f));
+
+/** The service worker's registration, for a page `depth` folders below the root. */
+const registration = (up) =>
+  `<script>if ("serviceWorker" in navigator) navigator.serviceWorker.register("${up}sw.js", { scope: "${up}" }).catch(() => {});</script>`;
+
+/** The version of a build: a digest of every file. */
+function version(dir, files) {
+  const h = createHash("sha256");
+  for (const f of files) h.update(f).update(readFileSync(join(dir, ...f.split("/"))));
+  return h.digest("hex").slice(0, 16);
+}
+
+/** Brotli and gzip copies of the files worth it (wasm, and scripts and styles over 8 kB). */
+function precompress(dir, files) {
+  for (const f of files.filter((f) => /\.(wasm|js|css|svg|html)$/.test(f))) {
+    const path = join(dir, ...f.split("/"));
+    const data = readFileSync(path);
+    if (!f.endsWith(".wasm") && data.length < 8192) continue;
+    writeFileSync(`${path}.br`, brotliCompressSync(data, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: data.length } }));
+    writeFileSync(`${path}.gz`, gzipSync(data, { level: 9 }));
+  }
+}
+
 export function finish(dir, base = "/") {
   if (!base.startsWith("/") || !base.endsWith("/")) throw new Error(`SITE_BASE must start and end with "/", got ${base}`);
   mkdirSync(join(dir, "gallery"), { recursive: true });
@@ -189,10 +224,19 @@ export function finish(dir, base = "/") {
     const bar = nav(file === "404.html" ? 0 : depthOf(file), here);
     if (html.includes('class="site-nav"')) continue; // already finished
     html = html.includes("NAV\n") ? html.replace("NAV\n", `${bar}\n`) : html.replace(/<body([^>]*)>/, `<body$1>\n${bar}`);
+    const up = file === "404.html" || depthOf(file) === 0 ? "./" : "../".repeat(depthOf(file));
+    html = html.replace("</body>", `${registration(up)}\n</body>`);
     if (file === "index.html") html = html.replace("</head>", `${previewTags()}\n</head>`);
     writeFileSync(path, html);
   }
-  for (const need of ["index.html", "embed.js", "figs/rho0.svg", "figs/rho1.svg", "figs/social.png", "post/index.html"]) {
+  const files = walk(dir);
+  const sw = readFileSync(join(WEB, "sw.js"), "utf8")
+    .replace("__VERSION__", version(dir, files))
+    // Pages are asked for by their folder ("post/…/"), so each index.html is kept under that too.
+    .replace("__SHELL__", JSON.stringify(["./", ...shellFiles(files), ...files.filter((f) => f.endsWith("/index.html")).map((f) => f.slice(0, -"index.html".length))]));
+  writeFileSync(join(dir, "sw.js"), sw);
+  precompress(dir, walk(dir));
+  for (const need of ["sw.js", "index.html", "embed.js", "figs/rho0.svg", "figs/rho1.svg", "figs/social.png", "post/index.html"]) {
     if (!existsSync(join(dir, need))) throw new Error(`the site has no ${need}`);
   }
   return walk(dir).map((f) => f.split(sep).join("/"));

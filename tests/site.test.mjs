@@ -171,3 +171,39 @@ test("axe-core finds no accessibility violation on the app, the post, the galler
     await page.close();
   }
 });
+
+test("after one visit the app, the post and the gallery work offline, from the service worker's cache", async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1000, height: 900 } });
+  const problems = [];
+  const watch = (page) => {
+    page.on("console", (m) => m.type() === "error" && problems.push(`${page.url()}: ${m.text()}`));
+    page.on("pageerror", (e) => problems.push(`${page.url()}: ${e.message}`));
+    return page;
+  };
+  const page = watch(await ctx.newPage());
+  await page.goto(server.url(BASE));
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.equal(scope, server.url(BASE), "the worker's scope is the site, not the host's root");
+  await figureColours(page);
+  // The cache is this build's: its name carries the version written into sw.js.
+  const version = readFileSync(join(SITE, "sw.js"), "utf8").match(/const VERSION = "([0-9a-f]+)"/)[1];
+  assert.deepEqual(await page.evaluate(() => caches.keys()), [`interplay-${version}`]);
+  await ctx.setOffline(true);
+  for (const path of ["", "post/from-a-gaussian-to-a-checkerboard/", "gallery/"]) {
+    await page.goto(server.url(`${BASE}${path}`));
+    const colours = await figureColours(page);
+    assert.ok(colours.length > 0 && colours.every((c) => c > 3), `${path || "the app"} offline: ${colours}`);
+  }
+  await screenshot(page, "site-gallery-offline");
+  assert.deepEqual(problems, []);
+  await ctx.close();
+});
+
+test("the large files have precompressed copies that decode to the same bytes", async () => {
+  const { brotliDecompressSync, gunzipSync } = await import("node:zlib");
+  for (const f of ["interplay-engine_bg.wasm", "interplay-web_bg.wasm"]) {
+    const raw = readFileSync(join(SITE, f));
+    assert.ok(brotliDecompressSync(readFileSync(join(SITE, `${f}.br`))).equals(raw), `${f}.br`);
+    assert.ok(gunzipSync(readFileSync(join(SITE, `${f}.gz`))).equals(raw), `${f}.gz`);
+  }
+});

@@ -21,9 +21,11 @@ const TYPES = {
 /**
  * Serves `mounts` ({ "/prefix/": "/dir", ... }) on 127.0.0.1 and a free port; a path that is
  * not there gets `notFound` (a file, as static hosts serve a site's 404.html) or plain text,
- * with status 404. Resolves to { url(path), close() }.
+ * with status 404. With `precompressed`, a file's `.br` (or `.gz`) copy is sent when the request
+ * accepts that encoding, as hosts that serve precompressed files do. Resolves to
+ * { url(path), close() }.
  */
-export async function serve(mounts, port = 0, { notFound } = {}) {
+export async function serve(mounts, port = 0, { notFound, precompressed = false } = {}) {
   const table = Object.entries(mounts).map(([prefix, dir]) => [prefix, resolve(dir)]);
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
@@ -40,8 +42,18 @@ export async function serve(mounts, port = 0, { notFound } = {}) {
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const headers = { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-store" };
+      const accepts = String(req.headers["accept-encoding"] || "");
+      for (const [enc, ext] of precompressed ? [["br", ".br"], ["gzip", ".gz"]] : []) {
+        if (!accepts.includes(enc)) continue;
+        const body = await readFile(file + ext).catch(() => null);
+        if (!body) continue;
+        res.writeHead(200, { ...headers, "content-encoding": enc, vary: "accept-encoding" });
+        res.end(body);
+        return;
+      }
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": TYPES[extname(file)] || "application/octet-stream", "cache-control": "no-store" });
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       if (notFound) {
