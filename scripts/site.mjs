@@ -21,25 +21,26 @@ const WEB = join(dirname(fileURLToPath(import.meta.url)), "..", "web");
 
 export const ROOT_MARK = "/__interplay_root__/";
 
-/** The gallery: a preset or state per card, with what it shows. */
+/** The gallery: a preset or state per card, with what it shows and the height its widget takes
+ * once built (reserved, so the page does not shift while the widgets start). */
 export const GALLERY = [
-  { title: "Linear interpolant", state: { preset: "linear", t: 0.6 }, views: "lagrangian",
+  { title: "Linear interpolant", state: { preset: "linear", t: 0.6 }, views: "lagrangian", height: 442,
     text: "Straight mean paths, Brownian bridge noise: the default." },
-  { title: "Trigonometric", state: { preset: "trig", t: 0.6 }, views: "lagrangian",
+  { title: "Trigonometric", state: { preset: "trig", t: 0.6 }, views: "lagrangian", height: 442,
     text: "α = cos(πt/2), β = sin(πt/2): the mass moves on arcs." },
-  { title: "Flow matching", state: { preset: "flow-matching", t: 0.6 }, views: "lagrangian",
+  { title: "Flow matching", state: { preset: "flow-matching", t: 0.6 }, views: "lagrangian", height: 442,
     text: "One-sided and noiseless: rectified flow's straight line." },
-  { title: "Diffusion (variance preserving)", state: { preset: "diffusion", t: 0.7 }, views: "eulerian",
+  { title: "Diffusion (variance preserving)", state: { preset: "diffusion", t: 0.7 }, views: "eulerian", height: 421,
     text: "The score-based diffusion path as an interpolant." },
-  { title: "ODE against SDE", state: { preset: "ode-vs-sde", t: 0.7 }, views: "lagrangian",
+  { title: "ODE against SDE", state: { preset: "ode-vs-sde", t: 0.7 }, views: "lagrangian", height: 795,
     text: "The same density carried with and without noise, side by side." },
-  { title: "Mirror", state: { preset: "mirror", t: 0.5 }, views: "eulerian",
+  { title: "Mirror", state: { preset: "mirror", t: 0.5 }, views: "eulerian", height: 421,
     text: "From the checkerboard to itself through noise." },
-  { title: "Rings", state: { target: "rings", t: 0.8 }, views: "lagrangian",
+  { title: "Rings", state: { target: "rings", t: 0.8 }, views: "lagrangian", height: 442,
     text: "The same flow onto two rings." },
-  { title: "Spirals", state: { preset: "trig", target: "spirals", t: 0.8 }, views: "eulerian",
+  { title: "Spirals", state: { preset: "trig", target: "spirals", t: 0.8 }, views: "eulerian", height: 421,
     text: "A trigonometric path onto two spirals." },
-  { title: "Space and time on the line", state: { t: 0.5 }, views: "spacetime",
+  { title: "Space and time on the line", state: { t: 0.5 }, views: "spacetime", height: 352,
     text: "Density and flow lines over all t at once, in one dimension." },
 ];
 
@@ -96,8 +97,8 @@ function galleryPage() {
       .map(([k, v]) => ` data-${k}="${esc(v)}"`).join("");
     return `  <li class="card">
     <h2>${esc(g.title)}</h2>
-    <div class="interplay-widget"${data} data-views="${g.views}" data-size="300" data-particles="1500"></div>
-    <p>${esc(g.text)} <a href="${esc(appLink("../", g.state))}" aria-label="Open ${esc(g.title)} in the playground">Open in the playground</a></p>
+    <div class="interplay-widget"${data} data-views="${g.views}" data-size="300" data-particles="1500" style="min-height: ${g.height}px"></div>
+    <p>${esc(g.text)} <a href="${esc(appLink("../", g.state))}" aria-label="Open in the playground: ${esc(g.title)}">Open in the playground</a></p>
   </li>`;
   });
   return `<!doctype html>

@@ -14,7 +14,7 @@ import { engineSession } from "./engine-session.js";
 import { frameLoop } from "./frame-loop.js";
 import { handDrawing } from "./hand-drawing.js";
 import { modelViews } from "./model-views.js";
-import { VIEWS, WIDGET_OPTIONS, applyOptions, messageOf, refreshPanels, widgetDefaults } from "./options.js";
+import { VIEWS, WIDGET_OPTIONS, applyOptions, earlyPanels, messageOf, refreshPanels, widgetDefaults } from "./options.js";
 import { share } from "./share.js";
 import { spacetimePick } from "./spacetime-pick.js";
 import { flowPick } from "./flow-pick.js";
@@ -238,6 +238,7 @@ export function create(root, options = {}) {
     }
   }
 
+  earlyPanels(root, options);
   api.ready = (async () => {
     try {
       await init();

@@ -79,6 +79,20 @@ export function applyOptions(options, widget, root) {
 }
 
 /**
+ * Before the viewer starts: shows only the panels the `views` option names (the SDE's panel
+ * waits for the viewer, which knows whether ε asks for it), so a page does not shift when the
+ * widget becomes ready. `refreshPanels` then decides for good.
+ */
+export function earlyPanels(root, options) {
+  const names = listOf(options?.views);
+  const views = names.length && names.every((n) => n in VIEWS) ? names : Object.keys(VIEWS);
+  for (const [view, sels] of Object.entries(VIEWS)) {
+    for (const sel of sels) for (const el of root.querySelectorAll(sel)) el.hidden = !views.includes(view);
+  }
+  for (const el of root.querySelectorAll(".ip-sde-panel")) el.hidden = true;
+}
+
+/**
  * Shows the panels `widget.views` names and, of the Lagrangian ones, those the viewer draws
  * (`shown`: its `shownPanels()`) for the parameters `p`.
  */

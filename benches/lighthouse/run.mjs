@@ -23,7 +23,8 @@ const PAGES = [
   ["the post", "/interplay/post/from-a-gaussian-to-a-checkerboard/"],
   ["the gallery", "/interplay/gallery/"],
 ];
-const server = await serve({ "/interplay/": SITE }, 0, { notFound: join(SITE, "404.html") });
+// As a host that serves the site's precompressed copies (or compresses on the fly) would.
+const server = await serve({ "/interplay/": SITE }, 0, { notFound: join(SITE, "404.html"), precompressed: true });
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROMIUM || "/usr/bin/chromium",
   chromeFlags: ["--headless=new", "--no-sandbox", "--enable-unsafe-webgpu"],
@@ -42,6 +43,10 @@ try {
         performance: score("performance"), accessibility: score("accessibility"),
         bestPractices: score("best-practices"), seo: score("seo"),
         fcp: audit("first-contentful-paint"), lcp: audit("largest-contentful-paint"), tbt: audit("total-blocking-time"), cls: audit("cumulative-layout-shift"),
+        a11y: lhr.categories.accessibility.auditRefs
+          .map((r) => lhr.audits[r.id])
+          .filter((a) => a.score !== null && a.score < 1)
+          .map((a) => `${a.id}: ${(a.details?.items || []).slice(0, 4).map((i) => i.node?.snippet || "").join(" ")}`),
         failed: Object.values(lhr.audits).filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== "informative" && a.scoreDisplayMode !== "manual").map((a) => a.id),
       };
       rows.push(row);

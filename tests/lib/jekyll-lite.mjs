@@ -99,7 +99,7 @@ export function renderSite(siteDir, outDir, baseurl = "", overrides = {}) {
   for (const f of readdirSync(join(siteDir, "_posts")).sort()) {
     const [fm, body] = frontMatter(readFileSync(join(siteDir, "_posts", f), "utf8"));
     const content = renderPost(body, includes, site);
-    const page = layout.replace(/{{\s*page\.title\s*}}/g, esc(fm.title || "")).replace(/{{\s*content\s*}}/, content);
+    const page = layout.replace(/{{\s*page\.title\s*}}/g, esc(fm.title || "")).replace(/{{\s*page\.description\s*}}/g, esc(fm.description || "")).replace(/{{\s*content\s*}}/, content);
     const slug = basename(f, ".md").replace(/^\d{4}-\d{2}-\d{2}-/, "");
     mkdirSync(join(outDir, slug), { recursive: true });
     writeFileSync(join(outDir, slug, "index.html"), page);
