@@ -33,7 +33,7 @@ pub struct PlanePick {
     pub t: f64,
     /// The point picked.
     pub x: P2,
-    /// Conditional paths over [0, 1], [`STEPS`] + 1 points each, and each path's triple.
+    /// Conditional paths over [0, 1], 101 points each (t = 0, 0.01, …, 1).
     pub paths: Vec<Vec<P2>>,
     /// The flow line of the exact ODE through (t, x), from the start of the flow to its end.
     pub flow: Vec<P2>,
