@@ -391,7 +391,7 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   const picked = await canvasDigest(page, sel);
   assert.notEqual(picked.hash, plain.hash, "the paths are drawn");
   const note = await page.locator(`${APP} .ip-spacetime-pick`).textContent();
-  assert.match(note, /conditional paths .* x = 1\.00 at t = 0\.50/, note);
+  assert.match(note, /conditional paths .* x = (0\.99|1\.00|1\.01) at t = 0\.50/, note); // a click lands within a pixel
   const r = await page.evaluate(() => window.interplay.pickSpacetime(0.5, 1));
   assert.ok(r.n >= 2000 && Math.abs(r.mean - r.b) < 0.2, JSON.stringify(r));
   await screenshot(page, "app-spacetime-pick", `${APP} .ip-spacetime-panel`);
