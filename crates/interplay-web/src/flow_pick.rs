@@ -9,7 +9,6 @@ use interplay_core::density::VIEW_HALF;
 use interplay_core::pick::{self, PlanePick};
 use wasm_bindgen::prelude::*;
 
-use crate::draw::Panel;
 use crate::viewer::{LAGRANGIAN_PX, Viewer};
 
 /// Canvas pixels of a point of the view.
@@ -22,9 +21,10 @@ fn px(p: P2) -> (f64, f64) {
 const ARROW_TIME: f64 = 0.5;
 
 impl Viewer {
-    /// What a pick depends on besides its point: the field and the seed.
+    /// What a pick depends on besides its point: the field (schedule, target, drawing) and the
+    /// seed, as the interpolant samples do.
     fn flow_pick_key(&self) -> String {
-        format!("{}|{}", self.params.samples_key(0.0), self.params.seed)
+        self.params.samples_key(0.0)
     }
 
     /// The pick for the current field, recomputed when the field or the seed changed.
@@ -42,10 +42,13 @@ impl Viewer {
     /// current t, the flow line (white), the disc, and the two velocities as arrows.
     pub(crate) fn draw_flow_pick(&mut self, k: usize) {
         let t_now = self.params.t;
-        let Some(p) = self.current_flow_pick().cloned() else {
+        if self.current_flow_pick().is_none() {
+            return;
+        }
+        // Borrowed, not copied: this runs on every frame while a pick is shown.
+        let (Some((_, p)), panel) = (&self.flow_pick, &self.lagrangian[k]) else {
             return;
         };
-        let panel: &Panel = &self.lagrangian[k];
         let ctx = &panel.ctx;
         let polyline = |pts: &[P2], style: &str, width: f64| {
             ctx.set_stroke_style_str(style);
