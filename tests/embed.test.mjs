@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { execFileSync, spawnSync } from "node:child_process";
 import { serve } from "./lib/server.mjs";
 import { renderSite } from "./lib/jekyll-lite.mjs";
-import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
+import { DIST, ROOT, launch, openPage, canvasDigest, screenshot, shownViewColours } from "./lib/browser.mjs";
 
 let server;
 let browser;
@@ -166,14 +166,7 @@ test("the example blog post renders every figure as a live widget", async () => 
     await page.evaluate((i) => document.querySelectorAll(".interplay-widget")[i].interplay.ready, i);
     await page.evaluate((i) => document.querySelectorAll(".interplay-widget")[i].interplay.whenDrawn(), i);
     // The first view on show has a picture (many colours), never a blank box.
-    const colours = await page.evaluate((i) => {
-      const el = document.querySelectorAll(".interplay-widget")[i];
-      const c = [...el.querySelectorAll(".ip-view canvas")].find((c) => c.offsetParent !== null);
-      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-      const seen = new Set();
-      for (let k = 0; k < d.length; k += 4 * 5) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
-      return seen.size;
-    }, i);
+    const colours = await shownViewColours(page, ".interplay-widget", i);
     assert.ok(colours > 3, `figure ${i + 1} draws (${colours} colours)`);
   }
   const drawn = await page.evaluate(() =>

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "./lib/server.mjs";
-import { ROOT, launch, openPage, screenshot } from "./lib/browser.mjs";
+import { ROOT, launch, openPage, screenshot, shownViewColours } from "./lib/browser.mjs";
 import { walk } from "../scripts/site.mjs";
 
 const SITE = join(ROOT, "site");
@@ -39,16 +39,7 @@ async function figureColours(page) {
     await page.waitForFunction(`(${api})(${i})`, null, { timeout: 60000 });
     await page.evaluate(`(${api})(${i}).ready`);
     await page.evaluate(`(${api})(${i}).whenDrawn()`);
-    colours.push(
-      await page.evaluate((i) => {
-        const el = document.querySelectorAll(".interplay-widget, .interplay-app")[i];
-        const c = [...el.querySelectorAll(".ip-view canvas")].find((c) => c.offsetParent !== null);
-        const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-        const seen = new Set();
-        for (let k = 0; k < d.length; k += 4 * 5) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
-        return seen.size;
-      }, i),
-    );
+    colours.push(await shownViewColours(page, ".interplay-widget, .interplay-app", i));
   }
   return colours;
 }

@@ -83,6 +83,24 @@ export async function canvasDigest(page, selector) {
   );
 }
 
+/**
+ * The distinct colours (sampled every fifth pixel) of the first view on show in the `i`-th
+ * element matching `selector`: a drawn figure has many, a blank box one.
+ */
+export async function shownViewColours(page, selector, i) {
+  return page.evaluate(
+    ([sel, i]) => {
+      const el = document.querySelectorAll(sel)[i];
+      const c = [...el.querySelectorAll(".ip-view canvas")].find((c) => c.offsetParent !== null);
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let k = 0; k < d.length; k += 4 * 5) seen.add((d[k] << 16) | (d[k + 1] << 8) | d[k + 2]);
+      return seen.size;
+    },
+    [selector, i],
+  );
+}
+
 /** Waits for two animation frames (the widget redraws on the next frame after a change). */
 export async function frames(page, n = 2) {
   for (let i = 0; i < n; i++) await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => ok())));
