@@ -64,6 +64,8 @@ enum AtKind {
     /// The checkerboard through a table of its parity functions (`checker::CheckerTable`).
     CheckerTable(Arc<CheckerTable>),
     Mixture(MixtureAt),
+    /// A target on the line at (β, σ).
+    Line(crate::line::LineTarget, f64, f64),
 }
 
 impl ExactField {
@@ -100,6 +102,7 @@ impl ExactField {
                 AtKind::Checker(checker::CheckerAt::new(st.beta, sigma2.sqrt()))
             }
             ExactTarget::Mixture(m) => AtKind::Mixture(m.at(st.beta, sigma2)),
+            ExactTarget::Line(l) => AtKind::Line(l.clone(), st.beta, sigma2.sqrt()),
         };
         FieldAt { st, kind }
     }
@@ -160,6 +163,7 @@ impl FieldAt {
                 }
             }
             AtKind::Mixture(m) => m.posterior(x, want_cov),
+            AtKind::Line(l, beta, sigma) => crate::targets::line_posterior(l, x, *beta, *sigma),
         }
     }
     /// g1 and s (without log ρ where that saves work).

@@ -227,6 +227,20 @@ impl LineTarget {
             .map_err(|_| "a drawn line needs at least one bin above 0".to_owned())
     }
 
+    /// A named target or a drawing code: what a link or the command line names.
+    pub fn parse(code: &str) -> Result<Self, String> {
+        if let Some(t) = Self::from_name(code) {
+            return Ok(t);
+        }
+        Self::from_code(code).map_err(|e| {
+            format!(
+                "a target on the line is one of {} or a drawing of {DRAWN_BINS} digits 0–9 \
+                 ({e})",
+                Self::NAMES.join(", ")
+            )
+        })
+    }
+
     /// The pieces with their weights (summing to 1).
     pub fn pieces(&self) -> &[(f64, Piece)] {
         &self.pieces
@@ -272,14 +286,18 @@ impl LineTarget {
 
     /// The posterior of x1 given x_t = x at the schedule values `st` (σ > 0).
     pub fn posterior(&self, st: &ScheduleAt, x: f64) -> LinePosterior {
-        let sigma = st.sigma2().sqrt();
+        self.posterior_at(st.beta, st.sigma2().sqrt(), x)
+    }
+
+    /// The posterior of x1 given x = β·x1 + σ·u, u ~ N(0, 1) (σ > 0).
+    pub fn posterior_at(&self, beta: f64, sigma: f64, x: f64) -> LinePosterior {
         let parts: Vec<(f64, f64, f64)> = self
             .pieces
             .iter()
             .map(|&(w, p)| {
                 let (ev, m, v) = match p {
-                    Piece::Normal { mu, sd } => normal_piece(x, st.beta, sigma, mu, sd),
-                    Piece::Uniform { lo, hi } => uniform_piece(x, st.beta, sigma, lo, hi),
+                    Piece::Normal { mu, sd } => normal_piece(x, beta, sigma, mu, sd),
+                    Piece::Uniform { lo, hi } => uniform_piece(x, beta, sigma, lo, hi),
                 };
                 (w.ln() + ev, m, v)
             })

@@ -62,6 +62,8 @@ pub fn in_support(target: &ExactTarget, x: P2) -> bool {
                 d[0] * d[0] + d[1] * d[1] <= 0.15 * 0.15
             }
         }),
+        // On the line where the density is positive.
+        ExactTarget::Line(l) => x[1].abs() <= 0.15 && l.log_density(x[0]).is_finite(),
     }
 }
 
@@ -102,6 +104,15 @@ pub fn tv_reference_bins(target: &ExactTarget, bins: usize) -> Vec<f64> {
                     }
                     acc * s * s
                 }
+                // All the mass lies on y = 0: midpoint rule along x in the bins holding it.
+                ExactTarget::Line(l) if (y0..y0 + h).contains(&0.0) => {
+                    let s = h / 64.0;
+                    (0..64)
+                        .map(|a| l.log_density(x0 + (a as f64 + 0.5) * s).exp())
+                        .sum::<f64>()
+                        * s
+                }
+                ExactTarget::Line(_) => 0.0,
             };
         }
     }

@@ -55,9 +55,9 @@ pub fn interpolant_samples(
     seed: u64,
 ) -> Vec<P2> {
     let st = schedule.at(t);
-    let x0 = Rng::stream(seed, streams::X0).normals(n);
+    let x0 = target.base_normals(&mut Rng::stream(seed, streams::X0), n);
     let x1 = target.sample(&mut Rng::stream(seed, streams::X1), n);
-    let z = Rng::stream(seed, streams::Z).normals(n);
+    let z = target.base_normals(&mut Rng::stream(seed, streams::Z), n);
     (0..n).map(|i| st.xt(x0[i], x1[i], z[i])).collect()
 }
 

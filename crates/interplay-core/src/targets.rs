@@ -10,6 +10,7 @@
 use core::f64::consts::PI;
 
 use crate::checker;
+use crate::line::LineTarget;
 use crate::mixture::{Component, Mixture, Sym2};
 use crate::posterior::Posterior;
 use crate::{P2, Rng};
@@ -32,6 +33,12 @@ pub enum Target {
     /// A drawing: Gaussian tubes (the width of the curves above) centred on points spaced along
     /// the strokes a user drew (see [`drawn_points`]).
     Drawn(Vec<P2>),
+    /// A target on the line ([`LineTarget`]) by its code, a name of [`LineTarget::NAMES`] or a
+    /// drawing ([`LineTarget::parse`]), embedded as the plane's x-axis: its samples are [x, 0],
+    /// and so are the base and noise of its interpolant ([`ExactTarget::base_normals`]). A field
+    /// learned for it in the plane is then the line's field in its first coordinate (its second
+    /// is zero), which is how the line's b and s are trained (docs/math.md §6.4).
+    Line(String),
 }
 
 /// The most points of a drawing (its exact fields cost one Gaussian per point).
@@ -59,10 +66,11 @@ impl Target {
             Target::Spirals => "spirals",
             Target::Points(_) => "points",
             Target::Drawn(_) => "drawn",
+            Target::Line(_) => "line",
         }
     }
 
-    /// Parses one of [`Target::NAMES`].
+    /// Parses one of [`Target::NAMES`], or `line:CODE` for a target on the line.
     pub fn from_name(s: &str) -> Option<Self> {
         Some(match s {
             "checkerboard" => Target::Checkerboard,
@@ -70,14 +78,20 @@ impl Target {
             "rings" => Target::Rings,
             "moons" => Target::Moons,
             "spirals" => Target::Spirals,
-            _ => return None,
+            _ => return s.strip_prefix("line:").and_then(|c| Self::line(c).ok()),
         })
+    }
+
+    /// The target on the line with code `code` ([`LineTarget::parse`]), or what is wrong.
+    pub fn line(code: &str) -> Result<Self, String> {
+        LineTarget::parse(code).map(|_| Target::Line(code.to_owned()))
     }
 
     /// `n` samples, reproducible for a given generator state.
     pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
         match self {
             Target::Checkerboard => checker::sample(rng, n),
+            Target::Line(_) => ExactTarget::new(self).sample(rng, n),
             other => other
                 .mixture()
                 .map(|m| m.sample(rng, n))
@@ -85,7 +99,7 @@ impl Target {
         }
     }
 
-    /// The mixture form of every target except the checkerboard.
+    /// The mixture form of every target except the checkerboard and those on the line.
     pub fn mixture(&self) -> Option<Mixture> {
         let iso = |mean: P2| Component {
             weight: 1.0,
@@ -93,7 +107,7 @@ impl Target {
             cov: Sym2::iso(CURVE_SD * CURVE_SD),
         };
         Some(match self {
-            Target::Checkerboard => return None,
+            Target::Checkerboard | Target::Line(_) => return None,
             Target::Gmm => Mixture::new(vec![
                 comp(
                     0.3,
@@ -178,10 +192,12 @@ impl Target {
         })
     }
 
-    /// log ρ1(x), where the target has a density (−∞ off a point set).
+    /// log ρ1(x), where the target has a density (−∞ off a point set; for a target on the line,
+    /// its density on the line at x[0]).
     pub fn log_density(&self, x: P2) -> f64 {
         match self {
             Target::Checkerboard => checker::log_density(x),
+            Target::Line(_) => ExactTarget::new(self).log_density(x),
             other => other
                 .mixture()
                 .map_or(f64::NEG_INFINITY, |m| m.log_density(x)),
@@ -328,11 +344,17 @@ pub enum ExactTarget {
     Checkerboard,
     /// Any target given as a Gaussian mixture (including point sets).
     Mixture(Mixture),
+    /// A target on the line, as the plane's x-axis ([`Target::Line`]).
+    Line(LineTarget),
 }
 
 impl ExactTarget {
     /// Prepares a target.
     pub fn new(target: &Target) -> Self {
+        if let Target::Line(code) = target {
+            // Target::line checked the code; a hand-made bad one falls back to the default.
+            return ExactTarget::Line(LineTarget::parse(code).unwrap_or_default());
+        }
         match target.mixture() {
             None => ExactTarget::Checkerboard,
             Some(m) => ExactTarget::Mixture(m),
@@ -344,7 +366,30 @@ impl ExactTarget {
         match self {
             ExactTarget::Checkerboard => checker::sample(rng, n),
             ExactTarget::Mixture(m) => m.sample(rng, n),
+            ExactTarget::Line(l) => l.sample(rng, n).into_iter().map(|x| [x, 0.0]).collect(),
         }
+    }
+
+    /// Whether the target lives on the line (the plane's x-axis).
+    pub fn on_line(&self) -> bool {
+        matches!(self, ExactTarget::Line(_))
+    }
+
+    /// `n` draws of the base N(0, I) (or of the noise z) in the target's space: the plane's, or
+    /// the line's as [x, 0] (the same draws as [`Rng::normals`], their second coordinates
+    /// zeroed, so a seed gives the same first coordinates either way).
+    pub fn base_normals(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
+        let mut xs = rng.normals(n);
+        if self.on_line() {
+            xs.iter_mut().for_each(|x| x[1] = 0.0);
+        }
+        xs
+    }
+
+    /// One draw of [`ExactTarget::base_normals`].
+    pub fn base_normal(&self, rng: &mut Rng) -> P2 {
+        let x = rng.normal2();
+        if self.on_line() { [x[0], 0.0] } else { x }
     }
 
     /// The posterior of x1 given x = β·x1 + σ·ξ (ξ ~ N(0, I), σ > 0), for any (β, σ): the
@@ -358,15 +403,31 @@ impl ExactTarget {
                 p
             }
             ExactTarget::Mixture(m) => m.at(beta, sigma * sigma).posterior(x, want_cov),
+            ExactTarget::Line(l) => line_posterior(l, x, beta, sigma),
         }
     }
 
-    /// log ρ1(x).
+    /// log ρ1(x) (for a target on the line, its density on the line at x[0]).
     pub fn log_density(&self, x: P2) -> f64 {
         match self {
             ExactTarget::Checkerboard => checker::log_density(x),
             ExactTarget::Mixture(m) => m.log_density(x),
+            ExactTarget::Line(l) => l.log_density(x[0]),
         }
+    }
+}
+
+/// The posterior of a target on the line at a point of the plane, x = β·[x1, 0] + σ·ξ: the
+/// line's posterior in the first coordinate; the second coordinate of x1 is 0 for certain, so
+/// it contributes only its Gaussian factor N(x[1]; 0, σ²) to ρ and −x[1]/σ² to the score.
+pub fn line_posterior(target: &LineTarget, x: P2, beta: f64, sigma: f64) -> Posterior {
+    let p = target.posterior_at(beta, sigma, x[0]);
+    let s2 = sigma * sigma;
+    Posterior {
+        g1: [p.g1, 0.0],
+        score: [-(x[0] - beta * p.g1) / s2, -x[1] / s2],
+        tr_cov: p.var,
+        log_rho: p.log_rho - 0.5 * x[1] * x[1] / s2 - sigma.ln() - crate::special::HALF_LN_2PI,
     }
 }
 

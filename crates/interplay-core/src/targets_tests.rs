@@ -75,3 +75,73 @@ fn strokes_become_evenly_spaced_points_inside_the_view() {
     );
     assert!(xs.iter().all(|x| x[0].abs() < 6.0 && x[1].abs() < 6.0));
 }
+
+#[test]
+fn a_target_on_the_line_is_the_planes_x_axis() {
+    use crate::line::{LineField, LineTarget};
+    use crate::{ExactField, Schedule};
+    assert_eq!(
+        Target::from_name("line:gmm"),
+        Some(Target::Line("gmm".into()))
+    );
+    assert_eq!(Target::line("bars").map(|t| t.name()), Ok("line"));
+    let e = Target::line("donut").expect_err("not a line target");
+    assert!(
+        e.contains("a target on the line is one of checkerboard, gmm, bars"),
+        "{e}"
+    );
+    assert_eq!(Target::from_name("line:donut"), None);
+
+    // Samples, base and noise all lie on the x-axis, with the plane's first coordinates.
+    let exact = ExactTarget::new(&Target::Line("gmm".into()));
+    assert!(exact.on_line() && !ExactTarget::new(&Target::Gmm).on_line());
+    let xs = exact.sample(&mut Rng::new(3), 500);
+    let line = LineTarget::from_name("gmm").expect("named");
+    let want = line.sample(&mut Rng::new(3), 500);
+    assert!(xs.iter().zip(&want).all(|(p, w)| p[1] == 0.0 && p[0] == *w));
+    let base = exact.base_normals(&mut Rng::new(4), 50);
+    let plane = Rng::new(4).normals(50);
+    assert!(
+        base.iter()
+            .zip(&plane)
+            .all(|(b, p)| b[1] == 0.0 && b[0] == p[0])
+    );
+    assert_eq!(exact.base_normal(&mut Rng::new(5))[1], 0.0);
+
+    // The plane's exact fields on the axis are the line's (LineField, tested on its own
+    // against finite differences and Monte Carlo), and off it only the Gaussian factor in y.
+    let schedule = Schedule::default();
+    let plane = ExactField::new(schedule.clone(), &Target::Line("gmm".into()));
+    let line_field = LineField::new(schedule, line.clone());
+    for t in [0.1, 0.4, 0.8] {
+        let at = plane.at(t);
+        let s2 = at.st.sigma2();
+        for x in [-3.0, -0.7, 0.2, 2.9] {
+            let want = line_field.point(t, x);
+            let (b, s) = at.velocity_score([x, 0.0]);
+            assert!(
+                (b[0] - want.b).abs() < 1e-12 && b[1] == 0.0,
+                "t {t} x {x}: {b:?} vs {want:?}"
+            );
+            assert!((s[0] - want.s).abs() < 1e-12 && s[1] == 0.0);
+            let off = at.posterior([x, 0.5], false);
+            assert!((off.score[1] + 0.5 / s2).abs() < 1e-12);
+            let gauss = -0.125 / s2 - 0.5 * (2.0 * core::f64::consts::PI * s2).ln();
+            assert!((off.log_rho - want.log_rho - gauss).abs() < 1e-10);
+        }
+    }
+
+    // The reference masses of the TV metric lie on the row of bins holding y = 0 and sum to
+    // one; the target's samples are in its support.
+    let r = crate::metrics::tv_reference(&exact);
+    assert!(
+        (r.iter().sum::<f64>() - 1.0).abs() < 1e-6,
+        "{}",
+        r.iter().sum::<f64>()
+    );
+    let inside = xs
+        .iter()
+        .filter(|x| crate::metrics::in_support(&exact, **x))
+        .count();
+    assert!(inside >= 495, "{inside}");
+}

@@ -118,7 +118,7 @@ pub fn draw_batch(
         );
         for (row, x1) in x1.iter().enumerate() {
             let lam = draw_lambda(rng, *log_lambda, times);
-            let xi = rng.normal2();
+            let xi = target.base_normal(rng);
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
             let (a, bb, c, uu) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
             let y = [x1[0] + lam * xi[0], x1[1] + lam * xi[1]];
@@ -165,7 +165,7 @@ pub fn draw_batch(
     let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
     for (row, x1) in x1.iter().enumerate() {
         let t = times.at(rng.uniform());
-        let (x0, z) = (rng.normal2(), rng.normal2());
+        let (x0, z) = (target.base_normal(rng), target.base_normal(rng));
         let st = schedule.at(t);
         let s2 = st.sigma2();
         let i = [0, 1].map(|d| st.alpha * x0[d] + st.beta * x1[d]);

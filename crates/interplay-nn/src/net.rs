@@ -104,6 +104,17 @@ impl Default for NetConfig {
 }
 
 impl NetConfig {
+    /// The network of a target on the line (live training of the space–time figure): 2 hidden
+    /// layers of 64 SiLU units, the same time features, 4 position octaves (periods 8 to 1:
+    /// the line's targets are no sharper than that).
+    pub fn line() -> Self {
+        Self {
+            width: 64,
+            depth: 2,
+            spatial: 4,
+            ..Self::default()
+        }
+    }
     /// Inputs: x (2), u (1), 2·fourier time features and 4·spatial coordinate features.
     pub fn inputs(&self) -> usize {
         3 + 2 * self.fourier + 4 * self.spatial

@@ -207,14 +207,16 @@ pub fn bs_precondition(st: &ScheduleAt, sigma_data: f64) -> BsPrecond {
     }
 }
 
-/// σ_d = √(tr Cov(x1)/2) from 20 000 seeded target samples.
+/// σ_d = √(tr Cov(x1)/d) from 20 000 seeded target samples (d = 1 on the line, 2 in the
+/// plane).
 pub fn sigma_data(target: &ExactTarget) -> f64 {
     let xs = target.sample(
         &mut Rng::stream(0, interplay_core::sampling::streams::SIGMA_DATA),
         20_000,
     );
     let (_, c) = interplay_core::metrics::moments(&xs);
-    (0.5 * (c[0] + c[2])).sqrt().max(1e-3)
+    let dims = if target.on_line() { 1.0 } else { 2.0 };
+    ((c[0] + c[2]) / dims).sqrt().max(1e-3)
 }
 
 /// The EDM preconditioning coefficients of D at (σ, β) with λ = σ/β, written so that β = 0 is

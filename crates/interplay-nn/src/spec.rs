@@ -58,6 +58,9 @@ pub struct TargetSpec {
     /// The points of a `points` target, or the tube centres of a `drawn` one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<Vec<P2>>,
+    /// The code of a `line` target (a name or a drawing, `LineTarget::parse`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
 }
 
 impl From<&Target> for TargetSpec {
@@ -66,10 +69,17 @@ impl From<&Target> for TargetSpec {
             Target::Points(p) | Target::Drawn(p) => Self {
                 name: t.name().into(),
                 points: Some(p.clone()),
+                line: None,
+            },
+            Target::Line(code) => Self {
+                name: t.name().into(),
+                points: None,
+                line: Some(code.clone()),
             },
             other => Self {
                 name: other.name().into(),
                 points: None,
+                line: None,
             },
         }
     }
@@ -95,6 +105,10 @@ impl TargetSpec {
             ("points" | "drawn", _) => {
                 Err(format!("a {} target needs at least one point", self.name))
             }
+            ("line", _) => match &self.line {
+                Some(code) => Target::line(code),
+                None => Err("a line target needs its code (a name or a drawing)".into()),
+            },
             (name, _) => Target::from_name(name).ok_or_else(|| format!("unknown target '{name}'")),
         }
     }
@@ -141,6 +155,9 @@ impl LiveRun {
     /// The complete run (0 steps so far).
     pub fn run_config(&self) -> RunConfig {
         let mut train = crate::trainer::TrainConfig::live(&self.objective);
+        if self.target.name == "line" {
+            train.net = crate::NetConfig::line();
+        }
         train.net.width = self.width;
         train.net.depth = self.depth;
         train.batch = self.batch;
@@ -167,12 +184,15 @@ mod tests {
             Target::Rings,
             Target::Points(vec![[1.0, 2.0]]),
             Target::Drawn(heart.clone()),
+            Target::Line("bars".into()),
+            Target::Line(interplay_core::line::DEFAULT_DRAWN.into()),
         ] {
             let spec = TargetSpec::from(&t);
             let json = serde_json::to_string(&spec).unwrap_or_default();
             let back: TargetSpec = serde_json::from_str(&json).unwrap_or(TargetSpec {
                 name: String::new(),
                 points: None,
+                line: None,
             });
             // serde_json may round the last bit of a float.
             let close = |a: &[P2], b: &[P2]| {
@@ -192,6 +212,7 @@ mod tests {
         let spec = |name: &str, points: Option<Vec<P2>>| TargetSpec {
             name: name.into(),
             points,
+            line: None,
         };
         for (bad, says) in [
             (spec("drawn", None), "needs at least one point"),
@@ -199,6 +220,14 @@ mod tests {
             (spec("drawn", Some(vec![[0.0, f64::NAN]])), "not finite"),
             (spec("drawn", Some(vec![[0.0, 0.0]; 161])), "at most 160"),
             (spec("donut", None), "unknown target 'donut'"),
+            (spec("line", None), "needs its code"),
+            (
+                TargetSpec {
+                    line: Some("12".into()),
+                    ..spec("line", None)
+                },
+                "a drawing of 40 digits",
+            ),
         ] {
             let e = bad.target().expect_err(says);
             assert!(e.contains(says), "{e}");
