@@ -431,6 +431,51 @@ test("space-time view: ρ(t, x) on the line with flow lines, a cursor at t, its 
   await page.close();
 });
 
+test("space-time view: Learn b trains a network on the line and its flow lines converge onto the exact ones", async () => {
+  const page = await open("#particles=1000&t=0.5&line=bars");
+  const sel = `${APP} .ip-spacetime`;
+  const button = page.locator(`${APP} .ip-line-learn`);
+  const status = page.locator(`${APP} .ip-line-status`);
+  /** Pixels of the learned lines' pink (the density's colours never have red high and green low). */
+  const pink = async () => {
+    await page.evaluate(() => window.interplay.whenDrawn());
+    const d = await canvasPixels(page, sel, 0, 0, 480, 240);
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] > 200 && d[i + 1] < 130 && d[i + 2] > 100) n++;
+    return n;
+  };
+  assert.equal(await pink(), 0, "no learned lines before learning");
+  assert.match(await status.textContent(), /Learn b trains a small network on the line/);
+  // The button trains on until paused; the status names the steps and the error of b.
+  await button.click();
+  assert.equal(await button.getAttribute("aria-pressed"), "true");
+  await page.waitForFunction(() => /after (\d{3,}) steps/.test(document.querySelector(".interplay-app .ip-line-status").textContent), null, { timeout: 60000 });
+  await button.click();
+  await page.waitForFunction(() => document.querySelector(".interplay-app .ip-line-learn").textContent === "Go on learning");
+  assert.equal(await button.getAttribute("aria-pressed"), "false");
+  const early = await pink();
+  assert.ok(early > 300, `the learned lines are drawn (${early} pink pixels)`);
+  assert.match(await status.textContent(), /Dashed pink: the learned flow lines after \d+ steps .*Error of the learned b against the exact one: .* at t = 0\.5/);
+  // More training: the learned b approaches the exact one (the engine's relative L2(ρ(t))
+  // error; a fresh network's is above 0.2 at every time).
+  const r1 = await page.evaluate(() => window.interplay.learnLine(1000));
+  const r2 = await page.evaluate(() => window.interplay.learnLine(6000));
+  assert.ok(r2.steps > r1.steps && r2.steps >= 300, JSON.stringify([r1, r2]));
+  assert.ok(r2.bError[2] < 0.08 && r2.bError[3] < 0.1 && r2.bError[2] < r1.bError[2], JSON.stringify([r1, r2]));
+  await screenshot(page, "app-spacetime-learned", `${APP} .ip-panel.ip-spacetime-panel`);
+  // Another target on the line: the old lines are not drawn over the new figure, and learning
+  // starts afresh for it.
+  await page.locator(`${APP} .ip-line`).selectOption("gmm");
+  assert.equal(await pink(), 0, "the learned lines of the bars are gone");
+  const fresh = await page.evaluate(() => window.interplay.learnLine(500));
+  assert.ok(fresh.steps < r2.steps, JSON.stringify(fresh));
+  assert.ok((await pink()) > 300);
+  const bad = await page.evaluate(() => window.interplay.learnLine(-1).then(() => "", (e) => String(e.message || e)));
+  assert.match(bad, /learnLine\(ms\) needs a time in milliseconds/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("Lagrangian view: a click shows the conditional paths through a point and b as their mean velocity", async () => {
   const page = await open("#particles=1000&t=0.5");
   const sel = `${APP} .ip-ode`;

@@ -52,6 +52,8 @@ export const TEMPLATE = `
   <figcaption>Space–time view on the line: density ρ(t, x), t from 0 (left) to 1 (right), x from −5 to 5;
     <span class="ip-k-line">white: flow lines of the ODE</span><span class="ip-spacetime-sde"></span>; the vertical line is the current t.
     <select class="ip-line" data-param="line"></select>
+    <button class="ip-line-learn" type="button" aria-pressed="false">Learn b</button>
+    <span class="ip-line-status" role="status" aria-live="polite">Learn b trains a small network on the line and draws its flow lines over the exact ones.</span>
     <span class="ip-spacetime-pick" role="status" aria-live="polite">Click a point of the figure to see the conditional paths through it.</span>
     <button class="ip-spacetime-clear" type="button" hidden>Clear paths</button></figcaption>
 </figure>

@@ -135,6 +135,11 @@ const ops = {
   metrics(key, { n, steps, schedule }, engine) {
     return engine.metrics(n, steps, JSON.stringify(schedule));
   },
+  /** The learned flow lines of a run on the line (the space–time view's dashed lines). */
+  async lineFlow(key, { schedule }, engine) {
+    const r = await engine.lineFlow(JSON.stringify(schedule));
+    return { transfer: [r.times.buffer, r.lines.buffer], value: r };
+  },
   async sample(key, { n, steps, eps, seed, schedule }, engine) {
     const xy = await engine.sample(n, steps, eps, seed, JSON.stringify(schedule));
     return { transfer: [xy.buffer], value: xy };

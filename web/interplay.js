@@ -17,6 +17,7 @@ import { modelViews } from "./model-views.js";
 import { VIEWS, WIDGET_OPTIONS, applyOptions, earlyPanels, messageOf, refreshPanels, widgetDefaults } from "./options.js";
 import { share } from "./share.js";
 import { spacetimePick } from "./spacetime-pick.js";
+import { lineLearning } from "./line-learning.js";
 import { flowPick } from "./flow-pick.js";
 
 export { VIEWS };
@@ -104,6 +105,7 @@ export function create(root, options = {}) {
   w.drawing = handDrawing(w);
   w.spacetime = spacetimePick(w);
   w.flowPick = flowPick(w);
+  w.lineLearning = lineLearning(w);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -167,12 +169,16 @@ export function create(root, options = {}) {
     /** Shows the conditional paths through (x, y) at the current t in the Lagrangian view (no
      * arguments: none); returns {t, x, y, b, mean, n, drawn, radius} or null. */
     pickFlow: (x, y) => w.flowPick.pick(x, y),
+    /** Trains the space–time view's network on the line for about `ms` and draws its flow
+     * lines over the exact ones; resolves to {steps, ms, bError} (at t = 0.1, 0.3, …, 0.9). */
+    learnLine: (ms) => w.lineLearning.learn(ms),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {
       if (w.destroyed) return; // a second call has nothing left to free
       w.destroyed = true;
       session.terminate();
+      w.lineLearning.terminate();
       if (observer) observer.disconnect();
       loop.stop();
       for (const [t, type, fn, opt] of listeners) t.removeEventListener(type, fn, opt);

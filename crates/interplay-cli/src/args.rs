@@ -94,7 +94,8 @@ impl Common {
     }
 
     /// The target, reading `points:FILE` (point masses) or `drawn:FILE` (tube centres of a
-    /// drawing, as the page exports them) when given.
+    /// drawing, as the page exports them) when given; `line:NAME` (or `line:DIGITS`, a drawing)
+    /// is a target on the line, the plane's x-axis.
     pub fn target(&self) -> Result<Target, CliError> {
         for (prefix, make) in [
             ("points:", Target::Points as fn(Vec<_>) -> Target),
@@ -112,9 +113,14 @@ impl Common {
             }
             return Ok(make(pts));
         }
+        if let Some(code) = self.target.strip_prefix("line:") {
+            return Target::line(code)
+                .map_err(|e| CliError::usage(format!("--target line:{code}: {e}")));
+        }
         Target::from_name(&self.target).ok_or_else(|| {
             CliError::usage(format!(
-                "--target '{}' is not a target; use one of {}, points:FILE or drawn:FILE",
+                "--target '{}' is not a target; use one of {}, points:FILE, drawn:FILE or \
+                 line:NAME (a target on the line)",
                 self.target,
                 Target::NAMES.join(", ")
             ))

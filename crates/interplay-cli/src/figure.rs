@@ -19,7 +19,8 @@ use interplay_core::palette;
 use interplay_core::palette::{Scale, density_rgba};
 use interplay_core::raster::{TrailImage, start_color};
 use interplay_core::spacetime::{self, SpaceTime};
-use interplay_core::{ExactField, ExactTarget};
+use interplay_core::{ExactField, ExactTarget, Schedule};
+use interplay_nn::line_flow::{FlowLines, flow_lines};
 
 use crate::args::Common;
 use crate::csvio;
@@ -115,12 +116,6 @@ pub fn run(a: &FigureArgs) -> Result<(), CliError> {
         }
     };
     if a.view == View::Spacetime {
-        if a.model.is_some() {
-            return Err(CliError::usage(
-                "--model draws the 2-D views (eulerian, lagrangian, both); the space-time view \
-                 draws the exact fields on the line",
-            ));
-        }
         return spacetime(a, format);
     }
     let source = source(a)?;
@@ -250,17 +245,51 @@ fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<S
     Ok(out)
 }
 
-/// The space–time view on the line.
+/// A model trained on a target on the line: its target and schedule, its flow lines, and what
+/// it is.
+fn line_model(
+    a: &FigureArgs,
+) -> Result<Option<(LineTarget, Schedule, FlowLines, String)>, CliError> {
+    if a.model.is_none() {
+        return Ok(None);
+    }
+    let Source::Model {
+        field,
+        target,
+        what,
+    } = source(a)?
+    else {
+        return Ok(None);
+    };
+    let ExactTarget::Line(line) = target else {
+        return Err(CliError::usage(
+            "--view spacetime --model needs a model trained on a target on the line \
+             (interplay train --target line:NAME); this one was trained in the plane",
+        ));
+    };
+    let lines = pollster::block_on(flow_lines(&field, &line))
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    Ok(Some((line, field.schedule, lines, what)))
+}
+
+/// The space–time view on the line: exact, or with a model's flow lines (dashed) over the exact
+/// figure of the target and schedule it learned.
 fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
-    let target = LineTarget::from_name(&a.line).ok_or_else(|| {
-        CliError::usage(format!(
-            "--line '{}' is unknown; use one of {}",
-            a.line,
-            LineTarget::NAMES.join(", ")
-        ))
-    })?;
+    let model = line_model(a)?;
+    let (target, schedule, name) = match &model {
+        Some((line, schedule, ..)) => (line.clone(), *schedule, "of the model".to_owned()),
+        None => {
+            let target = LineTarget::from_name(&a.line).ok_or_else(|| {
+                CliError::usage(format!(
+                    "--line '{}' is unknown; use one of {}",
+                    a.line,
+                    LineTarget::NAMES.join(", ")
+                ))
+            })?;
+            (target, a.common.schedule()?, a.line.clone())
+        }
+    };
     let eps = a.common.eps;
-    let schedule = a.common.schedule()?;
     let fig = SpaceTime::new(schedule, target, eps, a.common.seed);
     let (w, h) = (spacetime::WIDTH, spacetime::HEIGHT);
     if format == Format::Png {
@@ -272,6 +301,14 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
         .map(|p| ("#e8862a", 1.2, p.clone()))
         .collect();
     curves.extend(fig.lines.iter().map(|l| ("white", 1.2, l.clone())));
+    if let Some((_, _, lines, _)) = &model {
+        curves.extend(
+            lines
+                .curves()
+                .into_iter()
+                .map(|l| (svg::DASHED_PINK, 1.6, l)),
+        );
+    }
     let panel = svg::Panel {
         png: rgba_png(&fig.rgba, w, h)?,
         size: (2.0 * w as f64, 2.0 * h as f64),
@@ -280,7 +317,7 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
         labels: ("time t".into(), "x".into()),
         title: format!(
             "ρ(t, x) on the line, target {} ({} path, γ {})",
-            a.line,
+            name,
             schedule.path.name(),
             schedule.gamma.name()
         ),
@@ -293,6 +330,10 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
         )
     } else {
         "White: flow lines of the probability-flow ODE from evenly spaced quantiles of ρ(0).".into()
+    };
+    let caption = match &model {
+        Some((.., what)) => format!("{caption} Dashed pink: flow lines of the learned b ({what})."),
+        None => caption,
     };
     let caption = a.caption.clone().unwrap_or(caption);
     let out = svg::figure(&[panel], 1, Some(&colour_bar(fig.max)), &caption);

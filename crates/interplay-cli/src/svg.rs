@@ -9,6 +9,9 @@ use base64::Engine;
 /// A curve in data coordinates: (stroke colour, width, points).
 pub type Curve = (&'static str, f64, Vec<(f64, f64)>);
 
+/// A curve colour drawn dashed: a colour followed by " dashed".
+pub const DASHED_PINK: &str = "#ff40a0 dashed";
+
 /// One panel: a raster over the data rectangle `x` × `y`, with curves over it.
 pub struct Panel {
     /// PNG bytes of the raster (row 0 at the top, i.e. at `y.1`).
@@ -137,9 +140,12 @@ pub fn figure(panels: &[Panel], columns: usize, bar: Option<&ColourBar>, caption
                 .iter()
                 .map(|&(x, y)| format!("{:.2},{:.2}", px(x), py(y)))
                 .collect();
+            let (colour, dash) = colour
+                .strip_suffix(" dashed")
+                .map_or((*colour, ""), |c| (c, r#" stroke-dasharray="6 4""#));
             let _ = writeln!(
                 s,
-                r#"<polyline fill="none" stroke="{colour}" stroke-width="{lw}" points="{}"/>"#,
+                r#"<polyline fill="none" stroke="{colour}" stroke-width="{lw}"{dash} points="{}"/>"#,
                 list.join(" ")
             );
         }

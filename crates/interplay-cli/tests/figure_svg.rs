@@ -149,7 +149,7 @@ fn a_trained_model_is_drawn_with_its_own_caption() {
     let all = texts.join(" ");
     assert!(all.contains("Learned (schedule-free model, "), "{all}");
     assert!(texts.iter().any(|s| s == "particles at t = 1"), "{texts:?}");
-    // The line's figure has no learned field: refused by name, nothing written.
+    // A model of the plane has no flow lines on the line: refused by name, nothing written.
     let bad = tmp("model-line.svg");
     let o = interplay(&[
         "figure",
@@ -160,7 +160,72 @@ fn a_trained_model_is_drawn_with_its_own_caption() {
         "--out",
         bad.to_str().expect("utf-8"),
     ]);
-    assert!(!o.status.success() && stderr(&o).contains("--model draws the 2-D views"));
+    assert!(
+        !o.status.success()
+            && stderr(&o).contains("--model needs a model trained on a target on the line")
+    );
+    assert!(!bad.exists());
+}
+
+#[test]
+fn a_model_trained_on_the_line_draws_its_flow_lines_over_the_exact_ones() {
+    let ck = tmp("line.ckpt");
+    let o = interplay(&[
+        "train",
+        "--target",
+        "line:bars",
+        "--objective",
+        "velocity-score",
+        "--width",
+        "32",
+        "--depth",
+        "2",
+        "--spatial",
+        "4",
+        "--batch",
+        "256",
+        "--steps",
+        "300",
+        "--out",
+        ck.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp("line-model.svg");
+    let o = interplay(&[
+        "figure",
+        "--view",
+        "spacetime",
+        "--model",
+        ck.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (names, texts) = parse(&out);
+    let svg = std::fs::read_to_string(&out).expect("the figure");
+    // 17 exact flow lines and the model's 17, dashed.
+    assert_eq!(count(&names, "polyline"), 34);
+    assert_eq!(svg.matches("stroke-dasharray").count(), 17);
+    let all = texts.join(" ");
+    assert!(
+        all.contains("Dashed pink: flow lines of the learned b (velocity-score model, 300 steps)"),
+        "{all}"
+    );
+    // A bad target on the line is named, and nothing is trained.
+    let bad = tmp("line-bad.ckpt");
+    let o = interplay(&[
+        "train",
+        "--target",
+        "line:donut",
+        "--steps",
+        "1",
+        "--out",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success()
+            && stderr(&o).contains("--target line:donut: a target on the line is one of")
+    );
     assert!(!bad.exists());
 }
 

@@ -81,6 +81,17 @@ fn curves(
     out
 }
 
+/// The time grid of the flow lines: [t0, VIEW_T_END] in [`STEPS`] steps, finer near t = 1.
+pub fn flow_span(schedule: &Schedule) -> Span {
+    Span::new(schedule.t_start(), VIEW_T_END, STEPS).warped(2.0)
+}
+
+/// Where the flow lines start: the [`LINES`] quantiles (k + ½)/LINES of ρ(t0).
+pub fn flow_starts(schedule: &Schedule, target: &LineTarget) -> Vec<f64> {
+    let field = LineField::new(*schedule, target.clone());
+    quantiles(&field, schedule.t_start(), LINES)
+}
+
 impl SpaceTime {
     /// The figure of `target` under `schedule`, with SDE paths of noise `eps` drawn with `seed`.
     pub fn new(schedule: Schedule, target: LineTarget, eps: f64, seed: u64) -> Self {
@@ -104,7 +115,7 @@ impl SpaceTime {
             }
         }
         let t0 = schedule.t_start();
-        let span = Span::new(t0, VIEW_T_END, STEPS).warped(2.0);
+        let span = flow_span(&schedule);
         let lines = curves(&quantiles(&field, t0, LINES), span, |xs, s| {
             integrate::ode(&field, xs, s, OdeSolver::Rk4).steps
         });

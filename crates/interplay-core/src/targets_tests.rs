@@ -111,7 +111,7 @@ fn a_target_on_the_line_is_the_planes_x_axis() {
     // The plane's exact fields on the axis are the line's (LineField, tested on its own
     // against finite differences and Monte Carlo), and off it only the Gaussian factor in y.
     let schedule = Schedule::default();
-    let plane = ExactField::new(schedule.clone(), &Target::Line("gmm".into()));
+    let plane = ExactField::new(schedule, &Target::Line("gmm".into()));
     let line_field = LineField::new(schedule, line.clone());
     for t in [0.1, 0.4, 0.8] {
         let at = plane.at(t);
@@ -126,7 +126,7 @@ fn a_target_on_the_line_is_the_planes_x_axis() {
             assert!((s[0] - want.s).abs() < 1e-12 && s[1] == 0.0);
             let off = at.posterior([x, 0.5], false);
             assert!((off.score[1] + 0.5 / s2).abs() < 1e-12);
-            let gauss = -0.125 / s2 - 0.5 * (2.0 * core::f64::consts::PI * s2).ln();
+            let gauss = -0.125 / s2 - 0.5 * (2.0 * PI * s2).ln();
             assert!((off.log_rho - want.log_rho - gauss).abs() < 1e-10);
         }
     }

@@ -10,6 +10,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod device;
 pub mod field;
+pub mod line_flow;
 pub mod net;
 pub mod objective;
 pub mod posterior;

@@ -7,10 +7,12 @@ mod common;
 
 use common::{cpu, now, read2};
 use interplay_core::line::{LineField, LineTarget};
+use interplay_core::spacetime::SpaceTime;
 use interplay_core::{ExactField, ExactTarget, Rng, Schedule, Target};
 use interplay_nn::DeviceField;
 use interplay_nn::NetConfig;
 use interplay_nn::batch::{TimeDraw, draw_batch};
+use interplay_nn::line_flow::flow_lines;
 use interplay_nn::objective::Objective;
 use interplay_nn::quality::field_errors;
 use interplay_nn::sampler::points_tensor;
@@ -22,6 +24,26 @@ fn line_config() -> TrainConfig {
     cfg.batch = 256;
     cfg.seed = 2;
     cfg
+}
+
+/// The mean |x̂ − x| of the learned flow lines from the exact ones of the space–time figure, over
+/// the lines and the learned grid's times.
+fn line_gap(field: &interplay_nn::LearnedField, schedule: &Schedule) -> f64 {
+    let target = LineTarget::from_name("gmm").expect("named");
+    let learned = now(flow_lines(field, &target)).expect("lines");
+    let exact = SpaceTime::new(*schedule, target, 0.0, 1);
+    assert_eq!(learned.lines.len(), exact.lines.len());
+    let (mut sum, mut n) = (0.0, 0);
+    for (l, e) in learned.curves().iter().zip(&exact.lines) {
+        assert_eq!(l.len(), learned.times.len(), "no learned line stops early");
+        for (k, &(t, x)) in l.iter().enumerate() {
+            let Some(&(te, xe)) = e.get(4 * k) else { break };
+            assert!((t - te).abs() < 1e-12, "the grids' times coincide");
+            sum += (x - xe).abs();
+            n += 1;
+        }
+    }
+    sum / f64::from(n)
 }
 
 #[test]
@@ -54,11 +76,11 @@ fn a_batch_on_the_line_has_no_second_coordinate() {
 fn the_learned_line_field_converges_onto_the_exact_one() {
     let schedule = Schedule::default();
     let target = Target::Line("gmm".into());
-    let mut tr =
-        Trainer::new(line_config(), schedule.clone(), target.clone(), &cpu()).expect("trainer");
-    let exact = ExactField::new(schedule.clone(), &target);
+    let mut tr = Trainer::new(line_config(), schedule, target.clone(), &cpu()).expect("trainer");
+    let exact = ExactField::new(schedule, &target);
     let times = [0.1, 0.5, 0.9];
     let before = now(field_errors(&tr.field(), &exact, &times, 2000, 5)).expect("errors");
+    let lines_before = line_gap(&tr.field(), &schedule);
     for _ in 0..600 {
         tr.step();
     }
@@ -68,6 +90,13 @@ fn the_learned_line_field_converges_onto_the_exact_one() {
         assert!(a.b < 0.5 * b.b, "t = {}: {} then {}", a.t, b.b, a.b);
     }
     assert!(after[1].b < 0.1 && after[2].b < 0.15, "{after:?}");
+    // The learned flow lines (what the space–time view draws) follow the exact ones.
+    let lines_after = line_gap(&tr.field(), &schedule);
+    eprintln!("line gap {lines_before} then {lines_after}");
+    assert!(
+        lines_after < 0.1 && lines_before > 3.0 * lines_after,
+        "{lines_before} then {lines_after}"
+    );
     // On the axis the second output is (nearly) zero, and the first is the line's b where
     // ρ(0.5) has mass.
     let line = LineField::new(schedule, LineTarget::from_name("gmm").expect("named"));

@@ -222,6 +222,7 @@ impl Viewer {
         };
         stroke(&fig.paths, "rgba(232,134,42,0.9)", 1.2);
         stroke(&fig.lines, "rgba(255,255,255,0.85)", 1.1);
+        self.draw_line_model();
         let pick_key = format!("{}|{}", p.line_key(), p.seed);
         let stale = self.pick.as_ref().is_none_or(|(k, _)| *k != pick_key);
         if let (Some((t, x)), true) = (self.pick_at, stale) {

@@ -9,6 +9,7 @@ pub mod choices;
 pub mod controls;
 mod draw;
 mod flow_pick;
+mod line_model;
 pub mod params;
 pub mod particles;
 pub mod render;

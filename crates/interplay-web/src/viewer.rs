@@ -52,6 +52,8 @@ pub struct Viewer {
     pub(crate) pick_at: Option<(f64, f64)>,
     /// The pick and what it was computed for.
     pub(crate) pick: Option<(String, crate::spacetime::Pick)>,
+    /// The learned flow lines on the line and the line key they were made for.
+    pub(crate) line_model: Option<(String, crate::line_model::Curves)>,
     /// The time and point picked in the Lagrangian view, if any.
     pub(crate) flow_pick_at: Option<(f64, P2)>,
     /// That pick and what it was computed for.
@@ -175,6 +177,7 @@ impl Viewer {
             )?,
             spacetime_cache: None,
             pick_at: None,
+            line_model: None,
             pick: None,
             flow_pick_at: None,
             flow_pick: None,

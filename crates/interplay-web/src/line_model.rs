@@ -1,0 +1,157 @@
+//! The learned field on the line: the training run the space–time view asks the engine for (a
+//! small network on the line's target, `interplay_core::Target::Line`), and the learned flow
+//! lines the engine sends back, drawn over the exact ones while it trains.
+
+use interplay_core::line::DEFAULT_DRAWN;
+use interplay_core::spacetime::SpaceTime;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+
+use crate::choices::LineName;
+use crate::params::Params;
+use crate::viewer::{Viewer, to_js};
+
+/// The line's network and batch: small enough to train in seconds on one core.
+const LINE_WIDTH: usize = 64;
+const LINE_DEPTH: usize = 2;
+const LINE_BATCH: usize = 256;
+
+impl Params {
+    /// The line's target as a run names it: a name of `LineTarget::NAMES` or a drawing code.
+    pub fn line_code(&self) -> String {
+        match self.line {
+            LineName::Drawn if self.line_drawn.is_empty() => DEFAULT_DRAWN.to_owned(),
+            LineName::Drawn => self.line_drawn.clone(),
+            other => other.name().to_owned(),
+        }
+    }
+
+    /// The run that learns b and s on the line under the current schedule, as the engine's
+    /// `LiveRun` (the engine gives a line target its own network, `NetConfig::line`).
+    pub fn line_run_config(&self) -> Value {
+        json!({
+            "objective": "velocity-score",
+            "width": LINE_WIDTH,
+            "depth": LINE_DEPTH,
+            "batch": LINE_BATCH,
+            "lr": interplay_core::live::LR,
+            "seed": self.seed,
+            "schedule": self.schedule_spec(),
+            "target": {"name": "line", "line": self.line_code()},
+        })
+    }
+}
+
+/// Curves in (t, x).
+pub(crate) type Curves = Vec<Vec<(f64, f64)>>;
+
+/// Curves from the engine's flat arrays: `count` rows of `times.len()` positions, each ending at
+/// its first NaN.
+fn curves(times: &[f32], lines: &[f32], count: usize) -> Curves {
+    let n = times.len();
+    (0..count)
+        .map(|row| {
+            lines[row * n..((row + 1) * n).min(lines.len())]
+                .iter()
+                .zip(times)
+                .take_while(|(x, _)| x.is_finite())
+                .map(|(x, t)| (f64::from(*t), f64::from(*x)))
+                .collect()
+        })
+        .collect()
+}
+
+#[wasm_bindgen]
+impl Viewer {
+    /// The run that learns the line's b and s (a `LiveRun`; see [`Params::line_run_config`]).
+    #[wasm_bindgen(js_name = lineRunConfig)]
+    pub fn line_run_config(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.params.line_run_config())
+    }
+
+    /// What the line's learned flow lines depend on (schedule and target): lines made under
+    /// another key are not drawn.
+    #[wasm_bindgen(js_name = lineKey)]
+    pub fn line_key(&self) -> String {
+        self.params.line_key()
+    }
+
+    /// Shows the learned flow lines that the engine's `lineFlow` made for the key `key`.
+    #[wasm_bindgen(js_name = setLineModel)]
+    pub fn set_line_model(&mut self, key: String, times: &[f32], lines: &[f32], count: usize) {
+        self.line_model = Some((key, curves(times, lines, count)));
+    }
+
+    /// Forgets the learned flow lines.
+    #[wasm_bindgen(js_name = clearLineModel)]
+    pub fn clear_line_model(&mut self) {
+        self.line_model = None;
+    }
+}
+
+impl Viewer {
+    /// Draws the learned flow lines over the space–time figure (dashed pink over a dark
+    /// halo), if they were made for what the figure shows.
+    pub(crate) fn draw_line_model(&self) {
+        let Some((key, lines)) = &self.line_model else {
+            return;
+        };
+        if *key != self.params.line_key() {
+            return;
+        }
+        let ctx = &self.spacetime.ctx;
+        let dash: JsValue = js_sys::Array::of2(&6.0.into(), &4.0.into()).into();
+        let solid: JsValue = js_sys::Array::new().into();
+        for (style, width, dashed) in [
+            ("rgba(20,20,30,0.55)", 3.6, false),
+            ("rgba(255,64,160,1)", 2.0, true),
+        ] {
+            let _ = ctx.set_line_dash(if dashed { &dash } else { &solid });
+            ctx.set_stroke_style_str(style);
+            ctx.set_line_width(width);
+            ctx.begin_path();
+            for c in lines {
+                for (i, &(t, x)) in c.iter().enumerate() {
+                    let (px, py) = SpaceTime::pixel(t, x);
+                    if i == 0 {
+                        ctx.move_to(px, py);
+                    } else {
+                        ctx.line_to(px, py);
+                    }
+                }
+            }
+            ctx.stroke();
+        }
+        let _ = ctx.set_line_dash(&solid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curves_end_at_their_first_nan() {
+        let c = curves(&[0.0, 0.5, 1.0], &[1.0, 2.0, 3.0, 4.0, f32::NAN, 6.0], 2);
+        assert_eq!(c[0], vec![(0.0, 1.0), (0.5, 2.0), (1.0, 3.0)]);
+        assert_eq!(c[1], vec![(0.0, 4.0)]);
+    }
+
+    #[test]
+    fn the_line_run_names_the_lines_target_and_the_schedule() {
+        let mut p = Params {
+            line: LineName::Drawn,
+            ..Params::default()
+        };
+        let rc = p.line_run_config();
+        assert_eq!(rc["target"]["name"], "line");
+        assert_eq!(rc["target"]["line"], DEFAULT_DRAWN);
+        assert_eq!(rc["objective"], "velocity-score");
+        p.line = LineName::Gmm;
+        assert_eq!(p.line_run_config()["target"]["line"], "gmm");
+        // The engine's run reads it: a LiveRun whose target is on the line.
+        let spec: interplay_core::Target =
+            interplay_core::Target::line(&p.line_code()).expect("a line target");
+        assert_eq!(spec.name(), "line");
+    }
+}
