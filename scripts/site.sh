@@ -37,7 +37,7 @@ mkdir -p "$work/figs"
 "$bin" figure --times 1 --view eulerian --size 256 --caption "" --out "$work/figs/rho1.svg"
 "$bin" figure --view spacetime --line gmm --eps 0.5 --out "$work/figs/spacetime.svg"
 # 5 panels of 232 px with 8 px gaps: 1208 × 480, about the 1.91:1 a link preview shows.
-"$bin" figure --times 0,0.25,0.5,0.75,1 --size 232 --n 6000 --out "$work/figs/social.png"
+"$bin" figure --times 0,0.25,0.5,0.75,1 --size 232 --n 6000 --bare --out "$work/figs/social.png"
 
 log "the post"
 cat > "$work/site-config.yml" <<'EOF'

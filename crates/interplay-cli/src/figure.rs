@@ -2,7 +2,8 @@
 //! model, `--model`; see [`crate::figure_source`]) at several times, or
 //! the space–time view of an interpolant on the line, for a paper or a slide (the page's palette
 //! and particle colours): an SVG with axes, tick labels, titles, a colour bar and a caption when
-//! `--out` ends in `.svg`, a bare PNG of the panels when it ends in `.png`.
+//! `--out` ends in `.svg`, the same figure as a PNG (text in a bitmap font) when it ends in
+//! `.png`, or with `--bare` the panels alone.
 //!
 //! Columns are the times given; the top row is the density ρ(t, ·) on [−5, 5]² (each panel
 //! scaled to its own maximum, on the page's square-root scale), the bottom row the particles
@@ -26,6 +27,8 @@ use crate::args::Common;
 use crate::csvio;
 use crate::error::CliError;
 use crate::figure_source::Source;
+use crate::png_figure::{self, encode_png, rgba_png};
+use crate::scene::{ColourBar, Curve, DASHED_PINK, Panel};
 use crate::svg;
 
 /// Which rows the figure has.
@@ -73,9 +76,12 @@ pub struct FigureArgs {
     /// The SVG's caption instead of the one written for the figure ("" for none).
     #[arg(long, value_name = "TEXT")]
     pub caption: Option<String>,
-    /// Output: an SVG figure (`.svg`) or a PNG of the panels (`.png`).
+    /// Output: an SVG figure (`.svg`) or the same figure as PNG (`.png`).
     #[arg(long, value_name = "OUT.svg|OUT.png")]
     pub out: PathBuf,
+    /// A PNG of the panels alone, without axes, titles, colour bar or caption.
+    #[arg(long)]
+    pub bare: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -131,13 +137,13 @@ pub fn run(a: &FigureArgs) -> Result<(), CliError> {
     if a.view != View::Eulerian {
         rows.push(particle_panels(&source, a)?);
     }
-    if format == Format::Svg {
-        return csvio::write_bytes(&a.out, views_svg(&source, a, &rows)?.as_bytes());
+    if format == Format::Png && a.bare {
+        let png = encode_png(&compose(&rows, a.size), width(a.times.len(), a.size), {
+            height(rows.len(), a.size)
+        })?;
+        return csvio::write_bytes(&a.out, &png);
     }
-    let png = encode_png(&compose(&rows, a.size), width(a.times.len(), a.size), {
-        height(rows.len(), a.size)
-    })?;
-    csvio::write_bytes(&a.out, &png)
+    csvio::write_bytes(&a.out, &views_figure(&source, a, &rows, format)?)
 }
 
 /// The exact fields, or the model of `--model` under the schedule flags (a schedule-free model
@@ -174,31 +180,40 @@ enum Format {
 }
 
 /// The palette as colour-bar stops (square-root scale, as the heat maps).
-fn colour_bar(max: f64) -> svg::ColourBar {
-    svg::ColourBar {
+fn colour_bar(max: f64, label: &str) -> ColourBar {
+    ColourBar {
         stops: (0..=16)
             .map(|i| {
                 let v = i as f64 / 16.0;
-                let [r, g, b] = palette::color(v);
-                (v, format!("rgb({r},{g},{b})"))
+                (v, palette::color(v))
             })
             .collect(),
         max,
-        label: "density ρ (square-root scale)".into(),
+        label: label.into(),
     }
 }
 
-/// RGBA pixels as PNG bytes.
-fn rgba_png(rgba: &[u8], w: usize, h: usize) -> Result<Vec<u8>, CliError> {
-    let rgb: Vec<u8> = rgba
-        .chunks_exact(4)
-        .flat_map(|p| [p[0], p[1], p[2]])
-        .collect();
-    encode_png(&rgb, w, h)
+/// The figure in the format asked for.
+fn write_figure(
+    format: Format,
+    panels: &[Panel],
+    columns: usize,
+    bar: Option<&ColourBar>,
+    caption: &str,
+) -> Result<Vec<u8>, CliError> {
+    match format {
+        Format::Svg => svg::figure(panels, columns, bar, caption).map(String::into_bytes),
+        Format::Png => png_figure::figure(panels, columns, bar, caption),
+    }
 }
 
-/// The views at each time as an SVG: one panel per time and row, with axes and titles.
-fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<String, CliError> {
+/// The views at each time: one panel per time and row, with axes and titles.
+fn views_figure(
+    source: &Source,
+    a: &FigureArgs,
+    rows: &[Vec<Vec<u8>>],
+    format: Format,
+) -> Result<Vec<u8>, CliError> {
     let h = VIEW_HALF;
     let mut panels = Vec::new();
     let names = match a.view {
@@ -208,8 +223,9 @@ fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<S
     };
     for (row, name) in rows.iter().zip(&names) {
         for (img, &t) in row.iter().zip(&a.times) {
-            panels.push(svg::Panel {
-                png: rgba_png(img, a.size, a.size)?,
+            panels.push(Panel {
+                rgba: img.clone(),
+                pixels: (a.size, a.size),
                 size: (a.size as f64, a.size as f64),
                 x: (-h, h),
                 y: (-h, h),
@@ -232,17 +248,11 @@ fn views_svg(source: &Source, a: &FigureArgs, rows: &[Vec<Vec<u8>>]) -> Result<S
             ""
         }
     );
-    let bar = (a.view != View::Lagrangian).then(|| colour_bar(1.0));
+    // Each panel has its own maximum: the bar reads relative density.
+    let bar =
+        (a.view != View::Lagrangian).then(|| colour_bar(1.0, "ρ / max ρ (square-root scale)"));
     let caption = a.caption.clone().unwrap_or(caption);
-    let mut out = svg::figure(&panels, a.times.len(), bar.as_ref(), &caption);
-    if bar.is_some() {
-        // Each panel has its own maximum: the bar reads relative density.
-        out = out.replace(
-            "density ρ (square-root scale)",
-            "ρ / max ρ (square-root scale)",
-        );
-    }
-    Ok(out)
+    write_figure(format, &panels, a.times.len(), bar.as_ref(), &caption)
 }
 
 /// A model trained on a target on the line: its target and schedule, its flow lines, and what
@@ -292,25 +302,21 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
     let eps = a.common.eps;
     let fig = SpaceTime::new(schedule, target, eps, a.common.seed);
     let (w, h) = (spacetime::WIDTH, spacetime::HEIGHT);
-    if format == Format::Png {
+    if format == Format::Png && a.bare {
         return csvio::write_bytes(&a.out, &rgba_png(&fig.rgba, w, h)?);
     }
-    let mut curves: Vec<svg::Curve> = fig
+    let mut curves: Vec<Curve> = fig
         .paths
         .iter()
         .map(|p| ("#e8862a", 1.2, p.clone()))
         .collect();
     curves.extend(fig.lines.iter().map(|l| ("white", 1.2, l.clone())));
     if let Some((_, _, lines, _)) = &model {
-        curves.extend(
-            lines
-                .curves()
-                .into_iter()
-                .map(|l| (svg::DASHED_PINK, 1.6, l)),
-        );
+        curves.extend(lines.curves().into_iter().map(|l| (DASHED_PINK, 1.6, l)));
     }
-    let panel = svg::Panel {
-        png: rgba_png(&fig.rgba, w, h)?,
+    let panel = Panel {
+        rgba: fig.rgba.clone(),
+        pixels: (w, h),
         size: (2.0 * w as f64, 2.0 * h as f64),
         x: (0.0, 1.0),
         y: (-VIEW_HALF, VIEW_HALF),
@@ -336,8 +342,9 @@ fn spacetime(a: &FigureArgs, format: Format) -> Result<(), CliError> {
         None => caption,
     };
     let caption = a.caption.clone().unwrap_or(caption);
-    let out = svg::figure(&[panel], 1, Some(&colour_bar(fig.max)), &caption);
-    csvio::write_bytes(&a.out, out.as_bytes())
+    let bar = colour_bar(fig.max, "density ρ (square-root scale)");
+    let out = write_figure(format, &[panel], 1, Some(&bar), &caption)?;
+    csvio::write_bytes(&a.out, &out)
 }
 
 fn width(columns: usize, size: usize) -> usize {
@@ -380,17 +387,4 @@ fn compose(rows: &[Vec<Vec<u8>>], size: usize) -> Vec<u8> {
         }
     }
     out
-}
-
-fn encode_png(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>, CliError> {
-    let fail = |e: png::EncodingError| CliError::failed(format!("cannot encode the PNG: {e}"));
-    let mut bytes = Vec::new();
-    let dims = |v: usize| u32::try_from(v).map_err(|_| CliError::usage("the figure is too large"));
-    let mut encoder = png::Encoder::new(&mut bytes, dims(w)?, dims(h)?);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(fail)?;
-    writer.write_image_data(rgb).map_err(fail)?;
-    writer.finish().map_err(fail)?;
-    Ok(bytes)
 }

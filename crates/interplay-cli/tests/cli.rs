@@ -300,6 +300,7 @@ fn figure_draws_the_density_and_the_particles_at_each_time() {
         "64",
         "--n",
         "2000",
+        "--bare",
         "--out",
         out.to_str().expect("utf-8"),
     ]);
@@ -353,6 +354,7 @@ fn figure_draws_the_density_and_the_particles_at_each_time() {
         "0.3",
         "--size",
         "40",
+        "--bare",
         "--out",
         out.to_str().expect("utf-8"),
     ]);
@@ -375,6 +377,71 @@ fn figure_draws_the_density_and_the_particles_at_each_time() {
         );
         assert!(!bad.exists());
     }
+}
+
+#[test]
+fn a_png_figure_has_the_svgs_layout_with_its_text_painted() {
+    let (png, svg) = (tmp("axes.png"), tmp("axes.svg"));
+    for out in [&png, &svg] {
+        let o = interplay(&[
+            "figure",
+            "--times",
+            "0,1",
+            "--view",
+            "eulerian",
+            "--size",
+            "96",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    // The same size as the SVG's.
+    let text = std::fs::read_to_string(&svg).expect("the SVG");
+    let attr = |name: &str| -> f64 {
+        let from = text.find(&format!("{name}=\"")).expect("an attribute") + name.len() + 2;
+        text[from..from + text[from..].find('"').expect("closed")]
+            .parse()
+            .expect("a number")
+    };
+    let (w, h, rgb) = read_png(&png);
+    assert_eq!(
+        (w, h),
+        (
+            attr("width").ceil() as usize,
+            attr("height").ceil() as usize
+        )
+    );
+    let px = |x: usize, y: usize| {
+        let i = 3 * (y * w + x);
+        [rgb[i], rgb[i + 1], rgb[i + 2]]
+    };
+    // Panels at the SVG's places (56, 30) and (56 + 96 + 28 + 56, 30): ρ(0) bright in its
+    // centre; ρ(1) the top colour on a square, the bottom colour off it.
+    let bright = |c: [u8; 3]| u32::from(c[0]) + u32::from(c[1]) + u32::from(c[2]);
+    assert!(
+        bright(px(56 + 48, 30 + 48)) > 500,
+        "{:?}",
+        px(56 + 48, 30 + 48)
+    );
+    let x1 = 56 + 96 + 28 + 56;
+    assert_eq!(px(x1 + 48 + 5, 30 + 48 - 5), [0xfd, 0xe7, 0x25]);
+    assert_eq!(px(x1 + 48 + 5, 30 + 48 + 5), [0x44, 0x01, 0x54]);
+    // The colour bar right of the panels: the top colour at its top, the bottom at its foot.
+    let bar = x1 + 96 + 28 + 7;
+    let top = px(bar, 31);
+    assert!(top[0] > 0xe0 && top[1] > 0xd8 && top[2] < 0x40, "{top:?}");
+    assert!(bright(px(bar, 30 + 94)) < 250, "{:?}", px(bar, 30 + 94));
+    // Text: tick labels under each panel and the caption below, in dark ink on white.
+    let ink = |y0: usize, y1: usize| {
+        (y0..y1)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| bright(px(x, y)) < 300)
+            .count()
+    };
+    assert!(ink(30 + 96 + 8, 30 + 96 + 22) > 40, "tick labels");
+    assert!(ink(h - 20, h) > 150, "the caption");
+    assert!(ink(0, 24) > 100, "the titles");
 }
 
 #[test]

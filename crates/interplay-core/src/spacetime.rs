@@ -81,7 +81,7 @@ fn curves(
     out
 }
 
-/// The time grid of the flow lines: [t0, VIEW_T_END] in [`STEPS`] steps, finer near t = 1.
+/// The time grid of the flow lines: [t0, VIEW_T_END] in 240 steps, finer near t = 1.
 pub fn flow_span(schedule: &Schedule) -> Span {
     Span::new(schedule.t_start(), VIEW_T_END, STEPS).warped(2.0)
 }

@@ -193,7 +193,7 @@ impl Target {
     }
 
     /// log ρ1(x), where the target has a density (−∞ off a point set; for a target on the line,
-    /// its density on the line at x[0]).
+    /// its density on the line at `x[0]`).
     pub fn log_density(&self, x: P2) -> f64 {
         match self {
             Target::Checkerboard => checker::log_density(x),
@@ -407,7 +407,7 @@ impl ExactTarget {
         }
     }
 
-    /// log ρ1(x) (for a target on the line, its density on the line at x[0]).
+    /// log ρ1(x) (for a target on the line, its density on the line at `x[0]`).
     pub fn log_density(&self, x: P2) -> f64 {
         match self {
             ExactTarget::Checkerboard => checker::log_density(x),
@@ -419,7 +419,7 @@ impl ExactTarget {
 
 /// The posterior of a target on the line at a point of the plane, x = β·[x1, 0] + σ·ξ: the
 /// line's posterior in the first coordinate; the second coordinate of x1 is 0 for certain, so
-/// it contributes only its Gaussian factor N(x[1]; 0, σ²) to ρ and −x[1]/σ² to the score.
+/// it contributes only its Gaussian factor N(`x[1]`; 0, σ²) to ρ and −`x[1]`/σ² to the score.
 pub fn line_posterior(target: &LineTarget, x: P2, beta: f64, sigma: f64) -> Posterior {
     let p = target.posterior_at(beta, sigma, x[0]);
     let s2 = sigma * sigma;
