@@ -14,6 +14,9 @@
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
 //       behind the slider, and the kernels compiled meanwhile
+//   node tests/bench.mjs --line [--budgets 2,5,10]
+//       the space–time view's Learn b: a fresh network on each target on the line trained for
+//       each budget (cumulative) with learnLine(), steps/s and the learned b's error
 //   node tests/bench.mjs --soak [--minutes 10] [--webgpu]
 //       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
 //       memory and live WebGPU buffers sampled every 30 s
@@ -99,6 +102,33 @@ if (process.argv.includes("--time-to-quality")) {
   console.log("| field source | backend | budget | steps | steps/s | in squares | TV 16² | TV 32² | sliced W2 | b error at t = 0.1, 0.3, 0.5, 0.7, 0.9 |");
   console.log("|---|---|---|---|---|---|---|---|---|---|");
   console.log(out.join("\n"));
+  process.exit(0);
+}
+
+if (process.argv.includes("--line")) {
+  const budgets = arg("--budgets", "2,5,10").split(",").map(Number);
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu: false });
+  const rows = [];
+  for (const line of ["checkerboard", "gmm", "bars"]) {
+    const page = await openPage(browser, server.url(`/index.html#views=spacetime&line=${line}`));
+    await page.evaluate(() => window.interplay.ready);
+    let spent = 0;
+    for (const b of budgets) {
+      const r = await page.evaluate((ms) => window.interplay.learnLine(ms), 1000 * (b - spent));
+      spent = b;
+      rows.push({ line, budget: b, ...r });
+      console.error(JSON.stringify(rows.at(-1)));
+    }
+    await page.close();
+  }
+  await browser.close();
+  await server.close();
+  const pct = (v) => (100 * v).toFixed(1);
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend.`);
+  console.log("| target on the line | training | steps | b error (%) at t = 0.1, 0.3, 0.5, 0.7, 0.9 |");
+  console.log("|---|---|---|---|");
+  for (const r of rows) console.log(`| ${r.line} | ${r.budget} s | ${r.steps} | ${r.bError.map(pct).join(", ")} |`);
   process.exit(0);
 }
 
