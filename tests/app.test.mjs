@@ -476,6 +476,43 @@ test("space-time view: Learn b trains a network on the line and its flow lines c
   await page.close();
 });
 
+test("the ε explorer samples the model at ε from 0 to 5, draws TV and the KL bound, and moves the slider", async () => {
+  const page = await open("#source=schedule-free&views=lagrangian,quality&backend=cpu");
+  const note = page.locator(`${APP} .ip-eps-note`);
+  const chart = `${APP} .ip-eps-plot`;
+  assert.ok(await page.locator(chart).isHidden(), "no chart before a sweep");
+  await page.locator(`${APP} .ip-eps-explore`).click();
+  await page.waitForFunction(() => /^Blue: histogram TV/.test(document.querySelector(".interplay-app .ip-eps-note").textContent), null, { timeout: 180000 });
+  const text = await note.textContent();
+  assert.match(text, /Blue: histogram TV of 2000 samples at each ε .* lowest at ε = \d/);
+  assert.match(text, /grey: 0\.\d+, the TV of as many exact samples/);
+  // The shipped model's b and s are both good: the bound has its minimum inside the range.
+  const m = text.match(/the bound is smallest at ε ≈ (\d+(?:\.\d+)?)/);
+  assert.ok(m && Number(m[1]) > 0.1 && Number(m[1]) < 5, text);
+  // The chart: blue TV markers and the orange bound.
+  const d = await canvasPixels(page, chart, 0, 0, 480, 270);
+  let blue = 0;
+  let orange = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (d[i] < 40 && d[i + 1] > 90 && d[i + 1] < 130 && d[i + 2] > 150) blue++;
+    if (d[i] > 190 && d[i + 1] > 70 && d[i + 1] < 110 && d[i + 2] < 40) orange++;
+  }
+  assert.ok(blue > 200 && orange > 200, `blue ${blue}, orange ${orange}`);
+  await screenshot(page, "app-eps-explorer", `${APP} .ip-quality-box`);
+  // The bound's ε moves the slider (to its step of 0.05) and the SDE panel appears.
+  await page.locator(`${APP} .ip-eps-use-bound`).click();
+  const eps = (await page.evaluate(() => window.interplay.getParams())).eps;
+  assert.ok(Math.abs(eps - Math.round(Number(m[1]) * 20) / 20) < 1e-9, `${eps} against ${m[1]}`);
+  assert.ok(await page.locator(`${APP} .ip-sde-panel`).isVisible());
+  // The exact source has nothing to explore: said in place, and the API throws the same.
+  await page.evaluate(() => window.interplay.setParams({ source: "exact" }));
+  const err = await page.evaluate(() => window.interplay.exploreEps().then(() => "", (e) => String(e.message || e)));
+  assert.match(err, /choose a learned field source first/);
+  assert.match(await note.textContent(), /choose a learned field source first/);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
 test("Lagrangian view: a click shows the conditional paths through a point and b as their mean velocity", async () => {
   const page = await open("#particles=1000&t=0.5");
   const sel = `${APP} .ip-ode`;

@@ -101,6 +101,13 @@ export const TEMPLATE = `
       <tr><th scope="row">NLL (nats; ideal 3.466)</th><td class="ip-q-nll">–</td></tr>
       <tr><th scope="row" title="‖b̂ − b*‖ / ‖b*‖ over ρ(t), at t = 0.1, 0.3, 0.5, 0.7, 0.9">velocity error ‖b̂ − b*‖/‖b*‖ at t = 0.1 … 0.9</th><td class="ip-q-b_error">–</td></tr>
     </table>
+    <div class="ip-buttons">
+      <button class="ip-eps-explore" type="button">Find the best ε</button>
+      <button class="ip-eps-use" type="button" hidden>Use ε</button>
+      <button class="ip-eps-use-bound" type="button" hidden>Use ε</button>
+    </div>
+    <canvas class="ip-eps-plot" width="480" height="270" role="img" aria-label="Histogram TV of the model's samples and the KL bound of its SDE against the noise epsilon" hidden></canvas>
+    <p class="ip-eps-note" role="status" aria-live="polite">Which noise ε samples this model best? The explorer samples it at ε from 0 to 5.</p>
   </fieldset>
   <fieldset class="ip-box ip-share-box"><legend>Share and export</legend>
     <div class="ip-buttons">

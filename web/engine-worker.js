@@ -135,6 +135,10 @@ const ops = {
   metrics(key, { n, steps, schedule }, engine) {
     return engine.metrics(n, steps, JSON.stringify(schedule));
   },
+  /** The ε explorer: samples at each noise level of `grid`, scored, and the SDE's KL bound. */
+  epsSweep(key, { grid, n, steps, seed, schedule }, engine) {
+    return engine.epsSweep(new Float64Array(grid), n, steps, seed, JSON.stringify(schedule));
+  },
   /** The learned flow lines of a run on the line (the space–time view's dashed lines). */
   async lineFlow(key, { schedule }, engine) {
     const r = await engine.lineFlow(JSON.stringify(schedule));

@@ -18,6 +18,7 @@ import { VIEWS, WIDGET_OPTIONS, applyOptions, earlyPanels, messageOf, refreshPan
 import { share } from "./share.js";
 import { spacetimePick } from "./spacetime-pick.js";
 import { lineLearning } from "./line-learning.js";
+import { epsExplorer } from "./eps-explorer.js";
 import { flowPick } from "./flow-pick.js";
 
 export { VIEWS };
@@ -106,6 +107,7 @@ export function create(root, options = {}) {
   w.spacetime = spacetimePick(w);
   w.flowPick = flowPick(w);
   w.lineLearning = lineLearning(w);
+  w.epsExplorer = epsExplorer(w, w.session);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -172,6 +174,9 @@ export function create(root, options = {}) {
     /** Trains the space–time view's network on the line for about `ms` and draws its flow
      * lines over the exact ones; resolves to {steps, ms, bError} (at t = 0.1, 0.3, …, 0.9). */
     learnLine: (ms) => w.lineLearning.learn(ms),
+    /** The quality panel's ε explorer for the current model: resolves to {eps, tv, inSupport,
+     * bestTv, bound: {a, b, c, t_end}, bestBound, n, steps} and draws its chart. */
+    exploreEps: () => w.epsExplorer.explore(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {

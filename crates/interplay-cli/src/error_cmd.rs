@@ -54,6 +54,14 @@ pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
     };
     let errors = pollster::block_on(field_errors(&field, &exact, &times, a.n, a.common.seed))
         .map_err(|e| CliError::failed(e.to_string()))?;
+    let bound = pollster::block_on(interplay_nn::quality::eps_bound(
+        &field,
+        &exact,
+        a.n.min(2000),
+        a.common.seed,
+    ))
+    .map_err(|e| CliError::failed(e.to_string()))?;
+    let best = bound.best();
     let json = serde_json::json!({
         "model": a.model.display().to_string(),
         "objective": ck.header.objective.name(),
@@ -62,6 +70,14 @@ pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
         "t": errors.iter().map(|e| e.t).collect::<Vec<_>>(),
         "b_relative_l2": errors.iter().map(|e| e.b).collect::<Vec<_>>(),
         "s_relative_l2": errors.iter().map(|e| e.s).collect::<Vec<_>>(),
+        // KL(ρ(T) ‖ ρ̂(T)) ≤ A/(4ε) + B/2 + εC/4 for the SDE at noise ε; smallest at √(A/C).
+        "eps_bound": {
+            "a": bound.a,
+            "b": bound.b,
+            "c": bound.c,
+            "t_end": bound.t_end,
+            "best_eps": best.is_finite().then_some(best),
+        },
     });
     println!(
         "{}",

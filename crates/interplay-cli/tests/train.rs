@@ -293,6 +293,15 @@ fn error_reports_the_relative_velocity_and_score_error_of_a_model() {
             "{j}"
         );
     }
+    // The SDE's KL bound: positive integrals and their minimiser √(A/C).
+    let bound = &j["eps_bound"];
+    let (a, c) = (
+        bound["a"].as_f64().expect("a"),
+        bound["c"].as_f64().expect("c"),
+    );
+    assert!(a > 0.0 && c > 0.0, "{j}");
+    let best = bound["best_eps"].as_f64().expect("best_eps");
+    assert!((best - (a / c).sqrt()).abs() < 1e-9 * best, "{j}");
     let o = interplay(&["error", "--model", ck_s, "--times", "0.5,1"]);
     assert!(
         !o.status.success() && stderr(&o).contains("--times"),

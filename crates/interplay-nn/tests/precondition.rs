@@ -13,7 +13,7 @@ use interplay_nn::LearnedField;
 use interplay_nn::field::{DeviceField, FieldOut};
 use interplay_nn::net::NetConfig;
 use interplay_nn::objective::{Objective, bs_precondition};
-use interplay_nn::quality::{ERROR_TIMES, field_errors};
+use interplay_nn::quality::{BOUND_T_END, ERROR_TIMES, eps_bound, field_errors};
 use interplay_nn::sampler::points_tensor;
 use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer};
 
@@ -249,4 +249,56 @@ fn the_live_rate_warms_up_then_decays_with_the_steps_trained() {
         ..cosine
     };
     assert!((inverse.lr_at(150) - 0.0025).abs() < 1e-12);
+}
+
+#[test]
+fn the_eps_bound_weighs_the_velocity_error_against_the_score_error() {
+    let exact = ExactField::new(Schedule::default(), &Target::Gmm);
+    // Exact fields: no error at any ε.
+    let zero = now(eps_bound(&Exact(exact.clone(), 1.0), &exact, 300, 2)).expect("bound");
+    assert!(
+        zero.a < 1e-9 && zero.c < 1e-9 && zero.b.abs() < 1e-9,
+        "{zero:?}"
+    );
+    // b 10 % too large, s exact: A = 0.01·∫E|b|², nothing else, so the bound falls as 1/ε.
+    let bound = now(eps_bound(&Exact(exact.clone(), 1.1), &exact, 300, 2)).expect("bound");
+    let dt = BOUND_T_END / 24.0;
+    let mut want = 0.0;
+    for k in 0..24 {
+        let t = (k as f64 + 0.5) * dt;
+        let pts = interplay_core::sampling::interpolant_samples(
+            exact.schedule(),
+            exact.target(),
+            t,
+            300,
+            2 + k,
+        );
+        let at = exact.at(t);
+        want += dt
+            * pts
+                .iter()
+                .map(|x| {
+                    let b = at.velocity(*x);
+                    0.01 * (b[0] * b[0] + b[1] * b[1])
+                })
+                .sum::<f64>()
+            / 300.0;
+    }
+    assert!(
+        (bound.a - want).abs() < 1e-4 * want,
+        "{} against {want}",
+        bound.a
+    );
+    assert!(bound.c < 1e-9 && bound.best() > 1e3, "{bound:?}");
+    assert!((bound.kl(2.0) - bound.a / 8.0).abs() < 1e-9);
+    // A score error as well: the minimum of A/(4ε) + B/2 + εC/4 is at √(A/C).
+    let mixed = interplay_nn::quality::EpsBound {
+        a: 0.4,
+        b: 0.05,
+        c: 0.1,
+        t_end: BOUND_T_END,
+    };
+    let best = mixed.best();
+    assert!((best - 2.0).abs() < 1e-12);
+    assert!(mixed.kl(best) < mixed.kl(best * 1.1) && mixed.kl(best) < mixed.kl(best / 1.1));
 }

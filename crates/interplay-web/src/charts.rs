@@ -137,3 +137,113 @@ pub fn losses(
     }
     root.present().map_err(err)
 }
+
+/// The ε explorer's chart: the samples' histogram TV at each ε of the sweep (blue, left axis)
+/// and the KL bound A/(4ε) + B/2 + εC/4 (orange, right axis), with dashed markers at the ε of
+/// the lowest TV and at the bound's minimiser, and a grey line at the TV of as many exact
+/// samples (the histogram's own noise floor).
+pub fn eps_sweep(
+    canvas: HtmlCanvasElement,
+    eps: &[f64],
+    tv: &[f64],
+    tv_exact: f64,
+    bound: (f64, f64, f64),
+    best: (f64, Option<f64>),
+) -> Result<(), String> {
+    let backend =
+        CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the ε chart")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let x1 = eps.iter().copied().fold(1.0f64, f64::max);
+    let tv_top = tv
+        .iter()
+        .copied()
+        .chain([tv_exact])
+        .filter(|v| v.is_finite())
+        .fold(0.05f64, f64::max)
+        * 1.1;
+    let (a, b, c) = bound;
+    let kl = |e: f64| a / (4.0 * e) + b / 2.0 + e * c / 4.0;
+    let curve: Vec<(f64, f64)> = (1..=200)
+        .map(|i| x1 * i as f64 / 200.0)
+        .map(|e| (e, kl(e)))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    // The bound is huge at small ε: its axis shows from its minimum to a few times that.
+    let kl_min = curve
+        .iter()
+        .map(|p| p.1)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-9);
+    let kl_top = (4.0 * kl_min).max(kl(x1) * 1.05);
+    let mut chart = ChartBuilder::on(&root)
+        .margin(8)
+        .x_label_area_size(50)
+        .y_label_area_size(84)
+        .right_y_label_area_size(100)
+        .build_cartesian_2d(0f64..x1, 0f64..tv_top)
+        .map_err(err)?
+        .set_secondary_coord(0f64..x1, 0f64..kl_top);
+    chart
+        .configure_mesh()
+        .x_labels(6)
+        .y_labels(5)
+        .x_desc("noise ε")
+        .y_desc("histogram TV")
+        .light_line_style(WHITE.mix(0.0))
+        .label_style(("sans-serif", 20))
+        .draw()
+        .map_err(err)?;
+    chart
+        .configure_secondary_axes()
+        .y_labels(5)
+        .y_desc("KL bound")
+        .label_style(("sans-serif", 20))
+        .draw()
+        .map_err(err)?;
+    let (blue, orange) = (CURVES[0], CURVES[1]);
+    if tv_exact.is_finite() {
+        chart
+            .draw_series((0..24).map(|k| {
+                let (e0, e1) = (x1 * k as f64 / 24.0, x1 * (k as f64 + 0.5) / 24.0);
+                PathElement::new(
+                    vec![(e0, tv_exact), (e1, tv_exact)],
+                    CURVES[3].stroke_width(2),
+                )
+            }))
+            .map_err(err)?;
+    }
+    let pts: Vec<(f64, f64)> = eps
+        .iter()
+        .zip(tv)
+        .map(|(e, v)| (*e, *v))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    chart
+        .draw_series(LineSeries::new(pts.clone(), blue.stroke_width(3)))
+        .map_err(err)?;
+    chart
+        .draw_series(pts.iter().map(|&p| Circle::new(p, 6, blue.filled())))
+        .map_err(err)?;
+    let shown: Vec<(f64, f64)> = curve.into_iter().filter(|p| p.1 <= kl_top).collect();
+    chart
+        .draw_secondary_series(LineSeries::new(shown, orange.stroke_width(3)))
+        .map_err(err)?;
+    let dashed = |x: f64, colour: RGBColor, top: f64| {
+        (0..12).map(move |k| {
+            let (y0, y1) = (top * k as f64 / 12.0, top * (k as f64 + 0.5) / 12.0);
+            PathElement::new(vec![(x, y0), (x, y1)], colour.stroke_width(2))
+        })
+    };
+    if best.0.is_finite() {
+        chart
+            .draw_series(dashed(best.0, blue, tv_top))
+            .map_err(err)?;
+    }
+    if let Some(e) = best.1.filter(|e| *e <= x1) {
+        chart
+            .draw_secondary_series(dashed(e, orange, kl_top))
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}

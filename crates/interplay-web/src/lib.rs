@@ -83,3 +83,30 @@ pub fn encode_drawing(xy: &[f64]) -> String {
     let pts: Vec<_> = xy.chunks_exact(2).map(|c| [c[0], c[1]]).collect();
     interplay_core::targets::encode_points(&pts)
 }
+
+/// Draws the ε explorer's chart into `canvas` from an engine `epsSweep` result given as JSON.
+#[wasm_bindgen(js_name = drawEpsChart)]
+pub fn draw_eps_chart(canvas: web_sys::HtmlCanvasElement, sweep: &str) -> Result<(), JsValue> {
+    let v: serde_json::Value =
+        serde_json::from_str(sweep).map_err(|e| JsValue::from_str(&format!("bad ε sweep: {e}")))?;
+    let list = |k: &str| -> Vec<f64> {
+        v[k].as_array()
+            .map(|a| a.iter().map(|x| x.as_f64().unwrap_or(f64::NAN)).collect())
+            .unwrap_or_default()
+    };
+    let num = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
+    let bound = (
+        num(&v["bound"]["a"]),
+        num(&v["bound"]["b"]),
+        num(&v["bound"]["c"]),
+    );
+    charts::eps_sweep(
+        canvas,
+        &list("eps"),
+        &list("tv"),
+        num(&v["tvExact"]),
+        bound,
+        (num(&v["bestTv"]), v["bestBound"].as_f64()),
+    )
+    .map_err(|e| JsValue::from_str(&e))
+}
