@@ -54,6 +54,10 @@ pub struct TrainArgs {
     /// velocity-score only). 0 or 1: the plain sample targets.
     #[arg(long, value_name = "N", default_value_t = interplay_nn::posterior::REFS)]
     pub posterior_refs: usize,
+    /// How a batch pairs x0 with x1: independent, or ot (an exact assignment minimising
+    /// Σ|x0 − x1|² in blocks of 128, for straighter paths; needs --objective denoiser).
+    #[arg(long, default_value = "independent", value_parser = ["independent", "ot"])]
+    pub coupling: String,
     /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
     #[arg(long, default_value = "6")]
     pub spatial: usize,
@@ -126,6 +130,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         warmup: a.warmup,
         t_power: a.t_power,
         posterior_refs: a.posterior_refs,
+        coupling: interplay_nn::coupling::Coupling::from_name(&a.coupling).unwrap_or_default(),
     };
     train
         .validate()

@@ -227,6 +227,24 @@ fn a_model_trained_on_the_line_draws_its_flow_lines_over_the_exact_ones() {
             && stderr(&o).contains("--target line:donut: a target on the line is one of")
     );
     assert!(!bad.exists());
+    // Minibatch OT pairs x0 with x1: refused by name for an objective that needs them independent.
+    let o = interplay(&[
+        "train",
+        "--coupling",
+        "ot",
+        "--objective",
+        "velocity-score",
+        "--steps",
+        "1",
+        "--out",
+        bad.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("--coupling: coupling 'ot' pairs x0 with x1"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
 }
 
 #[test]

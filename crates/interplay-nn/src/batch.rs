@@ -5,6 +5,7 @@
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule};
 
+use crate::coupling::{Coupling, OT_BLOCK, ot_pair};
 use crate::objective::{Affine, Objective, narrowing, sf_precondition};
 use crate::posterior::BatchPosterior;
 
@@ -98,7 +99,38 @@ pub fn draw_batch(
     refs: usize,
     rng: &mut Rng,
 ) -> HostBatch {
+    draw_coupled(
+        objective,
+        schedule,
+        target,
+        n,
+        times,
+        refs,
+        Coupling::Independent,
+        rng,
+    )
+}
+
+/// [`draw_batch`] with x0 and x1 paired by `coupling`: with minibatch OT the base samples are
+/// drawn first and assigned to the target samples block by block ([`ot_pair`]); the noise z and
+/// the times stay independent. (The schedule-free objective has no x0 and ignores it.)
+#[allow(clippy::too_many_arguments)]
+pub fn draw_coupled(
+    objective: &Objective,
+    schedule: &Schedule,
+    target: &ExactTarget,
+    n: usize,
+    times: TimeDraw,
+    refs: usize,
+    coupling: Coupling,
+    rng: &mut Rng,
+) -> HostBatch {
     let x1 = target.sample(rng, n);
+    let paired: Option<Vec<P2>> = (coupling == Coupling::Ot).then(|| {
+        let mut x0: Vec<P2> = (0..n).map(|_| target.base_normal(rng)).collect();
+        ot_pair(&mut x0, &x1, OT_BLOCK);
+        x0
+    });
     let mut post = (refs > 1).then(|| BatchPosterior::new(&x1, refs));
     let mut b = HostBatch {
         n,
@@ -165,7 +197,10 @@ pub fn draw_batch(
     let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
     for (row, x1) in x1.iter().enumerate() {
         let t = times.at(rng.uniform());
-        let (x0, z) = (target.base_normal(rng), target.base_normal(rng));
+        let (x0, z) = match &paired {
+            Some(x0) => (x0[row], target.base_normal(rng)),
+            None => (target.base_normal(rng), target.base_normal(rng)),
+        };
         let st = schedule.at(t);
         let s2 = st.sigma2();
         let i = [0, 1].map(|d| st.alpha * x0[d] + st.beta * x1[d]);

@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod checkpoint;
+pub mod coupling;
 pub mod device;
 pub mod field;
 pub mod line_flow;

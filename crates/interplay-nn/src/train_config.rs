@@ -60,6 +60,10 @@ pub struct TrainConfig {
     /// 0 or 1: the plain sample targets).
     #[serde(default)]
     pub posterior_refs: usize,
+    /// How x0 and x1 are paired in a batch (independent unless asked; minibatch OT needs the
+    /// denoiser objective, [`TrainConfig::validate`]).
+    #[serde(default)]
+    pub coupling: crate::coupling::Coupling,
 }
 
 fn one() -> f64 {
@@ -84,6 +88,7 @@ impl Default for TrainConfig {
             warmup: 0,
             t_power: 1.0,
             posterior_refs: crate::posterior::REFS,
+            coupling: crate::coupling::Coupling::Independent,
         }
     }
 }
@@ -111,6 +116,7 @@ impl TrainConfig {
             warmup: 50,
             t_power: 2.0,
             posterior_refs: crate::posterior::REFS,
+            coupling: crate::coupling::Coupling::Independent,
         }
     }
 }
@@ -163,6 +169,15 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.ema) {
             return Err(format!("ema {} must be in [0, 1)", self.ema));
+        }
+        if self.coupling == crate::coupling::Coupling::Ot && self.objective != "denoiser" {
+            return Err(format!(
+                "coupling 'ot' pairs x0 with x1 within each batch, and the {} objective relies \
+                 on their independence (its targets use the Gaussian base's identities); use the \
+                 denoiser objective, whose b regresses the conditional velocity and whose score \
+                 comes from E[z | x_t] with z still independent",
+                self.objective
+            ));
         }
         Ok(())
     }

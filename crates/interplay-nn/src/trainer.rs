@@ -9,7 +9,7 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
 use crate::NnError;
-use crate::batch::{HostBatch, TimeDraw, draw_batch, pair_column};
+use crate::batch::{HostBatch, TimeDraw, draw_coupled, pair_column};
 use crate::field::LearnedField;
 use crate::net::FieldNet;
 use crate::objective::Objective;
@@ -74,6 +74,13 @@ impl Trainer {
         config.validate().map_err(NnError::Config)?;
         if let Some(issue) = schedule.validate().first() {
             return Err(NnError::Config(format!("invalid schedule: {issue}")));
+        }
+        if config.coupling == crate::coupling::Coupling::Ot && !schedule.has_gamma() {
+            return Err(NnError::Config(
+                "minibatch OT needs γ > 0: the denoiser's score comes from E[z | x_t], and without \
+                 noise z its target is x0, which the coupling ties to x1"
+                    .into(),
+            ));
         }
         let exact = ExactTarget::new(&target);
         let objective = Objective::from_name(&config.objective, &exact)
@@ -163,7 +170,7 @@ impl Trainer {
 
     /// One optimisation step on a fresh batch. Returns the losses without reading them.
     pub fn step(&mut self) -> StepLosses {
-        let batch = draw_batch(
+        let batch = draw_coupled(
             &self.objective,
             &self.schedule,
             &self.exact,
@@ -173,6 +180,7 @@ impl Trainer {
                 power: self.config.t_power,
             },
             self.config.posterior_refs,
+            self.config.coupling,
             &mut self.rng,
         );
         let lr = self.lr_at(self.step);

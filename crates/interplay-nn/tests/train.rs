@@ -31,6 +31,7 @@ fn small(objective: &str, seed: u64) -> TrainConfig {
         warmup: 0,
         t_power: 1.0,
         posterior_refs: 0,
+        coupling: interplay_nn::coupling::Coupling::Independent,
     }
 }
 
