@@ -205,20 +205,7 @@ impl Viewer {
         panel.put_rect(&fig.rgba, spacetime::WIDTH, spacetime::HEIGHT)?;
         let ctx = &panel.ctx;
         let stroke = |curves: &[Vec<(f64, f64)>], style: &str, width: f64| {
-            ctx.set_stroke_style_str(style);
-            ctx.set_line_width(width);
-            ctx.begin_path();
-            for c in curves {
-                for (i, &(t, x)) in c.iter().enumerate() {
-                    let (px, py) = SpaceTime::pixel(t, x);
-                    if i == 0 {
-                        ctx.move_to(px, py);
-                    } else {
-                        ctx.line_to(px, py);
-                    }
-                }
-            }
-            ctx.stroke();
+            stroke_spacetime(ctx, curves, style, width);
         };
         stroke(&fig.paths, "rgba(232,134,42,0.9)", 1.2);
         stroke(&fig.lines, "rgba(255,255,255,0.85)", 1.1);
@@ -325,4 +312,27 @@ impl Viewer {
     pub fn draw_losses(&self) -> Result<(), JsValue> {
         charts::losses(self.loss_canvas.clone(), &self.losses).map_err(|e| JsValue::from_str(&e))
     }
+}
+
+/// Strokes curves given in (t, x) on the space–time figure.
+pub(crate) fn stroke_spacetime(
+    ctx: &web_sys::CanvasRenderingContext2d,
+    curves: &[Vec<(f64, f64)>],
+    style: &str,
+    width: f64,
+) {
+    ctx.set_stroke_style_str(style);
+    ctx.set_line_width(width);
+    ctx.begin_path();
+    for c in curves {
+        for (i, &(t, x)) in c.iter().enumerate() {
+            let (px, py) = SpaceTime::pixel(t, x);
+            if i == 0 {
+                ctx.move_to(px, py);
+            } else {
+                ctx.line_to(px, py);
+            }
+        }
+    }
+    ctx.stroke();
 }

@@ -3,7 +3,6 @@
 //! lines the engine sends back, drawn over the exact ones while it trains.
 
 use interplay_core::line::DEFAULT_DRAWN;
-use interplay_core::spacetime::SpaceTime;
 use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
@@ -107,20 +106,7 @@ impl Viewer {
             ("rgba(255,64,160,1)", 2.0, true),
         ] {
             let _ = ctx.set_line_dash(if dashed { &dash } else { &solid });
-            ctx.set_stroke_style_str(style);
-            ctx.set_line_width(width);
-            ctx.begin_path();
-            for c in lines {
-                for (i, &(t, x)) in c.iter().enumerate() {
-                    let (px, py) = SpaceTime::pixel(t, x);
-                    if i == 0 {
-                        ctx.move_to(px, py);
-                    } else {
-                        ctx.line_to(px, py);
-                    }
-                }
-            }
-            ctx.stroke();
+            crate::draw::stroke_spacetime(ctx, lines, style, width);
         }
         let _ = ctx.set_line_dash(&solid);
     }
