@@ -316,7 +316,7 @@ impl Viewer {
 
 /// Strokes curves given in (t, x) on the space–time figure.
 pub(crate) fn stroke_spacetime(
-    ctx: &web_sys::CanvasRenderingContext2d,
+    ctx: &CanvasRenderingContext2d,
     curves: &[Vec<(f64, f64)>],
     style: &str,
     width: f64,
