@@ -242,14 +242,21 @@ pub fn ode<F: Field + ?Sized>(field: &F, xs: &mut [P2], span: Span, solver: OdeS
 }
 
 /// The linearised stability number of an ODE step from `st` to `stn` (Δt = `dt`, either sign),
-/// or `None` when it exceeds the solver's limit. The stiffest point is the end nearer σ → 0.
+/// or `None` when it exceeds the solver's limit. Euler evaluates the field at the step's start
+/// only, so its number is the start's; Heun and RK4 evaluate at both ends, and the stiffest point
+/// is the end nearer σ → 0. (So K equal Euler steps run from 0 to exactly 1: the few-step
+/// sampler of docs/math.md §4.3.)
 pub fn ode_step_stability(
     solver: OdeSolver,
     st: &ScheduleAt,
     stn: &ScheduleAt,
     dt: f64,
 ) -> Option<f64> {
-    let lam = (-dt * sigma_rate(stn)).max(-dt * sigma_rate(st));
+    let start = -dt * sigma_rate(st);
+    let lam = match solver {
+        OdeSolver::Euler => start,
+        OdeSolver::Heun | OdeSolver::Rk4 => (-dt * sigma_rate(stn)).max(start),
+    };
     (lam <= solver.stability_limit()).then_some(lam)
 }
 
