@@ -17,6 +17,7 @@ mod model;
 mod png_figure;
 mod sample;
 mod scene;
+mod straight;
 mod svg;
 mod train;
 mod ttq;
@@ -51,6 +52,9 @@ enum Command {
     /// A trained model's velocity and score error against the exact fields (relative L2 over
     /// ρ(t) at t = 0.1, 0.3, 0.5, 0.7, 0.9), as JSON.
     Error(error_cmd::ErrorArgs),
+    /// How straight a trained model's flow is (kinetic energy against transport cost) and how well
+    /// it samples in 1, 2, 4 and 8 Euler steps, as JSON.
+    Straightness(straight::StraightnessArgs),
     /// The density and the particles of the exact fields at several times, as one PNG.
     Figure(figure::FigureArgs),
     /// Throughput of the exact fields and integrators.
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Command::Train(a) => train::run(a),
         Command::Eval(a) => eval(a),
         Command::Error(a) => error_cmd::run(a),
+        Command::Straightness(a) => straight::run(a),
         Command::Figure(a) => figure::run(a),
         Command::Bench(a) => bench::run(a),
     };

@@ -55,6 +55,10 @@ pub struct SampleArgs {
     /// Skip the final Tweedie jump x ↦ E[x1 | x_{1−δ}].
     #[arg(long)]
     pub no_denoise: bool,
+    /// The few-step sampler instead: K equal Euler steps from t = 0 to 1, no final jump (the ODE
+    /// only; replaces --steps, --solver, --delta and --no-denoise).
+    #[arg(long, value_name = "K", conflicts_with_all = ["solver", "steps", "delta", "no_denoise"])]
+    pub euler_steps: Option<usize>,
     /// Output CSV (header x,y).
     #[arg(long, value_name = "OUT.csv")]
     pub out: PathBuf,
@@ -137,6 +141,18 @@ fn default_solver(eps: f64) -> SolverArg {
 fn recipe(a: &SampleArgs) -> Result<Recipe, CliError> {
     if a.n == 0 {
         return Err(CliError::usage("--n must be at least 1"));
+    }
+    if let Some(k) = a.euler_steps {
+        if k == 0 {
+            return Err(CliError::usage("--euler-steps must be at least 1"));
+        }
+        if a.common.eps > 0.0 {
+            return Err(CliError::usage(format!(
+                "--euler-steps integrates the ODE; with --eps {} drop one of them",
+                a.common.eps
+            )));
+        }
+        return Ok(Recipe::few_step(k));
     }
     if a.steps == 0 {
         return Err(CliError::usage("--steps must be at least 1"));

@@ -374,3 +374,102 @@ fn a_bad_t_power_is_refused_by_name() {
         stderr(&o)
     );
 }
+
+#[test]
+fn few_step_sampling_and_straightness_of_a_model() {
+    let ck = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../assets/checkerboard.ckpt"
+    );
+    // K equal Euler steps from 0 to 1, no final jump: more steps, a sharper board.
+    let samples = tmp("few.csv");
+    let s = samples.to_str().expect("utf-8");
+    let o = interplay(&[
+        "sample",
+        "--model",
+        ck,
+        "--n",
+        "2000",
+        "--euler-steps",
+        "8",
+        "--out",
+        s,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("stability rule stopped"),
+        "{}",
+        stderr(&o)
+    );
+    let o = interplay(&["eval", s]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("eval prints JSON");
+    assert!(json["in_support"].as_f64().unwrap_or(0.0) > 0.7, "{json}");
+    for (flags, says) in [
+        (
+            vec!["--euler-steps", "0"],
+            "--euler-steps must be at least 1",
+        ),
+        (
+            vec!["--euler-steps", "2", "--eps", "0.5"],
+            "--euler-steps integrates the ODE",
+        ),
+        (
+            vec!["--euler-steps", "2", "--steps", "10"],
+            "cannot be used with",
+        ),
+    ] {
+        let bad = tmp("few-bad.csv");
+        let mut args = vec!["sample", "--model", ck, "--n", "10", "--out"];
+        args.push(bad.to_str().expect("utf-8"));
+        args.extend_from_slice(&flags);
+        let o = interplay(&args);
+        assert!(
+            !o.status.success() && stderr(&o).contains(says),
+            "{flags:?}: {}",
+            stderr(&o)
+        );
+        assert!(!bad.exists());
+    }
+    let o = interplay(&["straightness", "--model", ck, "--n", "2000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let tv: Vec<f64> = json["few_step"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r["tv"].as_f64().unwrap_or(f64::NAN))
+        .collect();
+    assert_eq!(tv.len(), 4, "{json}");
+    assert!(tv.windows(2).all(|w| w[1] < w[0]), "{tv:?}");
+    let gap = json["straightness_gap"].as_f64().unwrap_or(f64::NAN);
+    assert!(gap > 0.0 && json["t_end"] == 1.0, "{json}");
+    assert_eq!(json["coupling"], "independent");
+    // A minibatch-OT run says so.
+    let ot = tmp("ot.ckpt");
+    let ot_s = ot.to_str().expect("utf-8");
+    let mut args = vec![
+        "train",
+        "--objective",
+        "denoiser",
+        "--coupling",
+        "ot",
+        "--out",
+        ot_s,
+    ];
+    args.extend_from_slice(&TINY);
+    let o = interplay(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = interplay(&[
+        "straightness",
+        "--model",
+        ot_s,
+        "--n",
+        "500",
+        "--euler-steps",
+        "1,3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(json["coupling"], "ot");
+    assert_eq!(json["few_step"][1]["steps"], 3);
+}

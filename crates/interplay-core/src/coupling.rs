@@ -4,14 +4,15 @@
 //! dependent, so the learned velocity transports along straighter paths; the noise z stays
 //! independent of both, which is what the score's identity s = −E[z | x_t]/γ needs.
 
-use interplay_core::P2;
 use pathfinding::kuhn_munkres::kuhn_munkres_min;
 use pathfinding::matrix::Matrix;
-use serde::{Deserialize, Serialize};
+
+use crate::P2;
 
 /// The pairing of x0 and x1 in a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
 pub enum Coupling {
     /// x0 and x1 drawn independently.
     #[default]
@@ -28,11 +29,11 @@ impl Coupling {
             Coupling::Ot => "ot",
         }
     }
+    /// Every coupling, in menu order.
+    pub const ALL: [Coupling; 2] = [Coupling::Independent, Coupling::Ot];
     /// Parses [`Coupling::name`].
     pub fn from_name(s: &str) -> Option<Self> {
-        [Coupling::Independent, Coupling::Ot]
-            .into_iter()
-            .find(|c| c.name() == s)
+        Self::ALL.into_iter().find(|c| c.name() == s)
     }
 }
 
@@ -74,7 +75,7 @@ pub fn transport_cost(x0: &[P2], x1: &[P2]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use interplay_core::Rng;
+    use crate::Rng;
 
     /// The least cost over every permutation (Heap's algorithm).
     fn brute_force(x0: &[P2], x1: &[P2]) -> f64 {

@@ -12,6 +12,7 @@
 pub type P2 = [f64; 2];
 
 pub mod checker;
+pub mod coupling;
 pub mod density;
 pub mod dopri;
 mod erfcx_table;

@@ -8,8 +8,9 @@
 
 pub mod batch;
 pub mod checkpoint;
-pub mod coupling;
+pub use interplay_core::coupling;
 pub mod device;
+pub mod few_step;
 pub mod field;
 pub mod line_flow;
 pub mod net;

@@ -9,6 +9,7 @@ use interplay_core::integrate::{OdeSolver, Span};
 use interplay_core::sampling::initial_particles;
 use interplay_core::{ExactTarget, GammaFamily, Schedule, Target};
 use interplay_nn::coupling::{Coupling, transport_cost};
+use interplay_nn::few_step::{FEW_STEPS, STRAIGHTNESS_STEPS, few_step, straightness};
 use interplay_nn::net::NetConfig;
 use interplay_nn::sampler::{ode, points_tensor};
 use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer};
@@ -55,12 +56,12 @@ fn ot_needs_the_denoiser_and_noise_and_says_why() {
 }
 
 #[test]
-fn an_ot_coupled_flow_moves_the_mass_less_far() {
+fn an_ot_coupled_flow_moves_the_mass_less_far_on_straighter_paths() {
     let schedule = Schedule::default();
     let target = Target::Gmm;
     let exact = ExactTarget::new(&target);
     let x0 = initial_particles(&schedule, &exact, 2000, 9);
-    let mut cost = Vec::new();
+    let (mut cost, mut straight, mut few) = (Vec::new(), Vec::new(), Vec::new());
     for coupling in [Coupling::Independent, Coupling::Ot] {
         let mut tr =
             Trainer::new(config(coupling), schedule, target.clone(), &cpu()).expect("trainer");
@@ -73,9 +74,27 @@ fn an_ot_coupled_flow_moves_the_mass_less_far() {
         let x1 = read2(x1);
         assert!(x1.iter().all(|p| p[0].is_finite() && p[1].is_finite()));
         cost.push(transport_cost(&x0, &x1) / x0.len() as f64);
+        let s = pollster::block_on(straightness(&field, &x0, STRAIGHTNESS_STEPS))
+            .expect("straightness");
+        assert_eq!(s.t_end, 1.0);
+        // The Euler sums obey Cauchy–Schwarz: kinetic ≥ cost.
+        assert!(s.kinetic >= s.cost - 1e-4, "{s:?}");
+        straight.push(s);
+        let f = pollster::block_on(few_step(&field, &exact, &x0, &FEW_STEPS)).expect("few");
+        assert_eq!(f.iter().map(|r| r.steps).collect::<Vec<_>>(), FEW_STEPS);
+        few.push(f);
     }
     // Seeded: 4.86 against 4.59 (the marginal flow of independent pairs is already close to a
     // monotone map in the plane; the coupling's gain is modest here).
     eprintln!("E|X1 − X0|²: independent {}, OT {}", cost[0], cost[1]);
+    eprintln!("straightness: {straight:?}");
+    eprintln!("few-step: {few:?}");
     assert!(cost[1] < 0.97 * cost[0], "{cost:?}");
+    // Straighter paths: the kinetic energy's excess over the cost shrinks, and one or two Euler
+    // steps land closer to the target.
+    assert!(straight[1].gap() < 0.7 * straight[0].gap(), "{straight:?}");
+    assert!(
+        few[1][0].tv < few[0][0].tv && few[1][1].tv < few[0][1].tv,
+        "{few:?}"
+    );
 }
