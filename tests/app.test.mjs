@@ -557,3 +557,65 @@ test("Lagrangian view: a click shows the conditional paths through a point and b
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("minibatch OT: the pairs menu changes the interpolant samples, trains b and s as a denoiser, and links keep it", async () => {
+  const hash = "#eulerian=samples&t=0.5&source=learned&width=32&depth=2&batch=256&backend=cpu";
+  const page = await open(hash);
+  const note = page.locator(`${APP} .ip-coupling-note`);
+  assert.ok(await note.isHidden(), "no OT note for independent pairs");
+  const independent = await views(page);
+  await page.locator(`${APP} .ip-coupling`).selectOption("ot");
+  const ot = await views(page);
+  // Same ends, other densities in between: the samples' heat map at t = 0.5 changes.
+  assert.notEqual(ot.eulerian.hash, independent.eulerian.hash, "the coupled samples differ at t = 0.5");
+  assert.ok(ot.eulerian.colors > 20, JSON.stringify(ot.eulerian));
+  assert.ok(await note.isVisible(), "the OT note says what changes");
+  assert.match(await note.textContent(), /exact fields, the exact density and the velocity error are those of independent pairs/);
+  // At t = 0 both show the same points (OT only reorders x0 against x1): the same picture.
+  await page.evaluate(() => window.interplay.setParams({ t: 0 }));
+  const atZero = await views(page);
+  await page.evaluate(() => window.interplay.setParams({ coupling: "independent" }));
+  assert.equal((await views(page)).eulerian.hash, atZero.eulerian.hash, "at t = 0 both couplings show ρ0");
+  await page.evaluate(() => window.interplay.setParams({ coupling: "ot", t: 0.5 }));
+  assert.equal((await views(page)).eulerian.hash, ot.eulerian.hash);
+  await screenshot(page, "app-coupling-ot-samples", `${APP} .ip-eulerian-panel`);
+
+  // Training: the denoiser's losses (b and η), and the quality panel's few-step and straightness rows.
+  const r = await page.evaluate(() => window.interplay.train(20));
+  assert.deepEqual(Object.keys(r.losses).sort(), ["b", "eta"], JSON.stringify(r));
+  const q = await page.evaluate(() => window.interplay.quality());
+  assert.equal(q.few_step_tv.length, 4, JSON.stringify(q));
+  assert.ok(q.few_step_tv.every((v) => v > 0 && v <= 1) && q.straightness >= 0 && q.transport_cost > 0, JSON.stringify(q));
+  await page.waitForFunction(() => / · .* · .* · /.test(document.querySelector(".interplay-app .ip-q-few_step_tv").textContent), null, { timeout: 120000 });
+  assert.match(await page.locator(`${APP} .ip-q-straightness`).textContent(), /^\d+\.\d{3} \(\d+\.\d{2}\)$/);
+  await screenshot(page, "app-coupling-ot-training", `${APP} .ip-panels`);
+
+  // Without latent noise OT has no score to learn: refused in place, the pairs kept.
+  const err = await page.evaluate(() => {
+    try {
+      window.interplay.setParams({ preset: "flow-matching" });
+      return "";
+    } catch (e) {
+      return String(e.message || e);
+    }
+  });
+  assert.match(err, /minibatch OT trains b with the score from E\[z \| x_t\], which needs latent noise/);
+  assert.equal((await page.evaluate(() => window.interplay.getParams())).coupling, "ot");
+  assert.match(await page.locator(`${APP} .ip-message`).textContent(), /Not applied: minibatch OT/);
+  // The schedule-free D has no x0 to pair: the menu is off, with the reason.
+  await page.evaluate(() => window.interplay.setParams({ source: "schedule-free" }));
+  assert.ok(await page.locator(`${APP} .ip-coupling`).isDisabled());
+  assert.ok(await note.isHidden());
+  await page.evaluate(() => window.interplay.setParams({ source: "learned" }));
+
+  // A link keeps the pairs: the reloaded page shows the same coupled samples.
+  await page.waitForFunction(() => location.hash.includes("coupling=ot"));
+  const link = await page.evaluate(() => location.hash);
+  const again = await open(link);
+  assert.equal(await again.locator(`${APP} .ip-coupling`).inputValue(), "ot");
+  assert.equal((await views(again)).eulerian.hash, ot.eulerian.hash, "the link restores the coupled samples");
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(again.problems, []);
+  await again.close();
+  await page.close();
+});

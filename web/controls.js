@@ -87,6 +87,8 @@ export const TEMPLATE = `
     </div>
     <label class="ip-row"><span></span><input class="ip-lr" data-param="lr" data-kind="number" type="number"></label>
     ${row("ip-batch", "batch")}
+    ${row("ip-coupling", "coupling")}
+    <p class="ip-coupling-note" hidden>Minibatch OT pairs each batch's noise x<sub>0</sub> with its data x<sub>1</sub> by an exact assignment (blocks of 128) and trains b and s as a denoiser. The ends ρ<sub>0</sub> and ρ<sub>1</sub> stay the same; the densities in between, and so the learned b, are those of the coupled pairs (the interpolant samples show them). The exact fields, the exact density and the velocity error are those of independent pairs.</p>
     ${row("ip-width", "width")}
     <label class="ip-row"><span></span><input class="ip-seed" data-param="seed" data-kind="number" type="number"></label>
     <p class="ip-train-status" aria-live="polite">The engine loads when you train or pick a learned field.</p>
@@ -100,6 +102,8 @@ export const TEMPLATE = `
       <tr><th scope="row">histogram TV</th><td class="ip-q-tv">–</td></tr>
       <tr><th scope="row">NLL (nats; ideal 3.466)</th><td class="ip-q-nll">–</td></tr>
       <tr><th scope="row" title="‖b̂ − b*‖ / ‖b*‖ over ρ(t), at t = 0.1, 0.3, 0.5, 0.7, 0.9">velocity error ‖b̂ − b*‖/‖b*‖ at t = 0.1 … 0.9</th><td class="ip-q-b_error">–</td></tr>
+      <tr><th scope="row" title="Histogram TV of the same base points after 1, 2, 4 and 8 equal Euler steps of the learned ODE">TV after 1 · 2 · 4 · 8 Euler steps</th><td class="ip-q-few_step_tv">–</td></tr>
+      <tr><th scope="row" title="E∫|b̂|²dt − E|X₁ − X₀|² along the learned ODE's paths: zero when every path is a straight line run at constant speed; E|X₁ − X₀|² is the transport cost of the flow's map">path straightness gap (transport cost)</th><td class="ip-q-straightness">–</td></tr>
     </table>
     <div class="ip-buttons">
       <button class="ip-eps-explore" type="button">Find the best ε</button>
@@ -150,7 +154,7 @@ export function buildControls(root, list) {
     const span = row?.querySelector(":scope > span");
     if (span) span.textContent = c.label;
     else el.setAttribute("aria-label", c.label);
-    if (c.help && row) row.title = c.help;
+    if (c.help && row) row.title = row.dataset.help = c.help;
     if (c.kind === "range" || c.kind === "number") {
       el.min = String(c.min);
       el.max = String(c.max);

@@ -47,6 +47,10 @@ export function modelViews(w, session) {
       }
       const be = w.$(".ip-q-b_error");
       if (be) be.textContent = q.b_error.map((v) => fmt(v, 2)).join(" · ");
+      const few = w.$(".ip-q-few_step_tv");
+      if (few) few.textContent = q.few_step_tv.map((v) => fmt(v, 2)).join(" · ");
+      const straight = w.$(".ip-q-straightness");
+      if (straight) straight.textContent = `${fmt(q.straightness, 3)} (${fmt(q.transport_cost, 2)})`;
     } catch (e) {
       // The model may be mid-reset; the next refresh will do.
       console.warn(`Interplay: the quality panel was not refreshed: ${messageOf(e)}`);

@@ -110,6 +110,17 @@ export function refreshPanels(root, widget, p, shown) {
       : [...root.querySelectorAll(`[data-param="${name}"]`)].map((el) => el.closest(".ip-row") || el);
     for (const el of els) el.hidden = true;
   }
+  // The coupling trains b and s only (the schedule-free D has no x0 to pair).
+  const coupling = $(".ip-coupling");
+  if (coupling) {
+    coupling.disabled = p.source === "schedule-free";
+    const row = coupling.closest(".ip-row");
+    row.title = coupling.disabled
+      ? "the schedule-free D learns E[x1 | x1 + λξ]: there is no x0 to pair; pick learned b and s"
+      : row.dataset.help || "";
+  }
+  const couplingNote = $(".ip-coupling-note");
+  if (couplingNote) couplingNote.hidden = p.coupling !== "ot" || p.source === "schedule-free";
   const drawing = p.target === "drawn";
   $(".ip-draw").hidden = !drawing;
   $(".ip-eulerian").classList.toggle("ip-drawing", drawing);

@@ -34,6 +34,12 @@ struct Quality {
     nll: f64,
     /// ‖b̂ − b*‖/‖b*‖ in L²(ρ(t)) at `interplay_nn::quality::ERROR_TIMES`.
     b_error: Vec<f64>,
+    /// Histogram TV of the same base samples after 1, 2, 4 and 8 Euler steps.
+    few_step_tv: Vec<f64>,
+    /// E∫|b̂|² dt − E|X1 − X0|² along the ODE paths (0 for straight ones).
+    straightness: f64,
+    /// E|X1 − X0|² of the learned flow's map.
+    transport_cost: f64,
     n: usize,
 }
 
@@ -230,9 +236,22 @@ impl Engine {
                     steps.max(2) as usize,
                 );
                 let exact = ExactField::from_parts(field.schedule, target);
-                (x, flow, field, exact)
+                (x, flow, field, exact, x0)
             };
-            let (samples, (x0, ell), field, exact) = work;
+            let (samples, (x0, ell), field, exact, base) = work;
+            // What a coupling buys: few-step samples and straight paths, on the same base points.
+            let few = interplay_nn::few_step::few_step(
+                &field,
+                exact.target(),
+                &base,
+                &interplay_nn::few_step::FEW_STEPS,
+            )
+            .await
+            .map_err(js_err)?;
+            let straight =
+                interplay_nn::few_step::straightness(&field, &base, steps.max(16) as usize)
+                    .await
+                    .map_err(js_err)?;
             // The relative L2(ρ(t)) error of b̂ at 5 times, on direct interpolant samples.
             let errors = interplay_nn::quality::field_errors(
                 &field,
@@ -262,6 +281,9 @@ impl Engine {
                 energy: m.energy,
                 nll,
                 b_error: errors.iter().map(|e| e.b).collect(),
+                few_step_tv: few.iter().map(|r| r.tv).collect(),
+                straightness: straight.gap(),
+                transport_cost: straight.cost,
                 n: m.n,
             })
         })

@@ -149,6 +149,9 @@ pub struct LiveRun {
     pub schedule: ScheduleSpec,
     /// The target.
     pub target: TargetSpec,
+    /// How a batch pairs x0 with x1 (independent unless the page asks for minibatch OT).
+    #[serde(default)]
+    pub coupling: crate::coupling::Coupling,
 }
 
 impl LiveRun {
@@ -163,6 +166,7 @@ impl LiveRun {
         train.batch = self.batch;
         train.lr = self.lr;
         train.seed = self.seed;
+        train.coupling = self.coupling;
         RunConfig {
             train,
             schedule: self.schedule.clone(),

@@ -3,6 +3,7 @@
 //! number fields and menus from this list (the viewer's `controls()`), so a name, a label or a
 //! range lives in Rust only, next to the parser that accepts it.
 
+use interplay_core::coupling::Coupling;
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::{GammaFamily, Path};
 use serde::Serialize;
@@ -67,6 +68,14 @@ pub fn path_label(p: Path) -> &'static str {
         Path::OneSidedTrig => "one-sided trig (VP)",
         Path::Vp => "VP / score-based diffusion",
         Path::Mirror => "mirror (data to data)",
+    }
+}
+
+/// What the pairs menu calls a coupling.
+pub fn coupling_label(c: Coupling) -> &'static str {
+    match c {
+        Coupling::Independent => "independent",
+        Coupling::Ot => "minibatch OT",
     }
 }
 
@@ -234,6 +243,13 @@ pub fn controls() -> Vec<Control> {
             "batch",
             "triples (x0, x1, z) per training step",
             counts(&BATCH_CHOICES, false),
+        ),
+        c(
+            "coupling",
+            "pairs (x0, x1)",
+            "how a training batch pairs noise with data: independently, or by minibatch optimal \
+             transport (an exact assignment within blocks of 128), for straighter paths",
+            menu(&Coupling::ALL, Coupling::name, coupling_label),
         ),
         c(
             "width",

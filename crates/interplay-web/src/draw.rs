@@ -5,7 +5,7 @@
 use interplay_core::P2;
 use interplay_core::density::{Grid, VIEW_HALF, histogram};
 use interplay_core::integrate::VIEW_T_END;
-use interplay_core::sampling::interpolant_samples;
+use interplay_core::sampling::Draws;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
@@ -116,13 +116,20 @@ impl Viewer {
                 match &self.samples_cache {
                     Some((k, v)) if *k == key => v.clone(),
                     _ => {
-                        let xs = interpolant_samples(
-                            &self.params.schedule(),
-                            self.field.target(),
-                            t,
-                            SAMPLES,
-                            self.params.seed,
-                        );
+                        let dk = self.params.draws_key();
+                        if !matches!(&self.draws_cache, Some((k, _)) if *k == dk) {
+                            let draws = Draws::new(
+                                self.field.target(),
+                                SAMPLES,
+                                self.params.seed,
+                                self.params.coupling,
+                            );
+                            self.draws_cache = Some((dk, draws));
+                        }
+                        let xs = match &self.draws_cache {
+                            Some((_, d)) => d.at(&self.params.schedule(), t),
+                            None => Vec::new(),
+                        };
                         let v = upsample(&histogram(&bins, &xs), BINS);
                         self.samples_cache = Some((key, v.clone()));
                         v

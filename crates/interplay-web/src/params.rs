@@ -4,6 +4,7 @@
 //! checked; a bad one yields a message naming it and leaves the last good state untouched.
 
 use interplay_core::P2;
+use interplay_core::coupling::Coupling;
 use interplay_core::line::{DEFAULT_DRAWN, LineTarget};
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::targets::{
@@ -61,6 +62,8 @@ pub struct Params {
     pub width: usize,
     /// Training: hidden layers.
     pub depth: usize,
+    /// How training batches (and the interpolant samples) pair x0 with x1.
+    pub coupling: Coupling,
 }
 
 impl Serialize for Params {
@@ -91,6 +94,7 @@ impl Serialize for Params {
             batch: usize,
             width: usize,
             depth: usize,
+            coupling: &'static str,
         }
         let sc = &self.schedule;
         Flat {
@@ -116,6 +120,7 @@ impl Serialize for Params {
             batch: self.batch,
             width: self.width,
             depth: self.depth,
+            coupling: self.coupling.name(),
         }
         .serialize(s)
     }
@@ -142,6 +147,7 @@ impl Default for Params {
             batch: interplay_core::live::BATCH,
             width: 128,
             depth: 3,
+            coupling: Coupling::Independent,
         }
     }
 }
@@ -253,7 +259,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 23] = [
+    pub const KEYS: [&'static str; 24] = [
         "preset",
         "t",
         "path",
@@ -277,6 +283,7 @@ impl Params {
         "batch",
         "width",
         "depth",
+        "coupling",
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
@@ -335,6 +342,11 @@ impl Params {
                 "batch" => p.batch = whole(key, v, BATCH_RANGE)?,
                 "width" => p.width = whole(key, v, WIDTH_RANGE)?,
                 "depth" => p.depth = whole(key, v, DEPTH_RANGE)?,
+                "coupling" => {
+                    let names = Coupling::ALL.map(Coupling::name);
+                    let name = choice(key, v, &names)?;
+                    p.coupling = Coupling::from_name(&name).unwrap_or_default();
+                }
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",
@@ -345,6 +357,13 @@ impl Params {
         }
         if let Some(issue) = p.schedule().validate().first() {
             return Err(format!("this schedule is not a valid interpolant: {issue}"));
+        }
+        if p.training_coupling() == Coupling::Ot && !p.schedule().has_gamma() {
+            return Err(
+                "minibatch OT trains b with the score from E[z | x_t], which needs \
+                        latent noise: choose a γ family other than zero, or independent pairs"
+                    .into(),
+            );
         }
         Ok(p)
     }
@@ -391,28 +410,45 @@ impl Params {
         )
     }
 
-    /// The training objective of the learned sources.
+    /// The training objective of the learned sources: b and s by their own losses, or, with
+    /// minibatch OT, by the denoiser's (its targets do not assume independent pairs).
     pub fn objective(&self) -> &'static str {
-        if self.source == Source::ScheduleFree {
-            "schedule-free"
-        } else {
-            "velocity-score"
+        match (self.source, self.training_coupling()) {
+            (Source::ScheduleFree, _) => "schedule-free",
+            (_, Coupling::Ot) => "denoiser",
+            (_, Coupling::Independent) => "velocity-score",
         }
     }
 
-    /// What the "interpolant samples" heat map at time `t` depends on: the schedule, the target
-    /// (with the drawing, for a drawn one), the seed and t.
+    /// The coupling training uses: the chosen one for learned b and s; the schedule-free D
+    /// learns E[x1 | x1 + λξ], which has no x0 to pair.
+    pub fn training_coupling(&self) -> Coupling {
+        if self.source == Source::ScheduleFree {
+            Coupling::Independent
+        } else {
+            self.coupling
+        }
+    }
+
+    /// What the "interpolant samples" heat map at time `t` depends on: the draws
+    /// ([`Params::draws_key`]), the schedule and t.
     pub fn samples_key(&self, t: f64) -> String {
+        format!("{}|{:?}|{t}", self.draws_key(), self.schedule())
+    }
+
+    /// What the draws (x0, x1, z) behind the interpolant samples depend on: the target (with the
+    /// drawing, for a drawn one), the seed and the coupling.
+    pub fn draws_key(&self) -> String {
         let drawing = if self.target == TargetName::Drawn {
             self.drawn.as_str()
         } else {
             ""
         };
         format!(
-            "{:?}|{}|{drawing}|{}|{t}",
-            self.schedule(),
+            "{}|{drawing}|{}|{}",
             self.target.name(),
-            self.seed
+            self.seed,
+            self.coupling.name()
         )
     }
 

@@ -97,3 +97,65 @@ fn good_changes_apply_and_bad_ones_name_the_key() {
             })
     );
 }
+
+#[test]
+fn the_coupling_picks_the_objective_and_keys_the_samples() {
+    let p = Params::default();
+    let learned = p
+        .apply(&obj(
+            serde_json::json!({"source": "learned", "coupling": "ot"}),
+        ))
+        .expect("applies");
+    assert_eq!(learned.coupling, Coupling::Ot);
+    // Minibatch OT trains b and s by the denoiser's losses, and says so to the engine.
+    assert_eq!(learned.objective(), "denoiser");
+    assert_eq!(learned.run_config()["coupling"], "ot");
+    assert_eq!(
+        serde_json::to_value(&learned).expect("json")["coupling"],
+        "ot"
+    );
+    // The schedule-free D has no x0 to pair: it trains as before.
+    let sf = learned
+        .apply(&obj(serde_json::json!({"source": "schedule-free"})))
+        .expect("applies");
+    assert_eq!(
+        (sf.objective(), sf.training_coupling()),
+        ("schedule-free", Coupling::Independent)
+    );
+    assert_eq!(sf.run_config()["coupling"], "independent");
+    // The interpolant samples follow the coupling; the exact views do not depend on it.
+    assert_ne!(learned.samples_key(0.5), p.samples_key(0.5));
+    assert!(
+        !p.particles_reset(
+            &learned
+                .apply(&obj(serde_json::json!({"source": "exact"})))
+                .expect("ok")
+        )
+    );
+    // Without latent noise the denoiser's score has nothing to learn from: refused, kept.
+    let e = learned
+        .apply(&obj(serde_json::json!({"preset": "flow-matching"})))
+        .expect_err("refused");
+    assert!(
+        e.starts_with("minibatch OT trains b with the score from E[z | x_t]"),
+        "{e}"
+    );
+    let e = p
+        .apply(&obj(serde_json::json!({"coupling": "sinkhorn"})))
+        .expect_err("refused");
+    assert!(e.contains("coupling 'sinkhorn'"), "{e}");
+    // A run saved with OT reads back as the same settings.
+    let rc = serde_json::json!({
+        "train": {"objective": "denoiser", "coupling": "ot", "net": {"width": 128, "depth": 3},
+                  "batch": 1024, "lr": 0.02, "seed": 0},
+        "schedule": learned.schedule_spec(),
+        "target": {"name": "checkerboard"},
+    });
+    let back = Params::default()
+        .apply(&crate::run::adopt_changes(&rc).expect("adopts"))
+        .expect("applies");
+    assert_eq!(
+        (back.source, back.coupling),
+        (Source::Learned, Coupling::Ot)
+    );
+}

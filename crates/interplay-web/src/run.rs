@@ -43,6 +43,7 @@ impl Params {
             "seed": self.seed,
             "schedule": self.schedule_spec(),
             "target": self.target_spec(),
+            "coupling": self.training_coupling().name(),
         })
     }
 
@@ -70,6 +71,10 @@ pub fn adopt_changes(rc: &Value) -> Result<Map<String, Value>, String> {
     let net = field(train, "net")?;
     let sf = train.get("objective").and_then(Value::as_str) == Some("schedule-free");
     let mut change = Map::new();
+    if !sf {
+        let coupling = train.get("coupling").and_then(Value::as_str);
+        change.insert("coupling".into(), coupling.unwrap_or("independent").into());
+    }
     change.insert(
         "source".into(),
         (if sf { "schedule-free" } else { "learned" }).into(),

@@ -44,6 +44,9 @@ pub struct Viewer {
     pub(crate) model_density: Option<(f64, usize, Vec<f64>)>,
     pub(crate) losses: Vec<(String, Vec<(f64, f64)>)>,
     pub(crate) samples_cache: Option<(String, Vec<f64>)>,
+    /// The draws (x0, x1, z) behind the interpolant samples, by [`Params::draws_key`] (pairing
+    /// them by minibatch OT takes a while; the times then only recombine them).
+    pub(crate) draws_cache: Option<(String, interplay_core::sampling::Draws)>,
     /// The space–time figure on the line.
     pub(crate) spacetime: Panel,
     /// The figure and what it was computed for.
@@ -170,6 +173,7 @@ impl Viewer {
             model_density: None,
             losses: Vec::new(),
             samples_cache: None,
+            draws_cache: None,
             spacetime: Panel::new_rect(
                 spacetime,
                 crate::spacetime::WIDTH,
