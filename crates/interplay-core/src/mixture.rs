@@ -31,10 +31,10 @@ impl Sym2 {
     pub fn iso(s: f64) -> Self {
         Self { a: s, b: 0.0, c: s }
     }
-    fn det(&self) -> f64 {
+    pub(crate) fn det(&self) -> f64 {
         self.a * self.c - self.b * self.b
     }
-    fn inv(&self) -> Self {
+    pub(crate) fn inv(&self) -> Self {
         let d = self.det();
         Self {
             a: self.c / d,
@@ -42,7 +42,7 @@ impl Sym2 {
             c: self.a / d,
         }
     }
-    fn quad(&self, v: P2) -> f64 {
+    pub(crate) fn quad(&self, v: P2) -> f64 {
         self.a * v[0] * v[0] + 2.0 * self.b * v[0] * v[1] + self.c * v[1] * v[1]
     }
     /// Lower Cholesky factor (l00, l10, l11) of a positive semi-definite matrix.
