@@ -38,14 +38,8 @@ pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
     if a.n == 0 {
         return Err(CliError::usage("--n must be at least 1"));
     }
-    let ck = model::load(&a.model, "--model")?;
-    let backend = model::backend(a.device)?;
-    let field = model::field(&ck, a.common.schedule()?, &backend)?;
-    let target = ck
-        .header
-        .target
-        .target()
-        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    let model::Opened { ck, field, target } =
+        model::open(&a.model, a.device, a.common.schedule()?)?;
     let exact = ExactField::new(field.schedule, &target);
     let times = if a.times.is_empty() {
         ERROR_TIMES.to_vec()

@@ -66,3 +66,31 @@ pub fn field(
     }
     Ok(field)
 }
+
+/// A model opened for evaluation: the checkpoint behind `--model`, its field on `device` under
+/// the asked schedule ([`field`]) and the target it was trained on.
+pub struct Opened {
+    /// The checkpoint.
+    pub ck: Checkpoint,
+    /// Its field.
+    pub field: LearnedField,
+    /// Its target.
+    pub target: interplay_core::Target,
+}
+
+/// Loads `--model`, sets up `device` and prepares the field and the target.
+pub fn open(
+    path: &Path,
+    device: DeviceArg,
+    asked: interplay_core::Schedule,
+) -> Result<Opened, CliError> {
+    let ck = load(path, "--model")?;
+    let backend = backend(device)?;
+    let field = field(&ck, asked, &backend)?;
+    let target = ck
+        .header
+        .target
+        .target()
+        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    Ok(Opened { ck, field, target })
+}

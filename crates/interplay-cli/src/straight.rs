@@ -41,14 +41,8 @@ pub fn run(a: &StraightnessArgs) -> Result<(), CliError> {
             "--euler-steps: every count must be at least 1",
         ));
     }
-    let ck = model::load(&a.model, "--model")?;
-    let backend = model::backend(a.device)?;
-    let field = model::field(&ck, a.common.schedule()?, &backend)?;
-    let target = ck
-        .header
-        .target
-        .target()
-        .map_err(|e| CliError::usage(format!("--model: {e}")))?;
+    let model::Opened { ck, field, target } =
+        model::open(&a.model, a.device, a.common.schedule()?)?;
     let exact = ExactTarget::new(&target);
     let x0 = initial_particles(&field.schedule, &exact, a.n, a.common.seed);
     let steps = if a.euler_steps.is_empty() {
