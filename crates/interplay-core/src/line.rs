@@ -241,6 +241,34 @@ impl LineTarget {
         })
     }
 
+    /// The variance Σ w·(variance + mean² of the piece) − mean².
+    pub fn variance(&self) -> f64 {
+        let m = self.mean();
+        let second: f64 = self
+            .pieces
+            .iter()
+            .map(|(w, p)| match *p {
+                Piece::Normal { mu, sd } => w * (sd * sd + mu * mu),
+                Piece::Uniform { lo, hi } => {
+                    let c = 0.5 * (lo + hi);
+                    w * ((hi - lo).powi(2) / 12.0 + c * c)
+                }
+            })
+            .sum();
+        second - m * m
+    }
+
+    /// The mean Σ w·(mean of the piece).
+    pub fn mean(&self) -> f64 {
+        self.pieces
+            .iter()
+            .map(|(w, p)| match *p {
+                Piece::Normal { mu, .. } => w * mu,
+                Piece::Uniform { lo, hi } => w * 0.5 * (lo + hi),
+            })
+            .sum()
+    }
+
     /// The pieces with their weights (summing to 1).
     pub fn pieces(&self) -> &[(f64, Piece)] {
         &self.pieces

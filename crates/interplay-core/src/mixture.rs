@@ -93,6 +93,29 @@ impl Mixture {
         &self.comps
     }
 
+    /// The covariance Σ p_j (C_j + μ_j μ_jᵀ) − μμᵀ.
+    pub fn covariance(&self) -> Sym2 {
+        let m = self.mean();
+        let (mut a, mut b, mut c) = (0.0, 0.0, 0.0);
+        for k in &self.comps {
+            a += k.weight * (k.cov.a + k.mean[0] * k.mean[0]);
+            b += k.weight * (k.cov.b + k.mean[0] * k.mean[1]);
+            c += k.weight * (k.cov.c + k.mean[1] * k.mean[1]);
+        }
+        Sym2 {
+            a: a - m[0] * m[0],
+            b: b - m[0] * m[1],
+            c: c - m[1] * m[1],
+        }
+    }
+
+    /// The mean Σ p_j μ_j.
+    pub fn mean(&self) -> P2 {
+        self.comps.iter().fold([0.0, 0.0], |m, c| {
+            [m[0] + c.weight * c.mean[0], m[1] + c.weight * c.mean[1]]
+        })
+    }
+
     /// `n` samples.
     pub fn sample(&self, rng: &mut Rng, n: usize) -> Vec<P2> {
         (0..n)

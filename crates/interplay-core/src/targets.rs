@@ -370,6 +370,29 @@ impl ExactTarget {
         }
     }
 
+    /// The mean E[x1], exactly (the checkerboard's is the origin by its symmetry).
+    pub fn mean(&self) -> P2 {
+        match self {
+            ExactTarget::Checkerboard => [0.0, 0.0],
+            ExactTarget::Mixture(m) => m.mean(),
+            ExactTarget::Line(l) => [l.mean(), 0.0],
+        }
+    }
+
+    /// The covariance Cov(x1) = (c00, c01, c11), exactly. The checkerboard's: each coordinate is
+    /// uniform on [−4, 4] (variance 16/3), and the occupied squares' centres (±1, ±3) have
+    /// E[c_x c_y] = 1, so c01 = 1.
+    pub fn covariance(&self) -> [f64; 3] {
+        match self {
+            ExactTarget::Checkerboard => [16.0 / 3.0, 1.0, 16.0 / 3.0],
+            ExactTarget::Mixture(m) => {
+                let c = m.covariance();
+                [c.a, c.b, c.c]
+            }
+            ExactTarget::Line(l) => [l.variance(), 0.0, 0.0],
+        }
+    }
+
     /// Whether the target lives on the line (the plane's x-axis).
     pub fn on_line(&self) -> bool {
         matches!(self, ExactTarget::Line(_))

@@ -145,3 +145,50 @@ fn a_target_on_the_line_is_the_planes_x_axis() {
         .count();
     assert!(inside >= 495, "{inside}");
 }
+
+#[test]
+fn exact_moments_match_the_samples() {
+    // The batch posterior's control variate needs E[x1] exactly, and the schedule-free skip
+    // Cov(x1): each target's closed forms against its own sampler (means within 5 standard
+    // errors, covariances within 2 % of the scale).
+    let mut targets: Vec<Target> = Target::NAMES
+        .iter()
+        .map(|n| Target::from_name(n).expect("named"))
+        .collect();
+    targets.extend(
+        ["line:checkerboard", "line:gmm", "line:bars"]
+            .map(|n| Target::from_name(n).expect("line target")),
+    );
+    targets.push(Target::Drawn(drawn_points(&[default_drawing()]).0));
+    for target in targets {
+        let exact = ExactTarget::new(&target);
+        let xs = exact.sample(&mut Rng::new(11), 200_000);
+        let (m, c) = crate::metrics::moments(&xs);
+        let want = exact.mean();
+        for d in 0..2 {
+            let se = (c[2 * d] / xs.len() as f64).sqrt();
+            assert!(
+                (m[d] - want[d]).abs() <= 5.0 * se + 1e-12,
+                "{}: coordinate {d}: samples {} against {}",
+                target.name(),
+                m[d],
+                want[d]
+            );
+        }
+        let cov = exact.covariance();
+        let scale = c[0] + c[2];
+        for k in 0..3 {
+            assert!(
+                (cov[k] - c[k]).abs() <= 0.02 * scale,
+                "{}: covariance {k}: samples {} against {}",
+                target.name(),
+                c[k],
+                cov[k]
+            );
+        }
+        if exact.on_line() {
+            assert_eq!(want[1], 0.0);
+            assert_eq!(cov[1..], [0.0, 0.0]);
+        }
+    }
+}
