@@ -26,6 +26,8 @@ const WARP: f64 = 2.0;
 pub const T_END: f64 = 1.0 - 1e-3;
 
 /// The fields a figure is drawn from.
+// One per figure, never stored in bulk: the model's variant may be the larger.
+#[allow(clippy::large_enum_variant)]
 pub enum Source {
     /// The exact fields of the target.
     Exact(ExactField),

@@ -6,8 +6,8 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule};
 
 use crate::coupling::{Coupling, OT_BLOCK, ot_pair};
-use crate::objective::{Affine, Objective, narrowing, sf_precondition};
-use crate::posterior::BatchPosterior;
+use crate::objective::{Affine, Objective};
+use crate::posterior::{BatchPosterior, Centre};
 
 /// A training λ for the schedule-free objective: with probability 0.7 the λ = σ/β of linear +
 /// Brownian at t ~ U[0.001, 0.999] (where sampling with the default schedule spends its time,
@@ -131,15 +131,25 @@ pub fn draw_coupled(
         ot_pair(&mut x0, &x1, OT_BLOCK);
         x0
     });
-    let mut post = (refs > 1).then(|| BatchPosterior::new(&x1, refs));
+    // The batch posterior, with the control variate where the objective knows the target's
+    // scale (the ones with a Gaussian base, the only ones that use it).
+    let centre = objective.sigma_d().map(|sigma_data| Centre {
+        mean: target.mean(),
+        sigma_data,
+    });
+    let mut post = (refs > 1).then(|| {
+        let p = BatchPosterior::new(&x1, refs);
+        match centre {
+            Some(c) => p.with_centre(c),
+            None => p,
+        }
+    });
     let mut b = HostBatch {
         n,
         cols: Vec::new(),
     };
     if let Objective::ScheduleFree {
-        sigma_data,
-        log_lambda,
-        narrow,
+        log_lambda, narrow, ..
     } = objective
     {
         let (mut u, mut xin, mut tgt, mut w) = (
@@ -152,13 +162,14 @@ pub fn draw_coupled(
             let lam = draw_lambda(rng, *log_lambda, times);
             let xi = target.base_normal(rng);
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
-            let (a, bb, c, uu) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
+            let at = objective.sf_at(lam, 1.0).expect("schedule-free");
             let y = [x1[0] + lam * xi[0], x1[1] + lam * xi[1]];
             let g = post.as_mut().map_or(*x1, |p| p.mean(row, y, 1.0, lam));
-            u.push(uu as f32);
-            w.push(narrowing(lam, *narrow) as f32);
-            xin.push([bb * y[0], bb * y[1]]);
-            tgt.push([(g[0] - a * y[0]) / c, (g[1] - a * y[1]) / c]);
+            let skip = at.skip.apply(y);
+            u.push(at.u as f32);
+            w.push(at.weight as f32);
+            xin.push([at.c_in * y[0], at.c_in * y[1]]);
+            tgt.push([0, 1].map(|d| (g[d] - skip[d]) / at.c_out));
         }
         b.push("u", u, 1);
         b.push("x", flat(&xin), 2);

@@ -1,11 +1,11 @@
 //! A learned field: trained networks plus the identities of docs/math.md §2 turn into b, s, g1 and
 //! ∇·b at any (t, x), as device tensors.
 
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use interplay_core::{Schedule, ScheduleAt};
 
 use crate::net::FieldNet;
-use crate::objective::{Affine, Objective, sf_precondition};
+use crate::objective::{Affine, Objective, Skip};
 
 /// The fields at one time for a batch.
 ///
@@ -94,6 +94,23 @@ impl LearnedField {
         Tensor::full([n, 1], v, &self.device)
     }
 
+    /// The schedule-free skip A·x + m on the device (a plain scale where it is one, as for
+    /// checkpoints without the target's moments).
+    fn skip(&self, skip: &Skip, x: Tensor<2>) -> Tensor<2> {
+        if let Some(a) = skip.scalar() {
+            return x * a;
+        }
+        let n = x.dims()[0];
+        let [a00, a01, a11] = skip.a.map(|v| v as f32);
+        let a = Tensor::<2>::from_data(
+            TensorData::new(vec![a00, a01, a01, a11], [2, 2]),
+            &self.device,
+        );
+        let m = skip.m.map(|v| v as f32);
+        let m = Tensor::<2>::from_data(TensorData::new(m.to_vec(), [1, 2]), &self.device);
+        x.matmul(a) + m.expand([n, 2])
+    }
+
     fn run(
         &self,
         i: usize,
@@ -172,19 +189,17 @@ impl DeviceField for LearnedField {
                 let s = self.nets[1].forward(u, x) / (-k);
                 FieldOut { b, s, div_b }
             }
-            Objective::ScheduleFree {
-                sigma_data,
-                log_lambda,
-                narrow,
-            } => {
-                let (a, bb, c, u) =
-                    sf_precondition(s2.sqrt(), st.beta, *sigma_data, *log_lambda, *narrow);
-                let (f, df) = self.run(0, self.column(u, n), x.clone() * bb, want_div);
-                let g1 = x.clone() * a + f * c;
+            Objective::ScheduleFree { .. } => {
+                let at = self
+                    .objective
+                    .sf_at(s2.sqrt(), st.beta)
+                    .expect("schedule-free");
+                let (f, df) = self.run(0, self.column(at.u, n), x.clone() * at.c_in, want_div);
+                let g1 = self.skip(&at.skip, x.clone()) + f * at.c_out;
                 let s = (x - g1.clone() * st.beta) / (-s2);
                 let b = g1 * st.d_beta - s.clone() * ssd;
                 let div_b = df.map(|df| {
-                    let dg1 = df * (c * bb) + 2.0 * a;
+                    let dg1 = df * (at.c_out * at.c_in) + at.skip.trace();
                     let ds = (dg1.clone() * st.beta - 2.0) / s2;
                     dg1 * st.d_beta - ds * ssd
                 });
@@ -210,22 +225,15 @@ impl DeviceField for LearnedField {
 
     fn posterior_mean(&self, t: f64, x: Tensor<2>) -> Tensor<2> {
         match &self.objective {
-            Objective::ScheduleFree {
-                sigma_data,
-                log_lambda,
-                narrow,
-            } => {
+            Objective::ScheduleFree { .. } => {
                 let st = self.schedule.at(t);
                 let n = x.dims()[0];
-                let (a, bb, c, u) = sf_precondition(
-                    st.sigma2().sqrt(),
-                    st.beta,
-                    *sigma_data,
-                    *log_lambda,
-                    *narrow,
-                );
-                let f = self.nets[0].forward(self.column(u, n), x.clone() * bb);
-                x * a + f * c
+                let at = self
+                    .objective
+                    .sf_at(st.sigma2().sqrt(), st.beta)
+                    .expect("schedule-free");
+                let f = self.nets[0].forward(self.column(at.u, n), x.clone() * at.c_in);
+                self.skip(&at.skip, x) + f * at.c_out
             }
             _ => {
                 let st = self.schedule.at(t);

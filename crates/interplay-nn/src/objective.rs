@@ -34,8 +34,7 @@ pub enum Objective {
     /// b = β̇(x + σ²s)/β − σσ̇s, divides the network's error by β → 0 at t = 0.
     Denoiser,
     /// One schedule-free network D(λ, y) = E[x1 | x1 + λξ = y] (docs/math.md §8.4), preconditioned
-    /// as
-    /// D = c_skip·y + c_out·F(c_in·y, ln λ) with the target's scale σ_d. Then
+    /// as D = skip(y) + c_out·F(c_in·y, ln λ) ([`SfAt`], from [`Objective::sf_at`]). Then
     /// g1(t, x) = D(σ/β, x/β) for every α, β, γ, and b, s follow without retraining.
     ScheduleFree {
         /// σ_d, the target's per-coordinate standard deviation.
@@ -46,7 +45,101 @@ pub enum Objective {
         /// `None` (checkpoints written before it): c_out as in EDM.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         narrow: Option<f64>,
+        /// The floor of the narrowing h² ([`narrowing`]); `None` (checkpoints written before
+        /// it): 1/M.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        floor: Option<f64>,
+        /// Each training row's loss is weighted by h^p ([`SfAt::weight`]); `None` (checkpoints
+        /// written before it): p = 1.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weight_power: Option<f64>,
+        /// The target's mean and covariance, for the skip ([`sf_skip`], docs/math.md §8.4);
+        /// `None` (checkpoints written before it): the skip c_skip·y of σ_d alone.
+        /// Boxed: it would double the size of every objective.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        moments: Option<Box<Moments>>,
     },
+}
+
+/// A target's first two moments, exactly ([`ExactTarget::mean`], [`ExactTarget::covariance`]).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Moments {
+    /// E[x1].
+    pub mean: [f64; 2],
+    /// Cov(x1) as (c00, c01, c11).
+    pub cov: [f64; 3],
+}
+
+impl Moments {
+    /// The moments of `target`.
+    pub fn of(target: &ExactTarget) -> Self {
+        Self {
+            mean: target.mean(),
+            cov: target.covariance(),
+        }
+    }
+}
+
+/// The skip of the schedule-free D at (σ, β): g = A·x + m, affine in x = βx1 + σξ, with A
+/// symmetric, stored as (a00, a01, a11).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Skip {
+    /// The matrix A.
+    pub a: [f64; 3],
+    /// The offset m.
+    pub m: [f64; 2],
+}
+
+impl Skip {
+    /// A·x + m.
+    pub fn apply(&self, x: [f64; 2]) -> [f64; 2] {
+        let [a00, a01, a11] = self.a;
+        [
+            a00 * x[0] + a01 * x[1] + self.m[0],
+            a01 * x[0] + a11 * x[1] + self.m[1],
+        ]
+    }
+    /// tr A, the skip's share of ∇·g.
+    pub fn trace(&self) -> f64 {
+        self.a[0] + self.a[2]
+    }
+    /// Some(a) when the skip is a·x (no offset, A = a·I).
+    pub fn scalar(&self) -> Option<f64> {
+        (self.a[1] == 0.0 && self.a[0] == self.a[2] && self.m == [0.0, 0.0]).then_some(self.a[0])
+    }
+}
+
+/// The skip of D at (σ, β) (docs/math.md §8.4). With the target's moments it is the posterior
+/// mean of x1 given x = βx1 + σξ for a Gaussian x1 of the target's mean μ and covariance Σ:
+/// g = μ + A(x − βμ) with A = βΣ(σ²I + β²Σ)⁻¹, exact for a Gaussian target, so the network
+/// learns only what is not Gaussian (at large λ that is far smaller than the cross-covariance
+/// and mean terms the isotropic skip leaves to it). Without moments, EDM's c_skip·x with σ_d.
+pub fn sf_skip(sigma: f64, beta: f64, sigma_data: f64, moments: Option<&Moments>) -> Skip {
+    let Some(mo) = moments else {
+        let a = precondition(sigma, beta, sigma_data, LOG_LAMBDA_RANGE).0;
+        return Skip {
+            a: [a, 0.0, a],
+            m: [0.0, 0.0],
+        };
+    };
+    // M = σ²I + β²Σ; ΣM⁻¹ is symmetric: [c00·r − c01·q, c01·σ², c11·p − c01·q] / det M. A floor
+    // on σ² keeps a singular Σ (a target on the line) finite at σ = 0.
+    let s2 = (sigma * sigma).max(1e-12);
+    let [c00, c01, c11] = mo.cov;
+    let b2 = beta * beta;
+    let (p, q, r) = (s2 + b2 * c00, b2 * c01, s2 + b2 * c11);
+    let det = p * r - q * q;
+    let a = [
+        beta * (c00 * r - c01 * q) / det,
+        beta * c01 * s2 / det,
+        beta * (c11 * p - c01 * q) / det,
+    ];
+    let mu = mo.mean;
+    let am = [a[0] * mu[0] + a[1] * mu[1], a[1] * mu[0] + a[2] * mu[1]];
+    Skip {
+        a,
+        m: [mu[0] - beta * am[0], mu[1] - beta * am[1]],
+    }
 }
 
 /// The names of [`Objective`] kinds, as the CLI spells them.
@@ -71,6 +164,9 @@ impl Objective {
                 sigma_data: sigma_data(target),
                 log_lambda: (LAMBDA_RANGE.0.ln(), LAMBDA_RANGE.1.ln()),
                 narrow: Some(NARROW_LAMBDA),
+                floor: Some(NARROW_FLOOR),
+                weight_power: Some(WEIGHT_POWER),
+                moments: Some(Box::new(Moments::of(target))),
             },
             _ => return None,
         })
@@ -94,6 +190,63 @@ impl Objective {
             Objective::Denoiser => &["b", "eta"],
             Objective::ScheduleFree { .. } => &["D"],
         }
+    }
+
+    /// σ_d of the objectives preconditioned for a Gaussian base (schedule-free D, and b and s
+    /// with `sigma_data`).
+    pub fn sigma_d(&self) -> Option<f64> {
+        match self {
+            Objective::VelocityScore { sigma_data } => *sigma_data,
+            Objective::ScheduleFree { sigma_data, .. } => Some(*sigma_data),
+            _ => None,
+        }
+    }
+
+    /// The objective as trained with reference sets of `refs` members
+    /// ([`crate::posterior::BatchPosterior`]): the low floor and the flat weight of the
+    /// schedule-free D rest on the batch posterior's control variate (docs/math.md §8.4), so
+    /// without one (`refs` < 2, plain sample targets, whose noise at large λ is σ_d/c_out) it
+    /// keeps the floor 1/M and the weight h.
+    pub fn for_refs(mut self, refs: usize) -> Self {
+        if let Objective::ScheduleFree {
+            floor,
+            weight_power,
+            ..
+        } = &mut self
+            && refs < 2
+        {
+            (*floor, *weight_power) = (None, None);
+        }
+        self
+    }
+
+    /// The schedule-free D at (σ, β) ([`SfAt`]); `None` for the other objectives.
+    pub fn sf_at(&self, sigma: f64, beta: f64) -> Option<SfAt> {
+        let Objective::ScheduleFree {
+            sigma_data,
+            log_lambda,
+            narrow,
+            floor,
+            weight_power,
+            moments,
+        } = self
+        else {
+            return None;
+        };
+        let (_, c_in, c, u) = precondition(sigma, beta, *sigma_data, *log_lambda);
+        let lambda = if beta > 0.0 {
+            sigma / beta
+        } else {
+            f64::INFINITY
+        };
+        let h = narrowing(lambda, *narrow, *floor);
+        Some(SfAt {
+            skip: sf_skip(sigma, beta, *sigma_data, moments.as_deref()),
+            c_in,
+            c_out: c * h,
+            u,
+            weight: h.powf(weight_power.unwrap_or(1.0)),
+        })
     }
 
     /// Whether the learned fields depend on the schedule they were trained with.
@@ -242,39 +395,49 @@ pub fn precondition(
 
 /// λ0 of the schedule-free objective's narrowing (chosen in BENCHMARKS.md among 0.25, 0.5 and 1).
 pub const NARROW_LAMBDA: f64 = 0.5;
+/// The floor of the narrowing h² for new schedule-free models, 1/(16M): the batch posterior's
+/// control variate leaves the target 10–70× less noisy at large λ than the 1/M of the plain
+/// batch posterior assumed (chosen in BENCHMARKS.md, "The velocity near t = 0").
+pub const NARROW_FLOOR: f64 = 1.0 / (16 * crate::posterior::REFS) as f64;
+/// The power p of the row weight h^p for new schedule-free models (BENCHMARKS.md, "The
+/// velocity near t = 0").
+pub const WEIGHT_POWER: f64 = 0.0;
 
 /// The narrowing of the schedule-free D's output scale at noise level λ = σ/β:
-/// h(λ) = √(1/M + 1/(1 + (λ/λ0)²)) with M = [`crate::posterior::REFS`] (1 without `narrow`).
-/// D = c_skip·y + c_out·h·F: where λ is large, D is nearly its Gaussian part c_skip·y and the
+/// h(λ) = √(f + 1/(1 + (λ/λ0)²)) with the floor f = `floor`, or 1/M (M =
+/// [`crate::posterior::REFS`]) for checkpoints written before it (h = 1 without `narrow`).
+/// D = skip + c_out·h·F: where λ is large, D is nearly its Gaussian part (the skip) and the
 /// network's residual must be small; narrowing the scale makes F's share of it larger, so the
-/// network's own imprecision costs the field less there. The floor 1/M keeps F's target no
-/// noisier than unit scale (a batch posterior of M members leaves noise ≈ c_out/√M in D). Each
-/// row's loss is weighted by h as well (docs/math.md §8.4: together a weight 1/h on D's squared
-/// error, which keeps the minimiser and puts more weight on large λ without drawing the
-/// network's capacity away from small λ, where the target's edges form).
-pub fn narrowing(lambda: f64, narrow: Option<f64>) -> f64 {
+/// network's own imprecision costs the field less there. The floor keeps F's target from
+/// growing noisier than the batch posterior allows: 1/M matches the plain batch posterior's
+/// noise (≈ c_out/√M in D), and [`NARROW_FLOOR`] the lower noise that its control variate
+/// leaves at large λ (docs/math.md §8.4). Each row's loss is weighted by a power of h
+/// ([`SfAt::weight`]).
+pub fn narrowing(lambda: f64, narrow: Option<f64>, floor: Option<f64>) -> f64 {
     match narrow {
         None => 1.0,
         Some(l0) => {
             let r = lambda / l0;
-            (1.0 / crate::posterior::REFS as f64 + 1.0 / (1.0 + r * r)).sqrt()
+            let floor = floor.unwrap_or(1.0 / crate::posterior::REFS as f64);
+            (floor + 1.0 / (1.0 + r * r)).sqrt()
         }
     }
 }
 
-/// [`precondition`] of the schedule-free D, with its output scale narrowed ([`narrowing`]).
-pub fn sf_precondition(
-    sigma: f64,
-    beta: f64,
-    sigma_data: f64,
-    log_lambda: (f64, f64),
-    narrow: Option<f64>,
-) -> (f64, f64, f64, f64) {
-    let (a, b, c, u) = precondition(sigma, beta, sigma_data, log_lambda);
-    let lambda = if beta > 0.0 {
-        sigma / beta
-    } else {
-        f64::INFINITY
-    };
-    (a, b, c * narrowing(lambda, narrow), u)
+/// The schedule-free D at one noise level as its network sees it (docs/math.md §8.4):
+/// D ≈ skip(x) + c_out·F(c_in·x, u) for x = βx1 + σξ, and the weight of a training row there.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SfAt {
+    /// The skip ([`sf_skip`]).
+    pub skip: Skip,
+    /// Input scale.
+    pub c_in: f64,
+    /// Output scale, narrowed ([`narrowing`]).
+    pub c_out: f64,
+    /// ln λ scaled to [0, 1] (the network's noise input).
+    pub u: f64,
+    /// The row's loss weight h^p (p = the objective's `weight_power`, 1 for checkpoints
+    /// written before it); in D's terms a weight h^(p − 2) on the squared error, which keeps
+    /// the minimiser and moves the network's attention towards large λ as p falls.
+    pub weight: f64,
 }

@@ -15,6 +15,19 @@
 //! target's variance falls by about m. Where σ/β is small only the own sample carries weight and
 //! T is the plain target. The other members of row i's set are batch samples of other rows,
 //! independent of row i's own, which is all the argument needs.
+//!
+//! Where σ/β is large the weights are nearly uniform and T is nearly the mean of the set, so
+//! most of what noise is left is the other members' mean straying from E[x1]. With E[x1] = μ
+//! known exactly ([`Centre`]), the target subtracts that stray as a control variate:
+//!
+//!   T' = T − k·(mean of the other m − 1 members − μ),   k = (m − 1)/m · σ²/(σ² + β²σ_d²).
+//!
+//! The other members are independent of x, so the subtracted term has mean zero given x and the
+//! minimiser is still g1 for any k that depends on (β, σ) alone. This k is the share of T that
+//! follows a shift of the others for a Gaussian target of scale σ_d (the posterior mean of
+//! N(μ, σ_d²) moves by σ²/(σ² + β²σ_d²) of a shift of μ): it removes nearly all of the remaining
+//! noise at large σ/β (about 11× less variance at σ/β ≈ 9.5 for the checkerboard, docs/math.md
+//! §3.5) and vanishes where x pins x1 down.
 
 use interplay_core::P2;
 
@@ -22,11 +35,22 @@ use interplay_core::P2;
 /// per cent of a step and halves the velocity error (BENCHMARKS.md, "Batch-posterior targets").
 pub const REFS: usize = 256;
 
+/// What the control variate needs to know of the target: its exact mean and its scale.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Centre {
+    /// E[x1], exactly (an estimate would bias the target by k times its error).
+    pub mean: P2,
+    /// σ_d, the target's per-coordinate standard deviation (only k depends on it).
+    pub sigma_data: f64,
+}
+
 /// The target samples of one batch, as reference sets for each other's rows.
 pub struct BatchPosterior<'a> {
     x1: &'a [P2],
     refs: usize,
     logits: Vec<f64>,
+    /// With the control variate: the target's centre and the prefix sums of `x1` (n + 1 rows).
+    centre: Option<(Centre, Vec<P2>)>,
 }
 
 impl<'a> BatchPosterior<'a> {
@@ -37,7 +61,41 @@ impl<'a> BatchPosterior<'a> {
             x1,
             refs,
             logits: vec![0.0; refs],
+            centre: None,
         }
+    }
+
+    /// The same sets, with the control variate of the module's doc (sets of two or more).
+    pub fn with_centre(mut self, centre: Centre) -> Self {
+        if self.refs > 1 {
+            let mut prefix = Vec::with_capacity(self.x1.len() + 1);
+            let mut acc = [0.0, 0.0];
+            prefix.push(acc);
+            for p in self.x1 {
+                acc = [acc[0] + p[0], acc[1] + p[1]];
+                prefix.push(acc);
+            }
+            self.centre = Some((centre, prefix));
+        }
+        self
+    }
+
+    /// The mean of the other members of row `own`'s set (rows own + 1 … own + refs − 1,
+    /// cyclically), from the prefix sums.
+    fn others_mean(&self, prefix: &[P2], own: usize) -> P2 {
+        let n = self.x1.len();
+        let (a, b) = (own + 1, own + self.refs);
+        let sum = |lo: usize, hi: usize| [0, 1].map(|d| prefix[hi][d] - prefix[lo][d]);
+        let s = if b <= n {
+            sum(a, b)
+        } else if a >= n {
+            sum(a - n, b - n)
+        } else {
+            let (p, q) = (sum(a, n), sum(0, b - n));
+            [p[0] + q[0], p[1] + q[1]]
+        };
+        let m = (self.refs - 1) as f64;
+        [s[0] / m, s[1] / m]
     }
 
     /// Members of each reference set.
@@ -69,7 +127,17 @@ impl<'a> BatchPosterior<'a> {
                 m[1] += e * p[1];
             }
         }
-        [m[0] / w, m[1] / w]
+        let t = [m[0] / w, m[1] / w];
+        match &self.centre {
+            None => t,
+            Some((c, prefix)) => {
+                let o = self.others_mean(prefix, own);
+                let s2 = sigma * sigma;
+                let sd2 = beta * beta * c.sigma_data * c.sigma_data;
+                let k = (self.refs - 1) as f64 / self.refs as f64 * s2 / (s2 + sd2);
+                [0, 1].map(|d| t[d] - k * (o[d] - c.mean[d]))
+            }
+        }
     }
 }
 
@@ -92,7 +160,34 @@ fn exp_neg(x: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::exp_neg;
+    use super::{BatchPosterior, Centre, exp_neg};
+    use interplay_core::P2;
+
+    #[test]
+    fn others_mean_wraps_around_the_batch() {
+        let x1: Vec<P2> = (0..7).map(|i| [i as f64, -2.0 * i as f64]).collect();
+        let centre = Centre {
+            mean: [0.0, 0.0],
+            sigma_data: 1.0,
+        };
+        for refs in [2, 4, 7] {
+            let p = BatchPosterior::new(&x1, refs).with_centre(centre);
+            let prefix = &p.centre.as_ref().expect("centred").1;
+            for own in 0..7 {
+                let want: f64 =
+                    (1..refs).map(|k| ((own + k) % 7) as f64).sum::<f64>() / (refs - 1) as f64;
+                let got = p.others_mean(prefix, own);
+                assert!((got[0] - want).abs() < 1e-12 && (got[1] + 2.0 * want).abs() < 1e-12);
+            }
+        }
+        // A set of one has no others: no control variate.
+        assert!(
+            BatchPosterior::new(&x1, 1)
+                .with_centre(centre)
+                .centre
+                .is_none()
+        );
+    }
 
     #[test]
     fn exp_neg_matches_exp() {

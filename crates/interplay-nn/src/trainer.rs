@@ -85,7 +85,8 @@ impl Trainer {
         let exact = ExactTarget::new(&target);
         let objective = Objective::from_name(&config.objective, &exact)
             .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?
-            .for_schedule(&schedule);
+            .for_schedule(&schedule)
+            .for_refs(config.posterior_refs);
         let parallel = parallel_on(device);
         let device = device.clone().autodiff();
         let mut init_rng = Rng::stream(config.seed, streams::NET_INIT);

@@ -10,13 +10,21 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
 use interplay_nn::batch::{TimeDraw, draw_batch, host_loss, pair_column};
 use interplay_nn::net::NetConfig;
-use interplay_nn::objective::{Objective, sf_precondition};
+use interplay_nn::objective::Objective;
 use interplay_nn::trainer::tensor_losses;
 
 fn objectives(target: &ExactTarget) -> Vec<Objective> {
     ["velocity-score", "v-score", "denoiser", "schedule-free"]
         .iter()
         .map(|n| Objective::from_name(n, target).expect("known"))
+        .collect()
+}
+
+/// [`objectives`] as trained on plain sample targets (no batch posterior).
+fn plain_objectives(target: &ExactTarget) -> Vec<Objective> {
+    objectives(target)
+        .into_iter()
+        .map(|o| o.for_refs(0))
         .collect()
 }
 
@@ -75,17 +83,14 @@ fn exact_predictor<'a>(
     let field = ExactField::from_parts(*sched, target.clone());
     move |k: usize, u: f64, x: P2| -> P2 {
         match obj {
-            Objective::ScheduleFree {
-                sigma_data,
-                log_lambda,
-                narrow,
-            } => {
+            Objective::ScheduleFree { log_lambda, .. } => {
                 // u encodes ln λ; the input is c_in·y with (σ, β) = (λ, 1).
                 let lam = (log_lambda.0 + u * (log_lambda.1 - log_lambda.0)).exp();
-                let (a, bb, c, _) = sf_precondition(lam, 1.0, *sigma_data, *log_lambda, *narrow);
-                let y = [x[0] / bb, x[1] / bb];
+                let at = obj.sf_at(lam, 1.0).expect("schedule-free");
+                let y = [x[0] / at.c_in, x[1] / at.c_in];
                 let g1 = target.posterior(y, 1.0, lam, false).g1;
-                [(g1[0] - a * y[0]) / c, (g1[1] - a * y[1]) / c]
+                let skip = at.skip.apply(y);
+                [(g1[0] - skip[0]) / at.c_out, (g1[1] - skip[1]) / at.c_out]
             }
             _ => {
                 // The network sees c_in·x and gives (field − skip·x)/scale (identity unless
@@ -121,7 +126,7 @@ fn the_exact_fields_minimise_every_objective() {
     // perturbing the exact predictor must raise each loss by about that much, never lower it.
     let target = ExactTarget::new(&Target::Checkerboard);
     for sched in [Schedule::default(), Schedule::preset(Path::OneSidedLinear)] {
-        for obj in objectives(&target) {
+        for obj in plain_objectives(&target) {
             let batch = draw_batch(
                 &obj,
                 &sched,
@@ -186,12 +191,7 @@ fn identities_link_the_objectives() {
         exact_predictor(den, &sched, &target),
         exact_predictor(sf, &sched, &target),
     );
-    let Objective::ScheduleFree {
-        sigma_data,
-        log_lambda,
-        narrow,
-    } = sf
-    else {
+    let Objective::ScheduleFree { log_lambda, .. } = sf else {
         unreachable!()
     };
     let mut rng = Rng::new(9);
@@ -211,15 +211,12 @@ fn identities_link_the_objectives() {
         let close = |a: P2, c: P2| (0..2).all(|i| (a[i] - c[i]).abs() < 1e-8 * (1.0 + c[i].abs()));
         assert!(close(identity::velocity_from_v_score(&st, v, s), b));
         assert!(close(identity::score_from_eta(&st, eta), s));
-        let (a, bb, c, u) = sf_precondition(
-            st.sigma2().sqrt(),
-            st.beta,
-            *sigma_data,
-            *log_lambda,
-            *narrow,
-        );
-        let f = pd(0, u, [bb * x[0], bb * x[1]]);
-        let g1 = [a * x[0] + c * f[0], a * x[1] + c * f[1]];
+        let at = sf
+            .sf_at(st.sigma2().sqrt(), st.beta)
+            .expect("schedule-free");
+        let f = pd(0, at.u, [at.c_in * x[0], at.c_in * x[1]]);
+        let skip = at.skip.apply(x);
+        let g1 = [skip[0] + at.c_out * f[0], skip[1] + at.c_out * f[1]];
         let lam = st.sigma2().sqrt() / st.beta;
         if lam < log_lambda.1.exp() {
             assert!(
@@ -358,19 +355,26 @@ fn batch_posterior_targets_keep_the_minimiser_and_cut_the_noise() {
 
 #[test]
 fn the_narrowing_spares_small_lambda_is_floored_at_large_and_absent_from_old_checkpoints() {
-    use interplay_nn::objective::{NARROW_LAMBDA, narrowing, precondition};
-    let h = |l: f64| narrowing(l, Some(NARROW_LAMBDA));
-    // Near the data (λ → 0) D keeps its EDM scale; far from it the scale falls like λ0/λ down
-    // to the floor 1/√M of the batch posterior's noise.
-    assert!((h(1e-3) - 1.0).abs() < 3e-3, "{}", h(1e-3));
-    assert!((h(NARROW_LAMBDA) - (1.0 / 256.0 + 0.5f64).sqrt()).abs() < 1e-12);
-    assert!((h(1e9) - 1.0 / 16.0).abs() < 1e-9);
-    let grid: Vec<f64> = (0..60)
-        .map(|k| h(10f64.powf(-3.0 + 0.1 * f64::from(k))))
-        .collect();
-    assert!(grid.windows(2).all(|w| w[1] < w[0]), "h falls with λ");
-    assert_eq!(narrowing(3.0, None), 1.0);
-    // A checkpoint written before the narrowing names no λ0 and reads as the EDM scale.
+    use interplay_nn::objective::{
+        NARROW_FLOOR, NARROW_LAMBDA, WEIGHT_POWER, narrowing, precondition,
+    };
+    for (floor, at_infinity) in [(None, 1.0 / 16.0), (Some(NARROW_FLOOR), 1.0 / 64.0)] {
+        let h = |l: f64| narrowing(l, Some(NARROW_LAMBDA), floor);
+        // Near the data (λ → 0) D keeps its EDM scale; far from it the scale falls like λ0/λ
+        // down to the floor: 1/√M of the plain batch posterior's noise, or a quarter of it
+        // with the control variate.
+        assert!((h(1e-3) - 1.0).abs() < 3e-3, "{}", h(1e-3));
+        let f = floor.unwrap_or(1.0 / 256.0);
+        assert!((h(NARROW_LAMBDA) - (f + 0.5f64).sqrt()).abs() < 1e-12);
+        assert!((h(1e9) - at_infinity).abs() < 1e-9);
+        let grid: Vec<f64> = (0..60)
+            .map(|k| h(10f64.powf(-3.0 + 0.1 * f64::from(k))))
+            .collect();
+        assert!(grid.windows(2).all(|w| w[1] < w[0]), "h falls with λ");
+    }
+    assert_eq!(narrowing(3.0, None, None), 1.0);
+    // A checkpoint written before the narrowing names no λ0 and reads as the EDM scale, with
+    // the isotropic skip and unit weights.
     let old: Objective = serde_json::from_str(
         r#"{"kind":"schedule-free","sigma_data":2.3,"log_lambda":[-6.9,5.7]}"#,
     )
@@ -379,23 +383,61 @@ fn the_narrowing_spares_small_lambda_is_floored_at_large_and_absent_from_old_che
         sigma_data,
         log_lambda,
         narrow,
-    } = old
+        floor,
+        weight_power,
+        moments,
+    } = old.clone()
     else {
         panic!("{old:?}")
     };
-    assert_eq!(narrow, None);
+    assert_eq!(
+        (narrow, floor, weight_power, moments),
+        (None, None, None, None)
+    );
     for (s, b) in [(0.9, 0.1), (0.5, 0.5), (0.05, 0.99)] {
-        assert_eq!(
-            sf_precondition(s, b, sigma_data, log_lambda, narrow),
-            precondition(s, b, sigma_data, log_lambda)
-        );
+        let (a, c_in, c, u) = precondition(s, b, sigma_data, log_lambda);
+        let at = old.sf_at(s, b).expect("schedule-free");
+        assert_eq!(at.skip.scalar(), Some(a));
+        assert_eq!((at.c_in, at.c_out, at.u, at.weight), (c_in, c, u, 1.0));
     }
-    // The new default narrows, and says so in what it saves.
+    // One narrowed before the floor and the moments (the shipped checkpoint's kind) keeps the
+    // floor 1/M, the isotropic skip and the weight h.
+    let mid: Objective = serde_json::from_str(
+        r#"{"kind":"schedule-free","sigma_data":2.3,"log_lambda":[-6.9,5.7],"narrow":0.5}"#,
+    )
+    .expect("parses");
+    let at = mid.sf_at(9.5, 1.0).expect("schedule-free");
+    let h = narrowing(9.5, Some(0.5), None);
+    assert!((at.weight - h).abs() < 1e-15 && at.skip.scalar().is_some());
+    assert!((h * h - (1.0 / 256.0 + 1.0 / (1.0 + 19.0f64.powi(2)))).abs() < 1e-15);
+    // The new default narrows to the lower floor, weights rows by h^p, skips with the
+    // target's moments, and says so in what it saves.
     let new = Objective::from_name("schedule-free", &ExactTarget::new(&Target::Checkerboard))
         .expect("known");
+    let json = serde_json::to_string(&new).expect("json");
+    for key in [
+        "\"narrow\":0.5",
+        "\"floor\":",
+        "\"weight_power\":",
+        "\"moments\":",
+    ] {
+        assert!(json.contains(key), "{key} in {json}");
+    }
+    let at = new.sf_at(9.5, 1.0).expect("schedule-free");
+    let h = narrowing(9.5, Some(0.5), Some(NARROW_FLOOR));
+    assert!((at.weight - h.powf(WEIGHT_POWER)).abs() < 1e-15);
     assert!(
-        serde_json::to_string(&new)
-            .expect("json")
-            .contains("\"narrow\":0.5")
+        at.skip.scalar().is_none(),
+        "the checkerboard's skip has its covariance"
     );
+    // Trained on plain sample targets (no batch posterior, so no control variate), it keeps
+    // the floor 1/M and the weight h, and the moments' skip.
+    assert_eq!(new.clone().for_refs(256), new);
+    let plain = new
+        .clone()
+        .for_refs(0)
+        .sf_at(9.5, 1.0)
+        .expect("schedule-free");
+    let h = narrowing(9.5, Some(0.5), None);
+    assert!((plain.weight - h).abs() < 1e-15 && plain.skip == at.skip);
 }
