@@ -370,7 +370,7 @@ impl ExactTarget {
         }
     }
 
-    /// The mean E[x1], exactly (the checkerboard's is the origin by its symmetry).
+    /// The mean E(x1), exactly (the checkerboard's is the origin by its symmetry).
     pub fn mean(&self) -> P2 {
         match self {
             ExactTarget::Checkerboard => [0.0, 0.0],

@@ -64,7 +64,7 @@ pub enum Objective {
 /// A target's first two moments, exactly ([`ExactTarget::mean`], [`ExactTarget::covariance`]).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Moments {
-    /// E[x1].
+    /// E(x1).
     pub mean: [f64; 2],
     /// Cov(x1) as (c00, c01, c11).
     pub cov: [f64; 3],

@@ -17,7 +17,7 @@
 //! independent of row i's own, which is all the argument needs.
 //!
 //! Where σ/β is large the weights are nearly uniform and T is nearly the mean of the set, so
-//! most of what noise is left is the other members' mean straying from E[x1]. With E[x1] = μ
+//! most of what noise is left is the other members' mean straying from E(x1). With E(x1) = μ
 //! known exactly ([`Centre`]), the target subtracts that stray as a control variate:
 //!
 //!   T' = T − k·(mean of the other m − 1 members − μ),   k = (m − 1)/m · σ²/(σ² + β²σ_d²).
@@ -38,7 +38,7 @@ pub const REFS: usize = 256;
 /// What the control variate needs to know of the target: its exact mean and its scale.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Centre {
-    /// E[x1], exactly (an estimate would bias the target by k times its error).
+    /// E(x1), exactly (an estimate would bias the target by k times its error).
     pub mean: P2,
     /// σ_d, the target's per-coordinate standard deviation (only k depends on it).
     pub sigma_data: f64,
