@@ -97,38 +97,43 @@ impl Common {
     /// drawing, as the page exports them) when given; `line:NAME` (or `line:DIGITS`, a drawing)
     /// is a target on the line, the plane's x-axis.
     pub fn target(&self) -> Result<Target, CliError> {
-        for (prefix, make) in [
-            ("points:", Target::Points as fn(Vec<_>) -> Target),
-            ("drawn:", Target::Drawn),
-        ] {
-            let Some(file) = self.target.strip_prefix(prefix) else {
-                continue;
-            };
-            let pts = csvio::read_points(&PathBuf::from(file))
-                .map_err(|e| CliError::usage(format!("--target {prefix}{file}: {e}")))?;
-            if pts.is_empty() {
-                return Err(CliError::usage(format!(
-                    "--target {prefix}{file}: the file has no points"
-                )));
-            }
-            return Ok(make(pts));
-        }
-        if let Some(code) = self.target.strip_prefix("line:") {
-            return Target::line(code)
-                .map_err(|e| CliError::usage(format!("--target line:{code}: {e}")));
-        }
-        Target::from_name(&self.target).ok_or_else(|| {
-            CliError::usage(format!(
-                "--target '{}' is not a target; use one of {}, points:FILE, drawn:FILE or \
-                 line:NAME (a target on the line)",
-                self.target,
-                Target::NAMES.join(", ")
-            ))
-        })
+        parse_target(&self.target, "--target")
     }
 
     /// The target prepared for exact evaluation.
     pub fn exact_target(&self) -> Result<ExactTarget, CliError> {
         Ok(ExactTarget::new(&self.target()?))
     }
+}
+
+/// A target given as `flag`: a name, `points:FILE` (point masses), `drawn:FILE` (tube centres of a
+/// drawing, as the page exports them) or `line:NAME` (a target on the line, the plane's x-axis).
+pub fn parse_target(spec: &str, flag: &str) -> Result<Target, CliError> {
+    for (prefix, make) in [
+        ("points:", Target::Points as fn(Vec<_>) -> Target),
+        ("drawn:", Target::Drawn),
+    ] {
+        let Some(file) = spec.strip_prefix(prefix) else {
+            continue;
+        };
+        let pts = csvio::read_points(&PathBuf::from(file))
+            .map_err(|e| CliError::usage(format!("{flag} {prefix}{file}: {e}")))?;
+        if pts.is_empty() {
+            return Err(CliError::usage(format!(
+                "{flag} {prefix}{file}: the file has no points"
+            )));
+        }
+        return Ok(make(pts));
+    }
+    if let Some(code) = spec.strip_prefix("line:") {
+        return Target::line(code).map_err(|e| CliError::usage(format!("{flag} line:{code}: {e}")));
+    }
+    Target::from_name(spec).ok_or_else(|| {
+        CliError::usage(format!(
+            "{flag} '{}' is not a target; use one of {}, points:FILE, drawn:FILE or \
+             line:NAME (a target on the line)",
+            spec,
+            Target::NAMES.join(", ")
+        ))
+    })
 }

@@ -14,6 +14,7 @@ mod field;
 mod figure;
 mod figure_source;
 mod model;
+mod multi;
 mod png_figure;
 mod sample;
 mod scene;

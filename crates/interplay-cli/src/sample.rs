@@ -1,4 +1,5 @@
-//! `interplay sample --exact`: samples at t = 1 from the exact fields.
+//! `interplay sample`: samples at t = 1 from the exact fields or a model (a multimarginal model
+//! samples along a path on the triangle, `multi.rs`).
 
 use std::path::PathBuf;
 
@@ -59,6 +60,11 @@ pub struct SampleArgs {
     /// only; replaces --steps, --solver, --delta and --no-denoise).
     #[arg(long, value_name = "K", conflicts_with_all = ["solver", "steps", "delta", "no_denoise"])]
     pub euler_steps: Option<usize>,
+    /// The path on the triangle of a multimarginal model (`interplay train --objective
+    /// multimarginal`): points A0,A1,A2;B0,B1,B2;… (weights of N(0, I), the first and the second
+    /// target, each set summing to 1); samples of ρ(A) are carried along it, --steps per leg.
+    #[arg(long, value_name = "A;B;…")]
+    pub alphas: Option<String>,
     /// Output CSV (header x,y).
     #[arg(long, value_name = "OUT.csv")]
     pub out: PathBuf,
@@ -68,6 +74,19 @@ pub struct SampleArgs {
 
 /// Runs `interplay sample`.
 pub fn run(a: &SampleArgs) -> Result<(), CliError> {
+    if let Some(path) = a.model.as_deref().filter(|p| crate::multi::is_multi(p)) {
+        if a.common.eps > 0.0 || a.euler_steps.is_some() || a.solver.is_some() {
+            return Err(CliError::usage(
+                "a multimarginal model carries samples along its path with RK4 (the ODE): drop                  --eps, --solver and --euler-steps",
+            ));
+        }
+        return crate::multi::sample(a, path);
+    }
+    if a.alphas.is_some() {
+        return Err(CliError::usage(
+            "--alphas is the path on the triangle of a multimarginal model: give --model with a              checkpoint from `interplay train --objective multimarginal`",
+        ));
+    }
     let recipe = recipe(a)?;
     let schedule = a.common.schedule()?;
     let (xs, report) = match &a.model {

@@ -61,10 +61,14 @@ pub struct TrainArgs {
     /// Octaves of Fourier features of the position (periods 8, 4, 2, 1, … in plot units).
     #[arg(long, default_value = "6")]
     pub spatial: usize,
-    /// What to learn: velocity-score (b and s), v-score (v and s), denoiser (η) or
-    /// schedule-free (D(λ, y), which serves every schedule).
+    /// What to learn: velocity-score (b and s), v-score (v and s), denoiser (η),
+    /// schedule-free (D(λ, y), which serves every schedule) or multimarginal (g_k(α, x) of the
+    /// interpolant of N(0, I), --target and --second on the triangle).
     #[arg(long, default_value = "schedule-free")]
     pub objective: String,
+    /// The second target of --objective multimarginal (same forms as --target).
+    #[arg(long, value_name = "TARGET")]
+    pub second: Option<String>,
     /// A run configuration (JSON, as exported by the page); replaces the flags above and the
     /// schedule and target flags.
     #[arg(long, value_name = "FILE.json")]
@@ -94,11 +98,19 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
             .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
         return Ok(rc);
     }
-    if !OBJECTIVE_NAMES.contains(&a.objective.as_str()) {
+    let multi = a.objective == interplay_nn::multi_train::OBJECTIVE;
+    if !OBJECTIVE_NAMES.contains(&a.objective.as_str()) && !multi {
         return Err(CliError::usage(format!(
-            "--objective '{}' is unknown; use one of {}",
+            "--objective '{}' is unknown; use one of {}, {}",
             a.objective,
-            OBJECTIVE_NAMES.join(", ")
+            OBJECTIVE_NAMES.join(", "),
+            interplay_nn::multi_train::OBJECTIVE
+        )));
+    }
+    if a.second.is_some() && !multi {
+        return Err(CliError::usage(format!(
+            "--second is the second target of --objective multimarginal, not of {}",
+            a.objective
         )));
     }
     let activation = Activation::from_name(&a.activation).ok_or_else(|| {
@@ -159,6 +171,9 @@ pub fn run(a: &TrainArgs) -> Result<(), CliError> {
     let rc = run_config(a)?;
     if rc.steps == 0 {
         return Err(CliError::usage("--steps must be at least 1"));
+    }
+    if rc.train.objective == interplay_nn::multi_train::OBJECTIVE {
+        return crate::multi::train(a, &rc);
     }
     let schedule = rc.schedule.schedule().map_err(CliError::usage)?;
     let target = rc.target.target().map_err(CliError::usage)?;

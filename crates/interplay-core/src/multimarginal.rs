@@ -14,6 +14,7 @@
 
 use crate::mixture::{Mixture, Sym2};
 use crate::special::log_sum_exp;
+use crate::targets::ExactTarget;
 use crate::{P2, Rng};
 
 const LN_2PI: f64 = 1.837_877_066_409_345_5;
@@ -74,14 +75,7 @@ impl Multimarginal {
         let x0 = rng.normals(n);
         let x1 = self.first.sample(rng, n);
         let x2 = self.second.sample(rng, n);
-        (0..n)
-            .map(|i| {
-                [
-                    alpha[0] * x0[i][0] + alpha[1] * x1[i][0] + alpha[2] * x2[i][0],
-                    alpha[0] * x0[i][1] + alpha[1] * x1[i][1] + alpha[2] * x2[i][1],
-                ]
-            })
-            .collect()
+        combine(alpha, &x0, &x1, &x2)
     }
 
     /// The constants of ρ(α, ·) and g_k(α, ·) at `alpha` (any α with a non-singular law:
@@ -147,6 +141,35 @@ impl MultiAt {
         }
         MultiPoint { log_rho, g }
     }
+}
+
+/// `n` samples of x(α) for any two targets, drawn directly as [`Multimarginal::sample`] draws
+/// them (x0, x1 and x2 from their own streams of `rng`).
+pub fn sample_targets(
+    first: &ExactTarget,
+    second: &ExactTarget,
+    alpha: Alpha,
+    rng: &mut Rng,
+    n: usize,
+) -> Vec<P2> {
+    let x0 = rng.normals(n);
+    let x1 = first.sample(rng, n);
+    let x2 = second.sample(rng, n);
+    combine(alpha, &x0, &x1, &x2)
+}
+
+/// α0·x0 + α1·x1 + α2·x2, row by row.
+fn combine(alpha: Alpha, x0: &[P2], x1: &[P2], x2: &[P2]) -> Vec<P2> {
+    x0.iter()
+        .zip(x1)
+        .zip(x2)
+        .map(|((a, b), c)| {
+            [
+                alpha[0] * a[0] + alpha[1] * b[0] + alpha[2] * c[0],
+                alpha[0] * a[1] + alpha[1] * b[1] + alpha[2] * c[1],
+            ]
+        })
+        .collect()
 }
 
 /// The velocity along a path on the triangle: b = Σ_k α̇_k g_k.

@@ -52,7 +52,7 @@ pub struct Checkpoint {
     pub params: Vec<Vec<Vec<f32>>>,
 }
 
-fn fnv1a(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in bytes {
         h ^= u32::from(*b);
@@ -67,8 +67,13 @@ fn err(msg: impl Into<String>) -> NnError {
 
 /// Reads the parameters of a network asynchronously (works on WebGPU).
 pub async fn read_params(net: &FieldNet) -> Result<Vec<Vec<f32>>, NnError> {
-    let mut out = Vec::with_capacity(2 * net.layers.len());
-    for layer in &net.layers {
+    read_params_of(&net.layers).await
+}
+
+/// Reads the weights and biases of `layers` in order, asynchronously.
+pub(crate) async fn read_params_of(layers: &[burn::nn::Linear]) -> Result<Vec<Vec<f32>>, NnError> {
+    let mut out = Vec::with_capacity(2 * layers.len());
+    for layer in layers {
         let w = layer
             .weight
             .val()

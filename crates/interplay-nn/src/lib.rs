@@ -13,6 +13,8 @@ pub mod device;
 pub mod few_step;
 pub mod field;
 pub mod line_flow;
+pub mod multi;
+pub mod multi_train;
 pub mod net;
 pub mod objective;
 pub mod posterior;

@@ -44,7 +44,7 @@ impl Activation {
         .into_iter()
         .find(|a| a.name() == s)
     }
-    fn apply(self, u: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn apply(self, u: Tensor<2>) -> Tensor<2> {
         match self {
             Activation::Relu => activation::relu(u),
             Activation::Silu => activation::silu(u),
@@ -150,23 +150,8 @@ impl NetConfig {
     /// PyTorch's `Linear`), drawn on the host so that a seed gives the same network on every
     /// backend.
     pub fn init(&self, device: &Device, rng: &mut Rng) -> FieldNet {
-        let layers = self
-            .shapes()
-            .into_iter()
-            .map(|(i, o)| {
-                let bound = 1.0 / (i as f64).sqrt();
-                let mut draw = |n: usize| -> Vec<f32> {
-                    (0..n)
-                        .map(|_| (bound * (2.0 * rng.uniform() - 1.0)) as f32)
-                        .collect()
-                };
-                let w = draw(i * o);
-                let b = draw(o);
-                linear(w, b, i, o, device)
-            })
-            .collect();
         FieldNet {
-            layers,
+            layers: init_layers(&self.shapes(), device, rng),
             activation: self.activation,
             fourier: self.fourier,
             spatial: self.spatial,
@@ -205,7 +190,36 @@ impl NetConfig {
     }
 }
 
-fn linear(w: Vec<f32>, b: Vec<f32>, d_in: usize, d_out: usize, device: &Device) -> Linear {
+/// Fresh layers of the given shapes: weights and biases uniform in ±1/√fan_in, drawn on the
+/// host in order.
+pub(crate) fn init_layers(
+    shapes: &[(usize, usize)],
+    device: &Device,
+    rng: &mut Rng,
+) -> Vec<Linear> {
+    shapes
+        .iter()
+        .map(|&(i, o)| {
+            let bound = 1.0 / (i as f64).sqrt();
+            let mut draw = |n: usize| -> Vec<f32> {
+                (0..n)
+                    .map(|_| (bound * (2.0 * rng.uniform() - 1.0)) as f32)
+                    .collect()
+            };
+            let w = draw(i * o);
+            let b = draw(o);
+            linear(w, b, i, o, device)
+        })
+        .collect()
+}
+
+pub(crate) fn linear(
+    w: Vec<f32>,
+    b: Vec<f32>,
+    d_in: usize,
+    d_out: usize,
+    device: &Device,
+) -> Linear {
     let w = Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), device);
     let b = Tensor::<1>::from_data(TensorData::new(b, [d_out]), device);
     Linear {
@@ -226,7 +240,7 @@ pub struct FieldNet {
 }
 
 /// The angular frequency of spatial octave k.
-fn omega(k: usize) -> f64 {
+pub(crate) fn omega(k: usize) -> f64 {
     PI * (1u64 << k) as f64 / 4.0
 }
 

@@ -129,6 +129,8 @@ pub fn default_lr(objective: &str) -> f64 {
     match objective {
         "schedule-free" => 0.03,
         "velocity-score" => 0.02,
+        // The multi-marginal regression has unit-scale targets over its skip (multi_train.rs).
+        "multimarginal" => 0.01,
         _ => 2e-3,
     }
 }
