@@ -23,6 +23,7 @@ pub mod line;
 pub mod live;
 pub mod metrics;
 pub mod mixture;
+pub mod multi_exact;
 pub mod multimarginal;
 #[cfg(feature = "serde")]
 mod names;
