@@ -57,6 +57,24 @@ export const TEMPLATE = `
     <span class="ip-spacetime-pick" role="status" aria-live="polite">Click a point of the figure to see the conditional paths through it.</span>
     <button class="ip-spacetime-clear" type="button" hidden>Clear paths</button></figcaption>
 </figure>
+<figure class="ip-panel ip-mix-panel">
+  <div class="ip-mix-row">
+    <canvas class="ip-mix-triangle" width="260" height="236" tabindex="0" role="application"
+      aria-label="The triangle of weights (alpha0, alpha1, alpha2) of N(0, I), the target and the second target: drag the point, or use the arrow keys"></canvas>
+    <div class="ip-view"><canvas class="ip-mix" role="img"
+      aria-label="Density of the interpolant of three marginals at the chosen weights, on [-5, 5] squared"></canvas></div>
+  </div>
+  <figcaption>Three marginals: x(α) = α<sub>0</sub>x<sub>0</sub> + α<sub>1</sub>x<sub>1</sub> + α<sub>2</sub>x<sub>2</sub>,
+    x<sub>0</sub> ~ N(0, I), x<sub>1</sub> the target, x<sub>2</sub> a second target, α on the triangle.
+    The heat map is ρ(α, x) from direct samples. <span class="ip-mix-alpha"></span>
+    Along a path α(s) the density is carried by b = Σ<sub>k</sub> α̇<sub>k</sub> g<sub>k</sub> with g<sub>k</sub>(α, x) = E[x<sub>k</sub> | x(α) = x].
+    <label class="ip-row"><span></span><select class="ip-second" data-param="second"></select></label>
+    <button class="ip-mix-mode" type="button" aria-pressed="false">Draw a path</button>
+    <button class="ip-mix-play" type="button" hidden>Play the flow</button>
+    <button class="ip-mix-clear" type="button" hidden>Clear path</button>
+    <span class="ip-mix-status" role="status" aria-live="polite">Drag the point to see the density ρ(α) of x(α) at once.</span>
+  </figcaption>
+</figure>
 <div class="ip-message" role="status" aria-live="polite"></div>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>

@@ -20,6 +20,7 @@ import { spacetimePick } from "./spacetime-pick.js";
 import { lineLearning } from "./line-learning.js";
 import { epsExplorer } from "./eps-explorer.js";
 import { flowPick } from "./flow-pick.js";
+import { mixTriangle } from "./triangle.js";
 
 export { VIEWS };
 
@@ -27,6 +28,8 @@ export { VIEWS };
 const BASE = new URL(".", import.meta.url);
 /** Parameters that change the schedule plot. */
 const SCHEDULE_KEYS = ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"];
+/** Parameters that change the triangle of three marginals. */
+const MIX_KEYS = ["target", "drawn", "seed", "second", "mix", "mixPath"];
 
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
@@ -94,6 +97,7 @@ export function create(root, options = {}) {
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     if (!changed || changed.includes("line")) w.spacetime?.refresh();
     if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
+    if (!changed || changed.some((k) => MIX_KEYS.includes(k))) w.mix.refresh();
     if (!changed) w.dirty.losses = true;
     w.share.hashChanged();
     w.session.paramsChanged(p);
@@ -108,6 +112,7 @@ export function create(root, options = {}) {
   w.flowPick = flowPick(w);
   w.lineLearning = lineLearning(w);
   w.epsExplorer = epsExplorer(w, w.session);
+  w.mix = mixTriangle(w);
   const { session, views, loop } = w;
   let observer = null;
 
@@ -177,6 +182,11 @@ export function create(root, options = {}) {
     /** The quality panel's ε explorer for the current model: resolves to {eps, tv, inSupport,
      * bestTv, bound: {a, b, c, t_end}, bestBound, n, steps} and draws its chart. */
     exploreEps: () => w.epsExplorer.explore(),
+    /** Plays the particles along the triangle's path (the `mixPath` parameter); resolves at
+     * its end, or fails with why there is no flow (no exact fields for these targets). */
+    flowTriangle: () => w.mix.flow(),
+    /** The triangle's state: {s (along the path; null at the point), playing, hasFlow}. */
+    triangleState: () => w.mix.state(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {
@@ -184,6 +194,7 @@ export function create(root, options = {}) {
       w.destroyed = true;
       session.terminate();
       w.lineLearning.terminate();
+      w.mix.free();
       if (observer) observer.disconnect();
       loop.stop();
       for (const [t, type, fn, opt] of listeners) t.removeEventListener(type, fn, opt);
@@ -286,6 +297,7 @@ export function create(root, options = {}) {
       observer.observe(root);
     }
     session.paramsChanged(p);
+    w.mix.refresh();
     loop.wake();
     if (w.widget.autoplay) loop.play();
     return api;

@@ -9,6 +9,7 @@ export const VIEWS = {
   eulerian: [".ip-eulerian-panel"],
   lagrangian: [".ip-ode-panel", ".ip-sde-panel", ".ip-flow-pick-row"],
   spacetime: [".ip-spacetime-panel"],
+  triangle: [".ip-mix-panel"],
   schedule: [".ip-schedule-box"],
   flow: [".ip-flow-box"],
   training: [".ip-training-box"],

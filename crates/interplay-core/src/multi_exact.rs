@@ -11,13 +11,13 @@
 //!
 //! The checkerboard with the Gaussian mixture (anisotropic components) has no closed form here.
 
+use crate::P2;
 use crate::checker::CheckerAt;
 use crate::mixture::{Mixture, MixtureAt};
 use crate::multimarginal::{Alpha, MultiAt, MultiPoint, Multimarginal};
 use crate::posterior::Posterior;
 use crate::special::{HALF_LN_2PI, log_sum_exp};
 use crate::targets::{ExactTarget, Target};
-use crate::P2;
 
 /// The smallest noise variance σ_j² used: at the vertex of target A (α0 = α_B = 0) the law is
 /// A itself and has no Gaussian part.
@@ -92,6 +92,7 @@ impl MultiExact {
                             lambda: c.cov.a,
                             var,
                             post: Prepared::new(any, a_any, var),
+                            reach: matches!(any, ExactTarget::Checkerboard).then_some(4.0 * a_any),
                         }
                     })
                     .collect();
@@ -113,8 +114,15 @@ enum Prepared {
     Checker(CheckerAt),
     Mixture(MixtureAt),
     /// β = 0: x carries no information on x_A, whose posterior mean is its mean.
-    Blind { mean: P2, var: f64 },
-    Other { target: ExactTarget, beta: f64, sigma: f64 },
+    Blind {
+        mean: P2,
+        var: f64,
+    },
+    Other {
+        target: ExactTarget,
+        beta: f64,
+        sigma: f64,
+    },
 }
 
 impl Prepared {
@@ -163,7 +171,13 @@ struct IsoComp {
     lambda: f64,
     var: f64,
     post: Prepared,
+    /// Half the side of the box holding α_A·x_A, when A is bounded (the checkerboard).
+    reach: Option<f64>,
 }
+
+/// Components whose density bound is this far (in log) below the best component's density are
+/// left out: their weight is below e⁻³⁶ ≈ 2e-16 of it.
+const PRUNE: f64 = 36.0;
 
 /// The per-α constants of [`MultiExact::at`].
 #[derive(Clone, Debug)]
@@ -203,11 +217,38 @@ impl IsoAt {
             a_iso,
             swapped,
         } = self;
+        // ρ_j(y) = E N(y − α_A x_A; 0, σ_j²I) is at most N(d; 0, σ_j²I), d the distance from y to
+        // the box holding α_A x_A: components far below the best one are skipped (their
+        // weight is zero to double precision), which makes a sharp target's many tubes cheap.
+        let bound = |c: &IsoComp| match c.reach {
+            Some(h) => {
+                let d2: f64 = (0..2)
+                    .map(|d| ((x[d] - c.shift[d]).abs() - h).max(0.0).powi(2))
+                    .sum();
+                c.ln_w - (2.0 * core::f64::consts::PI * c.var).ln() - 0.5 * d2 / c.var
+            }
+            None => f64::INFINITY,
+        };
+        let bounds: Vec<f64> = comps.iter().map(bound).collect();
+        let eval = |c: &IsoComp| {
+            let (g, l) = c.post.eval([x[0] - c.shift[0], x[1] - c.shift[1]]);
+            (g, c.ln_w + l)
+        };
+        let best = bounds
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map_or(0, |(i, _)| i);
+        let floor = eval(&comps[best]).1 - PRUNE;
         let parts: Vec<(P2, f64)> = comps
             .iter()
-            .map(|c| {
-                let (g, l) = c.post.eval([x[0] - c.shift[0], x[1] - c.shift[1]]);
-                (g, c.ln_w + l)
+            .zip(&bounds)
+            .map(|(c, b)| {
+                if *b < floor {
+                    ([0.0; 2], f64::NEG_INFINITY)
+                } else {
+                    eval(c)
+                }
             })
             .collect();
         let logs: Vec<f64> = parts.iter().map(|p| p.1).collect();
@@ -215,7 +256,7 @@ impl IsoAt {
         let (mut g0, mut ga, mut gb) = ([0.0; 2], [0.0; 2], [0.0; 2]);
         for (c, (g, l)) in comps.iter().zip(&parts) {
             let w = (l - log_rho).exp();
-            if !(w > 1e-300) {
+            if w.is_nan() || w <= 1e-300 {
                 continue;
             }
             for d in 0..2 {
@@ -225,11 +266,7 @@ impl IsoAt {
                 gb[d] += w * (c.mean[d] + a_iso * c.lambda * r / c.var);
             }
         }
-        let g = if *swapped {
-            [g0, gb, ga]
-        } else {
-            [g0, ga, gb]
-        };
+        let g = if *swapped { [g0, gb, ga] } else { [g0, ga, gb] };
         MultiPoint { log_rho, g }
     }
 }

@@ -136,7 +136,10 @@ fn monte_carlo_agrees_with_the_conditional_means() {
     for k in 0..3 {
         for j in 0..3 {
             let (d, se) = (diff[k][j] / n, (sq[k][j] / n).sqrt() / n.sqrt());
-            assert!(d.abs() < 4.0 * se + 1e-9, "k {k}, moment {j}: {d} against SE {se}");
+            assert!(
+                d.abs() < 4.0 * se + 1e-9,
+                "k {k}, moment {j}: {d} against SE {se}"
+            );
         }
     }
     // Direct samples of the same α have the mixture's first moment.

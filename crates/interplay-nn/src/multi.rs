@@ -8,6 +8,7 @@ use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData};
 use core::f64::consts::PI;
 use interplay_core::multimarginal::Alpha;
+pub use interplay_core::multimarginal::{TrianglePath, on_triangle};
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng};
 
@@ -236,53 +237,6 @@ impl MultiField {
             .collect();
         let v = read_points(Tensor::cat(cols, 0)).await?;
         Ok((0..n).map(|i| [v[i], v[n + i], v[2 * n + i]]).collect())
-    }
-}
-
-/// A path on the triangle through `knots`, each leg taking an equal share of s ∈ [0, 1].
-#[derive(Clone, Debug, PartialEq)]
-pub struct TrianglePath {
-    knots: Vec<Alpha>,
-}
-
-/// Whether `a` is a point of the triangle (to rounding).
-pub fn on_triangle(a: Alpha) -> bool {
-    a.iter().all(|v| v.is_finite() && *v >= -1e-9) && (a.iter().sum::<f64>() - 1.0).abs() < 1e-6
-}
-
-impl TrianglePath {
-    /// A path through at least two points of the triangle.
-    pub fn new(knots: Vec<Alpha>) -> Result<Self, String> {
-        if knots.len() < 2 {
-            return Err("a path on the triangle needs at least two points".into());
-        }
-        if let Some(bad) = knots.iter().find(|a| !on_triangle(**a)) {
-            return Err(format!(
-                "α = ({}, {}, {}) is not on the triangle: each weight must be ≥ 0 and they must sum to 1",
-                bad[0], bad[1], bad[2]
-            ));
-        }
-        Ok(Self { knots })
-    }
-
-    /// The legs.
-    pub fn legs(&self) -> usize {
-        self.knots.len() - 1
-    }
-
-    /// The start α(0) and end α(1).
-    pub fn ends(&self) -> (Alpha, Alpha) {
-        (self.knots[0], self.knots[self.knots.len() - 1])
-    }
-
-    /// α(s) and α̇(s) on leg `leg` at its local fraction `f` ∈ [0, 1].
-    pub fn on_leg(&self, leg: usize, f: f64) -> (Alpha, Alpha) {
-        let (a, b) = (self.knots[leg], self.knots[leg + 1]);
-        let m = self.legs() as f64;
-        (
-            std::array::from_fn(|k| a[k] + f * (b[k] - a[k])),
-            std::array::from_fn(|k| m * (b[k] - a[k])),
-        )
     }
 }
 

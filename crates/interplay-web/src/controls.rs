@@ -187,6 +187,22 @@ pub fn controls() -> Vec<Control> {
             menu(TargetName::ALL, TargetName::name, TargetName::label),
         ),
         c(
+            "second",
+            "second target",
+            "the third vertex of the triangle of marginals (N(0, I), the target, this one)",
+            menu(
+                &[
+                    TargetName::Checkerboard,
+                    TargetName::Gmm,
+                    TargetName::Rings,
+                    TargetName::Moons,
+                    TargetName::Spirals,
+                ],
+                TargetName::name,
+                TargetName::label,
+            ),
+        ),
+        c(
             "line",
             "target on the line",
             "the density ρ1 of the space–time figure",

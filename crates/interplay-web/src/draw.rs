@@ -23,10 +23,15 @@ const BINS: usize = 64;
 
 /// A coarse n×n image (row-major) repeated to GRID×GRID pixels (nearest neighbour).
 fn upsample(values: &[f64], n: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(GRID * GRID);
-    for row in 0..GRID {
-        for col in 0..GRID {
-            out.push(values[(row * n / GRID) * n + col * n / GRID]);
+    upsample_to(values, n, GRID)
+}
+
+/// A coarse n×n image (row-major) repeated to `size`×`size` pixels (nearest neighbour).
+pub(crate) fn upsample_to(values: &[f64], n: usize, size: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(size * size);
+    for row in 0..size {
+        for col in 0..size {
+            out.push(values[(row * n / size) * n + col * n / size]);
         }
     }
     out

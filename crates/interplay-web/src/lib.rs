@@ -10,6 +10,8 @@ pub mod controls;
 mod draw;
 mod flow_pick;
 mod line_model;
+pub mod mix;
+mod mix_view;
 pub mod params;
 pub mod particles;
 pub mod render;

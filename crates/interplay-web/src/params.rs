@@ -5,6 +5,9 @@
 
 use interplay_core::P2;
 use interplay_core::coupling::Coupling;
+use interplay_core::multimarginal::Alpha;
+
+use crate::mix::{alpha, encode_alpha, encode_mix_path, mix_path, quantise};
 use interplay_core::line::{DEFAULT_DRAWN, LineTarget};
 use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::targets::{
@@ -64,6 +67,12 @@ pub struct Params {
     pub depth: usize,
     /// How training batches (and the interpolant samples) pair x0 with x1.
     pub coupling: Coupling,
+    /// The second target of the triangle of three marginals (N(0, I), the target, this one).
+    pub second: TargetName,
+    /// The point (α0, α1, α2) of the triangle shown, to three decimals.
+    pub mix: Alpha,
+    /// A path on the triangle (its knots; empty: none).
+    pub mix_path: Vec<Alpha>,
 }
 
 impl Serialize for Params {
@@ -95,6 +104,9 @@ impl Serialize for Params {
             width: usize,
             depth: usize,
             coupling: &'static str,
+            second: TargetName,
+            mix: String,
+            mix_path: String,
         }
         let sc = &self.schedule;
         Flat {
@@ -121,6 +133,9 @@ impl Serialize for Params {
             width: self.width,
             depth: self.depth,
             coupling: self.coupling.name(),
+            second: self.second,
+            mix: encode_alpha(self.mix),
+            mix_path: encode_mix_path(&self.mix_path),
         }
         .serialize(s)
     }
@@ -148,6 +163,9 @@ impl Default for Params {
             width: 128,
             depth: 3,
             coupling: Coupling::Independent,
+            second: TargetName::Rings,
+            mix: quantise([1.0 / 3.0; 3]),
+            mix_path: Vec::new(),
         }
     }
 }
@@ -259,7 +277,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 24] = [
+    pub const KEYS: [&'static str; 27] = [
         "preset",
         "t",
         "path",
@@ -284,6 +302,9 @@ impl Params {
         "width",
         "depth",
         "coupling",
+        "second",
+        "mix",
+        "mixPath",
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
@@ -347,6 +368,16 @@ impl Params {
                     let name = choice(key, v, &names)?;
                     p.coupling = Coupling::from_name(&name).unwrap_or_default();
                 }
+                "second" => {
+                    p.second = TargetName::parse(key, v)?;
+                    if p.second == TargetName::Drawn {
+                        return Err("second: a drawing can be the first target only; use \
+                                    checkerboard, gmm, rings, moons or spirals"
+                            .into());
+                    }
+                }
+                "mix" => p.mix = alpha(key, v)?,
+                "mixPath" => p.mix_path = mix_path(key, v)?,
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",
@@ -379,6 +410,11 @@ impl Params {
             return Target::Drawn(decode_points(&self.drawn).unwrap_or_else(|_| default_drawing()));
         }
         Target::from_name(self.target.name()).unwrap_or(Target::Checkerboard)
+    }
+
+    /// The second target of the triangle of three marginals.
+    pub fn second_target(&self) -> Target {
+        Target::from_name(self.second.name()).unwrap_or(Target::Rings)
     }
 
     /// The target of the space–time figure (a drawing from its code, or the default drawing).
