@@ -88,7 +88,7 @@ test("a drawn path plays the exact flow with particles along it", async () => {
   await page.locator(`${APP} .ip-mix-mode`).click();
   assert.equal(await page.locator(`${APP} .ip-mix-mode`).evaluate((b) => b.getAttribute("aria-pressed")), "true");
   const at0 = await canvasDigest(page, PIC);
-  // From the Gaussian's vertex (snapped) through the middle to near the moons.
+  // From the Gaussian's vertex (snapped) through the middle to near the rings.
   await page.mouse.move(...(await pixelOf(page, [0.99, 0.005, 0.005])));
   await page.mouse.down();
   for (const a of [[0.7, 0.2, 0.1], [0.4, 0.3, 0.3], [0.15, 0.15, 0.7]]) await page.mouse.move(...(await pixelOf(page, a)), { steps: 4 });

@@ -97,7 +97,7 @@ export function create(root, options = {}) {
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     if (!changed || changed.includes("line")) w.spacetime?.refresh();
     if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
-    if (!changed || changed.some((k) => MIX_KEYS.includes(k))) w.mix.refresh();
+    if (!changed || changed.some((k) => MIX_KEYS.includes(k))) w.mix.changed();
     if (!changed) w.dirty.losses = true;
     w.share.hashChanged();
     w.session.paramsChanged(p);

@@ -17,6 +17,9 @@ const CARRY_MS = 40;
 /** A drawn path's ends snap to a vertex this close (pixels). */
 const SNAP_PX = 14;
 
+/** What the triangle control is, for a screen reader (its current α is added). */
+const LABEL =
+  "The triangle of weights (alpha0, alpha1, alpha2) of N(0, I), the target and the second target: drag the point, or use the arrow keys.";
 const round3 = (x) => Math.round(x * 1000) / 1000;
 const code = (a) => a.map(round3).join(",");
 const parse = (s) => s.split(",").map(Number);
@@ -44,6 +47,8 @@ export function mixTriangle(w) {
   let drawing = null; // the knots of a path being drawn
   let pathMode = false;
   let run = 0; // the latest flow asked for (an older one stops)
+  let carrying = false;
+  let endPlay = null; // resolves the playing flow's promise when it is stopped
 
   const toXY = (a) => [0, 1].map((d) => a[0] * V[0][d] + a[1] * V[1][d] + a[2] * V[2][d]);
   /** The barycentric coordinates of a pixel, clamped onto the triangle. */
@@ -114,7 +119,7 @@ export function mixTriangle(w) {
     const alpha = view.draw(w.viewer, onPath ? s : NaN);
     drawTriangle([...alpha]);
     const a = [...alpha].map((v) => fmt(v, 2));
-    tri.setAttribute("aria-valuetext", `α = (${a.join(", ")})`);
+    tri.setAttribute("aria-label", `${LABEL} Now α = (${a.join(", ")}).`);
     w.$(".ip-mix-alpha").textContent = `α = (${a.join(", ")})${onPath ? `, s = ${fmt(s, 2)} along the path` : ""}`;
     clear.hidden = p.mixPath === "";
     play.hidden = p.mixPath === "" || !view.hasFlow(w.viewer);
@@ -124,16 +129,21 @@ export function mixTriangle(w) {
     if (raf) cancelAnimationFrame(raf);
     raf = 0;
     run += 1;
+    carrying = false;
+    if (endPlay) endPlay();
+    endPlay = null;
   }
   /** Carries the particles along the path (a little per frame, so the page stays live) and
    * plays them; the promise resolves at the end of the path. */
   async function flow() {
     stop();
     const token = (run = run + 1);
+    s = NaN;
     if (!view) refresh();
     if (!view) throw new Error("the triangle is not on screen");
     if (w.params().mixPath === "") throw new Error("draw a path on the triangle first");
     const nextFrame = () => new Promise((ok) => requestAnimationFrame(() => ok()));
+    carrying = true;
     try {
       for (let done = 0; done < 1; ) {
         done = view.carry(w.viewer, CARRY_MS);
@@ -142,13 +152,16 @@ export function mixTriangle(w) {
         if (w.destroyed || token !== run) return;
       }
     } catch (e) {
+      carrying = false;
       s = NaN;
       refresh();
       w.sayLocal(status, `No flow: ${messageOf(e)}. The heat map still shows ρ(α) as you drag the point.`);
       throw new Error(messageOf(e));
     }
+    carrying = false;
     w.sayLocal(status, "White dots: particles carried from the start of the path by b = Σ α̇ₖ gₖ (exact fields).");
     await new Promise((resolve) => {
+      endPlay = resolve;
       const t0 = performance.now();
       const frame = (now) => {
         if (w.destroyed || token !== run) return resolve();
@@ -157,6 +170,7 @@ export function mixTriangle(w) {
         if (s < 1) raf = requestAnimationFrame(frame);
         else {
           raf = 0;
+          endPlay = null;
           resolve();
         }
       };
@@ -175,6 +189,7 @@ export function mixTriangle(w) {
   }
 
   w.listen(tri, "pointerdown", (e) => {
+    if (!e.isPrimary || e.button !== 0) return;
     tri.setPointerCapture(e.pointerId);
     const a = pointer(e);
     if (pathMode) {
@@ -211,6 +226,14 @@ export function mixTriangle(w) {
     }
     flow().catch(() => {});
   });
+  // A drag the browser took over (a scroll, a lost capture) draws no path.
+  const cancel = () => {
+    if (!drawing) return;
+    drawing = null;
+    refresh();
+  };
+  w.listen(tri, "pointercancel", cancel);
+  w.listen(tri, "lostpointercapture", () => setTimeout(cancel, 0));
   // Keys: ← → move weight between the two targets, ↑ ↓ towards or away from N(0, I).
   w.listen(tri, "keydown", (e) => {
     const d = 0.02;
@@ -247,9 +270,15 @@ export function mixTriangle(w) {
 
   return {
     refresh,
+    /** After the triangle's parameters changed: a flow in progress is for the old ones. */
+    changed() {
+      stop();
+      s = NaN;
+      refresh();
+    },
     flow,
     /** The triangle's state: α shown, s along the path (null: at the point), playing. */
-    state: () => ({ s: Number.isFinite(s) ? s : null, playing: raf !== 0, hasFlow: view && w.viewer ? view.hasFlow(w.viewer) : null }),
+    state: () => ({ s: Number.isFinite(s) ? s : null, playing: raf !== 0, carrying, hasFlow: view && w.viewer ? view.hasFlow(w.viewer) : null }),
     free() {
       stop();
       if (view) view.free();

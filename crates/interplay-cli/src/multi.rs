@@ -24,19 +24,21 @@ pub const DEFAULT_SECOND: &str = "rings";
 /// Runs `interplay train --objective multimarginal`.
 pub fn train(a: &TrainArgs, rc: &RunConfig) -> Result<(), CliError> {
     let first = rc.target.target().map_err(CliError::usage)?;
-    let second = parse_target(a.second.as_deref().unwrap_or(DEFAULT_SECOND), "--second")?;
     let backend = model::backend(a.device)?;
     let mut trainer = match &a.resume {
-        None => MultiTrainer::new(rc.train.clone(), first, second, &backend.device)
-            .map_err(|e| CliError::usage(e.to_string()))?,
+        None => {
+            let second = parse_target(a.second.as_deref().unwrap_or(DEFAULT_SECOND), "--second")?;
+            MultiTrainer::new(rc.train.clone(), first, second, &backend.device)
+                .map_err(|e| CliError::usage(e.to_string()))?
+        }
         Some(path) => {
+            // The flags' settings and --target; --second defaults to the checkpoint's.
             let ck = load(path, "--resume")?;
-            if ck.header.train.net != rc.train.net {
-                return Err(CliError::usage(
-                    "--resume: the checkpoint's network has another architecture than the flags ask for",
-                ));
-            }
-            MultiTrainer::resume(&ck, &backend.device)
+            let second = match &a.second {
+                Some(s) => parse_target(s, "--second")?,
+                None => ck.header.second.target().map_err(CliError::usage)?,
+            };
+            MultiTrainer::resume_with(rc.train.clone(), first, second, &ck, &backend.device)
                 .map_err(|e| CliError::usage(format!("--resume: {e}")))?
         }
     };
@@ -99,7 +101,17 @@ pub fn parse_alphas(s: &str) -> Result<TrianglePath, CliError> {
                 .map(|x| x.trim().parse::<f64>())
                 .collect::<Result<_, _>>()
                 .map_err(|_| format!("'{p}' is not three numbers a0,a1,a2"))?;
-            <Alpha>::try_from(v).map_err(|_| format!("'{p}' is not three numbers a0,a1,a2"))
+            let a =
+                <Alpha>::try_from(v).map_err(|_| format!("'{p}' is not three numbers a0,a1,a2"))?;
+            // Weights written to a few decimals (0.333,0.333,0.333) are rescaled, as the page does.
+            let sum: f64 = a.iter().sum();
+            Ok(
+                if (sum - 1.0).abs() <= 2e-3 && a.iter().all(|x| *x >= 0.0) {
+                    a.map(|x| x / sum)
+                } else {
+                    a
+                },
+            )
         })
         .collect::<Result<Vec<Alpha>, String>>()
         .and_then(TrianglePath::new);

@@ -47,7 +47,7 @@ fn train_a_multimarginal_model_and_carry_samples_along_a_path() {
         "--model",
         ck_s,
         "--alphas",
-        "0.9,0.05,0.05; 0.3,0.3,0.4; 0.1,0.1,0.8",
+        "0.9,0.05,0.05; 0.333,0.333,0.333; 0.1,0.1,0.8",
         "--n",
         "200",
         "--steps",
@@ -129,5 +129,5 @@ fn train_a_multimarginal_model_and_carry_samples_along_a_path() {
         s,
     ];
     other.extend_from_slice(&TINY[2..]);
-    refused(&other, "another architecture");
+    refused(&other, "the settings ask for 1×32");
 }

@@ -239,12 +239,16 @@ impl IsoAt {
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map_or(0, |(i, _)| i);
-        let floor = eval(&comps[best]).1 - PRUNE;
+        let top = eval(&comps[best]);
+        let floor = top.1 - PRUNE;
         let parts: Vec<(P2, f64)> = comps
             .iter()
             .zip(&bounds)
-            .map(|(c, b)| {
-                if *b < floor {
+            .enumerate()
+            .map(|(i, (c, b))| {
+                if i == best {
+                    top
+                } else if *b < floor {
                     ([0.0; 2], f64::NEG_INFINITY)
                 } else {
                     eval(c)

@@ -181,3 +181,40 @@ fn the_vertices_and_the_edge_from_noise_to_the_checkerboard() {
         }
     }
 }
+
+#[test]
+fn skipping_far_components_changes_nothing() {
+    // Near the checkerboard's vertex most of the rings' tubes are skipped: the fields must be
+    // those of the full sum.
+    let m = checker_rings();
+    for a in [[0.05, 0.9, 0.05], [0.02, 0.5, 0.48], [0.3, 0.4, 0.3]] {
+        let MultiExactAt::Iso(iso) = m.at(a) else {
+            panic!("the isotropic form")
+        };
+        for x in [[0.5, 0.5], [-3.1, 2.2], [1.9, -0.1], [6.0, 6.0]] {
+            let parts: Vec<(P2, f64)> = iso
+                .comps
+                .iter()
+                .map(|c| {
+                    let (g, l) = c.post.eval([x[0] - c.shift[0], x[1] - c.shift[1]]);
+                    (g, c.ln_w + l)
+                })
+                .collect();
+            let logs: Vec<f64> = parts.iter().map(|p| p.1).collect();
+            let full = log_sum_exp(&logs);
+            let mut g1 = [0.0; 2];
+            for (g, l) in &parts {
+                let w = (l - full).exp();
+                g1[0] += w * g[0];
+                g1[1] += w * g[1];
+            }
+            let p = iso.eval(x);
+            assert!((p.log_rho - full).abs() < 1e-12, "{a:?} {x:?}");
+            assert!(
+                (p.g[1][0] - g1[0]).abs() < 1e-12 && (p.g[1][1] - g1[1]).abs() < 1e-12,
+                "{a:?} {x:?}: {:?} against {g1:?}",
+                p.g[1]
+            );
+        }
+    }
+}

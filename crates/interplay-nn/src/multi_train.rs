@@ -85,6 +85,42 @@ impl MultiTrainer {
         )
     }
 
+    /// Continues a checkpoint's network with other settings and targets (the same
+    /// architecture; the optimiser's moments start afresh).
+    pub fn resume_with(
+        config: TrainConfig,
+        first: Target,
+        second: Target,
+        ckpt: &MultiCheckpoint,
+        device: &Device,
+    ) -> Result<Self, NnError> {
+        let (have, want) = (&ckpt.header.train.net, &config.net);
+        if have != want {
+            let says = |n: &crate::net::NetConfig| {
+                format!(
+                    "{}×{} {} with {} Fourier pairs and {} position octaves",
+                    n.depth,
+                    n.width,
+                    n.activation.name(),
+                    n.fourier,
+                    n.spatial
+                )
+            };
+            return Err(NnError::Config(format!(
+                "the checkpoint's network is {}, the settings ask for {}",
+                says(have),
+                says(want)
+            )));
+        }
+        Self::build(
+            config,
+            [first, second],
+            Some(&ckpt.params),
+            ckpt.header.steps,
+            device,
+        )
+    }
+
     fn build(
         config: TrainConfig,
         targets: [Target; 2],
@@ -272,7 +308,8 @@ impl MultiCheckpoint {
             )));
         }
         let hlen = u32_at(12).ok_or_else(truncated)? as usize;
-        let hbytes = bytes.get(16..16 + hlen).ok_or_else(truncated)?;
+        let hend = 16usize.checked_add(hlen).ok_or_else(truncated)?;
+        let hbytes = bytes.get(16..hend).ok_or_else(truncated)?;
         let header: MultiHeader = serde_json::from_slice(hbytes)
             .map_err(|e| err(format!("the checkpoint header is malformed: {e}")))?;
         header
@@ -282,13 +319,13 @@ impl MultiCheckpoint {
             .map_err(|e| err(format!("the checkpoint's architecture is invalid: {e}")))?;
         let shapes = shapes(&header.train.net);
         let want: usize = shapes.iter().map(|(i, o)| i * o + o).sum();
-        let count = u32_at(16 + hlen).ok_or_else(truncated)? as usize;
+        let count = u32_at(hend).ok_or_else(truncated)? as usize;
         if count != want {
             return Err(err(format!(
                 "the checkpoint has {count} parameters, but its network has {want}"
             )));
         }
-        let start = 20 + hlen;
+        let start = hend + 4;
         let end = start + 4 * count;
         if bytes.len() != end + 4 {
             return Err(if bytes.len() < end + 4 {

@@ -17,8 +17,11 @@ pub const MIX_PATH_MAX: usize = 12;
 /// α to three decimals, α0 taking the rounding so that the weights still sum to 1.
 pub fn quantise(a: Alpha) -> Alpha {
     let r = |x: f64| (x * 1000.0).round() / 1000.0;
-    let (a1, a2) = (r(a[1]), r(a[2]));
-    [r(1.0 - a1 - a2).max(0.0), a1, a2]
+    let a1 = r(a[1]);
+    // Both may round up on a tie (0.0005, 0.9995): keep the sum at 1.
+    let a2 = r(a[2]).min(1.0 - a1);
+    // `+ 0.0` turns a −0 into 0, so links never read "-0".
+    [r(1.0 - a1 - a2).max(0.0) + 0.0, a1, a2]
 }
 
 /// `a0,a1,a2` (three decimals, no trailing zeros).
@@ -90,7 +93,7 @@ pub(crate) fn mix_path(key: &str, v: &Value) -> Result<Vec<Alpha>, String> {
 pub const MIX_SAMPLES: usize = 40_000;
 /// Particles carried along a path.
 pub const FLOW_PARTICLES: usize = 400;
-/// RK4 steps along a whole path.
+/// RK4 steps along a whole path (at least: each leg takes the same number).
 pub const FLOW_STEPS: usize = 40;
 /// Knots are kept this far from the vertices (barycentrically), where one target's Gaussian
 /// part vanishes and its posterior is a point.
@@ -141,7 +144,8 @@ impl MixScene {
     /// starting from samples of ρ(α(0)); an error says why there is no flow.
     pub fn flow(&self, path: &TrianglePath) -> Result<Vec<Vec<P2>>, String> {
         let mut run = self.flow_start(path)?;
-        self.flow_advance(&mut run, FLOW_STEPS);
+        let steps = run.total();
+        self.flow_advance(&mut run, steps);
         Ok(run.frames)
     }
 
@@ -151,7 +155,8 @@ impl MixScene {
         if self.exact.is_none() {
             return Err(format!(
                 "the flow needs the exact fields, and {} with {} has none here (they exist for two \
-                 Gaussian mixtures, or any target with rings, moons, spirals or a drawing)",
+                 Gaussian mixtures, or any target with rings, moons, spirals or a drawing): choose \
+                 rings, moons or spirals as the second target",
                 self.names.0, self.names.1
             ));
         }
@@ -159,69 +164,80 @@ impl MixScene {
         let path = TrianglePath::new(path.knots().iter().map(|a| inward(*a)).collect())?;
         let start = self.samples(path.at(0.0).0, FLOW_PARTICLES);
         Ok(FlowRun {
+            per_leg: FLOW_STEPS.div_ceil(path.legs()),
             path,
             frames: vec![start],
         })
     }
 
-    /// Up to `steps` more RK4 steps of `run` (so a page can carry it a little per frame).
+    /// Up to `steps` more RK4 steps of `run` (so a page can carry it a little per frame). Each
+    /// leg takes the same number of steps, so no step straddles a corner of the path, where α̇
+    /// jumps.
     pub fn flow_advance(&self, run: &mut FlowRun, steps: usize) {
         let Some(exact) = &self.exact else { return };
-        let h = 1.0 / FLOW_STEPS as f64;
-        let b = |s: f64, ys: &[P2]| -> Vec<P2> {
-            let (a, ad) = run.path.at(s);
-            let at = exact.at(a);
-            ys.iter().map(|y| path_velocity(&at.eval(*y), ad)).collect()
-        };
+        let per = run.per_leg;
+        // α̇ from `on_leg` is per unit s; a step covers 1/(legs·per) of s.
+        let h = 1.0 / (run.path.legs() * per) as f64;
         let add = |ys: &[P2], k: &[P2], f: f64| -> Vec<P2> {
             ys.iter()
                 .zip(k)
                 .map(|(y, v)| [y[0] + f * v[0], y[1] + f * v[1]])
                 .collect()
         };
-        let mut next = Vec::new();
         for _ in 0..steps {
-            let i = run.frames.len() - 1 + next.len();
-            if i >= FLOW_STEPS {
+            let i = run.frames.len() - 1;
+            if i >= run.total() {
                 break;
             }
-            let xs: &Vec<P2> = next
-                .last()
-                .unwrap_or_else(|| &run.frames[run.frames.len() - 1]);
-            // The legs meet at kinks of α(s); a step that spans one is smoothed over it.
-            let s0 = i as f64 * h;
-            let k1 = b(s0, xs);
-            let k2 = b(s0 + 0.5 * h, &add(xs, &k1, 0.5 * h));
-            let k3 = b(s0 + 0.5 * h, &add(xs, &k2, 0.5 * h));
-            let k4 = b(s0 + h - 1e-12, &add(xs, &k3, h));
+            let (leg, j) = (i / per, i % per);
+            let b = |f: f64, ys: &[P2]| -> Vec<P2> {
+                let (a, ad) = run.path.on_leg(leg, f);
+                let at = exact.at(a);
+                ys.iter().map(|y| path_velocity(&at.eval(*y), ad)).collect()
+            };
+            let xs = &run.frames[i];
+            let (f0, fh, f1) = (
+                j as f64 / per as f64,
+                (j as f64 + 0.5) / per as f64,
+                (j + 1) as f64 / per as f64,
+            );
+            let k1 = b(f0, xs);
+            let k2 = b(fh, &add(xs, &k1, 0.5 * h));
+            let k3 = b(fh, &add(xs, &k2, 0.5 * h));
+            let k4 = b(f1, &add(xs, &k3, h));
             let ys: Vec<P2> = xs
                 .iter()
                 .enumerate()
-                .map(|(j, x)| {
+                .map(|(n, x)| {
                     [0, 1].map(|d| {
-                        x[d] + h / 6.0 * (k1[j][d] + 2.0 * k2[j][d] + 2.0 * k3[j][d] + k4[j][d])
+                        x[d] + h / 6.0 * (k1[n][d] + 2.0 * k2[n][d] + 2.0 * k3[n][d] + k4[n][d])
                     })
                 })
                 .collect();
-            next.push(ys);
+            run.frames.push(ys);
         }
-        run.frames.extend(next);
     }
 }
 
 /// Particles being carried along a path: the frames so far.
 pub struct FlowRun {
     path: TrianglePath,
+    per_leg: usize,
     frames: Vec<Vec<P2>>,
 }
 
 impl FlowRun {
-    /// The share of the steps taken, in [0, 1].
-    pub fn progress(&self) -> f64 {
-        (self.frames.len() - 1) as f64 / FLOW_STEPS as f64
+    /// The steps of the whole path: [`FLOW_STEPS`] or a little more, the same number per leg.
+    pub fn total(&self) -> usize {
+        self.per_leg * self.path.legs()
     }
 
-    /// The frames so far (all [`FLOW_STEPS`] + 1 when done).
+    /// The share of the steps taken, in [0, 1].
+    pub fn progress(&self) -> f64 {
+        (self.frames.len() - 1) as f64 / self.total() as f64
+    }
+
+    /// The frames so far (all [`FlowRun::total`] + 1 when done).
     pub fn frames(&self) -> &[Vec<P2>] {
         &self.frames
     }

@@ -15,6 +15,11 @@ fn alphas_parse_round_trip_and_refuse_bad_input() {
         alpha("mix", &serde_json::json!([0.3334, 0.3333, 0.3334])).expect("valid"),
         [0.334, 0.333, 0.333]
     );
+    // Two weights on a rounding tie still sum to 1, and no weight reads −0.
+    let tie = alpha("mix", &Value::String("0,0.0005,0.9995".into())).expect("valid");
+    assert!((tie.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{tie:?}");
+    assert_eq!(encode_alpha(tie), "0,0.001,0.999");
+    assert_eq!(encode_alpha(quantise([0.0, 0.064, 0.936])), "0,0.064,0.936");
     for bad in [
         "0.5,0.6",
         "0.5,0.6,0.1",
@@ -59,7 +64,26 @@ fn particles_along_a_path_arrive_as_direct_samples() {
     let path =
         TrianglePath::new(vec![[1.0, 0.0, 0.0], [0.3, 0.2, 0.5], [0.1, 0.8, 0.1]]).expect("a path");
     let frames = scene.flow(&path).expect("exact fields");
-    assert_eq!(frames.len(), FLOW_STEPS + 1);
+    assert_eq!(
+        frames.len(),
+        FLOW_STEPS + 1,
+        "two legs of {} steps",
+        FLOW_STEPS / 2
+    );
+    // Three legs: 14 steps each, none across a corner.
+    let three = TrianglePath::new(vec![
+        [1.0, 0.0, 0.0],
+        [0.5, 0.5, 0.0],
+        [0.2, 0.2, 0.6],
+        [0.1, 0.8, 0.1],
+    ])
+    .expect("a path");
+    let mut run = scene.flow_start(&three).expect("exact fields");
+    assert_eq!(run.total(), 42);
+    scene.flow_advance(&mut run, 5);
+    assert!((run.progress() - 5.0 / 42.0).abs() < 1e-12);
+    scene.flow_advance(&mut run, 100);
+    assert_eq!(run.frames().len(), 43);
     assert!(frames.iter().all(|f| f.len() == FLOW_PARTICLES));
     let end = frames.last().expect("frames");
     assert!(end.iter().flatten().all(|v| v.is_finite()));

@@ -33,6 +33,11 @@ fn scene_key(v: &Viewer) -> String {
     format!("{}|{}", v.params.draws_key(), v.params.second.name())
 }
 
+/// What the particles along the path depend on: the scene and the path.
+fn flow_key(v: &Viewer) -> String {
+    format!("{}|{:?}", scene_key(v), v.params.mix_path)
+}
+
 #[wasm_bindgen]
 impl MixView {
     /// A view drawing into `canvas`.
@@ -70,7 +75,7 @@ impl MixView {
     /// says why there is no flow.
     pub fn carry(&mut self, viewer: &Viewer, budget_ms: f64) -> Result<f64, JsValue> {
         let knots = viewer.params.mix_path.clone();
-        let key = format!("{}|{knots:?}", scene_key(viewer));
+        let key = flow_key(viewer);
         if !matches!(&self.flow, Some((k, _)) if *k == key) {
             let path = TrianglePath::new(knots).map_err(|e| JsValue::from_str(&e))?;
             let run = self
@@ -109,7 +114,8 @@ impl MixView {
         self.panel
             .put(&render::density_rgba(&values, scale), SIZE)?;
         if on_path
-            && let Some((_, run)) = &self.flow
+            && let Some((key, run)) = &self.flow
+            && *key == flow_key(viewer)
             && run.progress() >= 1.0
         {
             let frames = run.frames();
