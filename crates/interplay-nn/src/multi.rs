@@ -12,7 +12,7 @@ pub use interplay_core::multimarginal::{TrianglePath, on_triangle};
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng};
 
-use crate::net::{Activation, NetConfig, init_layers, linear, omega};
+use crate::net::{Activation, NetConfig, init_layers, layers_from_params, omega};
 use crate::sampler::points_tensor;
 use crate::{NnError, read_points};
 
@@ -61,26 +61,7 @@ impl MultiNet {
         params: &[Vec<f32>],
         device: &Device,
     ) -> Result<Self, String> {
-        let shapes = shapes(net);
-        if params.len() != 2 * shapes.len() {
-            return Err(format!(
-                "expected {} parameter tensors, found {}",
-                2 * shapes.len(),
-                params.len()
-            ));
-        }
-        let mut layers = Vec::with_capacity(shapes.len());
-        for (k, &(i, o)) in shapes.iter().enumerate() {
-            let (w, b) = (&params[2 * k], &params[2 * k + 1]);
-            if w.len() != i * o || b.len() != o {
-                return Err(format!(
-                    "layer {k}: expected a {i}×{o} weight and {o} biases, found {} and {} values",
-                    w.len(),
-                    b.len()
-                ));
-            }
-            layers.push(linear(w.clone(), b.clone(), i, o, device));
-        }
+        let layers = layers_from_params(&shapes(net), params, device)?;
         Ok(Self {
             layers,
             activation: net.activation,

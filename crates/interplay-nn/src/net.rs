@@ -161,26 +161,7 @@ impl NetConfig {
     /// A network with the given parameters (weights `[d_in, d_out]` row-major, then biases, per
     /// layer), after checking every length.
     pub fn from_params(&self, params: &[Vec<f32>], device: &Device) -> Result<FieldNet, String> {
-        let shapes = self.shapes();
-        if params.len() != 2 * shapes.len() {
-            return Err(format!(
-                "expected {} parameter tensors, found {}",
-                2 * shapes.len(),
-                params.len()
-            ));
-        }
-        let mut layers = Vec::with_capacity(shapes.len());
-        for (k, &(i, o)) in shapes.iter().enumerate() {
-            let (w, b) = (&params[2 * k], &params[2 * k + 1]);
-            if w.len() != i * o || b.len() != o {
-                return Err(format!(
-                    "layer {k}: expected a {i}×{o} weight and {o} biases, found {} and {} values",
-                    w.len(),
-                    b.len()
-                ));
-            }
-            layers.push(linear(w.clone(), b.clone(), i, o, device));
-        }
+        let layers = layers_from_params(&self.shapes(), params, device)?;
         Ok(FieldNet {
             layers,
             activation: self.activation,
@@ -211,6 +192,35 @@ pub(crate) fn init_layers(
             linear(w, b, i, o, device)
         })
         .collect()
+}
+
+/// Layers of the given shapes from their parameters (weights `[d_in, d_out]` row-major, then
+/// biases, per layer), after checking every length.
+pub(crate) fn layers_from_params(
+    shapes: &[(usize, usize)],
+    params: &[Vec<f32>],
+    device: &Device,
+) -> Result<Vec<Linear>, String> {
+    if params.len() != 2 * shapes.len() {
+        return Err(format!(
+            "expected {} parameter tensors, found {}",
+            2 * shapes.len(),
+            params.len()
+        ));
+    }
+    let mut layers = Vec::with_capacity(shapes.len());
+    for (k, &(i, o)) in shapes.iter().enumerate() {
+        let (w, b) = (&params[2 * k], &params[2 * k + 1]);
+        if w.len() != i * o || b.len() != o {
+            return Err(format!(
+                "layer {k}: expected a {i}×{o} weight and {o} biases, found {} and {} values",
+                w.len(),
+                b.len()
+            ));
+        }
+        layers.push(linear(w.clone(), b.clone(), i, o, device));
+    }
+    Ok(layers)
 }
 
 pub(crate) fn linear(
