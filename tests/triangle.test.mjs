@@ -83,6 +83,35 @@ test("dragging the point redraws ρ(α) at once, and the point travels in the li
   await page.close();
 });
 
+test("a drag in the triangle asks the training engine for nothing", async () => {
+  // The learned flow on the main views: every change of their parameters asks the engine for
+  // new particles and metrics. The triangle's point is not one of them.
+  const page = await open("#source=schedule-free");
+  const settled = () =>
+    page.evaluate(async () => {
+      const api = window.interplay;
+      api.pause();
+      let last = null;
+      for (let i = 0; i < 60; i++) {
+        await new Promise((ok) => setTimeout(ok, 500));
+        const s = await api.engineStats();
+        if (s && last && s.pendingViews === 0 && s.views === last.views) return s;
+        last = s;
+      }
+      throw new Error(`the engine never settled: ${JSON.stringify(last)}`);
+    });
+  const before = await settled();
+  await page.mouse.move(...(await pixelOf(page, [0.34, 0.33, 0.33])));
+  await page.mouse.down();
+  await page.mouse.move(...(await pixelOf(page, [0.1, 0.6, 0.3])), { steps: 8 });
+  await page.mouse.up();
+  await frames(page);
+  const after = await settled();
+  assert.ok(Number((await page.evaluate(() => window.interplay.getParams())).mix.split(",")[1]) > 0.5, "the point moved");
+  assert.equal(after.views, before.views, `no model views for the triangle: ${JSON.stringify(after.viewsByOp)} after ${JSON.stringify(before.viewsByOp)}`);
+  await page.close();
+});
+
 test("a drawn path plays the exact flow with particles along it", async () => {
   const page = await open("#second=rings");
   await page.locator(`${APP} .ip-mix-mode`).click();

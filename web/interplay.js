@@ -30,6 +30,8 @@ const BASE = new URL(".", import.meta.url);
 const SCHEDULE_KEYS = ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"];
 /** Parameters that change the triangle of three marginals. */
 const MIX_KEYS = ["target", "drawn", "seed", "second", "mix", "mixPath"];
+/** Parameters that change the triangle and nothing else (a drag in it must not redraw the rest). */
+const TRIANGLE_ONLY_KEYS = ["second", "mix", "mixPath"];
 
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
@@ -93,6 +95,12 @@ export function create(root, options = {}) {
   function paramsChanged(changed) {
     const p = w.params();
     syncControls(root, p);
+    if (changed && changed.every((k) => TRIANGLE_ONLY_KEYS.includes(k))) {
+      // Only the triangle moved: the other views, the training run and the panels stand.
+      w.mix.changed();
+      w.share.hashChanged();
+      return;
+    }
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     if (!changed || changed.includes("line")) w.spacetime?.refresh();

@@ -13,7 +13,7 @@ use interplay_core::{Rng, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::NnError;
-use crate::checkpoint::{fnv1a, read_params_of};
+use crate::checkpoint::{frame, read_params_of, split, unframe};
 use crate::multi::{MultiField, MultiNet, MultiSkip, OUTPUTS, shapes};
 use crate::spec::TargetSpec;
 use crate::trainer::TrainConfig;
@@ -272,81 +272,34 @@ fn err(msg: impl Into<String>) -> NnError {
 impl MultiCheckpoint {
     /// The bytes of this checkpoint.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let header = serde_json::to_vec(&self.header).unwrap_or_default();
-        let count: usize = self.params.iter().map(Vec::len).sum();
-        let mut out = Vec::with_capacity(24 + header.len() + 4 * count);
-        out.extend_from_slice(MULTI_MAGIC);
-        out.extend_from_slice(&MULTI_FORMAT.to_le_bytes());
-        out.extend_from_slice(&(header.len() as u32).to_le_bytes());
-        out.extend_from_slice(&header);
-        out.extend_from_slice(&(count as u32).to_le_bytes());
-        for v in self.params.iter().flatten() {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        let sum = fnv1a(&out);
-        out.extend_from_slice(&sum.to_le_bytes());
-        out
+        frame(
+            MULTI_MAGIC,
+            MULTI_FORMAT,
+            &self.header,
+            self.params.iter().flatten(),
+        )
     }
 
     /// Decodes and checks bytes; the error says what is wrong. Never panics.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, NnError> {
-        let u32_at = |at: usize| -> Option<u32> {
-            bytes
-                .get(at..at.checked_add(4)?)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        };
-        if bytes.get(..8) != Some(&MULTI_MAGIC[..]) {
-            return Err(err(
+        let (header, values) =
+            unframe(
+                bytes,
+                MULTI_MAGIC,
+                MULTI_FORMAT,
                 "this is not a multimarginal checkpoint (it does not start with \"IPLYMULT\")",
-            ));
-        }
-        let truncated = || err("the checkpoint is truncated");
-        let version = u32_at(8).ok_or_else(truncated)?;
-        if version != MULTI_FORMAT {
-            return Err(err(format!(
-                "checkpoint format version {version} is not supported; this build reads version {MULTI_FORMAT}"
-            )));
-        }
-        let hlen = u32_at(12).ok_or_else(truncated)? as usize;
-        let hend = 16usize.checked_add(hlen).ok_or_else(truncated)?;
-        let hbytes = bytes.get(16..hend).ok_or_else(truncated)?;
-        let header: MultiHeader = serde_json::from_slice(hbytes)
-            .map_err(|e| err(format!("the checkpoint header is malformed: {e}")))?;
-        header
-            .train
-            .net
-            .validate()
-            .map_err(|e| err(format!("the checkpoint's architecture is invalid: {e}")))?;
-        let shapes = shapes(&header.train.net);
-        let want: usize = shapes.iter().map(|(i, o)| i * o + o).sum();
-        let count = u32_at(hend).ok_or_else(truncated)? as usize;
-        if count != want {
-            return Err(err(format!(
-                "the checkpoint has {count} parameters, but its network has {want}"
-            )));
-        }
-        let start = hend + 4;
-        let end = start + 4 * count;
-        if bytes.len() != end + 4 {
-            return Err(if bytes.len() < end + 4 {
-                truncated()
-            } else {
-                err("the checkpoint has unexpected bytes at the end")
-            });
-        }
-        if fnv1a(&bytes[..end]) != u32_at(end).unwrap_or(0) {
-            return Err(err(
-                "the checkpoint is corrupted (its checksum does not match)",
-            ));
-        }
-        let mut floats = bytes[start..end]
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
-        let params = shapes
-            .iter()
-            .flat_map(|&(i, o)| [i * o, o])
-            .map(|len| floats.by_ref().take(len).collect())
-            .collect();
+                |header: &MultiHeader| {
+                    header.train.net.validate().map_err(|e| {
+                        err(format!("the checkpoint's architecture is invalid: {e}"))
+                    })?;
+                    let want = shapes(&header.train.net)
+                        .iter()
+                        .map(|(i, o)| i * o + o)
+                        .sum();
+                    Ok((want, "its network has".to_owned()))
+                },
+            )?;
+        let params = split(&mut values.into_iter(), &shapes(&header.train.net));
         Ok(Self { header, params })
     }
 
