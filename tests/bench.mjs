@@ -17,6 +17,9 @@
 //   node tests/bench.mjs --line [--budgets 2,5,10]
 //       the space–time view's Learn b: a fresh network on each target on the line trained for
 //       each budget (cumulative) with learnLine(), steps/s and the learned b's error
+//   node tests/bench.mjs --ab OTHER_DIST [--rounds 9] [--webgpu]
+//       training steps/s of this build (dist/) against another build of the page (e.g. the
+//       engine under another Cargo profile), timed in turns in one session
 //   node tests/bench.mjs --soak [--minutes 10] [--webgpu]
 //       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
 //       memory and live WebGPU buffers sampled every 30 s
@@ -31,6 +34,7 @@ import { DIST, launch, openPage } from "./lib/browser.mjs";
 import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
 import { soak } from "./lib/soak.mjs";
+import { abTraining } from "./lib/ab.mjs";
 
 /** The value after flag `name` on the command line, or `dflt`. */
 const arg = (name, dflt) => {
@@ -76,6 +80,28 @@ if (process.argv.includes("--peer")) {
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; one session.`);
   console.log("| network | Interplay steps/s | TensorFlow.js steps/s | ratio |\n|---|---|---|---|");
   console.log(out.join("\n"));
+  process.exit(0);
+}
+
+if (process.argv.includes("--ab")) {
+  const other = arg("--ab");
+  const rounds = Number(arg("--rounds", "9"));
+  const server = await serve({ "/a/": DIST, "/b/": other });
+  const urls = { a: server.url("/a/index.html"), b: server.url("/b/index.html") };
+  console.log(`a: ${DIST}; b: ${other}. Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; one session.`);
+  console.log("| backend | network, batch | a steps/s | b steps/s | b / a | b / a in single rounds | rounds |\n|---|---|---|---|---|---|---|");
+  const cases = [["cpu", false, [[256, 1024, 10], [128, 1024, 30]]]];
+  if (process.argv.includes("--webgpu")) cases.push(["webgpu", true, [[128, 1024, 1]]]);
+  for (const [backend, webgpu, nets] of cases) {
+    const browser = await launch({ webgpu });
+    const rows = await abTraining(browser, urls, { backend, cases: nets, rounds: webgpu ? Math.min(rounds, 3) : rounds });
+    for (const r of rows) {
+      console.error(JSON.stringify(r));
+      console.log(`| ${r.backend} | 3 × ${r.width}, ${r.batch} | ${r.a.toFixed(3)} | ${r.b.toFixed(3)} | **${r.ratio.toFixed(2)}** | ${r.low.toFixed(2)} – ${r.high.toFixed(2)} | ${r.rounds} × ${r.steps} steps |`);
+    }
+    await browser.close();
+  }
+  await server.close();
   process.exit(0);
 }
 

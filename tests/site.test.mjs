@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { serve } from "./lib/server.mjs";
 import { ROOT, launch, openPage, screenshot, shownViewColours } from "./lib/browser.mjs";
 import { walk } from "../scripts/site.mjs";
@@ -132,6 +133,18 @@ test("what gets published is a build, not trunk serve's live-reload page", () =>
   const app = readFileSync(join(SITE, "index.html"), "utf8");
   assert.match(app, /<meta property="og:image" content="figs\/social\.png">/);
   assert.ok(existsSync(join(SITE, "figs", "social.png")));
+});
+
+test("the engine a first visit downloads stays within 3 MB gzipped, and its compressed copies are of it", () => {
+  // GitHub Pages serves gzip; hosts with brotli_static send the .br copy. The size follows from
+  // the wasm-engine profile in Cargo.toml (BENCHMARKS.md, "What a first visit downloads").
+  const wasm = readFileSync(join(SITE, "interplay-engine_bg.wasm"));
+  const gz = readFileSync(join(SITE, "interplay-engine_bg.wasm.gz"));
+  const br = readFileSync(join(SITE, "interplay-engine_bg.wasm.br"));
+  assert.ok(gz.length <= 3e6, `the engine is ${(gz.length / 1e6).toFixed(2)} MB gzipped (goal ≤ 3 MB)`);
+  assert.ok(br.length < gz.length, `Brotli ${br.length} B, gzip ${gz.length} B`);
+  assert.ok(gunzipSync(gz).equals(wasm), "the .gz copy is the engine");
+  assert.ok(brotliDecompressSync(br).equals(wasm), "the .br copy is the engine");
 });
 
 test("the Pages workflow tests, builds with site.sh under the repository's path and publishes site/", () => {
