@@ -75,6 +75,24 @@ pub fn write_rows(path: &Path, header: &str, rows: &[Vec<f64>]) -> Result<(), Cl
     write_bytes(path, text.as_bytes())
 }
 
+/// Writes samples as an `x,y` CSV, refusing (and writing nothing) if any is not finite: then
+/// the integration blew up, and `hint` tells the reader what to change.
+pub fn write_samples(path: &Path, xs: &[P2], hint: &str) -> Result<(), CliError> {
+    if let Some(bad) = first_non_finite(xs) {
+        return Err(CliError::failed(format!(
+            "sample {bad} is not finite: the flow blew up; {hint} (nothing was written)"
+        )));
+    }
+    let rows: Vec<Vec<f64>> = xs.iter().map(|x| vec![x[0], x[1]]).collect();
+    write_rows(path, "x,y", &rows)
+}
+
+/// The index of the first point with a non-finite coordinate.
+fn first_non_finite(xs: &[P2]) -> Option<usize> {
+    xs.iter()
+        .position(|x| !(x[0].is_finite() && x[1].is_finite()))
+}
+
 /// Writes `bytes` to `path` atomically (a temporary file, then a rename).
 pub fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     let name = path
@@ -115,5 +133,23 @@ mod tests {
         let e = parse_points("x,y\nnan,2\n").err().unwrap_or_default();
         assert!(e.contains("line 2") && e.contains("not finite"), "{e}");
         assert!(parse_points("").is_err());
+    }
+
+    #[test]
+    fn refuses_non_finite_samples_and_writes_nothing() {
+        let dir = std::env::temp_dir().join(format!("interplay-csvio-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_default();
+        let path = dir.join("s.csv");
+        let e = write_samples(&path, &[[0.0, 1.0], [f64::NAN, 0.0]], "try more --steps");
+        let msg = e.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(
+            msg.contains("sample 1") && msg.contains("try more --steps"),
+            "{msg}"
+        );
+        assert!(!path.exists());
+        assert!(write_samples(&path, &[[0.5, -1.0]], "").is_ok());
+        let text = fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(parse_points(&text).unwrap_or_default(), vec![[0.5, -1.0]]);
+        let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -150,14 +150,5 @@ pub fn sample(a: &SampleArgs, path: &std::path::Path) -> Result<(), CliError> {
     let frames = pollster::block_on(carry(&field, &route, &starts, a.steps))
         .map_err(|e| CliError::failed(e.to_string()))?;
     let xs = frames.last().cloned().unwrap_or_default();
-    if let Some(bad) = xs
-        .iter()
-        .position(|x| !(x[0].is_finite() && x[1].is_finite()))
-    {
-        return Err(CliError::failed(format!(
-            "sample {bad} is not finite: the flow blew up; try more --steps (nothing was written)"
-        )));
-    }
-    let rows: Vec<Vec<f64>> = xs.iter().map(|x| vec![x[0], x[1]]).collect();
-    csvio::write_rows(&a.out, "x,y", &rows)
+    csvio::write_samples(&a.out, &xs, "try more --steps")
 }

@@ -134,16 +134,7 @@ pub fn run(a: &SampleArgs) -> Result<(), CliError> {
             report.eps_lowered
         );
     }
-    if let Some(bad) = xs
-        .iter()
-        .position(|x| !(x[0].is_finite() && x[1].is_finite()))
-    {
-        return Err(CliError::failed(format!(
-            "sample {bad} is not finite: the field blew up; try more --steps or a larger --delta (nothing was written)"
-        )));
-    }
-    let rows: Vec<Vec<f64>> = xs.iter().map(|x| vec![x[0], x[1]]).collect();
-    csvio::write_rows(&a.out, "x,y", &rows)
+    csvio::write_samples(&a.out, &xs, "try more --steps or a larger --delta")
 }
 
 /// The step rule when `--solver` is not given: RK4 for the ODE; with noise (ε > 0, a reader who
