@@ -103,6 +103,11 @@ fn eval(a: &EvalArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Training frees and re-allocates the same activations every step; mimalloc reuses them where
+/// the system allocator returns them to the kernel and faults them in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
