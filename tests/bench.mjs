@@ -6,7 +6,7 @@
 //   node tests/bench.mjs --peer [--webgpu]
 //       training steps/s of one network against TensorFlow.js 4.22 (benches/tfjs, npm ci there)
 //       on the same MLP, loss, batch and Adam, in the same Chromium session
-//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--webgpu]
+//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--sources learned,schedule-free] [--webgpu]
 //       train from scratch for each budget, sample 20 000 points from the model, score them with
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (on SwiftShader: very slow, 2000 samples)
@@ -113,7 +113,7 @@ if (process.argv.includes("--time-to-quality")) {
   if (process.argv.includes("--webgpu")) cases.push(["webgpu", true, 2000]);
   for (const [backend, webgpu, samples] of cases) {
     const browser = await launch({ webgpu });
-    for (const source of ["learned", "schedule-free"]) {
+    for (const source of arg("--sources", "learned,schedule-free").split(",")) {
       const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), { backend, source, budgets, samples });
       for (const r of rows) {
         console.error(JSON.stringify(r));
