@@ -45,6 +45,11 @@ pub struct TrainArgs {
     /// Steps of a linear learning-rate warm-up (0: none).
     #[arg(long, default_value = "0")]
     pub warmup: u64,
+    /// Steps over which the schedule-free D's row weight moves from h (the board's edges
+    /// sooner) to the flat weight (the velocity near t = 0) (0: flat from the start; the page
+    /// trains with 1000).
+    #[arg(long, value_name = "STEPS", default_value = "0")]
+    pub weight_anneal: u64,
     /// How t is drawn: t = 1 − (1 − u)^P (1: uniform; 2 draws more times near t = 1, where the
     /// target's edges form).
     #[arg(long, value_name = "P", default_value = "2")]
@@ -143,6 +148,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         t_power: a.t_power,
         posterior_refs: a.posterior_refs,
         coupling: interplay_nn::coupling::Coupling::from_name(&a.coupling).unwrap_or_default(),
+        weight_anneal: a.weight_anneal,
     };
     train
         .validate()

@@ -64,6 +64,10 @@ pub struct TrainConfig {
     /// denoiser objective, [`TrainConfig::validate`]).
     #[serde(default)]
     pub coupling: crate::coupling::Coupling,
+    /// Steps over which the schedule-free D's row weight moves from h to its final form
+    /// ([`crate::objective::Objective::annealed`]; 0: the final form from the first step).
+    #[serde(default)]
+    pub weight_anneal: u64,
 }
 
 fn one() -> f64 {
@@ -89,6 +93,7 @@ impl Default for TrainConfig {
             t_power: 1.0,
             posterior_refs: crate::posterior::REFS,
             coupling: crate::coupling::Coupling::Independent,
+            weight_anneal: 0,
         }
     }
 }
@@ -99,7 +104,9 @@ impl TrainConfig {
     /// benchmark (BENCHMARKS.md): the default network, a short warm-up, a decay by the steps
     /// trained so far (lr/√(1 + k/30)), more times near t = 1 (t = 1 − (1 − u)²), and a moving
     /// average of the weights for sampling (its window grows with the run: about the last tenth
-    /// of the steps, up to 1000).
+    /// of the steps, up to 1000), and for the schedule-free D a row weight annealed from h to
+    /// flat over the first 1000 steps (a point more in the squares after 30 s in the page, at
+    /// the cost of a little of the velocity near t = 0 early in the run).
     pub fn live(objective: &str) -> Self {
         Self {
             objective: objective.into(),
@@ -117,6 +124,7 @@ impl TrainConfig {
             t_power: 2.0,
             posterior_refs: crate::posterior::REFS,
             coupling: crate::coupling::Coupling::Independent,
+            weight_anneal: 1000,
         }
     }
 }

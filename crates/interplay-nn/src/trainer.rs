@@ -1,6 +1,8 @@
 //! The training loop: one Adam per network, a learning-rate schedule, fresh (t, x0, x1, z)
 //! every step, and losses returned as tensors (reading them is the caller's, asynchronous, job).
 
+use std::borrow::Cow;
+
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -57,6 +59,23 @@ use rayon::join;
 #[cfg(target_family = "wasm")]
 fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
     (a(), b())
+}
+
+/// See [`Trainer::batch_objective`] (a function of the fields, so that the trainer's generator
+/// can be borrowed beside it).
+fn batch_objective<'a>(
+    objective: &'a Objective,
+    config: &TrainConfig,
+    step: u64,
+) -> Cow<'a, Objective> {
+    let anneal = config.weight_anneal;
+    match (anneal > 0)
+        .then(|| objective.annealed(step as f64 / anneal as f64))
+        .flatten()
+    {
+        Some(o) => Cow::Owned(o),
+        None => Cow::Borrowed(objective),
+    }
 }
 
 fn adam() -> ModuleOptimizer {
@@ -169,10 +188,16 @@ impl Trainer {
         self.config.lr_at(k)
     }
 
+    /// The objective the next step's batch is drawn with: the run's own, or, during the anneal of
+    /// the schedule-free D's row weight ([`TrainConfig::weight_anneal`]), its weight so far.
+    pub fn batch_objective(&self) -> Cow<'_, Objective> {
+        batch_objective(&self.objective, &self.config, self.step)
+    }
+
     /// One optimisation step on a fresh batch. Returns the losses without reading them.
     pub fn step(&mut self) -> StepLosses {
         let batch = draw_coupled(
-            &self.objective,
+            &batch_objective(&self.objective, &self.config, self.step),
             &self.schedule,
             &self.exact,
             self.config.batch,

@@ -32,6 +32,7 @@ fn small(objective: &str, seed: u64) -> TrainConfig {
         t_power: 1.0,
         posterior_refs: 0,
         coupling: interplay_nn::coupling::Coupling::Independent,
+        weight_anneal: 0,
     }
 }
 
@@ -358,4 +359,67 @@ fn two_networks_step_alike_on_one_thread_and_on_two() {
     assert_eq!(one.0, two.0, "losses differ between one thread and two");
     assert_eq!(one.1, two.1, "weights differ between one thread and two");
     assert_ne!(one.1[0], one.1[1], "the two networks are distinct");
+}
+
+#[test]
+fn the_schedule_free_row_weight_anneals_from_h_to_flat() {
+    let config = TrainConfig {
+        weight_anneal: 4,
+        posterior_refs: interplay_nn::posterior::REFS,
+        ..small("schedule-free", 5)
+    };
+    let mut tr =
+        Trainer::new(config, Schedule::default(), Target::Checkerboard, &cpu()).expect("trainer");
+    // The weight of a row at λ = 1, where h = √(floor + 1/(1 + 4)) is well below 1.
+    let weight = |tr: &Trainer| tr.batch_objective().sf_at(1.0, 1.0).expect("sf").weight;
+    let own = tr.objective.sf_at(1.0, 1.0).expect("sf");
+    let h = interplay_nn::objective::narrowing(
+        1.0,
+        Some(interplay_nn::objective::NARROW_LAMBDA),
+        Some(interplay_nn::objective::NARROW_FLOOR),
+    );
+    assert!(
+        (own.weight - 1.0).abs() < 1e-12,
+        "the final weight is flat: {}",
+        own.weight
+    );
+    assert!(
+        (weight(&tr) - h).abs() < 1e-12,
+        "step 0: {} against h = {h}",
+        weight(&tr)
+    );
+    tr.step();
+    tr.step();
+    assert!(
+        (weight(&tr) - h.sqrt()).abs() < 1e-12,
+        "half way: {} against √h = {}",
+        weight(&tr),
+        h.sqrt()
+    );
+    tr.step();
+    tr.step();
+    assert_eq!(
+        weight(&tr),
+        own.weight,
+        "after the anneal the run's own weight"
+    );
+    // Everything but the weight is the run's own, and so is what a checkpoint saves.
+    let mut at0 = tr.objective.sf_at(0.3, 0.8).expect("sf");
+    at0.weight = 0.0;
+    let mut fresh = Trainer::new(
+        TrainConfig {
+            weight_anneal: 4,
+            posterior_refs: interplay_nn::posterior::REFS,
+            ..small("schedule-free", 5)
+        },
+        Schedule::default(),
+        Target::Checkerboard,
+        &cpu(),
+    )
+    .expect("trainer");
+    let mut at = fresh.batch_objective().sf_at(0.3, 0.8).expect("sf");
+    at.weight = 0.0;
+    assert_eq!(at, at0);
+    fresh.step();
+    assert_eq!(fresh.objective, tr.objective);
 }
