@@ -7,6 +7,7 @@ Two MLPs b(t, x) and s(t, x) (input (t, x1, x2), Linear 3→256, ReLU, three 256
 normalisation (docs/math.md §3.2, halves averaged), a fresh checkerboard batch every step.
 
     OMP_WAIT_POLICY=PASSIVE python3 benches/torch_reference.py --batch 1024 4096 --steps 30
+    python3 benches/torch_reference.py --device cuda   # beside `interplay bench --train-device wgpu`
 
 Prints one line per batch size: steps/s. Not part of the test suite.
 """
@@ -69,8 +70,11 @@ def main():
     p.add_argument("--batch", type=int, nargs="+", default=[1024, 4096])
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for a GPU")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    # Every tensor and module below is made on this device; .item() in step() waits for it.
+    torch.set_default_device(args.device)
     torch.manual_seed(0)
     for n in args.batch:
         b, s = mlp(), mlp()
@@ -82,7 +86,7 @@ def main():
             lb, ls = step(b, s, ob, os_, n)
         secs = time.perf_counter() - start
         print(f"torch {torch.__version__} reference MLP, batch {n}: {args.steps / secs:.2f} steps/s "
-              f"(loss_b {lb:+.3f}, loss_s {ls:+.3f}, {torch.get_num_threads()} threads)")
+              f"(loss_b {lb:+.3f}, loss_s {ls:+.3f}, {args.device}, {torch.get_num_threads()} threads)")
         assert math.isfinite(lb) and math.isfinite(ls)
 
 

@@ -33,6 +33,9 @@ pub struct BenchArgs {
     /// Timed training steps per configuration (after 3 warm-up steps).
     #[arg(long, default_value = "30")]
     pub train_steps: usize,
+    /// Where `--train` trains (wgpu needs the `wgpu` build feature).
+    #[arg(long, value_enum, default_value = "cpu")]
+    pub train_device: crate::model::DeviceArg,
     #[command(flatten)]
     pub ttq: crate::ttq::TtqArgs,
 }
@@ -154,6 +157,29 @@ pub fn run(a: &BenchArgs) -> Result<(), CliError> {
         seconds: s,
         rate: format!("{:.1} grids/s", 1.0 / s),
     });
+    rows.extend(time_training(a, sched)?);
+    println!("| benchmark | work | seconds | throughput |");
+    println!("|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.4} | {} |",
+            r.name, r.work, r.seconds, r.rate
+        );
+    }
+    Ok(())
+}
+
+/// The `--train` rows: training steps/s of the reference MLP and the default network.
+fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
+    let mut rows = Vec::new();
+    if a.train.is_empty() {
+        return Ok(rows);
+    }
+    let backend = crate::model::backend(a.train_device)?;
+    let on = match backend.kind {
+        "webgpu" => format!("wgpu on {}", backend.adapter),
+        _ => "CPU backend".to_string(),
+    };
     for &batch in &a.train {
         for (label, objective, net) in [
             (
@@ -185,13 +211,8 @@ pub fn run(a: &BenchArgs) -> Result<(), CliError> {
                 },
                 ..TrainConfig::default()
             };
-            let mut tr = Trainer::new(
-                cfg,
-                sched,
-                Target::Checkerboard,
-                &burn::tensor::Device::flex(),
-            )
-            .map_err(|e| CliError::failed(e.to_string()))?;
+            let mut tr = Trainer::new(cfg, sched, Target::Checkerboard, &backend.device)
+                .map_err(|e| CliError::failed(e.to_string()))?;
             let read = |tr: &mut Trainer| -> Result<(), CliError> {
                 let l = tr.step();
                 for t in l.losses {
@@ -209,20 +230,12 @@ pub fn run(a: &BenchArgs) -> Result<(), CliError> {
             }
             let s = start.elapsed().as_secs_f64();
             rows.push(Row {
-                name: format!("train {label}, CPU backend"),
+                name: format!("train {label}, {on}"),
                 work: format!("batch {batch} × {} steps", a.train_steps),
                 seconds: s,
                 rate: format!("{:.2} steps/s", a.train_steps as f64 / s),
             });
         }
     }
-    println!("| benchmark | work | seconds | throughput |");
-    println!("|---|---|---|---|");
-    for r in rows {
-        println!(
-            "| {} | {} | {:.4} | {} |",
-            r.name, r.work, r.seconds, r.rate
-        );
-    }
-    Ok(())
+    Ok(rows)
 }

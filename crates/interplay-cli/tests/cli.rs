@@ -276,6 +276,30 @@ fn bench_quick_prints_a_table() {
     );
 }
 
+#[test]
+fn bench_times_training_and_names_where_it_ran() {
+    let o = interplay(&["bench", "--quick", "--train", "32", "--train-steps", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for net in [
+        "reference MLP 4×256 ReLU, b and s",
+        "default network 3×128 SiLU, schedule-free D",
+    ] {
+        assert!(
+            text.contains(&format!(
+                "| train {net}, CPU backend | batch 32 × 1 steps |"
+            )),
+            "{text}"
+        );
+    }
+    assert!(
+        stderr(&o).contains("device: cpu"),
+        "the device is named once: {}",
+        stderr(&o)
+    );
+    assert_eq!(stderr(&o).matches("device:").count(), 1, "{}", stderr(&o));
+}
+
 /// Decodes a PNG written by `interplay figure`: (width, height, RGB bytes).
 fn read_png(path: &std::path::Path) -> (usize, usize, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(

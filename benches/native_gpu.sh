@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Native training on a GPU through wgpu (Vulkan, Metal or DX12), against PyTorch on CUDA in the
+# same run, then time to quality on the GPU. Needs a GPU with a Vulkan driver and, for the peer,
+# `pip install torch` (CUDA build) in the Python found as $PYTHON (default python3).
+#
+#   bash benches/native_gpu.sh            # or INTERPLAY_BIN=path/to/interplay to skip the build
+#
+# Prints: the reference MLP (b and s, 4×256 ReLU) steps/s on wgpu and in PyTorch at batches
+# 1024, 4096 and 16384; `interplay train` steps/s for the page's 3×256 SiLU networks (both
+# objectives) at the same batches; the time-to-quality table at 15 and 30 s. Not part of the test
+# suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${INTERPLAY_BIN:-}" ]; then
+  cargo build --release --locked -p interplay-cli --features wgpu || exit 1
+  INTERPLAY_BIN=${CARGO_TARGET_DIR:-target}/release/interplay
+fi
+B=$INTERPLAY_BIN
+OUT_CKPT=$(mktemp -d)
+trap 'rm -rf "$OUT_CKPT"' EXIT
+
+echo "== the reference MLP: burn on wgpu, then PyTorch on CUDA (one run)"
+timeout 120 "$B" bench --quick --train 1024,4096,16384 --train-steps 100 --train-device wgpu 2>&1 |
+  grep -E "device|train|rror"
+timeout 90 "${PYTHON:-python3}" benches/torch_reference.py --device cuda --batch 1024 4096 16384 --steps 100 2>&1 |
+  tail -n 4
+
+# `interplay train` reports its rate every steps/20 steps, counted from the start (warm-up and
+# kernel compilation included); the steady rate is (1000 − 500)/(t1000 − t500).
+for batch in 1024 4096 16384; do
+  for obj in velocity-score schedule-free; do
+    echo "== interplay train --objective $obj --width 256 --depth 3 --batch $batch (wgpu)"
+    timeout 30 "$B" train --device wgpu --objective "$obj" --width 256 --depth 3 --batch "$batch" \
+      --steps 1000 --out "$OUT_CKPT/m.ckpt" 2>&1 | grep -E "step (50|100|500|1000)/|trained|rror"
+  done
+done
+
+echo "== time to quality, training on wgpu"
+timeout 150 "$B" bench --time-to-quality --ttq-device wgpu --budgets 15,30 2>&1 | tail -n 8
