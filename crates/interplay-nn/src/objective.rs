@@ -220,25 +220,19 @@ impl Objective {
         self
     }
 
-    /// The objective a fraction `f` ∈ [0, 1) into the anneal of the schedule-free D's row weight
+    /// The objective a fraction `f` into the anneal of the schedule-free D's row weight
     /// ([`crate::TrainConfig::weight_anneal`]): the weight power moves linearly from 1 (the
     /// weight h, which draws the board's edges fastest) at f = 0 to the objective's own power
-    /// (which the velocity near t = 0 needs) at f = 1. `None` where nothing changes (another
-    /// objective, f ≥ 1, or a power of 1 already).
-    pub fn annealed(&self, f: f64) -> Option<Self> {
-        match self {
-            Objective::ScheduleFree {
-                weight_power: Some(p),
-                ..
-            } if f < 1.0 && *p != 1.0 => {
-                let mut o = self.clone();
-                if let Objective::ScheduleFree { weight_power, .. } = &mut o {
-                    *weight_power = Some(*p + (1.0 - *p) * (1.0 - f.max(0.0)));
-                }
-                Some(o)
-            }
-            _ => None,
+    /// (which the velocity near t = 0 needs) at f ≥ 1. Other objectives are unchanged.
+    pub fn annealed(mut self, f: f64) -> Self {
+        if let Objective::ScheduleFree {
+            weight_power: Some(p),
+            ..
+        } = &mut self
+        {
+            *p += (1.0 - *p) * (1.0 - f.clamp(0.0, 1.0));
         }
+        self
     }
 
     /// The schedule-free D at (σ, β) ([`SfAt`]); `None` for the other objectives.

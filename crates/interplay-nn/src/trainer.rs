@@ -62,20 +62,20 @@ fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
 }
 
 /// See [`Trainer::batch_objective`] (a function of the fields, so that the trainer's generator
-/// can be borrowed beside it).
+/// can be borrowed beside it). Past the anneal (or with none) it is the run's own objective.
 fn batch_objective<'a>(
     objective: &'a Objective,
     config: &TrainConfig,
     step: u64,
 ) -> Cow<'a, Objective> {
-    let anneal = config.weight_anneal;
-    match (anneal > 0)
-        .then(|| objective.annealed(step as f64 / anneal as f64))
-        .flatten()
-    {
-        Some(o) => Cow::Owned(o),
-        None => Cow::Borrowed(objective),
+    if step >= config.weight_anneal {
+        return Cow::Borrowed(objective);
     }
+    Cow::Owned(
+        objective
+            .clone()
+            .annealed(step as f64 / config.weight_anneal as f64),
+    )
 }
 
 fn adam() -> ModuleOptimizer {

@@ -368,8 +368,13 @@ fn the_schedule_free_row_weight_anneals_from_h_to_flat() {
         posterior_refs: interplay_nn::posterior::REFS,
         ..small("schedule-free", 5)
     };
-    let mut tr =
-        Trainer::new(config, Schedule::default(), Target::Checkerboard, &cpu()).expect("trainer");
+    let mut tr = Trainer::new(
+        config.clone(),
+        Schedule::default(),
+        Target::Checkerboard,
+        &cpu(),
+    )
+    .expect("trainer");
     // The weight of a row at λ = 1, where h = √(floor + 1/(1 + 4)) is well below 1.
     let weight = |tr: &Trainer| tr.batch_objective().sf_at(1.0, 1.0).expect("sf").weight;
     let own = tr.objective.sf_at(1.0, 1.0).expect("sf");
@@ -406,17 +411,8 @@ fn the_schedule_free_row_weight_anneals_from_h_to_flat() {
     // Everything but the weight is the run's own, and so is what a checkpoint saves.
     let mut at0 = tr.objective.sf_at(0.3, 0.8).expect("sf");
     at0.weight = 0.0;
-    let mut fresh = Trainer::new(
-        TrainConfig {
-            weight_anneal: 4,
-            posterior_refs: interplay_nn::posterior::REFS,
-            ..small("schedule-free", 5)
-        },
-        Schedule::default(),
-        Target::Checkerboard,
-        &cpu(),
-    )
-    .expect("trainer");
+    let mut fresh =
+        Trainer::new(config, Schedule::default(), Target::Checkerboard, &cpu()).expect("trainer");
     let mut at = fresh.batch_objective().sf_at(0.3, 0.8).expect("sf");
     at.weight = 0.0;
     assert_eq!(at, at0);
