@@ -42,6 +42,9 @@ const NODES_PER_SWITCH: f64 = 100.0;
 const SWITCH_NODES_CAP: f64 = 4096.0;
 /// The tabulated interval extends this many σ beyond the board's image [−4β, 4β].
 const MARGIN_SIGMAS: f64 = 12.0;
+/// The most cells a table may have (far more than any σ > 0 the views reach needs: the table
+/// only pays when it has fewer nodes than half the points it serves).
+const MAX_CELLS: f64 = 1e7;
 
 /// The four functions of one coordinate value (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -177,28 +180,38 @@ impl std::fmt::Debug for CheckerTable {
 
 impl CheckerTable {
     /// How many nodes a table at (β, σ) has (to decide whether it pays).
+    /// `usize::MAX` where no table can be built (σ = 0: x_t is a point mass of the board).
     pub fn nodes_for(beta: f64, sigma: f64) -> usize {
-        Self::layout(beta, sigma).2
+        Self::layout(beta, sigma).map_or(usize::MAX, |l| l.2)
     }
 
     /// The first node, the spacing and the number of nodes at (β, σ). The nodes are symmetric
-    /// about 0 (node i sits at −x of node count − 1 − i).
-    fn layout(beta: f64, sigma: f64) -> (f64, f64, usize) {
+    /// about 0 (node i sits at −x of node count − 1 − i). `None` unless β ≥ 0 and σ > 0 are
+    /// finite and the table is of a size that can be built: at σ = 0 the spacing is 0 and
+    /// the count would be infinite.
+    fn layout(beta: f64, sigma: f64) -> Option<(f64, f64, usize)> {
+        if !(beta >= 0.0 && sigma > 0.0 && beta.is_finite() && sigma.is_finite()) {
+            return None;
+        }
         let span = 8.0 * beta + 2.0 * MARGIN_SIGMAS * sigma;
         let switch = sigma * sigma / (NODES_PER_SWITCH * beta);
         let h = (sigma / NODES_PER_SIGMA).min(switch.max(span / SWITCH_NODES_CAP));
-        let count = (span / h).ceil() as usize + 1;
-        (-0.5 * span, span / (count - 1) as f64, count)
+        let cells = (span / h).ceil();
+        if !(cells >= 1.0 && cells <= MAX_CELLS) {
+            return None;
+        }
+        let count = cells as usize + 1;
+        Some((-0.5 * span, span / (count - 1) as f64, count))
     }
 
-    /// Tabulates the posterior of `at`. Returns `None` when a node is not finite (never seen for
-    /// σ > 0; the direct evaluation then remains).
+    /// Tabulates the posterior of `at`. Returns `None` at σ = 0 (no table has a spacing there)
+    /// or when a node is not finite (never seen for σ > 0); the direct evaluation then remains.
     ///
     /// Half the nodes are evaluated (over the machine's cores natively); the board's symmetry
     /// under x ↦ −x, which swaps cells k and 3 − k and so the two classes, gives the others:
     /// L(−x) = −L(x), μ_e(−x) = −μ_o(x), μ_o(−x) = −μ_e(x), ℓ(−x) = ℓ(x) + L(x).
     pub fn new(at: CheckerAt) -> Option<Self> {
-        let (lo, h, count) = Self::layout(at.beta, at.sigma);
+        let (lo, h, count) = Self::layout(at.beta, at.sigma)?;
         let half = count.div_ceil(2);
         let xs: Vec<f64> = (0..half).map(|i| lo + i as f64 * h).collect();
         let mut nodes: Vec<Node> = vec![[0.0; 8]; count];

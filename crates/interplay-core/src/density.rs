@@ -111,4 +111,38 @@ mod tests {
         let c = g.center(0, 9);
         assert_eq!(g.index(c), Some(9));
     }
+
+    /// No schedule and target panics or draws nothing at the ends of the slider: the mirror
+    /// path at t = 0 (x_t = x1, σ = 0) once built a checkerboard table of infinite size.
+    #[test]
+    fn every_schedule_and_target_draws_at_both_ends() {
+        use crate::schedule::{GammaFamily, Path};
+        let g = Grid::view(64);
+        let area = g.cell() * g.cell();
+        for path in Path::ALL {
+            for gamma in [GammaFamily::Brownian, GammaFamily::SinSquared, GammaFamily::Zero] {
+                let s = Schedule {
+                    gamma,
+                    ..Schedule::preset(path)
+                };
+                if !s.validate().is_empty() {
+                    continue;
+                }
+                for name in Target::NAMES {
+                    let f = ExactField::new(s, &Target::from_name(name).unwrap());
+                    for t in [0.0, 1.0] {
+                        // The raw time must not panic either (the table refuses σ = 0).
+                        let _ = f.at_batch(t, 1 << 20).log_rho([0.5, -0.5]);
+                        let tv = s.view_time(t);
+                        let e = exact_density(&g, &f.at_batch(tv, g.n * g.n));
+                        let mass: f64 = e.iter().sum::<f64>() * area;
+                        assert!(
+                            e.iter().all(|v| v.is_finite()) && mass > 0.5,
+                            "{path:?} {gamma:?} {name} t = {t} (drawn at {tv}): mass {mass}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -77,7 +77,9 @@ impl Path {
         match self {
             Path::Linear | Path::OneSidedLinear => ((1.0 - t, -1.0, -(1.0 - t)), (t, 1.0)),
             Path::Trig | Path::OneSidedTrig => {
-                let (c, s) = ((FRAC_PI_2 * t).cos(), (FRAC_PI_2 * t).sin());
+                // cos(πt/2) as sin(π(1 − t)/2): exactly 0 at t = 1 (cos(π/2) rounds to 6e-17,
+                // which α = cos^a with a < 1 would lift to 1e-12 … 1e-4), exactly 1 at t = 0.
+                let (c, s) = ((FRAC_PI_2 * (1.0 - t)).sin(), (FRAC_PI_2 * t).sin());
                 let (gamma, _, ggd) = if self == Path::Trig {
                     g
                 } else {
@@ -359,6 +361,21 @@ impl Schedule {
         start_time(&self.at(0.0))
     }
 
+    /// The time a view evaluates ρ(t, ·) and the fields at for the time t on the slider: t inside
+    /// [0, 1 − 1e-6], moved [`VIEW_END_NUDGE`] inwards where x_t is a point mass of the target
+    /// (σ = 0: the mirror path at t = 0 and 1, where there is no density to draw and no table of
+    /// the posterior to build).
+    pub fn view_time(&self, t: f64) -> f64 {
+        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0 - VIEW_END_NUDGE) };
+        if self.at(t).sigma2() > 0.0 {
+            t
+        } else if t < 0.5 {
+            t.max(VIEW_END_NUDGE)
+        } else {
+            t.min(1.0 - VIEW_END_NUDGE)
+        }
+    }
+
     /// Whether the Gaussian noise vanishes at t = 1 only like a one-sided path (α only, γ ≡ 0).
     pub fn has_gamma(&self) -> bool {
         self.path != Path::Mirror && self.gamma != GammaFamily::Zero && self.gamma_scale > 0.0
@@ -372,7 +389,7 @@ impl Schedule {
             if !(lo..=hi).contains(&v) {
                 issues.push(ScheduleIssue {
                     t: None,
-                    message: format!("{name} = {v} is outside [{lo}, {hi}]"),
+                    message: format!("{name} = {} is outside [{lo}, {hi}]", sig3(v)),
                 });
             }
         };
@@ -443,14 +460,35 @@ impl Schedule {
             ("γ(1)", s1.gamma, 0.0),
         ];
         for (name, v, want) in ends {
-            if (v - want).abs() > 1e-12 {
+            if !((v - want).abs() <= ENDPOINT_TOL) {
                 issues.push(ScheduleIssue {
                     t: None,
-                    message: format!("{name} = {v} but an interpolant needs {want}"),
+                    message: format!("{name} = {} but an interpolant needs {want}", sig3(v)),
                 });
             }
         }
         issues
+    }
+}
+
+/// How far inside [0, 1] the views move a time where x_t has no density ([`Schedule::view_time`]).
+pub const VIEW_END_NUDGE: f64 = 1e-6;
+
+/// How far α, β, γ may be from their required values at t = 0 and 1 (rounding, never a
+/// different schedule: the endpoints are computed exactly where the formulas allow).
+pub const ENDPOINT_TOL: f64 = 1e-9;
+
+/// A number in a message: three significant figures, in exponent form when very small or large.
+pub fn sig3(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let mag = v.abs().log10().floor();
+    if (-3.0..6.0).contains(&mag) {
+        let decimals = (2.0 - mag).max(0.0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.2e}")
     }
 }
 

@@ -174,3 +174,42 @@ fn validation_explains_what_and_where() {
     };
     assert!(mirror.validate()[0].message.contains("mirror"));
 }
+
+/// α = cos(πt/2)^a with a < 1 is a valid interpolant: α(1) is exactly 0, not cos(π/2) = 6e-17
+/// lifted to 1e-12 … 1e-4 by the power (which the page once refused, snapping the slider back).
+#[test]
+fn trig_paths_with_small_alpha_exponents_are_valid() {
+    for path in [Path::Trig, Path::OneSidedTrig, Path::Vp, Path::Linear] {
+        for a in [0.25, 0.4, 0.5, 0.7, 0.74, 0.75, 1.0] {
+            let s = Schedule {
+                alpha_exp: a,
+                ..Schedule::preset(path)
+            };
+            assert!(s.validate().is_empty(), "{path:?} a = {a}: {:?}", s.validate());
+            assert_eq!(s.at(1.0).alpha, 0.0, "{path:?} a = {a}");
+            assert_eq!(s.at(0.0).alpha, 1.0, "{path:?} a = {a}");
+            assert_eq!(s.at(1.0).beta, 1.0, "{path:?} a = {a}");
+        }
+    }
+    // Away from the ends the values are the same cos(πt/2) to rounding.
+    let s = Schedule::preset(Path::OneSidedTrig);
+    for t in [0.1, 0.37, 0.5, 0.9] {
+        assert!((s.at(t).alpha - (FRAC_PI_2 * t).cos()).abs() < 1e-15);
+    }
+}
+
+#[test]
+fn messages_give_three_significant_figures() {
+    assert_eq!(sig3(4.475964148236821e-12), "4.48e-12");
+    assert_eq!(sig3(0.123456), "0.123");
+    assert_eq!(sig3(7.0), "7.00");
+    assert_eq!(sig3(-12.3456), "-12.3");
+    assert_eq!(sig3(123456.0), "123456");
+    assert_eq!(sig3(0.0), "0");
+    let s = Schedule {
+        alpha_exp: 7.123456,
+        ..Schedule::default()
+    };
+    let m = s.validate()[0].message.clone();
+    assert!(m.contains("= 7.12 is outside"), "{m}");
+}

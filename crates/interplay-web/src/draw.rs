@@ -114,7 +114,7 @@ impl Viewer {
     pub fn draw_eulerian(&mut self) -> Result<f64, JsValue> {
         let grid = Grid::view(GRID);
         let bins = Grid::view(BINS);
-        let t = self.params.t.clamp(0.0, 1.0 - 1e-6);
+        let t = self.params.schedule().view_time(self.params.t);
         let values = match self.params.eulerian {
             Eulerian::Samples => {
                 let key = self.params.samples_key(t);
