@@ -133,6 +133,9 @@ mod tests {
                     for t in [0.0, 1.0] {
                         // The raw time must not panic either (the table refuses σ = 0).
                         let _ = f.at_batch(t, 1 << 20).log_rho([0.5, -0.5]);
+                        // The particles start at t_start with a finite velocity.
+                        let v = f.at_batch(s.t_start(), 4096).velocity([0.5, -0.5]);
+                        assert!(v.iter().all(|c| c.is_finite()), "{path:?} {gamma:?} {name}: {v:?}");
                         let tv = s.view_time(t);
                         let e = exact_density(&g, &f.at_batch(tv, g.n * g.n));
                         let mass: f64 = e.iter().sum::<f64>() * area;

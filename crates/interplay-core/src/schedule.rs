@@ -205,7 +205,8 @@ impl GammaFamily {
 pub const T_START_SINGULAR: f64 = 1e-4;
 
 /// The time the flows start from, given the schedule at t = 0: 0 when every rate the fields
-/// use (α̇, β̇, αα̇, γγ̇) is finite there, otherwise [`T_START_SINGULAR`].
+/// use (α̇, β̇, αα̇, γγ̇) is finite there and x_0 has a density (σ(0) > 0), otherwise
+/// [`T_START_SINGULAR`].
 pub fn start_time(at0: &ScheduleAt) -> f64 {
     let rates = [
         at0.d_alpha,
@@ -213,7 +214,8 @@ pub fn start_time(at0: &ScheduleAt) -> f64 {
         at0.alpha_d_alpha,
         at0.gamma_d_gamma,
     ];
-    if rates.iter().all(|r| r.is_finite()) {
+    // σ(0) = 0 (the mirror path: x_0 = x1) leaves b and s at t = 0 as 0/0: start inside too.
+    if rates.iter().all(|r| r.is_finite()) && at0.sigma2() > 0.0 {
         0.0
     } else {
         T_START_SINGULAR
