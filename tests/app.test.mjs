@@ -206,7 +206,8 @@ test("backend: auto says how it chose, on a software adapter and without WebGPU"
       await api.train(1);
       return { backend: api.backend, adapter: api.adapter };
     });
-    r.notice = await page.locator(`${APP} .ip-message`).textContent();
+    r.notice = await page.locator(`${APP} .ip-backend-note`).textContent();
+    r.message = await page.locator(`${APP} .ip-message`).textContent();
     r.status = await page.locator(`${APP} .ip-train-status`).textContent();
     r.problems = page.problems;
     await page.close();
@@ -221,7 +222,10 @@ test("backend: auto says how it chose, on a software adapter and without WebGPU"
   const none = await backendOf(cpuBrowser, `#${small}`);
   assert.equal(none.backend, "cpu");
   assert.match(none.notice, /CPU backend.*WebGPU not available/);
-  for (const r of [auto, none]) assert.deepEqual(r.problems, []);
+  for (const r of [auto, none]) {
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.message, "", "the backend is named once, beside Train");
+  }
 });
 
 test("the shipped checkpoint gives the learned views; the sliders move the schedule-free flow", async () => {
@@ -518,7 +522,7 @@ test("Lagrangian view: a click shows the conditional paths through a point and b
   const sel = `${APP} .ip-ode`;
   await page.evaluate(() => window.interplay.whenDrawn());
   const plain = await canvasDigest(page, sel);
-  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click the particles/);
+  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click or tap the particles/);
   // A click at (0.5, 0.5): the canvas spans [−5, 5]², y upwards.
   const box = await page.locator(sel).boundingBox();
   await page.mouse.click(box.x + box.width * 0.55, box.y + box.height * 0.45);
@@ -553,7 +557,7 @@ test("Lagrangian view: a click shows the conditional paths through a point and b
   await page.evaluate(() => window.interplay.pickFlow());
   await page.evaluate(() => window.interplay.whenDrawn());
   assert.ok(await page.locator(`${APP} .ip-flow-pick-clear`).isHidden());
-  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click the particles/);
+  assert.match(await page.locator(`${APP} .ip-flow-pick`).textContent(), /Click or tap the particles/);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -57,8 +57,10 @@ test("falls back to the CPU backend without WebGPU, says so, and the loss falls"
     const r = await trainLosses(page, 5, 4, 25);
     assert.equal(r.backend, "cpu");
     assert.ok(r.end < r.start, `CPU loss_b ${r.start} → ${r.end}`);
-    const notice = await page.locator(".interplay-app .ip-message").textContent();
+    // Said once, beside the Train button, not in the message line as well.
+    const notice = await page.locator(".interplay-app .ip-backend-note").textContent();
     assert.match(notice, /CPU backend/);
+    assert.equal(await page.locator(".interplay-app .ip-message").textContent(), "");
     await screenshot(page, "engine-cpu");
     assert.deepEqual(page.problems, []);
   } finally {

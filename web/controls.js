@@ -21,11 +21,13 @@ export const TEMPLATE = `
     <input class="ip-t" data-param="t" data-kind="number" type="range">
     <output class="ip-t-out"></output></label>
 </div>
+<div class="ip-message" role="status" aria-live="polite" title="Click to dismiss"></div>
 <div class="ip-views">
   <figure class="ip-panel ip-eulerian-panel">
     <div class="ip-view"><canvas class="ip-eulerian" role="img"
-      aria-label="Eulerian view: heat map of the density rho(t, x) on [-5, 5] squared"></canvas></div>
-    <figcaption>Eulerian view: density ρ(t, x)
+      aria-label="Eulerian view: heat map of the density rho(t, x) on [-5, 5] squared"></canvas>
+      <p class="ip-view-state ip-eulerian-state" hidden></p></div>
+    <figcaption><span class="ip-eulerian-caption">Eulerian view: density ρ(t, x)</span>
       <select class="ip-eulerian-source" data-param="eulerian"></select></figcaption>
     <div class="ip-legend"><span>0</span><div class="ip-legend-bar"></div><span class="ip-legend-max"></span></div>
     <div class="ip-draw" hidden>
@@ -35,16 +37,18 @@ export const TEMPLATE = `
   </figure>
   <figure class="ip-panel ip-ode-panel">
     <div class="ip-view ip-dark"><canvas class="ip-ode" role="img"
-      aria-label="Lagrangian view: particles moving under the probability-flow ODE"></canvas></div>
+      aria-label="Lagrangian view: particles moving under the probability-flow ODE"></canvas>
+      <p class="ip-view-state ip-ode-state" hidden></p></div>
     <figcaption class="ip-ode-caption">Lagrangian view: particles under the ODE</figcaption>
   </figure>
   <figure class="ip-panel ip-sde-panel">
     <div class="ip-view ip-dark"><canvas class="ip-sde" role="img"
-      aria-label="Lagrangian view: particles moving under the SDE"></canvas></div>
+      aria-label="Lagrangian view: particles moving under the SDE"></canvas>
+      <p class="ip-view-state ip-sde-state" hidden></p></div>
     <figcaption class="ip-sde-caption">particles under the SDE</figcaption>
   </figure>
 </div>
-<p class="ip-flow-pick-row"><span class="ip-flow-pick" role="status" aria-live="polite">Click the particles to see the conditional paths through a point.</span>
+<p class="ip-flow-pick-row"><span class="ip-flow-pick" role="status" aria-live="polite">Click or tap the particles to see the conditional paths through a point.</span>
   <button class="ip-flow-pick-clear" type="button" hidden>Clear paths</button></p>
 <figure class="ip-panel ip-spacetime-panel">
   <div class="ip-view ip-wide"><canvas class="ip-spacetime" role="img"
@@ -54,7 +58,7 @@ export const TEMPLATE = `
     <select class="ip-line" data-param="line"></select>
     <button class="ip-line-learn" type="button" aria-pressed="false">Learn b</button>
     <span class="ip-line-status" role="status" aria-live="polite">Learn b trains a small network on the line and draws its flow lines over the exact ones.</span>
-    <span class="ip-spacetime-pick" role="status" aria-live="polite">Click a point of the figure to see the conditional paths through it.</span>
+    <span class="ip-spacetime-pick" role="status" aria-live="polite">Click or tap a point of the figure to see the conditional paths through it.</span>
     <button class="ip-spacetime-clear" type="button" hidden>Clear paths</button></figcaption>
 </figure>
 <figure class="ip-panel ip-mix-panel">
@@ -75,7 +79,6 @@ export const TEMPLATE = `
     <span class="ip-mix-status" role="status" aria-live="polite">Drag the point to see the density ρ(α) of x(α) at once.</span>
   </figcaption>
 </figure>
-<div class="ip-message" role="status" aria-live="polite"></div>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>
     ${row("ip-path", "path")}

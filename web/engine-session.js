@@ -4,7 +4,7 @@
 // (generation, steps), which every training report and learned view carries: that pair is the
 // one test of whether what is on screen is current.
 import { EngineClient } from "./engine-client.js";
-import { fmt, messageOf } from "./options.js";
+import { fmt, messageOf, stepsText } from "./options.js";
 
 /** Where `auto` remembers which backend its trial chose (per browser, per origin). */
 const CHOICE_KEY = "interplay.backend-choice";
@@ -78,10 +78,11 @@ export function engineSession(w) {
         w.api.adapter = info.adapter;
         w.api.backendChoice = info.choice;
         if (info.choice && !info.choice.remembered) writeBackendChoice(info.choice);
-        if (info.notice) w.say(info.notice, "notice");
-        else if (info.choice && !info.choice.remembered) w.say(choiceText(info.choice), "notice");
         status(`Engine ready: ${info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU backend"}.`);
-        w.$(".ip-backend-note").textContent = info.choice ? choiceText(info.choice) : `Backend: ${backendName()}, as asked.`;
+        // Which backend trains, and why, is said once, beside the Train button (a figure
+        // without one has nothing to say about it).
+        const why = info.choice ? choiceText(info.choice) : `Backend: ${backendName()}, as asked.`;
+        w.$(".ip-backend-note").textContent = info.notice && !why.includes(info.notice) ? `${why} ${info.notice}` : why;
         return engine;
       },
       (e) => {
@@ -179,7 +180,7 @@ export function engineSession(w) {
     model = modelName(r.generation, r.steps);
     const rate = r.ms > 0 ? (1000 * r.done) / r.ms : 0;
     const losses = r.losses.map(([n, v]) => `loss ${n} ${fmt(v, 4)}`).join(", ");
-    status(`${r.steps} steps · ${fmt(rate, 1)} steps/s · ${backendName()} · ${losses}`);
+    status(`${stepsText(r.steps)} · ${fmt(rate, 1)} steps/s · ${backendName()} · ${losses}`);
     for (const [n, v] of r.losses) {
       if (!Number.isFinite(v)) {
         w.say(`Training diverged (loss ${n} is ${v}). Lower the learning rate and press Reset.`);
@@ -221,8 +222,10 @@ export function engineSession(w) {
       w.say(text);
       throw new Error(messageOf(e));
     }
+    // A refused file's message does not outlive the good one that followed it.
+    if (/could not be loaded/.test(w.$(".ip-message").textContent)) w.say("");
     const note = adoptRun(r);
-    const text = `Loaded a ${r.config.train.objective} checkpoint (${r.config.steps} steps)${note}.`;
+    const text = `Loaded a ${r.config.train.objective} checkpoint (${stepsText(r.config.steps)})${note}.`;
     w.sayLocal(w.$(".ip-share-msg"), text);
     status(`${text} Training continues from it.`);
     return r.config;

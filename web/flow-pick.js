@@ -5,7 +5,7 @@
 import { viewHalf } from "./interplay-web.js";
 import { fmt, messageOf } from "./options.js";
 
-const HINT = "Click the particles to see the conditional paths through a point.";
+const HINT = "Click or tap the particles to see the conditional paths through a point.";
 const vec = (v) => (v && Number.isFinite(v[0]) ? `(${fmt(v[0], 2)}, ${fmt(v[1], 2)})` : "–");
 
 /** The pick of the widget `w`. */

@@ -75,7 +75,7 @@ export function frameLoop(w) {
         viewer.drawLosses();
       }
     } catch (e) {
-      w.say(`Drawing failed: ${messageOf(e)}`);
+      if (!w.recovering) w.say(`Drawing failed: ${messageOf(e)}`);
     }
   }
 
@@ -102,6 +102,7 @@ export function frameLoop(w) {
     if (!caughtUp || catchingUp) w.dirty.lagrangian = true;
     catchingUp = !caughtUp;
     w.views.poll(p);
+    w.views.showState(p);
     draw(p, now, caughtUp);
     w.share.writeHashSoon(now);
     if (drawnWaiters.length && caughtUp && !w.dirty.eulerian && !w.dirty.lagrangian && !w.views.pending(p)) {

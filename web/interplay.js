@@ -8,7 +8,7 @@
 // checkpoints), model-views.js (the learned particles, density and quality numbers),
 // frame-loop.js (the time animation and the redraws), hand-drawing.js (a target drawn by hand)
 // and share.js (URL state, links, embeds, exports). They share one context, `w`, built here.
-import init, { Viewer, controls, paletteCss } from "./interplay-web.js";
+import init, { Viewer, controls, paletteCss, takeLastPanic } from "./interplay-web.js";
 import { TEMPLATE, buildControls, readControl, syncControls } from "./controls.js";
 import { engineSession } from "./engine-session.js";
 import { frameLoop } from "./frame-loop.js";
@@ -21,11 +21,15 @@ import { lineLearning } from "./line-learning.js";
 import { epsExplorer } from "./eps-explorer.js";
 import { flowPick } from "./flow-pick.js";
 import { mixTriangle } from "./triangle.js";
+import { guardViewer } from "./viewer-guard.js";
+import { THEMES, applyTheme } from "./theme.js";
 
 export { VIEWS };
 
 /** Where the built files live (the directory of this module), for the shipped checkpoint. */
 const BASE = new URL(".", import.meta.url);
+/** From this width (CSS px) the widget puts its panels beside the views. */
+const WIDE_PX = 1100;
 /** Parameters that change the schedule plot. */
 const SCHEDULE_KEYS = ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"];
 /** Parameters that change the triangle of three marginals. */
@@ -80,6 +84,7 @@ export function create(root, options = {}) {
     try {
       changed = w.viewer.setParams(changes);
     } catch (e) {
+      if (w.recovering) throw new Error(messageOf(e));
       const text = `Not applied: ${messageOf(e)}. The last good setting is kept.`;
       if (from && from.closest(".ip-schedule-box")) w.sayLocal($(".ip-schedule-msg"), text);
       else w.say(text);
@@ -123,6 +128,7 @@ export function create(root, options = {}) {
   w.mix = mixTriangle(w);
   const { session, views, loop } = w;
   let observer = null;
+  let resizer = null;
 
   // ---- API --------------------------------------------------------------------------------
   const api = {
@@ -151,6 +157,14 @@ export function create(root, options = {}) {
     async quality() {
       await api.ready;
       return views.quality(await session.ensureRun());
+    },
+    /** Makes the viewer panic, as a bug would (for the test of the widget's recovery). */
+    panicForTest() {
+      try {
+        w.viewer.panicForTest();
+      } catch (_) {
+        /* the guard has restarted the viewer and said so */
+      }
     },
     play: () => loop.play(),
     pause: () => loop.pause(),
@@ -204,12 +218,14 @@ export function create(root, options = {}) {
       w.lineLearning.terminate();
       w.mix.free();
       if (observer) observer.disconnect();
+      if (resizer) resizer.disconnect();
+      stopTheme();
       loop.stop();
       for (const [t, type, fn, opt] of listeners) t.removeEventListener(type, fn, opt);
       if (w.viewer) w.viewer.free();
       w.viewer = null;
       root.innerHTML = "";
-      root.classList.remove("interplay");
+      root.classList.remove("interplay", "ip-theme-dark", "ip-wide");
     },
   };
   w.api = api;
@@ -268,6 +284,20 @@ export function create(root, options = {}) {
     }
   }
 
+  /** After the viewer panicked and a fresh one took over: say so, and redraw everything. */
+  function recovered({ why, restored }) {
+    console.error(`Interplay: the viewer panicked (${why}); a fresh one took over.`);
+    w.say(
+      `Something went wrong inside the viewer (${why}). It was restarted with ${restored ? "the last settings that worked" : "the default settings"}.`,
+    );
+    w.recovering = true;
+    queueMicrotask(() => {
+      w.recovering = false;
+      if (!w.destroyed) paramsChanged(null);
+    });
+  }
+
+  const stopTheme = applyTheme(root, w.listen, THEMES.includes(options.theme) ? options.theme : "auto");
   earlyPanels(root, options);
   api.ready = (async () => {
     try {
@@ -276,7 +306,10 @@ export function create(root, options = {}) {
       w.say(`Interplay could not start: this browser could not load WebAssembly (${messageOf(e)}).`);
       throw e;
     }
-    w.viewer = new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-spacetime"), $(".ip-schedule-plot"), $(".ip-loss-plot"));
+    w.viewer = guardViewer(
+      () => new Viewer($(".ip-eulerian"), $(".ip-ode"), $(".ip-sde"), $(".ip-spacetime"), $(".ip-schedule-plot"), $(".ip-loss-plot")),
+      { lastPanic: takeLastPanic, recovered },
+    );
     w.defaults = w.viewer.getParams();
     buildControls(root, controls());
     $(".ip-legend-bar").style.background = paletteCss();
@@ -291,6 +324,12 @@ export function create(root, options = {}) {
     syncControls(root, p);
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
     wireControls();
+    w.listen(message, "click", () => w.say(""));
+    // Wide enough (the full app on a large screen): the panels go beside the views.
+    if (typeof ResizeObserver === "function") {
+      resizer = new ResizeObserver(() => root.classList.toggle("ip-wide", root.clientWidth >= WIDE_PX));
+      resizer.observe(root);
+    }
     // Off screen, the loop sleeps (and training pauses); back on screen, it resumes.
     if (typeof IntersectionObserver === "function") {
       observer = new IntersectionObserver((entries) => {

@@ -4,7 +4,7 @@
 // exact one. The run has its own engine (on the CPU backend, where a network this small trains
 // fastest), apart from the widget's 2-D run; a change of schedule or target starts it afresh.
 import { EngineClient } from "./engine-client.js";
-import { fmt, messageOf } from "./options.js";
+import { fmt, messageOf, stepsText } from "./options.js";
 
 /** Training time between two drawings of the learned lines (ms). */
 const CHUNK_MS = 250;
@@ -58,7 +58,7 @@ export function lineLearning(w) {
   function show(r) {
     const errs = ERROR_TIMES.map((t, i) => `${pct(r.bError[i])} at t = ${t}`).join(", ");
     const rate = r.ms > 0 ? `${fmt((1000 * r.done) / r.ms, 0)} steps/s · ` : "";
-    w.sayLocal(status, `Dashed pink: the learned flow lines after ${r.steps} steps (${rate}CPU). Error of the learned b against the exact one: ${errs}.`);
+    w.sayLocal(status, `Dashed pink: the learned flow lines after ${stepsText(r.steps)} (${rate}CPU). Error of the learned b against the exact one: ${errs}.`);
   }
 
   /** One chunk: train about `ms`, then draw the learned lines. Resolves to the report. */

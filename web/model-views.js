@@ -105,11 +105,48 @@ export function modelViews(w, session) {
     }
   }
 
+  /**
+   * What the learned views show, in words, for the note inside them (null while they show the
+   * exact fields): loading, untrained, training, catching up to t, or the model at step N.
+   */
+  function state(p) {
+    if (p.source === "exact" && !p.eulerian.startsWith("model")) return null;
+    if (!session.engine()) return "Loading the training engine…";
+    const model = session.model();
+    if (model === null) return "Setting up the network…";
+    const steps = Number(model.split(":")[1]);
+    if (steps === 0) return "Untrained network: press Train (or load a checkpoint) to learn the field";
+    const training = session.training() ? `Training (step ${steps}): ` : "";
+    if (p.source !== "exact") {
+      const shownSteps = shown === null ? null : Number(shown.split(":")[1]);
+      const t = w.viewer.modelTime();
+      if (t === undefined || t === null || shownSteps === null) return `${training}${training ? "moving" : "Moving"} the particles of step ${steps}…`;
+      if (Math.abs(t - p.t) > LEARNED_LAG) return `${training}${training ? "catching" : "Catching"} up to t = ${fmt(p.t, 2)} (the particles are at t = ${fmt(t, 2)})`;
+      return `${training}${training ? "the" : "The"} learned model at step ${shownSteps}`;
+    }
+    return `${training}${training ? "the" : "The"} learned model at step ${steps}`;
+  }
+
+  /** Puts `state(p)` in the notes inside the learned views (only when it changed). */
+  function showState(p) {
+    const text = state(p);
+    const learnedParticles = text !== null && p.source !== "exact";
+    const learnedDensity = text !== null && p.eulerian.startsWith("model");
+    for (const [sel, on] of [[".ip-ode-state", learnedParticles], [".ip-sde-state", learnedParticles], [".ip-eulerian-state", learnedDensity]]) {
+      const el = w.$(sel);
+      if (!el) continue;
+      if (el.hidden !== !on) el.hidden = !on;
+      if (on && el.textContent !== text) el.textContent = text;
+    }
+  }
+
   /** Whether the learned particles are wanted and the engine can give them. */
   const following = (p) => p.source !== "exact" && session.engine() !== null && !failed;
 
   return {
     poll,
+    showState,
+    state,
     refreshMetrics,
     quality,
     /**

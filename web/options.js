@@ -3,7 +3,7 @@
 // rule for which panels are shown.
 
 /** Options that configure the widget itself rather than the picture. */
-export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash"];
+export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash", "theme"];
 /** The parts of the widget that `views` can show, and the elements of each. */
 export const VIEWS = {
   eulerian: [".ip-eulerian-panel"],
@@ -24,6 +24,16 @@ const HIDEABLE = {
   export: [".ip-share-box"],
 };
 
+/** What the heat map shows, by its source (a histogram of samples is not the density). */
+const EULERIAN_CAPTIONS = {
+  exact: "Eulerian view: density ρ(t, x)",
+  samples: "Eulerian view: histogram of samples of xₜ (no simulation)",
+  model: "Eulerian view: histogram of the learned particles",
+  "model-density": "Eulerian view: the model's density",
+};
+
+/** "1 step", "20 steps". */
+export const stepsText = (n) => `${n} step${n === 1 ? "" : "s"}`;
 export const fmt = (x, d = 3) => (Number.isFinite(x) ? Number(x).toFixed(d) : "–");
 export const messageOf = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
 /** A list option: an array, or names separated by commas or spaces. */
@@ -39,6 +49,7 @@ export function widgetDefaults(base) {
     hide: [],
     size: null,
     hash: false,
+    theme: "auto",
   };
 }
 
@@ -54,6 +65,10 @@ export function applyOptions(options, widget, root) {
     else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
     else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
     else if (k === "hash") widget.hash = v === true || v === "true";
+    else if (k === "theme") {
+      if (["auto", "light", "dark"].includes(v)) widget.theme = v;
+      else problems.push(`theme '${v}' is unknown (use auto, light or dark)`);
+    }
     else if (k === "views") {
       const names = listOf(v);
       const bad = names.filter((n) => !(n in VIEWS));
@@ -125,6 +140,7 @@ export function refreshPanels(root, widget, p, shown) {
   const drawing = p.target === "drawn";
   $(".ip-draw").hidden = !drawing;
   $(".ip-eulerian").classList.toggle("ip-drawing", drawing);
+  $(".ip-eulerian-caption").textContent = EULERIAN_CAPTIONS[p.eulerian] || EULERIAN_CAPTIONS.exact;
   $(".ip-sde-caption").textContent =
     `Lagrangian view: particles under the ${p.source === "exact" ? "" : "learned "}SDE, ε = ${fmt(p.eps, 2)}`;
   $(".ip-spacetime-sde").textContent = p.eps > 0 ? `, orange: paths of the SDE (ε = ${fmt(p.eps, 2)})` : "";

@@ -1,6 +1,8 @@
 // Sharing one widget's state: the URL hash, links to the full app, the embed snippets, the
 // clipboard, and the exports (PNG of any view, CSV of samples, checkpoint, run settings).
 import { VIEWS, fmt, messageOf } from "./options.js";
+import { exportCanvas, notShown } from "./png-export.js";
+import { viewHalf } from "./interplay-web.js";
 
 /** Where the built files live (the directory of this module), for links and embeds. */
 const BASE = new URL(".", import.meta.url);
@@ -82,7 +84,9 @@ export function share(w) {
     const sel = CANVASES[view];
     if (!sel) throw new Error(`exportPng: view '${view}' is unknown; use ${Object.keys(CANVASES).join(", ")}`);
     if (view === "eulerian" && w.dirty.eulerian) w.viewer.drawEulerian();
-    const c = w.$(sel);
+    const why = notShown(w.$(sel), view, w.params());
+    if (why) throw new Error(why);
+    const c = exportCanvas(w.$(sel), view, viewHalf());
     return new Promise((ok, fail) => c.toBlob((b) => (b ? ok(b) : fail(new Error("the canvas could not be encoded"))), "image/png"));
   }
   async function exportCsv() {

@@ -15,7 +15,7 @@ export function spacetimePick(w) {
   const hint = () =>
     w.viewer && w.params().line === "drawn"
       ? "Draw the target on the line: drag up and down over the figure; the further right, the more mass at that x (the left half erases)."
-      : "Click a point of the figure to see the conditional paths through it.";
+      : "Click or tap a point of the figure to see the conditional paths through it.";
 
   /** Shows the paths through (t, x) (null: none); returns what they say, or null. */
   function pick(t, x) {

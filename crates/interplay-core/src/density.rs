@@ -120,7 +120,11 @@ mod tests {
         let g = Grid::view(64);
         let area = g.cell() * g.cell();
         for path in Path::ALL {
-            for gamma in [GammaFamily::Brownian, GammaFamily::SinSquared, GammaFamily::Zero] {
+            for gamma in [
+                GammaFamily::Brownian,
+                GammaFamily::SinSquared,
+                GammaFamily::Zero,
+            ] {
                 let s = Schedule {
                     gamma,
                     ..Schedule::preset(path)
@@ -135,7 +139,10 @@ mod tests {
                         let _ = f.at_batch(t, 1 << 20).log_rho([0.5, -0.5]);
                         // The particles start at t_start with a finite velocity.
                         let v = f.at_batch(s.t_start(), 4096).velocity([0.5, -0.5]);
-                        assert!(v.iter().all(|c| c.is_finite()), "{path:?} {gamma:?} {name}: {v:?}");
+                        assert!(
+                            v.iter().all(|c| c.is_finite()),
+                            "{path:?} {gamma:?} {name}: {v:?}"
+                        );
                         let tv = s.view_time(t);
                         let e = exact_density(&g, &f.at_batch(tv, g.n * g.n));
                         let mass: f64 = e.iter().sum::<f64>() * area;

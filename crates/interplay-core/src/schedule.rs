@@ -368,7 +368,11 @@ impl Schedule {
     /// (σ = 0: the mirror path at t = 0 and 1, where there is no density to draw and no table of
     /// the posterior to build).
     pub fn view_time(&self, t: f64) -> f64 {
-        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0 - VIEW_END_NUDGE) };
+        let t = if t.is_nan() {
+            0.0
+        } else {
+            t.clamp(0.0, 1.0 - VIEW_END_NUDGE)
+        };
         if self.at(t).sigma2() > 0.0 {
             t
         } else if t < 0.5 {

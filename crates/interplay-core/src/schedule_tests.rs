@@ -185,7 +185,11 @@ fn trig_paths_with_small_alpha_exponents_are_valid() {
                 alpha_exp: a,
                 ..Schedule::preset(path)
             };
-            assert!(s.validate().is_empty(), "{path:?} a = {a}: {:?}", s.validate());
+            assert!(
+                s.validate().is_empty(),
+                "{path:?} a = {a}: {:?}",
+                s.validate()
+            );
             assert_eq!(s.at(1.0).alpha, 0.0, "{path:?} a = {a}");
             assert_eq!(s.at(0.0).alpha, 1.0, "{path:?} a = {a}");
             assert_eq!(s.at(1.0).beta, 1.0, "{path:?} a = {a}");

@@ -110,6 +110,15 @@ pub fn losses(
         .x_labels(5)
         .y_labels(5)
         .x_desc("step")
+        // Steps are whole numbers ("2000", not "2000.0"); the loss keeps three figures.
+        .x_label_formatter(&|v| {
+            if v.fract() == 0.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.1}")
+            }
+        })
+        .y_label_formatter(&|v| interplay_core::schedule::sig3(*v))
         .light_line_style(WHITE.mix(0.0))
         .label_style(("sans-serif", 20))
         .draw()

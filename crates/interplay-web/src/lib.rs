@@ -22,10 +22,30 @@ pub mod viewer;
 
 use wasm_bindgen::prelude::*;
 
-/// Installs the panic hook (idempotent). Nothing else starts on load: the host decides.
+/// The message of the last panic, for the widget to say what happened when it recovers.
+static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
+
+/// Installs the panic hook: the message goes to the console and is kept for [`last_panic`].
+/// Nothing else starts on load: the host decides.
 #[wasm_bindgen(start)]
 pub fn start() {
-    console_error_panic_hook::set_once();
+    std::panic::set_hook(Box::new(|info| {
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = info.to_string();
+        }
+        console_error_panic_hook::hook(info);
+    }));
+}
+
+/// The last panic's message (where and why), and forgets it; empty when there was none. A panic
+/// aborts the call (`WebAssembly.RuntimeError: unreachable`) and leaves the object it ran on
+/// unusable: the widget then builds a fresh viewer and says this.
+#[wasm_bindgen(js_name = takeLastPanic)]
+pub fn take_last_panic() -> String {
+    LAST_PANIC
+        .lock()
+        .map(|mut last| std::mem::take(&mut *last))
+        .unwrap_or_default()
 }
 
 /// The widget's controls ([`controls::controls`]): what `web/controls.js` builds its sliders,

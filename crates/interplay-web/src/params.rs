@@ -191,6 +191,7 @@ fn number(key: &str, v: &Value, (lo, hi): (f64, f64)) -> Result<f64, String> {
         .or_else(|| v.as_str().and_then(|s| s.trim().parse::<f64>().ok()))
         .ok_or_else(|| format!("{key} must be a number, got {v}"))?;
     if !x.is_finite() || !(lo..=hi).contains(&x) {
+        let x = interplay_core::schedule::sig3(x);
         return Err(format!("{key} = {x} is outside [{lo}, {hi}]"));
     }
     Ok(x)

@@ -252,6 +252,12 @@ impl Viewer {
         Ok(())
     }
 
+    /// Panics, leaving this viewer as any panic does: for the test of the widget's recovery.
+    #[wasm_bindgen(js_name = panicForTest)]
+    pub fn panic_for_test(&mut self) {
+        panic!("a panic forced by the widget's recovery test");
+    }
+
     /// The current parameters as a plain object.
     #[wasm_bindgen(js_name = getParams)]
     pub fn get_params(&self) -> Result<JsValue, JsValue> {
