@@ -3,12 +3,14 @@
 # Installs (only when missing or at the wrong version), all from package registries:
 #   - the pinned Rust toolchain and the wasm32-unknown-unknown target (rustup),
 #   - trunk and wasm-bindgen-cli (crates.io, built from source with cargo install),
-#   - with --browser: Debian's chromium (apt) and the node test driver (npm ci).
+#   - with --browser: Debian's chromium and firefox-esr (apt), geckodriver (crates.io) and the
+#     node test driver (npm ci).
 # Nothing is downloaded from outside crates.io, npm, PyPI or Debian apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc (1.96) than the pinned 1.95
+GECKODRIVER_VERSION=0.37.1
 
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
@@ -58,6 +60,18 @@ if [ "${1:-}" = "--browser" ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq jekyll >/dev/null; } ||
       log "jekyll could not be installed: the blog post is rendered by tests/lib/jekyll-lite.mjs"
+  fi
+  # A second browser engine for a smoke test (tests/firefox.test.mjs): Debian's Firefox ESR,
+  # driven through geckodriver, built from crates.io.
+  if ! command -v firefox-esr >/dev/null 2>&1; then
+    log "installing Debian's firefox-esr"
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1{print $2}')" != "$GECKODRIVER_VERSION" ]; then
+    log "installing geckodriver $GECKODRIVER_VERSION from crates.io"
+    cargo install --locked geckodriver --version "=$GECKODRIVER_VERSION"
   fi
   if [ ! -d tests/node_modules/playwright-core ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     log "installing the browser-test driver (npm ci in tests/)"

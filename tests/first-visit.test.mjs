@@ -4,6 +4,7 @@
 // message in view, and the full app's panels beside its views on a large screen.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "./lib/server.mjs";
 import { DIST, ROOT, launch, openPage, canvasDigest, screenshot } from "./lib/browser.mjs";
@@ -19,6 +20,7 @@ before(async () => {
     "/dark/assets/interplay/": DIST,
     "/site/": join(ROOT, "tests", "fixtures", "embed"),
     "/site/assets/interplay/": DIST,
+    ...(existsSync(join(ROOT, "site", "index.html")) ? { "/interplay/": join(ROOT, "site") } : {}),
   });
   browser = await launch({ webgpu: false });
 });
@@ -312,6 +314,55 @@ test("PNG exports are twice the size on screen with axes; a view not on show is 
   assert.ok(r.ode.w >= 2 * r.shown && r.ode.dark > 20, JSON.stringify(r.ode));
   assert.ok(r.schedule.colours > 4, "the schedule chart");
   assert.match(r.sde, /ε > 0/, "the hidden SDE view is refused with the reason");
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("at 1280×800 the post's schedule figure shows its heat map and its sliders at once", { skip: !existsSync(join(ROOT, "site", "post", "index.html")) && "site/ is not built" }, async () => {
+  const page = await openPage(browser, server.url("/interplay/post/"), { width: 1280, height: 800 });
+  const fig = page.locator('.interplay-widget[data-views="eulerian,schedule"]');
+  await fig.scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector('.interplay-widget[data-views="eulerian,schedule"]').interplay);
+  await page.evaluate(() => document.querySelector('.interplay-widget[data-views="eulerian,schedule"]').interplay.ready);
+  await fig.evaluate((el) => el.scrollIntoView({ block: "start" }));
+  const heat = await fig.locator(".ip-eulerian").boundingBox();
+  const alpha = await fig.locator(".ip-alpha").boundingBox();
+  const plot = await fig.locator(".ip-schedule-plot").boundingBox();
+  for (const [name, b] of [["heat map", heat], ["α slider", alpha], ["schedule curves", plot]]) {
+    assert.ok(b.y >= 0 && b.y + b.height <= 800, `${name} on screen: ${JSON.stringify(b)}`);
+  }
+  await page.screenshot({ path: join(ROOT, "tests", "artifacts", "first-visit-post-schedule.png") });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test("on a screen of pixel ratio 2 the canvases are drawn at twice their size, and still draw", async () => {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  page.problems = [];
+  page.on("console", (m) => (m.type() === "error" || m.type() === "warning") && page.problems.push(`${m.type()}: ${m.text()}`));
+  page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
+  await page.goto(server.url("/app/index.html#t=0.5&particles=800&eps=0.5"));
+  await page.evaluate(() => window.interplay.ready);
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const sizes = await page.evaluate(() =>
+    Object.fromEntries(
+      ["ip-eulerian", "ip-ode", "ip-sde", "ip-spacetime", "ip-schedule-plot", "ip-loss-plot"].map((c) => {
+        const el = document.querySelector(`.interplay-app .${c}`);
+        return [c, [el.width, el.height]];
+      }),
+    ),
+  );
+  assert.deepEqual(sizes["ip-ode"], [800, 800], JSON.stringify(sizes));
+  assert.deepEqual(sizes["ip-schedule-plot"], [960, 540]);
+  assert.deepEqual(sizes["ip-spacetime"], [960, 480]);
+  assert.deepEqual(sizes["ip-eulerian"], [256, 256]);
+  for (const c of ["ip-eulerian", "ip-ode", "ip-sde", "ip-spacetime", "ip-schedule-plot"]) {
+    assert.ok((await colours(page, `${APP} .${c}`)) > 4, `${c} draws`);
+  }
+  await page.locator(`${APP} .ip-spacetime`).scrollIntoViewIfNeeded();
+  await screenshot(page, "first-visit-phone-dpr2-spacetime", `${APP} .ip-spacetime-panel`);
+  await page.locator(`${APP} .ip-schedule-box`).scrollIntoViewIfNeeded();
+  await screenshot(page, "first-visit-phone-dpr2-schedule", `${APP} .ip-schedule-box`);
   assert.deepEqual(page.problems, []);
   await page.close();
 });

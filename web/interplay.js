@@ -30,6 +30,8 @@ export { VIEWS };
 const BASE = new URL(".", import.meta.url);
 /** From this width (CSS px) the widget puts its panels beside the views. */
 const WIDE_PX = 1100;
+/** A figure with one view and its controls (a post's schedule figure): side by side from here. */
+const SIDE_PX = 620;
 /** Parameters that change the schedule plot. */
 const SCHEDULE_KEYS = ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"];
 /** Parameters that change the triangle of three marginals. */
@@ -96,6 +98,20 @@ export function create(root, options = {}) {
     paramsChanged(changed);
     return changed;
   }
+  /**
+   * The panels go beside the views when there is room: in a wide widget, or in a figure that shows
+   * one view and some controls, so its picture and the controls its text talks about are on one
+   * screen.
+   */
+  function layout() {
+    const width = root.clientWidth;
+    const shown = (el) => !el.hidden && el.offsetParent !== null;
+    const square = [...root.querySelectorAll(".ip-views > .ip-panel")].filter(shown).length;
+    const wide = [...root.querySelectorAll(".ip-spacetime-panel, .ip-mix-panel")].filter(shown).length;
+    const boxes = [...root.querySelectorAll(".ip-panels > .ip-box")].filter((el) => !el.hidden).length;
+    const side = boxes > 0 && (width >= WIDE_PX || (width >= SIDE_PX && square <= 1 && wide === 0));
+    root.classList.toggle("ip-beside", side);
+  }
   /** After the viewer's parameters changed (`changed`: their names; null: all of them). */
   function paramsChanged(changed) {
     const p = w.params();
@@ -107,6 +123,7 @@ export function create(root, options = {}) {
       return;
     }
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
+    layout();
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
     if (!changed || changed.includes("line")) w.spacetime?.refresh();
     if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
@@ -225,7 +242,7 @@ export function create(root, options = {}) {
       if (w.viewer) w.viewer.free();
       w.viewer = null;
       root.innerHTML = "";
-      root.classList.remove("interplay", "ip-theme-dark", "ip-wide");
+      root.classList.remove("interplay", "ip-theme-dark", "ip-beside");
     },
   };
   w.api = api;
@@ -327,7 +344,7 @@ export function create(root, options = {}) {
     w.listen(message, "click", () => w.say(""));
     // Wide enough (the full app on a large screen): the panels go beside the views.
     if (typeof ResizeObserver === "function") {
-      resizer = new ResizeObserver(() => root.classList.toggle("ip-wide", root.clientWidth >= WIDE_PX));
+      resizer = new ResizeObserver(layout);
       resizer.observe(root);
     }
     // Off screen, the loop sleeps (and training pauses); back on screen, it resumes.

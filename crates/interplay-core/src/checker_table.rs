@@ -197,7 +197,7 @@ impl CheckerTable {
         let switch = sigma * sigma / (NODES_PER_SWITCH * beta);
         let h = (sigma / NODES_PER_SIGMA).min(switch.max(span / SWITCH_NODES_CAP));
         let cells = (span / h).ceil();
-        if !(cells >= 1.0 && cells <= MAX_CELLS) {
+        if !(1.0..=MAX_CELLS).contains(&cells) {
             return None;
         }
         let count = cells as usize + 1;

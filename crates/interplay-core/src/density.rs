@@ -133,7 +133,7 @@ mod tests {
                     continue;
                 }
                 for name in Target::NAMES {
-                    let f = ExactField::new(s, &Target::from_name(name).unwrap());
+                    let f = ExactField::new(s, &Target::from_name(name).expect("a named target"));
                     for t in [0.0, 1.0] {
                         // The raw time must not panic either (the table refuses σ = 0).
                         let _ = f.at_batch(t, 1 << 20).log_rho([0.5, -0.5]);

@@ -14,12 +14,29 @@ const CURVES: [RGBColor; 4] = [
     RGBColor(0x99, 0x99, 0x99),
 ];
 
+/// The charts' size in CSS pixels; the canvas has that many times the device's pixel ratio.
+const BASE: (u32, u32) = (480, 270);
+
+/// Sizes a chart's canvas for this screen (its pixels: `BASE` × the device's pixel ratio).
+pub fn size_canvas(canvas: &HtmlCanvasElement) {
+    let r = crate::draw::pixel_ratio();
+    canvas.set_width((f64::from(BASE.0) * r).round() as u32);
+    canvas.set_height((f64::from(BASE.1) * r).round() as u32);
+}
+
+/// Scales a length in chart pixels (fonts, margins, strokes) to the canvas's resolution.
+fn scaler(canvas: &HtmlCanvasElement) -> impl Fn(u32) -> u32 + Copy + use<> {
+    let s = (f64::from(canvas.width()) / f64::from(BASE.0)).max(0.25);
+    move |v| ((f64::from(v) * s).round() as u32).max(1)
+}
+
 fn err(e: impl std::fmt::Debug) -> String {
     format!("chart: {e:?}")
 }
 
 /// α, β, γ (and σ) over t ∈ [0, 1], with a vertical marker at `t`.
 pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(), String> {
+    let px = scaler(&canvas);
     let backend =
         CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the schedule chart")?;
     let root = backend.into_drawing_area();
@@ -32,10 +49,10 @@ pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(
         .filter(|v| v.is_finite())
         .fold(1.0f64, f64::max);
     let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .margin_right(22)
-        .x_label_area_size(34)
-        .y_label_area_size(48)
+        .margin(px(8))
+        .margin_right(px(22))
+        .x_label_area_size(px(34))
+        .y_label_area_size(px(48))
         .build_cartesian_2d(0f64..1f64, 0f64..top * 1.05)
         .map_err(err)?;
     chart
@@ -43,7 +60,7 @@ pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(
         .x_labels(6)
         .y_labels(5)
         .light_line_style(WHITE.mix(0.0))
-        .label_style(("sans-serif", 20))
+        .label_style(("sans-serif", px(20)))
         .draw()
         .map_err(err)?;
     // The legend is HTML beside the canvas (it never hides a curve).
@@ -58,9 +75,9 @@ pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(
             .filter(|p| p.1.is_finite())
             .collect();
         let style = if k == 3 {
-            color.stroke_width(2)
+            color.stroke_width(px(2))
         } else {
-            color.stroke_width(3)
+            color.stroke_width(px(3))
         };
         chart
             .draw_series(LineSeries::new(pts, style))
@@ -69,7 +86,7 @@ pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(
     chart
         .draw_series(std::iter::once(PathElement::new(
             vec![(t, 0.0), (t, top * 1.05)],
-            BLACK.mix(0.6).stroke_width(2),
+            BLACK.mix(0.6).stroke_width(px(2)),
         )))
         .map_err(err)?;
     root.present().map_err(err)
@@ -80,6 +97,7 @@ pub fn losses(
     canvas: HtmlCanvasElement,
     series: &[(String, Vec<(f64, f64)>)],
 ) -> Result<(), String> {
+    let px = scaler(&canvas);
     let backend =
         CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the loss chart")?;
     let root = backend.into_drawing_area();
@@ -99,10 +117,10 @@ pub fn losses(
     }
     let pad = ((y1 - y0) * 0.05).max(1e-6);
     let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .margin_right(22)
-        .x_label_area_size(56)
-        .y_label_area_size(64)
+        .margin(px(8))
+        .margin_right(px(22))
+        .x_label_area_size(px(56))
+        .y_label_area_size(px(64))
         .build_cartesian_2d(0f64..x1, (y0 - pad)..(y1 + pad))
         .map_err(err)?;
     chart
@@ -120,18 +138,21 @@ pub fn losses(
         })
         .y_label_formatter(&|v| interplay_core::schedule::sig3(*v))
         .light_line_style(WHITE.mix(0.0))
-        .label_style(("sans-serif", 20))
+        .label_style(("sans-serif", px(20)))
         .draw()
         .map_err(err)?;
     for (k, (name, s)) in series.iter().enumerate() {
         let color = CURVES[k % 3];
         let line: Vec<(f64, f64)> = s.iter().copied().filter(|p| p.1.is_finite()).collect();
         chart
-            .draw_series(LineSeries::new(line, color.stroke_width(3)))
+            .draw_series(LineSeries::new(line, color.stroke_width(px(3))))
             .map_err(err)?
             .label(format!("loss {name}"))
             .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 22, y)], color.stroke_width(3))
+                PathElement::new(
+                    vec![(x, y), (x + px(22) as i32, y)],
+                    color.stroke_width(px(3)),
+                )
             });
     }
     if !series.is_empty() {
@@ -140,7 +161,7 @@ pub fn losses(
             .position(SeriesLabelPosition::UpperRight)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK.mix(0.2))
-            .label_font(("sans-serif", 20))
+            .label_font(("sans-serif", px(20)))
             .draw()
             .map_err(err)?;
     }
@@ -159,6 +180,7 @@ pub fn eps_sweep(
     bound: (f64, f64, f64),
     best: (f64, Option<f64>),
 ) -> Result<(), String> {
+    let px = scaler(&canvas);
     let backend =
         CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas for the ε chart")?;
     let root = backend.into_drawing_area();
@@ -186,10 +208,10 @@ pub fn eps_sweep(
         .max(1e-9);
     let kl_top = (4.0 * kl_min).max(kl(x1) * 1.05);
     let mut chart = ChartBuilder::on(&root)
-        .margin(8)
-        .x_label_area_size(50)
-        .y_label_area_size(84)
-        .right_y_label_area_size(100)
+        .margin(px(8))
+        .x_label_area_size(px(50))
+        .y_label_area_size(px(84))
+        .right_y_label_area_size(px(100))
         .build_cartesian_2d(0f64..x1, 0f64..tv_top)
         .map_err(err)?
         .set_secondary_coord(0f64..x1, 0f64..kl_top);
@@ -200,14 +222,14 @@ pub fn eps_sweep(
         .x_desc("noise ε")
         .y_desc("histogram TV")
         .light_line_style(WHITE.mix(0.0))
-        .label_style(("sans-serif", 20))
+        .label_style(("sans-serif", px(20)))
         .draw()
         .map_err(err)?;
     chart
         .configure_secondary_axes()
         .y_labels(5)
         .y_desc("KL bound")
-        .label_style(("sans-serif", 20))
+        .label_style(("sans-serif", px(20)))
         .draw()
         .map_err(err)?;
     let (blue, orange) = (CURVES[0], CURVES[1]);
@@ -217,7 +239,7 @@ pub fn eps_sweep(
                 let (e0, e1) = (x1 * k as f64 / 24.0, x1 * (k as f64 + 0.5) / 24.0);
                 PathElement::new(
                     vec![(e0, tv_exact), (e1, tv_exact)],
-                    CURVES[3].stroke_width(2),
+                    CURVES[3].stroke_width(px(2)),
                 )
             }))
             .map_err(err)?;
@@ -229,19 +251,19 @@ pub fn eps_sweep(
         .filter(|p| p.1.is_finite())
         .collect();
     chart
-        .draw_series(LineSeries::new(pts.clone(), blue.stroke_width(3)))
+        .draw_series(LineSeries::new(pts.clone(), blue.stroke_width(px(3))))
         .map_err(err)?;
     chart
-        .draw_series(pts.iter().map(|&p| Circle::new(p, 6, blue.filled())))
+        .draw_series(pts.iter().map(|&p| Circle::new(p, px(6), blue.filled())))
         .map_err(err)?;
     let shown: Vec<(f64, f64)> = curve.into_iter().filter(|p| p.1 <= kl_top).collect();
     chart
-        .draw_secondary_series(LineSeries::new(shown, orange.stroke_width(3)))
+        .draw_secondary_series(LineSeries::new(shown, orange.stroke_width(px(3))))
         .map_err(err)?;
     let dashed = |x: f64, colour: RGBColor, top: f64| {
         (0..12).map(move |k| {
             let (y0, y1) = (top * k as f64 / 12.0, top * (k as f64 + 0.5) / 12.0);
-            PathElement::new(vec![(x, y0), (x, y1)], colour.stroke_width(2))
+            PathElement::new(vec![(x, y0), (x, y1)], colour.stroke_width(px(2)))
         })
     };
     if best.0.is_finite() {

@@ -122,6 +122,7 @@ pub fn draw_eps_chart(canvas: web_sys::HtmlCanvasElement, sweep: &str) -> Result
         num(&v["bound"]["b"]),
         num(&v["bound"]["c"]),
     );
+    charts::size_canvas(&canvas);
     charts::eps_sweep(
         canvas,
         &list("eps"),

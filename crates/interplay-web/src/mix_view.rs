@@ -44,7 +44,7 @@ impl MixView {
     #[wasm_bindgen(constructor)]
     pub fn new(canvas: HtmlCanvasElement) -> Result<MixView, JsValue> {
         Ok(Self {
-            panel: Panel::new(canvas, SIZE)?,
+            panel: Panel::new(canvas, SIZE, true)?,
             scene: None,
             flow: None,
         })

@@ -150,14 +150,13 @@ impl Viewer {
         let field = ExactField::new(params.schedule(), &params.target());
         let (clouds, colors) = Self::make_clouds(&params, &field);
         for c in [&schedule, &loss] {
-            c.set_width(480);
-            c.set_height(270);
+            crate::charts::size_canvas(c);
         }
         Ok(Viewer {
-            eulerian: Panel::new(eulerian, GRID)?,
+            eulerian: Panel::new(eulerian, GRID, true)?,
             lagrangian: [
-                Panel::new(ode, LAGRANGIAN_PX)?,
-                Panel::new(sde, LAGRANGIAN_PX)?,
+                Panel::new(ode, LAGRANGIAN_PX, false)?,
+                Panel::new(sde, LAGRANGIAN_PX, false)?,
             ],
             schedule_canvas: schedule,
             loss_canvas: loss,
@@ -178,6 +177,7 @@ impl Viewer {
                 spacetime,
                 crate::spacetime::WIDTH,
                 crate::spacetime::HEIGHT,
+                true,
             )?,
             spacetime_cache: None,
             pick_at: None,
