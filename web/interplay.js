@@ -344,7 +344,15 @@ export function create(root, options = {}) {
     w.listen(message, "click", () => w.say(""));
     // Wide enough (the full app on a large screen): the panels go beside the views.
     if (typeof ResizeObserver === "function") {
-      resizer = new ResizeObserver(layout);
+      // Only a new width matters; the layout is changed in the next frame, never inside the
+      // observer's callback (which would resize what it observes while it is delivering).
+      let lastWidth = -1;
+      resizer = new ResizeObserver((entries) => {
+        const width = entries[entries.length - 1].contentRect.width;
+        if (width === lastWidth) return;
+        lastWidth = width;
+        requestAnimationFrame(() => !w.destroyed && layout());
+      });
       resizer.observe(root);
     }
     // Off screen, the loop sleeps (and training pauses); back on screen, it resumes.

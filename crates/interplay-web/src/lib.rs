@@ -25,7 +25,7 @@ use wasm_bindgen::prelude::*;
 /// The message of the last panic, for the widget to say what happened when it recovers.
 static LAST_PANIC: std::sync::Mutex<String> = std::sync::Mutex::new(String::new());
 
-/// Installs the panic hook: the message goes to the console and is kept for [`last_panic`].
+/// Installs the panic hook: the message goes to the console and is kept for [`take_last_panic`].
 /// Nothing else starts on load: the host decides.
 #[wasm_bindgen(start)]
 pub fn start() {

@@ -44,6 +44,11 @@ fn good_changes_apply_and_bad_ones_name_the_key() {
         (serde_json::json!({"source": "oracle"}), "source 'oracle'"),
         (serde_json::json!({"compare": "maybe"}), "true or false"),
         (serde_json::json!({"particles": 1e9}), "particles"),
+        // Numbers in messages: three significant figures.
+        (
+            serde_json::json!({"alphaExp": 7.123456}),
+            "alphaExp = 7.12 is outside",
+        ),
         (
             serde_json::json!({"path": "trig", "gamma": "sin2", "gammaScale": 1.5}),
             "γ(t) < 1",
@@ -51,6 +56,13 @@ fn good_changes_apply_and_bad_ones_name_the_key() {
     ] {
         let e = p.apply(&obj(bad.clone())).err().unwrap_or_default();
         assert!(e.contains(needle), "{bad}: {e}");
+    }
+    // Valid schedules are not refused for rounding: α = cos(πt/2)^a with a < 0.75 ends at 0.
+    for path in ["trig", "one-sided-trig", "vp"] {
+        for a in [0.25, 0.5, 0.7] {
+            let q = p.apply(&obj(serde_json::json!({"preset": path, "alphaExp": a})));
+            assert!(q.is_ok(), "{path} a = {a}: {q:?}");
+        }
     }
     // Presets: every one applies; the other keys of the same call win over the preset.
     for name in PRESETS {
