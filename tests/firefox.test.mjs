@@ -84,8 +84,8 @@ test("Firefox: the app loads on the CPU backend, trains, samples and draws every
   assert.deepEqual(await ff.run(async () => window.__problems), []);
 });
 
-test("Firefox: every figure of the post draws, with no error", { skip: !existsSync(join(SITE, "post", "index.html")) && "site/ is not built" }, async () => {
-  await ff.goto(server.url("/interplay/post/"));
+test("Firefox: every figure of the post draws, with no error", { skip: !existsSync(join(SITE, "post", "from-a-gaussian-to-a-checkerboard", "index.html")) && "site/ is not built" }, async () => {
+  await ff.goto(server.url("/interplay/post/from-a-gaussian-to-a-checkerboard/"));
   await ff.run(watchErrors);
   const figures = await ff.run(async (COLOURS) => {
     const colours = (0, eval)(COLOURS);

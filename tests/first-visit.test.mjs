@@ -61,7 +61,7 @@ test("the mirror path at t = 0 draws, from a link, the slider and playing backwa
   await drag(page, `${APP} .ip-t`, 0.5);
   await drag(page, `${APP} .ip-t`, 0);
   await page.evaluate(() => window.interplay.whenDrawn());
-  await page.evaluate(() => window.interplay.setParams({ gamma: "sin-squared" }));
+  await page.evaluate(() => window.interplay.setParams({ gamma: "sin2" }));
   await page.evaluate(() => window.interplay.whenDrawn());
   // Played backward to the end.
   await page.evaluate(() => window.interplay.setParams({ direction: "backward", t: 0.03 }));
@@ -318,8 +318,8 @@ test("PNG exports are twice the size on screen with axes; a view not on show is 
   await page.close();
 });
 
-test("at 1280×800 the post's schedule figure shows its heat map and its sliders at once", { skip: !existsSync(join(ROOT, "site", "post", "index.html")) && "site/ is not built" }, async () => {
-  const page = await openPage(browser, server.url("/interplay/post/"), { width: 1280, height: 800 });
+test("at 1280×800 the post's schedule figure shows its heat map and its sliders at once", { skip: !existsSync(join(ROOT, "site", "post", "from-a-gaussian-to-a-checkerboard", "index.html")) && "site/ is not built" }, async () => {
+  const page = await openPage(browser, server.url("/interplay/post/from-a-gaussian-to-a-checkerboard/"), { width: 1280, height: 800 });
   const fig = page.locator('.interplay-widget[data-views="eulerian,schedule"]');
   await fig.scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector('.interplay-widget[data-views="eulerian,schedule"]').interplay);
@@ -341,7 +341,7 @@ test("on a screen of pixel ratio 2 the canvases are drawn at twice their size, a
   page.problems = [];
   page.on("console", (m) => (m.type() === "error" || m.type() === "warning") && page.problems.push(`${m.type()}: ${m.text()}`));
   page.on("pageerror", (e) => page.problems.push(`pageerror: ${e.message}`));
-  await page.goto(server.url("/app/index.html#t=0.5&particles=800&eps=0.5"));
+  await page.goto(server.url("/app/index.html#t=0.5&particles=800&eps=0.5&compare=true"));
   await page.evaluate(() => window.interplay.ready);
   await page.evaluate(() => window.interplay.whenDrawn());
   const sizes = await page.evaluate(() =>
