@@ -366,3 +366,16 @@ test("on a screen of pixel ratio 2 the canvases are drawn at twice their size, a
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("one-sided linear with latent noise says why it looks like linear", async () => {
+  const page = await openApp("#particles=500");
+  const note = page.locator(`${APP} .ip-path-note`);
+  assert.ok(await note.isHidden());
+  await page.locator(`${APP} .ip-path`).selectOption("one-sided-linear");
+  assert.ok(await note.isVisible(), "γ is still √(t(1−t)): the note says so");
+  assert.match(await note.textContent(), /linear path itself/);
+  await page.locator(`${APP} .ip-gamma`).selectOption("zero");
+  assert.ok(await note.isHidden());
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

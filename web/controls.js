@@ -83,6 +83,7 @@ export const TEMPLATE = `
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>
     ${row("ip-path", "path")}
     ${row("ip-gamma", "gamma")}
+    <p class="ip-path-note" hidden>One-sided paths have no latent noise: with γ &gt; 0 one-sided linear is the linear path itself. Choose the γ family “none (γ = 0)” to see the one-sided path.</p>
     ${slider("ip-alpha", "alphaExp")}
     ${slider("ip-beta", "betaExp")}
     ${slider("ip-gscale", "gammaScale")}

@@ -5,6 +5,9 @@ import { fmt, messageOf } from "./options.js";
 
 /** The engine time one request for the learned particles should take (ms). */
 const PARTICLE_BUDGET_MS = 32;
+/** The most learned particles moved on the CPU backend, and on WebGPU. */
+const CPU_PARTICLES = 2000;
+const GPU_PARTICLES = 20000;
 /** How far (in t) the learned particles may trail the time shown before the sweep waits. */
 export const LEARNED_LAG = 0.02;
 
@@ -70,7 +73,7 @@ export function modelViews(w, session) {
       const small = cpu();
       particleRequest = engine.client
         .call("particles", {
-          t: p.t, n: Math.min(p.particles, small ? 2000 : 20000), eps: p.eps, seed: p.seed,
+          t: p.t, n: Math.min(p.particles, small ? CPU_PARTICLES : GPU_PARTICLES), eps: p.eps, seed: p.seed,
           schedule: w.viewer.scheduleSpec(), maxSteps: particleSteps,
         })
         .then((r) => {
@@ -129,7 +132,10 @@ export function modelViews(w, session) {
 
   /** Puts `state(p)` in the notes inside the learned views (only when it changed). */
   function showState(p) {
-    const text = state(p);
+    let text = state(p);
+    // The learned particles are capped on the CPU (what the view and the CSV export hold).
+    const cap = session.engine() && cpu() ? CPU_PARTICLES : GPU_PARTICLES;
+    if (text !== null && p.source !== "exact" && p.particles > cap) text += ` · ${cap} of the ${p.particles} particles`;
     const learnedParticles = text !== null && p.source !== "exact";
     const learnedDensity = text !== null && p.eulerian.startsWith("model");
     for (const [sel, on] of [[".ip-ode-state", learnedParticles], [".ip-sde-state", learnedParticles], [".ip-eulerian-state", learnedDensity]]) {

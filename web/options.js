@@ -137,6 +137,9 @@ export function refreshPanels(root, widget, p, shown) {
   }
   const couplingNote = $(".ip-coupling-note");
   if (couplingNote) couplingNote.hidden = p.coupling !== "ot" || p.source === "schedule-free";
+  // A one-sided path with latent noise added is a two-sided one: say so where it is chosen.
+  const pathNote = $(".ip-path-note");
+  if (pathNote) pathNote.hidden = !(p.path === "one-sided-linear" && p.gamma !== "zero" && p.gammaScale > 0);
   const drawing = p.target === "drawn";
   $(".ip-draw").hidden = !drawing;
   $(".ip-eulerian").classList.toggle("ip-drawing", drawing);
