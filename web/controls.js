@@ -116,13 +116,14 @@ export const TEMPLATE = `
     <p class="ip-train-status" aria-live="polite">The engine loads when you train or pick a learned field.</p>
     <p class="ip-backend-note"></p>
     <canvas class="ip-loss-plot" role="img" aria-label="Training loss curves"></canvas>
+    <p class="ip-loss-note">Each loss is E[½|f̂|² − target·f̂], the squared error less a constant that does not depend on the network: it can be negative, and only its fall matters.</p>
   </fieldset>
   <fieldset class="ip-box ip-quality-box"><legend>Quality of the model</legend>
     <table class="ip-quality">
       <tr><th scope="row">samples in the support</th><td class="ip-q-in_support">–</td></tr>
       <tr><th scope="row">sliced Wasserstein-2</th><td class="ip-q-sliced_w2">–</td></tr>
       <tr><th scope="row">histogram TV</th><td class="ip-q-tv">–</td></tr>
-      <tr><th scope="row">NLL (nats; ideal 3.466)</th><td class="ip-q-nll">–</td></tr>
+      <tr><th scope="row" title="−E log p̂(x) over the model's own samples, by the ODE's change of variables: the entropy of the model. The checkerboard's is log 32 = 3.466; below that, the samples crowd into less area than the squares (or the ODE's few steps misjudge the divergence)">NLL of its own samples (nats; the board's entropy: 3.466)</th><td class="ip-q-nll">–</td></tr>
       <tr><th scope="row" title="‖b̂ − b*‖ / ‖b*‖ over ρ(t), at t = 0.1, 0.3, 0.5, 0.7, 0.9">velocity error ‖b̂ − b*‖/‖b*‖ at t = 0.1 … 0.9</th><td class="ip-q-b_error">–</td></tr>
       <tr><th scope="row" title="Histogram TV of the same base points after 1, 2, 4 and 8 equal Euler steps of the learned ODE">TV after 1 · 2 · 4 · 8 Euler steps</th><td class="ip-q-few_step_tv">–</td></tr>
       <tr><th scope="row" title="E∫|b̂|²dt − E|X₁ − X₀|² along the learned ODE's paths: zero when every path is a straight line run at constant speed; E|X₁ − X₀|² is the transport cost of the flow's map">path straightness gap (transport cost)</th><td class="ip-q-straightness">–</td></tr>
