@@ -135,7 +135,9 @@ export function modelViews(w, session) {
     let text = state(p);
     // The learned particles are capped on the CPU (what the view and the CSV export hold).
     const cap = session.engine() && cpu() ? CPU_PARTICLES : GPU_PARTICLES;
-    if (text !== null && p.source !== "exact" && p.particles > cap) text += ` · ${cap} of the ${p.particles} particles`;
+    const model = session.model();
+    const moving = model !== null && Number(model.split(":")[1]) > 0;
+    if (text !== null && moving && p.source !== "exact" && p.particles > cap) text += ` · ${cap} of ${p.particles} particles (${cpu() ? "CPU" : "WebGPU"})`;
     const learnedParticles = text !== null && p.source !== "exact";
     const learnedDensity = text !== null && p.eulerian.startsWith("model");
     for (const [sel, on] of [[".ip-ode-state", learnedParticles], [".ip-sde-state", learnedParticles], [".ip-eulerian-state", learnedDensity]]) {
