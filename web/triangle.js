@@ -3,7 +3,8 @@
 // of direct samples, drawn by the viewer's MixView); in path mode a drag draws a path, and the
 // particles the exact flow b = Σ α̇_k g_k carries along it play from its start to its end. The
 // point and the path are parameters (`mix`, `mixPath`), so links restore them.
-import { MixView } from "./interplay-web.js";
+import { MixView, takeLastPanic } from "./interplay-web.js";
+import { isPanic } from "./viewer-guard.js";
 import { fmt, messageOf } from "./options.js";
 
 /** Seconds the flow takes to play along a whole path. */
@@ -116,7 +117,28 @@ export function mixTriangle(w) {
     if (!view) view = new MixView(w.$(".ip-mix"));
     const p = w.params();
     const onPath = Number.isFinite(s) && p.mixPath !== "";
-    const alpha = view.draw(w.viewer, onPath ? s : NaN);
+    let alpha;
+    try {
+      alpha = view.draw(w.viewer, onPath ? s : NaN);
+    } catch (e) {
+      if (!isPanic(e)) throw e;
+      // A panic leaves this view unusable (and may leave the viewer it was handed borrowed):
+      // a fresh view next time; asking the viewer anything lets its guard rebuild it.
+      const why = takeLastPanic() || messageOf(e);
+      try {
+        view.free();
+      } catch (_) {
+        /* the dead view may refuse even this */
+      }
+      view = null;
+      try {
+        w.viewer.getParams();
+      } catch (_) {
+        /* the guard has rebuilt the viewer */
+      }
+      w.say(`Something went wrong inside the triangle (${why}); it was restarted.`);
+      return;
+    }
     drawTriangle([...alpha]);
     const a = [...alpha].map((v) => fmt(v, 2));
     tri.setAttribute("aria-label", `${LABEL} Now α = (${a.join(", ")}).`);

@@ -10,8 +10,14 @@ const DRAWS = new Set(["drawEulerian", "drawLagrangian"]);
 /** Calls that change the parameters (the next draw confirms them). */
 const CHANGES = new Set(["setParams", "setTime"]);
 
-/** Whether `e` is a panic (a trap of the WebAssembly instance), not an ordinary refusal. */
-export const isPanic = (e) => typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError;
+/**
+ * Whether `e` is a panic (a trap of the WebAssembly instance), or the sign of an earlier one: an
+ * object that a panicking call had borrowed refuses every later call ("recursive use of an
+ * object"), e.g. the viewer after a panic inside a function that was handed it.
+ */
+export const isPanic = (e) =>
+  (typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError) ||
+  /recursive use of an object detected/.test(String(e && e.message ? e.message : e));
 
 /**
  * A viewer made by `make()` behind a guard. `lastPanic()` returns (and clears) the message of the
