@@ -379,3 +379,19 @@ test("one-sided linear with latent noise says why it looks like linear", async (
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a panic in the triangle's view, which leaves the viewer borrowed, leaves a working widget", async () => {
+  const page = await openApp("#views=triangle,eulerian,schedule&particles=500");
+  await page.evaluate(() => window.interplay.panicForTest("triangle"));
+  assert.match(await message(page), /inside the triangle \(.*forced in the triangle/);
+  // Every control answers (before, each said "recursive use of an object").
+  await page.evaluate(() => window.interplay.setParams({ t: 0.3, mix: "0.2,0.5,0.3" }));
+  await page.evaluate(() => window.interplay.whenDrawn());
+  const p = await page.evaluate(() => window.interplay.getParams());
+  assert.equal(p.t, 0.3);
+  assert.ok((await colours(page, `${APP} .ip-mix`)) > 20, "the triangle's heat map is drawn again");
+  assert.ok((await colours(page, `${APP} .ip-eulerian`)) > 20);
+  const unexpected = page.problems.filter((m) => !/recovery test|panicked|RuntimeError|recursive use/.test(m));
+  assert.deepEqual(unexpected, []);
+  await page.close();
+});

@@ -175,8 +175,12 @@ export function create(root, options = {}) {
       await api.ready;
       return views.quality(await session.ensureRun());
     },
-    /** Makes the viewer panic, as a bug would (for the test of the widget's recovery). */
-    panicForTest() {
+    /**
+     * Makes the viewer panic, as a bug would (for the test of the widget's recovery); with
+     * "triangle", the triangle's view panics while it holds the viewer.
+     */
+    panicForTest(where = "viewer") {
+      if (where === "triangle") return w.mix.panicForTest();
       try {
         w.viewer.panicForTest();
       } catch (_) {

@@ -111,20 +111,17 @@ export function mixTriangle(w) {
     ctx.stroke();
   }
 
-  /** Redraws the heat map (at the point, or at α(s) along the path) and the triangle. */
-  function refresh() {
-    if (!w.viewer || w.destroyed || w.$(".ip-mix-panel").hidden) return;
-    if (!view) view = new MixView(w.$(".ip-mix"));
-    const p = w.params();
-    const onPath = Number.isFinite(s) && p.mixPath !== "";
-    let alpha;
+  /**
+   * Runs `fn` (a call into the triangle's view); on a panic, which leaves the view unusable and
+   * may leave the viewer it was handed borrowed, drops the view (a fresh one is made next time),
+   * lets the viewer's guard rebuild the viewer, says what happened and returns null.
+   */
+  function guarded(fn) {
     try {
-      alpha = view.draw(w.viewer, onPath ? s : NaN);
+      return fn();
     } catch (e) {
       if (!isPanic(e)) throw e;
-      // A panic leaves this view unusable (and may leave the viewer it was handed borrowed):
-      // a fresh view next time; asking the viewer anything lets its guard rebuild it.
-      const why = takeLastPanic() || messageOf(e);
+      const why = (takeLastPanic() || messageOf(e)).replace(/\s+/g, " ");
       try {
         view.free();
       } catch (_) {
@@ -132,13 +129,24 @@ export function mixTriangle(w) {
       }
       view = null;
       try {
-        w.viewer.getParams();
+        w.viewer.tick(0); // a call that needs the viewer to itself: its guard rebuilds it now
       } catch (_) {
         /* the guard has rebuilt the viewer */
       }
       w.say(`Something went wrong inside the triangle (${why}); it was restarted.`);
-      return;
+      return null;
     }
+  }
+
+  /** Redraws the heat map (at the point, or at α(s) along the path) and the triangle. */
+  function refresh() {
+    if (!w.viewer || w.destroyed || w.$(".ip-mix-panel").hidden) return;
+    if (!view) view = new MixView(w.$(".ip-mix"));
+    const p = w.params();
+    const onPath = Number.isFinite(s) && p.mixPath !== "";
+    const alpha = guarded(() => view.draw(w.viewer, onPath ? s : NaN));
+    if (!alpha) return;
+
     drawTriangle([...alpha]);
     const a = [...alpha].map((v) => fmt(v, 2));
     tri.setAttribute("aria-label", `${LABEL} Now α = (${a.join(", ")}).`);
@@ -292,6 +300,12 @@ export function mixTriangle(w) {
 
   return {
     refresh,
+    /** Makes the triangle's view panic while it holds the viewer (the recovery test). */
+    panicForTest() {
+      if (!view) view = new MixView(w.$(".ip-mix"));
+      guarded(() => view.panicForTest(w.viewer));
+      refresh();
+    },
     /** After the triangle's parameters changed: a flow in progress is for the old ones. */
     changed() {
       stop();

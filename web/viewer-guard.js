@@ -32,7 +32,7 @@ export function guardViewer(make, { lastPanic, recovered }) {
   let failedAgain = false; // the last recovery has not drawn yet
 
   function recover(e, call) {
-    const why = lastPanic() || String(e && e.message ? e.message : e);
+    const why = (lastPanic() || String(e && e.message ? e.message : e)).replace(/\s+/g, " ");
     try {
       inner.free();
     } catch (_) {

@@ -64,6 +64,13 @@ impl MixView {
         }
     }
 
+    /// Panics while holding this view and the viewer, as a bug in `draw` would: for the test of
+    /// the widget's recovery (both objects are left unusable).
+    #[wasm_bindgen(js_name = panicForTest)]
+    pub fn panic_for_test(&mut self, _viewer: &Viewer) {
+        panic!("a panic forced in the triangle by the widget's recovery test");
+    }
+
     /// Whether the flow along a path can be shown for the viewer's targets.
     #[wasm_bindgen(js_name = hasFlow)]
     pub fn has_flow(&mut self, viewer: &Viewer) -> bool {
