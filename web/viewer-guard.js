@@ -7,8 +7,6 @@
 
 /** Calls after which the parameters on screen count as good (they drew without a panic). */
 const DRAWS = new Set(["drawEulerian", "drawLagrangian"]);
-/** Calls that change the parameters (the next draw confirms them). */
-const CHANGES = new Set(["setParams", "setTime"]);
 
 /**
  * Whether `e` is a panic (a trap of the WebAssembly instance), or the sign of an earlier one: an
@@ -28,7 +26,9 @@ export const isPanic = (e) =>
 export function guardViewer(make, { lastPanic, recovered }) {
   let inner = make();
   let good = inner.getParams(); // the parameters of the last draw that went through
-  let unconfirmed = false; // parameters changed since then
+  // Changed since then: `params` after setParams (read again at the next draw), `t` after
+  // setTime (every frame while playing: the time alone is kept, no parameters are read).
+  let unconfirmed = { params: false, t: null };
   let failedAgain = false; // the last recovery has not drawn yet
 
   function recover(e, call) {
@@ -50,40 +50,50 @@ export function guardViewer(make, { lastPanic, recovered }) {
       }
     }
     failedAgain = true;
-    unconfirmed = false;
+    unconfirmed = { params: false, t: null };
     good = inner.getParams();
     recovered({ why, call, restored: restored ? good : null });
     return new Error(`the viewer stopped (${why}) and was restarted with the last settings that worked`);
   }
 
+  /** After a call that went through: what it changed, or that what is on screen drew. */
+  function confirm(key, args) {
+    if (key === "setParams") unconfirmed.params = true;
+    else if (key === "setTime") unconfirmed.t = args[0];
+    else if (DRAWS.has(key)) {
+      failedAgain = false;
+      if (unconfirmed.params) good = inner.getParams();
+      else if (unconfirmed.t !== null) good = { ...good, t: unconfirmed.t };
+      unconfirmed = { params: false, t: null };
+    }
+  }
+
+  // One wrapper per method, made on first use (the frame loop calls a few of them every frame);
+  // each calls the method of whichever viewer is current.
+  const wrappers = new Map();
   // The stand-in has the viewer's prototype, so wasm-bindgen accepts it where a function takes
   // the viewer as an argument (`instanceof Viewer`, then its pointer, read through `get`).
-  return new Proxy(
-    Object.create(Object.getPrototypeOf(inner)),
-    {
-      get(_, key) {
-        if (key === "free") return () => inner.free();
-        const value = inner[key];
-        if (typeof value !== "function") return value;
-        return (...args) => {
+  return new Proxy(Object.create(Object.getPrototypeOf(inner)), {
+    get(_, key) {
+      if (key === "free") return () => inner.free();
+      const value = inner[key];
+      if (typeof value !== "function") return value;
+      let wrapper = wrappers.get(key);
+      if (!wrapper) {
+        wrapper = (...args) => {
           let out;
           try {
-            out = value.apply(inner, args);
+            out = inner[key](...args);
           } catch (e) {
             if (isPanic(e)) throw recover(e, key);
             throw e;
           }
-          if (CHANGES.has(key)) unconfirmed = true;
-          else if (DRAWS.has(key)) {
-            failedAgain = false;
-            if (unconfirmed) {
-              unconfirmed = false;
-              good = inner.getParams();
-            }
-          }
+          confirm(key, args);
           return out;
         };
-      },
+        wrappers.set(key, wrapper);
+      }
+      return wrapper;
     },
-  );
+  });
 }

@@ -19,7 +19,7 @@ const BASE: (u32, u32) = (480, 270);
 
 /// Sizes a chart's canvas for this screen (its pixels: `BASE` × the device's pixel ratio).
 pub fn size_canvas(canvas: &HtmlCanvasElement) {
-    let r = crate::draw::pixel_ratio();
+    let r = crate::render::pixel_ratio();
     canvas.set_width((f64::from(BASE.0) * r).round() as u32);
     canvas.set_height((f64::from(BASE.1) * r).round() as u32);
 }

@@ -50,13 +50,6 @@ pub(crate) struct Panel {
     smooth: bool,
 }
 
-/// The device's pixel ratio, within [1, 3] (1 where there is no window).
-pub(crate) fn pixel_ratio() -> f64 {
-    web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 3.0)
-}
-
 fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, JsValue> {
     canvas
         .get_context("2d")?
@@ -82,7 +75,7 @@ impl Panel {
         h: usize,
         smooth: bool,
     ) -> Result<Self, JsValue> {
-        let scale = pixel_ratio();
+        let scale = render::pixel_ratio();
         canvas.set_width((w as f64 * scale).round() as u32);
         canvas.set_height((h as f64 * scale).round() as u32);
         let ctx = context(&canvas)?;

@@ -1,4 +1,5 @@
-//! Pixels: density grids to RGBA images. Pure functions, tested natively.
+//! Pixels: density grids to RGBA images (pure functions, tested natively), and the screen's
+//! pixel ratio.
 
 use interplay_core::density::{Grid, exact_density};
 use interplay_core::fields::FieldAt;
@@ -37,4 +38,12 @@ mod tests {
             px(&b, 1.0, -1.0)
         );
     }
+}
+
+/// The device's pixel ratio, within [1, 3] (1 where there is no window): the canvases have that
+/// many device pixels for each of their raster's.
+pub fn pixel_ratio() -> f64 {
+    web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0)
 }
