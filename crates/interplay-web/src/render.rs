@@ -13,6 +13,14 @@ pub fn exact_image(grid: &Grid, at: &FieldAt) -> (Vec<u8>, Scale) {
     (density_rgba(&values, scale), scale)
 }
 
+/// The device's pixel ratio, within [1, 3] (1 where there is no window): the canvases have that
+/// many device pixels for each of their raster's.
+pub fn pixel_ratio() -> f64 {
+    web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 3.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,12 +46,4 @@ mod tests {
             px(&b, 1.0, -1.0)
         );
     }
-}
-
-/// The device's pixel ratio, within [1, 3] (1 where there is no window): the canvases have that
-/// many device pixels for each of their raster's.
-pub fn pixel_ratio() -> f64 {
-    web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 3.0)
 }
