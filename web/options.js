@@ -2,6 +2,8 @@
 // autoplay, URL state), apart from the picture's parameters, which the Rust viewer owns; and the
 // rule for which panels are shown.
 
+import { THEMES } from "./theme.js";
+
 /** Options that configure the widget itself rather than the picture. */
 export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash", "theme"];
 /** The parts of the widget that `views` can show, and the elements of each. */
@@ -66,8 +68,8 @@ export function applyOptions(options, widget, root) {
     else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
     else if (k === "hash") widget.hash = v === true || v === "true";
     else if (k === "theme") {
-      if (["auto", "light", "dark"].includes(v)) widget.theme = v;
-      else problems.push(`theme '${v}' is unknown (use auto, light or dark)`);
+      if (THEMES.includes(v)) widget.theme = v;
+      else problems.push(`theme '${v}' is unknown (use ${THEMES.join(", ")})`);
     }
     else if (k === "views") {
       const names = listOf(v);

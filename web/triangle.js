@@ -4,7 +4,7 @@
 // particles the exact flow b = Σ α̇_k g_k carries along it play from its start to its end. The
 // point and the path are parameters (`mix`, `mixPath`), so links restore them.
 import { MixView, takeLastPanic } from "./interplay-web.js";
-import { isPanic } from "./viewer-guard.js";
+import { isPanic, panicMessage } from "./viewer-guard.js";
 import { fmt, messageOf } from "./options.js";
 
 /** Seconds the flow takes to play along a whole path. */
@@ -121,7 +121,7 @@ export function mixTriangle(w) {
       return fn();
     } catch (e) {
       if (!isPanic(e)) throw e;
-      const why = (takeLastPanic() || messageOf(e)).replace(/\s+/g, " ");
+      const why = panicMessage(e, takeLastPanic);
       try {
         view.free();
       } catch (_) {

@@ -17,6 +17,10 @@ export const isPanic = (e) =>
   (typeof WebAssembly !== "undefined" && e instanceof WebAssembly.RuntimeError) ||
   /recursive use of an object detected/.test(String(e && e.message ? e.message : e));
 
+/** What a panic says, on one line: the message the panic hook kept (`lastPanic()`), else the error's. */
+export const panicMessage = (e, lastPanic) =>
+  (lastPanic() || String(e && e.message ? e.message : e)).replace(/\s+/g, " ");
+
 /**
  * A viewer made by `make()` behind a guard. `lastPanic()` returns (and clears) the message of the
  * last panic; `recovered({ why, restored })` runs after a fresh viewer took over (`restored`: the
@@ -32,7 +36,7 @@ export function guardViewer(make, { lastPanic, recovered }) {
   let failedAgain = false; // the last recovery has not drawn yet
 
   function recover(e, call) {
-    const why = (lastPanic() || String(e && e.message ? e.message : e)).replace(/\s+/g, " ");
+    const why = panicMessage(e, lastPanic);
     try {
       inner.free();
     } catch (_) {
