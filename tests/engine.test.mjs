@@ -266,7 +266,10 @@ test("on WebGPU, nothing is compiled in steady state while training with the lea
   }
 });
 
-test("auto times both backends on the page's network, takes the faster and remembers it", async () => {
+test("auto takes the CPU over a software WebGPU adapter without a trial of it, says why and remembers it", async () => {
+  // Chromium's SwiftShader adapter is a fallback (software) adapter: the CPU backend trains
+  // faster there (BENCHMARKS.md), and autotuning its kernels would keep the machine busy for
+  // minutes, so the trial times the CPU only. On a hardware adapter both are timed.
   const server = await serve({ "/": DIST });
   servers.push(server);
   const browser = await launch({ webgpu: true });
@@ -280,13 +283,13 @@ test("auto times both backends on the page's network, takes the faster and remem
     });
     const { choice } = first;
     assert.ok(choice && !choice.remembered, JSON.stringify(first));
-    assert.ok(choice.rates.cpu > 0 && typeof choice.rates.webgpu === "number", JSON.stringify(choice));
-    // The faster one wins, and the engine runs on it.
-    assert.equal(choice.choice, choice.rates.webgpu > choice.rates.cpu ? "webgpu" : "cpu");
-    assert.equal(first.backend, choice.choice);
-    assert.ok(choice.adapter, "the adapter is named");
-    assert.equal(first.stored.choice, choice.choice);
-    assert.match(first.note, /chosen by a short trial on this network: CPU [\d.]+ steps\/s, WebGPU/);
+    assert.ok(choice.rates.cpu > 0 && choice.rates.webgpu === null, JSON.stringify(choice));
+    assert.equal(choice.choice, "cpu");
+    assert.equal(first.backend, "cpu");
+    assert.equal(first.stored.choice, "cpu");
+    assert.match(first.note, /chosen by a short trial on this network: CPU [\d.]+ steps\/s, WebGPU not used \(its adapter is a software renderer, where the CPU backend trains faster\)/);
+    const stats = await page.evaluate(() => window.interplay.engineStats());
+    assert.equal(stats.dispatches, 0, "nothing ran on the software adapter");
     // The same browser later: the remembered choice, no second trial.
     await page.goto("about:blank");
     await page.goto(server.url("/index.html#source=schedule-free&checkpoint=none&width=32&depth=2&batch=128&seed=2"));

@@ -7,12 +7,15 @@
 // coalesced and given a bounded share of the time in between.
 import init, { Engine } from "./interplay-engine.js";
 import { Scheduler, gpuCounters } from "./engine-scheduler.js";
+import { adapterFacts, requestWantedFeatures } from "./gpu-features.js";
 
 const engines = new Map();
 let loaded = null;
 // Counts of WebGPU objects and submissions made in this worker (wraps the device's methods
 // before the engine exists, so every call is seen).
 const counters = gpuCounters(self);
+// The device asks for `subgroups` where the adapter offers it (autotune's kernels need it).
+const deviceFeatures = requestWantedFeatures(self);
 // Shader modules created while each kind of request ran (training chunks as "train"), so a
 // compilation after warm-up can be traced to the view that caused it.
 const modulesByOp = {};
@@ -61,6 +64,14 @@ async function measureBackends(config) {
     out.why = "this browser offers no WebGPU";
     return out;
   }
+  // Neither an adapter the kernels cannot run on nor a software one is tried: a software
+  // adapter is slower than the CPU backend, and autotune's first steps on it would keep the
+  // machine busy for minutes after the trial.
+  const facts = await adapterFacts(self);
+  if (facts && (facts.blocker || facts.software)) {
+    out.why = facts.blocker || "its adapter is a software renderer, where the CPU backend trains faster";
+    return out;
+  }
   const gpu = await Engine.create("webgpu");
   try {
     if (gpu.backend() !== "webgpu") {
@@ -92,10 +103,18 @@ const ops = {
       if (remembered && (remembered.choice === "cpu" || remembered.choice === "webgpu")) choice = { ...remembered, remembered: true };
       else if (trial) choice = await measureBackends(trial);
     }
-    const engine = await Engine.create(choice ? choice.choice : backend || "auto");
+    let wanted = choice ? choice.choice : backend || "auto";
+    // An adapter that cannot run the engine's kernels: the CPU backend, and the reason why.
+    const facts = wanted === "cpu" ? null : await adapterFacts(self);
+    const blocker = facts && facts.blocker ? `Training runs on the CPU backend: ${facts.blocker}.` : null;
+    if (blocker) {
+      console.info(`interplay engine: ${blocker}`);
+      wanted = "cpu";
+    }
+    const engine = await Engine.create(wanted);
     engines.get(key)?.free();
     engines.set(key, engine);
-    return { backend: engine.backend(), adapter: engine.adapter(), notice: engine.notice() ?? null, choice };
+    return { backend: engine.backend(), adapter: engine.adapter(), notice: blocker ?? engine.notice() ?? null, choice };
   },
   drop(key) {
     scheduler.stopTraining(key);
@@ -166,7 +185,7 @@ const ops = {
    */
   async stats() {
     const wasm = loaded ? await loaded : null;
-    return { ...counters, modulesByOp: { ...modulesByOp }, ...scheduler.stats(), engines: engines.size, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
+    return { ...counters, modulesByOp: { ...modulesByOp }, ...scheduler.stats(), engines: engines.size, deviceFeatures: { ...deviceFeatures }, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
   },
 };
 
