@@ -65,27 +65,9 @@ pub async fn init(pref: Preference) -> Backend {
     gpu(pref).await
 }
 
-/// Samples autotune takes of each candidate kernel (cubecl's default is 10). In a browser each
-/// new shape races every candidate before its result is used; on a software adapter that costs
-/// minutes at 10 samples, and 3 pick the same kernels on the shapes this project trains.
-#[cfg(feature = "wgpu")]
-pub const AUTOTUNE_SAMPLES: usize = 3;
-
-/// Sets autotune's sampling before the first device is made (a no-op once cubecl has read its
-/// configuration).
-#[cfg(feature = "wgpu")]
-fn configure_autotune() {
-    use cubecl::config::{CubeClRuntimeConfig, RuntimeConfig};
-    let mut config = CubeClRuntimeConfig::default();
-    config.autotune.bench.min_samples = AUTOTUNE_SAMPLES;
-    config.autotune.bench.max_samples = AUTOTUNE_SAMPLES;
-    let _ = CubeClRuntimeConfig::try_set(config);
-}
-
 #[cfg(feature = "wgpu")]
 async fn gpu(pref: Preference) -> Backend {
     use burn::tensor::wgpu::wgpu;
-    configure_autotune();
     match Device::wgpu_options().init_with_setup_async().await {
         Ok((device, setup)) => {
             let info = setup.adapter.get_info();
