@@ -302,7 +302,7 @@ test("auto takes the CPU over a software WebGPU adapter without a trial of it, s
     assert.equal(again.choice.remembered, true);
     assert.equal(again.backend, choice.choice);
     assert.deepEqual(again.choice.rates, choice.rates);
-    assert.match(again.note, /chosen by an earlier trial in this browser/);
+    assert.match(again.note, /chosen by an earlier trial in this browser: CPU [\d.]+ steps\/s, WebGPU not used \(its adapter is a software renderer/);
     await screenshot(page, "engine-auto-choice", ".interplay-app .ip-training-box");
     // Forced backends take no trial.
     await page.goto("about:blank");

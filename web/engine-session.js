@@ -21,7 +21,7 @@ function readBackendChoice() {
 }
 function writeBackendChoice(c) {
   try {
-    localStorage.setItem(CHOICE_KEY, JSON.stringify({ choice: c.choice, rates: c.rates, adapter: c.adapter, why: c.why, at: new Date().toISOString() }));
+    localStorage.setItem(CHOICE_KEY, JSON.stringify({ choice: c.choice, rates: c.rates, adapter: c.adapter, why: c.why, skipped: Boolean(c.skipped), at: new Date().toISOString() }));
   } catch (e) {
     console.warn(`Interplay: the backend choice could not be remembered (${messageOf(e)}); the trial runs again next time.`);
   }
@@ -31,7 +31,7 @@ function choiceText(c) {
   const name = c.choice === "webgpu" ? `WebGPU (${c.adapter})` : "the CPU backend";
   const adapter = c.adapter ? ` (${c.adapter})` : "";
   let gpu;
-  if (c.rates.webgpu === null || c.rates.webgpu === undefined) gpu = c.why ? `WebGPU not used (${c.why})` : "WebGPU not available";
+  if (c.rates.webgpu === null || c.rates.webgpu === undefined) gpu = c.skipped ? `WebGPU not used (${c.why})` : `WebGPU not available${c.why ? ` (${c.why})` : ""}`;
   else if (!(c.rates.webgpu > 0)) gpu = `WebGPU${adapter} too slow to start${c.why ? ` (${c.why})` : ""}`;
   else gpu = `WebGPU${adapter} ${fmt(c.rates.webgpu, 1)} steps/s`;
   const how = c.remembered ? "chosen by an earlier trial in this browser" : "chosen by a short trial on this network";

@@ -70,6 +70,7 @@ async function measureBackends(config) {
   const facts = await adapterFacts(self);
   if (facts && (facts.blocker || facts.software)) {
     out.why = facts.blocker || "its adapter is a software renderer, where the CPU backend trains faster";
+    out.skipped = true;
     return out;
   }
   const gpu = await Engine.create("webgpu");
