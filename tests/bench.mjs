@@ -23,6 +23,9 @@
 //   node tests/bench.mjs --soak [--minutes 10] [--webgpu]
 //       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
 //       memory and live WebGPU buffers sampled every 30 s
+//   node tests/bench.mjs --profile [--sources schedule-free,learned] [--width 128] [--batch 1024]
+//       one WebGPU training step taken apart: dispatches per step by kernel (the pipelines'
+//       labels), submits, and whether the adapter offers timestamp queries
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
 import { readFileSync } from "node:fs";
@@ -82,6 +85,57 @@ if (process.argv.includes("--peer")) {
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; one session.`);
   console.log("| network | Interplay steps/s | TensorFlow.js steps/s | ratio |\n|---|---|---|---|");
   console.log(out.join("\n"));
+  process.exit(0);
+}
+
+if (process.argv.includes("--profile")) {
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu: true });
+  const width = Number(arg("--width", "128"));
+  const batch = Number(arg("--batch", "1024"));
+  const sources = arg("--sources", "schedule-free,learned").split(",");
+  for (const source of sources) {
+    const page = await openPage(browser, server.url(`/index.html#backend=webgpu&source=${source}&checkpoint=none&width=${width}&depth=3&batch=${batch}`));
+    const r = await page.evaluate(async () => {
+      const api = window.interplay;
+      await api.ready;
+      // Autotune's results arrive over several awaited steps: warm up before counting (a
+      // fractional count per step means some step still ran a candidate).
+      for (let i = 0; i < 10; i++) await api.train(1);
+      const n = 4;
+      const before = await api.engineStats();
+      await api.train(n);
+      const after = await api.engineStats();
+      const kernels = {};
+      for (const [k, v] of Object.entries(after.kernels)) {
+        const d = (v - (before.kernels[k] || 0)) / n;
+        if (d > 0) kernels[k] = d;
+      }
+      const per = (k) => (after[k] - before[k]) / n;
+      const adapter = await navigator.gpu.requestAdapter();
+      return {
+        backend: api.backend,
+        kernels,
+        dispatches: per("dispatches"),
+        submits: per("submits"),
+        pipelines: per("pipelines"),
+        timestamps: adapter ? adapter.features.has("timestamp-query") : false,
+      };
+    });
+    await page.close();
+    // Kernel labels carry their element types and line sizes: group by the name before them.
+    const groups = {};
+    for (const [k, v] of Object.entries(r.kernels)) {
+      const g = k.replace(/_[0-9a-f]{8}$/, "").replace(/_(f32|u32|i32|lhs|in)_.*$/, "").replace(/_[a-z]$/, "");
+      groups[g] = (groups[g] || 0) + v;
+    }
+    console.log(`\n${source} ${width}×3, batch ${batch} on ${r.backend}: ${r.dispatches} dispatches, ${r.submits} submits, ${r.pipelines} pipelines compiled per step; timestamp queries: ${r.timestamps ? "offered" : "not offered"}`);
+    console.log("| kernel | dispatches per step |\n|---|---|");
+    for (const [k, v] of Object.entries(groups).sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${v} |`);
+    console.error(JSON.stringify(r.kernels));
+  }
+  await browser.close();
+  await server.close();
   process.exit(0);
 }
 

@@ -174,6 +174,9 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
     destroy() {}
   }
   class GPUComputePassEncoder {
+    setPipeline(p) {
+      this.p = p;
+    }
     dispatchWorkgroups() {}
   }
   GPUDevice.prototype.createBuffer = () => new GPUBuffer();
@@ -188,7 +191,18 @@ test("the WebGPU counters count calls on the prototypes, once wrapped", () => {
   dev.createBuffer().destroy();
   dev.createBuffer();
   new GPUComputePassEncoder().dispatchWorkgroups(4);
-  assert.deepEqual({ ...c }, { shaderModules: 1, pipelines: 2, submits: 1, dispatches: 1, buffersCreated: 2, buffersDestroyed: 1 });
+  // Dispatches are also tallied by the label of the pipeline set before them.
+  const pass = new GPUComputePassEncoder();
+  pass.setPipeline({ label: "matmul" });
+  pass.dispatchWorkgroups(1);
+  pass.dispatchWorkgroups(2);
+  pass.setPipeline({ label: "adam" });
+  pass.dispatchWorkgroups(1);
+  assert.equal(pass.p.label, "adam");
+  assert.deepEqual(
+    { ...c },
+    { shaderModules: 1, pipelines: 2, submits: 1, dispatches: 4, buffersCreated: 2, buffersDestroyed: 1, kernels: { unnamed: 1, matmul: 2, adam: 1 } },
+  );
   // Without WebGPU there is nothing to wrap, and the counts stay zero.
-  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0 });
+  assert.deepEqual({ ...gpuCounters({}) }, { shaderModules: 0, pipelines: 0, submits: 0, dispatches: 0, buffersCreated: 0, buffersDestroyed: 0, kernels: {} });
 });

@@ -197,5 +197,31 @@ export function gpuCounters(scope) {
   wrap(scope.GPUComputePassEncoder && scope.GPUComputePassEncoder.prototype, "dispatchWorkgroups", "dispatches");
   wrap(device, "createBuffer", "buffersCreated");
   wrap(scope.GPUBuffer && scope.GPUBuffer.prototype, "destroy", "buffersDestroyed");
+  countKernels(scope.GPUComputePassEncoder && scope.GPUComputePassEncoder.prototype, counts);
   return counts;
+}
+
+/**
+ * Dispatches by kernel: `counts.kernels[label]` counts the dispatches of each pipeline, named by
+ * its label (the kernels' entry points name their pipelines), "unnamed" where it has none. It is
+ * the profile of a step that the dispatch total alone cannot give.
+ */
+function countKernels(pass, counts) {
+  counts.kernels = {};
+  if (!pass || typeof pass.setPipeline !== "function" || pass.setPipeline.__interplayCounted) return;
+  const setPipeline = pass.setPipeline;
+  const dispatch = pass.dispatchWorkgroups;
+  const named = function (pipeline) {
+    this.__interplayKernel = (pipeline && pipeline.label) || "unnamed";
+    return setPipeline.call(this, pipeline);
+  };
+  const tallied = function (...args) {
+    const k = this.__interplayKernel || "unnamed";
+    counts.kernels[k] = (counts.kernels[k] || 0) + 1;
+    return dispatch.apply(this, args);
+  };
+  named.__interplayCounted = true;
+  tallied.__interplayCounted = true;
+  pass.setPipeline = named;
+  pass.dispatchWorkgroups = tallied;
 }
