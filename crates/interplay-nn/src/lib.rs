@@ -10,6 +10,7 @@ pub mod batch;
 pub mod checkpoint;
 pub use interplay_core::coupling;
 pub mod device;
+mod features;
 pub mod few_step;
 pub mod field;
 pub mod line_flow;

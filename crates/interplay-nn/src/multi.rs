@@ -12,7 +12,8 @@ pub use interplay_core::multimarginal::{TrianglePath, on_triangle};
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng};
 
-use crate::net::{Activation, NetConfig, init_layers, layers_from_params, omega};
+use crate::features::omega;
+use crate::net::{Activation, NetConfig, init_layers, layers_from_params};
 use crate::sampler::points_tensor;
 use crate::{NnError, read_points};
 

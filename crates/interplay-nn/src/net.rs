@@ -4,6 +4,8 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::activation;
 use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::features::Features;
 use core::f64::consts::PI;
 use interplay_core::Rng;
 use serde::{Deserialize, Serialize};
@@ -117,7 +119,11 @@ impl NetConfig {
     }
     /// Inputs: x (2), u (1), 2·fourier time features and 4·spatial coordinate features.
     pub fn inputs(&self) -> usize {
-        3 + 2 * self.fourier + 4 * self.spatial
+        Features {
+            fourier: self.fourier,
+            spatial: self.spatial,
+        }
+        .len()
     }
     /// Layer shapes (d_in, d_out) in order.
     pub fn shapes(&self) -> Vec<(usize, usize)> {
@@ -249,11 +255,6 @@ pub struct FieldNet {
     spatial: usize,
 }
 
-/// The angular frequency of spatial octave k.
-pub(crate) fn omega(k: usize) -> f64 {
-    PI * (1u64 << k) as f64 / 4.0
-}
-
 impl FieldNet {
     /// self ← d·self + (1 − d)·other, parameter by parameter (`other` may be on the autodiff
     /// device; the result stays on self's device and outside any graph).
@@ -267,66 +268,18 @@ impl FieldNet {
         }
     }
 
-    /// The network's input features: [x, u, sin(πku), cos(πku), sin(ωx), cos(ωx)], and, when
-    /// asked, their derivatives along x₁ and x₂ (the input tangents of the divergence).
-    ///
-    /// # Shapes
-    /// `u`: `[B, 1]`, `x`: `[B, 2]` → `[B, inputs]` (tangents: two `[B, inputs]`).
+    /// The network's input features (and, when asked, their derivatives along x₁ and x₂).
     fn features(
         &self,
         u: Tensor<2>,
         x: Tensor<2>,
         tangents: bool,
     ) -> (Tensor<2>, Option<[Tensor<2>; 2]>) {
-        let n = x.dims()[0];
-        let device = x.device();
-        let mut cols = vec![x.clone(), u.clone()];
-        for k in 1..=self.fourier {
-            let a = u.clone() * (PI * k as f64);
-            cols.push(a.clone().sin());
-            cols.push(a.cos());
+        Features {
+            fourier: self.fourier,
+            spatial: self.spatial,
         }
-        let (x0, x1) = (x.clone().slice([0..n, 0..1]), x.slice([0..n, 1..2]));
-        let mut d0 = Vec::new();
-        let mut d1 = Vec::new();
-        for k in 0..self.spatial {
-            let w = omega(k);
-            for (d, xd) in [(0, &x0), (1, &x1)] {
-                let a = xd.clone() * w;
-                let (sn, cs) = (a.clone().sin(), a.cos());
-                if tangents {
-                    let zero = Tensor::<2>::zeros([n, 1], &device);
-                    let (ds, dc) = (cs.clone() * w, sn.clone() * (-w));
-                    let (mine, other) = if d == 0 {
-                        (&mut d0, &mut d1)
-                    } else {
-                        (&mut d1, &mut d0)
-                    };
-                    mine.extend([ds, dc]);
-                    other.extend([zero.clone(), zero]);
-                }
-                cols.push(sn);
-                cols.push(cs);
-            }
-        }
-        let feats = Tensor::cat(cols, 1);
-        if !tangents {
-            return (feats, None);
-        }
-        // d/dx₁ and d/dx₂ of [x, u, time features] are constant one-hot rows.
-        let lead = 3 + 2 * self.fourier;
-        let mut e0 = vec![0.0f32; lead];
-        let mut e1 = vec![0.0f32; lead];
-        e0[0] = 1.0;
-        e1[1] = 1.0;
-        let row = |e: Vec<f32>| {
-            Tensor::<2>::from_data(TensorData::new(e, [1, lead]), &device).expand([n, lead])
-        };
-        let mut t0 = vec![row(e0)];
-        let mut t1 = vec![row(e1)];
-        t0.extend(d0);
-        t1.extend(d1);
-        (feats, Some([Tensor::cat(t0, 1), Tensor::cat(t1, 1)]))
+        .of(u, x, tangents)
     }
 
     /// f(u, x).
