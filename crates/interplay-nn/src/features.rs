@@ -11,11 +11,12 @@
 //! feats = m_id·a + m_sin·sin(a) + m_cos·cos(a)
 //! ```
 //!
-//! with constant rows `w` and 0/1 masks `m` broadcast over the batch: two matrix products, whose
-//! kernels on WebGPU take the element-wise rest into their epilogue, where a column-by-column
-//! build followed by a concatenation costs a dispatch per column. The values
-//! are the same as computing each column on its own: the products by zero and the sums with
-//! zero are exact in floating point (for finite inputs).
+//! with constant rows `w` and 0/1 masks `m` broadcast over the batch: two matrix products and
+//! element-wise work that burn's fusion can fold into their epilogue on WebGPU, where building
+//! the columns one by one and concatenating them cost a dispatch per column (BENCHMARKS.md,
+//! "Where a WebGPU step's dispatches go"). The values are the same as computing each column on
+//! its own: the products by zero and the sums with zero are exact in floating point (for
+//! finite inputs).
 //!
 //! Their derivatives along x_d (the input tangents of the divergence) have the same form:
 //! `e_d + s_d·cos(a) + c_d·sin(a)` with `e_d` one-hot at x_d's own column, `s_d = ω` at the
@@ -123,8 +124,7 @@ impl Features {
             Tensor::<2>::from_data(TensorData::new(data, [r.len(), n]), &device)
         };
         let row = |r: usize| rows(r..r + 1);
-        // The angles as two products with one non-zero term each (exact): matrix products,
-        // whose kernels on WebGPU take the element-wise work after them into their epilogue.
+        // The angles as two products with one non-zero term each (exact).
         let a = x.matmul(rows(W1..W2 + 1)) + u.matmul(row(WU));
         let (sin, cos) = (a.clone().sin(), a.clone().cos());
         let feats = a * row(M_ID) + sin.clone() * row(M_SIN) + cos.clone() * row(M_COS);
