@@ -33,6 +33,13 @@ test("the page draws the exact density and the t slider redraws it", async () =>
   const after = await canvasDigest(page, ".interplay-app .ip-eulerian");
   assert.notEqual(after.hash, before.hash, "moving t must change the picture");
   assert.equal(await page.locator(".interplay-app .ip-t-out").textContent(), "0.950");
+  // And it changes it to the right one: the picture of a page opened at t = 0.95.
+  const direct = await openPage(browser, server.url("/assets/interplay/index.html#t=0.95"));
+  await direct.evaluate(() => window.interplay.ready);
+  await frames(direct);
+  const expected = await canvasDigest(direct, ".interplay-app .ip-eulerian");
+  await direct.close();
+  assert.equal(after.hash, expected.hash, "the slider at 0.95 draws what a link to t = 0.95 draws");
   await screenshot(page, "page-t0.95");
 
   // Keyboard: arrow keys move the slider and redraw.
