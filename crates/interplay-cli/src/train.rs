@@ -258,15 +258,7 @@ pub fn run(a: &TrainArgs) -> Result<(), CliError> {
     if tty {
         eprintln!();
     }
-    let header = Header {
-        objective: trainer.objective.clone(),
-        net: trainer.config.net.clone(),
-        schedule: (&trainer.schedule).into(),
-        target: (&trainer.target).into(),
-        train: trainer.config.clone(),
-        steps: trainer.steps(),
-        nets: names.len(),
-    };
+    let header = Header::of(&trainer);
     let ck = pollster::block_on(Checkpoint::of(header, &trainer.model()))
         .map_err(|e| CliError::failed(e.to_string()))?;
     crate::csvio::write_bytes(&a.out, &ck.to_bytes())?;

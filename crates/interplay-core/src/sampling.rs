@@ -42,6 +42,13 @@ pub mod streams {
     pub const SPACETIME_PICK: u64 = 32;
     /// The triples of a pick in the plane (the Lagrangian view).
     pub const PLANE_PICK: u64 = 33;
+    /// The seed of the engine's quality panel: its base points, their paths and the error of
+    /// the learned b.
+    pub const METRICS_SEED: u64 = 0xe7a1;
+    /// The seed of the interpolant samples behind the ε explorer's KL bound.
+    pub const EPS_BOUND_SEED: u64 = 0xe95;
+    /// The seed of the interpolant samples behind the error of b learned on the line.
+    pub const LINE_ERRORS_SEED: u64 = 0x11e;
 }
 
 /// The draws behind `n` interpolant samples: x0, x1 and z of each, with x0 paired to x1 by a
@@ -141,6 +148,22 @@ impl Default for Recipe {
 }
 
 impl Recipe {
+    /// What a sample at t = 1 with noise level `eps` runs, here and in the page: the ODE with RK4
+    /// at ε = 0, the SDE with Euler–Maruyama and constant ε above, `steps` steps (at least one),
+    /// the rest as [`Recipe::default`].
+    pub fn with_noise(eps: f64, steps: usize) -> Self {
+        let method = if eps > 0.0 {
+            Method::Sde(SdeSolver::EulerMaruyama, Eps::Constant(eps))
+        } else {
+            Method::Ode(OdeSolver::Rk4)
+        };
+        Self {
+            method,
+            steps: steps.max(1),
+            ..Self::default()
+        }
+    }
+
     /// The few-step sampler: `steps` equal Euler steps from t = 0 to exactly 1, with no Tweedie
     /// jump (Euler evaluates b at the start of each step only, so the stiff end is never
     /// touched). What minibatch-OT couplings are judged by: straighter paths need fewer steps.

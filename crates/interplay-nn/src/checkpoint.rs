@@ -44,6 +44,21 @@ pub struct Header {
     pub nets: usize,
 }
 
+impl Header {
+    /// The header of a training run as it stands: its settings and the steps taken so far.
+    pub fn of(trainer: &crate::Trainer) -> Self {
+        Self {
+            objective: trainer.objective.clone(),
+            net: trainer.config.net.clone(),
+            schedule: (&trainer.schedule).into(),
+            target: (&trainer.target).into(),
+            train: trainer.config.clone(),
+            steps: trainer.steps(),
+            nets: trainer.objective.nets().len(),
+        }
+    }
+}
+
 /// A decoded checkpoint.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Checkpoint {

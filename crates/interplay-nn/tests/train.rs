@@ -121,18 +121,6 @@ fn every_objective_lowers_its_loss_and_approaches_the_exact_field() {
     }
 }
 
-fn header_of(tr: &Trainer) -> Header {
-    Header {
-        objective: tr.objective.clone(),
-        net: tr.config.net.clone(),
-        schedule: (&tr.schedule).into(),
-        target: (&tr.target).into(),
-        train: tr.config.clone(),
-        steps: tr.steps(),
-        nets: tr.objective.nets().len(),
-    }
-}
-
 #[test]
 fn checkpoints_round_trip_bit_for_bit() {
     let mut tr = Trainer::new(
@@ -145,7 +133,7 @@ fn checkpoints_round_trip_bit_for_bit() {
     for _ in 0..5 {
         tr.step();
     }
-    let ck = now(Checkpoint::of(header_of(&tr), &tr.model())).expect("read params");
+    let ck = now(Checkpoint::of(Header::of(&tr), &tr.model())).expect("read params");
     let bytes = ck.to_bytes();
     let back = Checkpoint::from_bytes(&bytes).expect("decodes");
     assert_eq!(back, ck);
@@ -177,7 +165,7 @@ fn bad_checkpoints_are_refused_with_a_reason() {
         &cpu(),
     )
     .expect("trainer");
-    let bytes = now(Checkpoint::of(header_of(&tr), &tr.model()))
+    let bytes = now(Checkpoint::of(Header::of(&tr), &tr.model()))
         .expect("params")
         .to_bytes();
     let msg = |b: &[u8]| {
@@ -276,7 +264,7 @@ fn the_moving_average_is_what_is_sampled_and_saved() {
         moved(&avg) < moved(&raw),
         "the average moved less than the raw weights"
     );
-    let ck = now(Checkpoint::of(header_of(&tr), &tr.model())).expect("params");
+    let ck = now(Checkpoint::of(Header::of(&tr), &tr.model())).expect("params");
     assert_eq!(ck.params[0], avg);
 }
 
@@ -292,7 +280,7 @@ fn training_resumes_from_a_checkpoint() {
     for _ in 0..10 {
         tr.step();
     }
-    let ck = now(Checkpoint::of(header_of(&tr), &tr.model())).expect("params");
+    let ck = now(Checkpoint::of(Header::of(&tr), &tr.model())).expect("params");
     let mut again = Trainer::resume(
         tr.config.clone(),
         tr.objective.clone(),
