@@ -6,6 +6,7 @@ import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage, screenshot } from "./lib/browser.mjs";
 import { timeToQuality } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
+import { readFileSync } from "node:fs";
 
 const servers = [];
 after(async () => {
@@ -29,6 +30,59 @@ async function trainLosses(page, first, rounds, chunk) {
     { first, rounds, chunk },
   );
 }
+
+test("the engine's contract in the browser: the fixture's requests get the answers they get natively", async () => {
+  // The same fixture as crates/interplay-engine/tests/session.rs, posted to the engine's Web
+  // Worker as the page posts its requests (the CPU backend).
+  const fixture = JSON.parse(readFileSync(new URL("./fixtures/engine-contract.json", import.meta.url), "utf8"));
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
+    const results = await page.evaluate(async (requests) => {
+      const worker = new Worker("./engine-worker.js", { type: "module" });
+      let next = 1;
+      const call = (op, args) =>
+        new Promise((resolve) => {
+          const id = next++;
+          const on = (ev) => {
+            if (ev.data.id !== id) return;
+            worker.removeEventListener("message", on);
+            resolve(ev.data);
+          };
+          worker.addEventListener("message", on);
+          worker.postMessage({ id, engine: 1, op, args });
+        });
+      const started = await call("create", { backend: "cpu" });
+      if (!started.ok) return [{ error: started.error }];
+      const out = [];
+      for (const r of requests) {
+        const a = await call(r.op, r.args);
+        const v = a.result;
+        const numbers = ArrayBuffer.isView(v) ? v.length : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => ArrayBuffer.isView(x)).map(([k, x]) => [k, x.length])) : null;
+        out.push({ ok: a.ok, error: a.error, answer: v && !ArrayBuffer.isView(v) && typeof v === "object" ? v : null, numbers });
+      }
+      worker.terminate();
+      return out;
+    }, fixture.requests);
+    assert.equal(results.length, fixture.requests.length, JSON.stringify(results[0]));
+    fixture.requests.forEach((want, i) => {
+      const got = results[i];
+      const what = `request ${i} (${want.op}): ${JSON.stringify(got).slice(0, 300)}`;
+      if (want.refused) {
+        assert.ok(!got.ok && got.error.includes(want.refused), what);
+        return;
+      }
+      assert.ok(got.ok, what);
+      for (const [k, v] of Object.entries(want.answer || {})) assert.deepEqual(got.answer[k], v, what);
+      if (typeof want.numbers === "number") assert.equal(got.numbers, want.numbers, what);
+      else if (want.numbers) for (const [k, n] of Object.entries(want.numbers)) assert.equal(got.numbers[k], n, what);
+    });
+  } finally {
+    await browser.close();
+  }
+});
 
 test("trains on WebGPU (SwiftShader) when asked, and the loss falls", async () => {
   const server = await serve({ "/": DIST });

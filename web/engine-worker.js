@@ -36,13 +36,13 @@ const TRIAL_WARM_CAP_MS = 4000;
 
 /** Steps/s of `engine` on the run `config` (a LiveRun), or { rate: 0, why } if too slow to start. */
 async function trialRate(engine, config) {
-  engine.configureLive(JSON.stringify(config));
+  await engine.handle({ op: "configure", args: { config } });
   let timer;
   const capped = new Promise((ok) => (timer = setTimeout(() => ok("slow"), TRIAL_WARM_CAP_MS)));
-  const warm = await Promise.race([engine.train(1).then(() => "ok"), capped]);
+  const warm = await Promise.race([engine.handle({ op: "train", args: { steps: 1 } }).then(() => "ok"), capped]);
   clearTimeout(timer);
   if (warm === "slow") return { rate: 0, why: `its first step took over ${TRIAL_WARM_CAP_MS / 1000} s` };
-  const r = await engine.trainFor(TRIAL_MS);
+  const r = await engine.handle({ op: "trainFor", args: { ms: TRIAL_MS } });
   return { rate: (1000 * r.done) / r.ms };
 }
 
@@ -123,15 +123,6 @@ const ops = {
     engines.delete(key);
     return null;
   },
-  configure(key, { config }, engine) {
-    return { generation: engine.configureLive(JSON.stringify(config)) };
-  },
-  train(key, { steps }, engine) {
-    return engine.train(steps);
-  },
-  trainFor(key, { ms }, engine) {
-    return counted("train", () => engine.trainFor(ms));
-  },
   /** Training runs on in this worker, in chunks of about `ms`, until trainStop. */
   trainStart(key, { ms }) {
     scheduler.startTraining(key, ms);
@@ -140,44 +131,6 @@ const ops = {
   trainStop(key) {
     scheduler.stopTraining(key);
     return null;
-  },
-  async particles(key, { t, n, eps, seed, schedule, maxSteps }, engine) {
-    const t0 = performance.now();
-    const r = await engine.particles(t, n, eps, seed, JSON.stringify(schedule), maxSteps);
-    // The time the engine took (the points read back, so the device's work is in it).
-    r.ms = performance.now() - t0;
-    return { transfer: [r.points.buffer], value: r };
-  },
-  async density(key, { t, n, steps, schedule }, engine) {
-    const d = await engine.density(t, n, steps, JSON.stringify(schedule));
-    return { transfer: [d.buffer], value: d };
-  },
-  metrics(key, { n, steps, schedule }, engine) {
-    return engine.metrics(n, steps, JSON.stringify(schedule));
-  },
-  /** The ε explorer: samples at each noise level of `grid`, scored, and the SDE's KL bound. */
-  epsSweep(key, { grid, n, steps, seed, schedule }, engine) {
-    return engine.epsSweep(new Float64Array(grid), n, steps, seed, JSON.stringify(schedule));
-  },
-  /** The learned flow lines of a run on the line (the space–time view's dashed lines). */
-  async lineFlow(key, { schedule }, engine) {
-    const r = await engine.lineFlow(JSON.stringify(schedule));
-    return { transfer: [r.times.buffer, r.lines.buffer], value: r };
-  },
-  async sample(key, { n, steps, eps, seed, schedule }, engine) {
-    const xy = await engine.sample(n, steps, eps, seed, JSON.stringify(schedule));
-    return { transfer: [xy.buffer], value: xy };
-  },
-  async checkpoint(key, args, engine) {
-    const bytes = await engine.checkpoint();
-    return { transfer: [bytes.buffer], value: bytes };
-  },
-  load(key, { bytes }, engine) {
-    const generation = engine.loadCheckpoint(new Uint8Array(bytes));
-    return { generation, steps: engine.steps(), config: JSON.parse(engine.runConfig()) };
-  },
-  runConfig(key, args, engine) {
-    return engine.runConfig();
   },
   /**
    * What this worker has done: WebGPU shader modules (and which requests made them), pipelines
@@ -192,19 +145,24 @@ const ops = {
 
 const errorText = (e) => (typeof e === "string" ? e : String(e && e.message ? e.message : e));
 
-/** Runs one request; resolves to { result, transfer } or throws its error. */
+/** The buffers of the typed arrays in an engine's answer (itself, or its fields): transferred. */
+function buffersOf(result) {
+  if (ArrayBuffer.isView(result)) return [result.buffer];
+  if (!result || typeof result !== "object") return [];
+  return Object.values(result).filter((v) => ArrayBuffer.isView(v)).map((v) => v.buffer);
+}
+
+/**
+ * Runs one request; resolves to { result, transfer } or throws its error. The worker's own ops
+ * (starting, dropping and scheduling engines, its counters) run here; every other request is
+ * the engine's (its `Request`, refused by the engine in words if it is not one).
+ */
 async function perform({ engine: key, op, args }) {
-  const fn = ops[op];
-  if (!fn) throw new Error(`unknown engine request '${op}'`);
+  const own = Object.hasOwn(ops, op) ? ops[op] : null;
   const engine = engines.get(key);
-  if (op !== "create" && op !== "drop" && op !== "stats" && !engine) throw new Error("the engine is not started");
-  let result = await counted(op, () => fn(key, args || {}, engine));
-  let transfer = [];
-  if (result && result.transfer) {
-    transfer = result.transfer;
-    result = result.value;
-  }
-  return { result, transfer };
+  if (!engine && op !== "create" && op !== "drop" && op !== "stats") throw new Error("the engine is not started");
+  const result = await counted(op, () => (own ? own(key, args || {}, engine) : engine.handle({ op, args: args || {} })));
+  return { result, transfer: own ? [] : buffersOf(result) };
 }
 
 const scheduler = new Scheduler({
@@ -218,7 +176,7 @@ const scheduler = new Scheduler({
   async trainChunk(key, ms) {
     const engine = engines.get(key);
     if (!engine) throw new Error("the engine is not started");
-    return counted("train", () => engine.trainFor(ms));
+    return counted("train", () => engine.handle({ op: "trainFor", args: { ms } }));
   },
   event(key, name, value) {
     self.postMessage({ event: name, engine: key, value: name === "trainError" ? errorText(value) : value });

@@ -1,18 +1,17 @@
 //! The engine's learned views: the model's particles following t, its density on a grid, the
-//! quality metrics and samples at t = 1. Each is a promise that reads the device asynchronously
-//! and leaves as plain objects and typed arrays.
+//! quality metrics and samples at t = 1. Each does its device work under a short borrow of the
+//! session and then reads the results asynchronously.
+
+use std::cell::RefCell;
 
 use interplay_core::ExactField;
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, VIEW_T_END, view_step};
+use interplay_core::integrate::{OdeSolver, VIEW_T_END, view_step};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
-use interplay_nn::Trainer;
 use interplay_nn::device::Backend;
-use js_sys::{Float32Array, Promise};
-use serde::Serialize;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
+use interplay_nn::spec::ScheduleSpec;
 
-use crate::{Engine, current_field, js_err, target_of, to_js};
+use crate::protocol::{Particles, Quality};
+use crate::session::{EngineError, Outcome, Session, now_ms};
 
 /// The learned model's particles: positions on the device, their time and noise level.
 pub(crate) struct Cloud {
@@ -22,25 +21,6 @@ pub(crate) struct Cloud {
     rng: interplay_core::Rng,
     /// The training step of the model the cloud started under.
     model_steps: u64,
-}
-
-/// What `metrics` reports.
-#[derive(Serialize)]
-struct Quality {
-    in_support: f64,
-    sliced_w2: f64,
-    tv: f64,
-    energy: f64,
-    nll: f64,
-    /// ‖b̂ − b*‖/‖b*‖ in L²(ρ(t)) at `interplay_nn::quality::ERROR_TIMES`.
-    b_error: Vec<f64>,
-    /// Histogram TV of the same base samples after 1, 2, 4 and 8 Euler steps.
-    few_step_tv: Vec<f64>,
-    /// E∫|b̂|² dt − E|X1 − X0|² along the ODE paths (0 for straight ones).
-    straightness: f64,
-    /// E|X1 − X0|² of the learned flow's map.
-    transport_cost: f64,
-    n: usize,
 }
 
 /// The particle counts a cloud is padded to on WebGPU: the kernels of the model's particles are
@@ -57,268 +37,256 @@ fn cloud_size(backend: &Backend, n: usize) -> usize {
     CLOUD_SIZES.iter().copied().find(|&s| s >= n).unwrap_or(n)
 }
 
-#[wasm_bindgen]
-impl Engine {
-    /// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of
-    /// at most 0.01) under the schedule given as JSON, with noise `eps`, starting afresh when the
-    /// seed, count, schedule or noise change. Resolves to `{t, steps, points: Float32Array,
-    /// generation, modelSteps}` (`steps` the steps taken; `generation` and `modelSteps` name the
-    /// model that moved them, as training reports name the model it left).
-    #[wasm_bindgen(js_name = particles)]
-    pub fn particles(
-        &self,
-        t: f64,
-        n: u32,
-        eps: f64,
-        seed: u32,
-        schedule: &str,
-        max_steps: u32,
-    ) -> Promise {
-        let state = self.state.clone();
-        let schedule = schedule.to_owned();
-        future_to_promise(async move {
-            let (x, reached, taken, generation, model_steps) = {
-                let mut st = state.borrow_mut();
-                let field = current_field(&st, &schedule)?;
-                let generation = st.generation;
-                let key = format!("{schedule}|{n}|{eps}|{seed}|{}", st.generation);
-                let model_steps = st.trainer.as_ref().map_or(0, Trainer::steps);
-                let t_wanted = t.clamp(field.schedule.t_start(), VIEW_T_END);
-                // A cloud that has arrived where it was asked to go, carried by a model that
-                // training has since changed, starts again from t = 0: the particles then flow
-                // anew under the current model, so what a reader sees after training is the
-                // trained flow, not one carried mostly by the first networks.
-                let stale = st.cloud.as_ref().is_some_and(|c| {
-                    c.model_steps != model_steps && (c.t - t_wanted).abs() <= 1e-12
-                });
-                let fresh = stale || st.cloud.as_ref().is_none_or(|c| c.key != key);
-                if fresh {
-                    let target = target_of(&st);
-                    let count = cloud_size(&st.backend, n as usize);
-                    let x0 = initial_particles(&field.schedule, &target, count, u64::from(seed));
-                    st.cloud = Some(Cloud {
-                        x: interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
-                        t: field.schedule.t_start(),
-                        key,
-                        rng: interplay_core::Rng::stream(
-                            u64::from(seed),
-                            interplay_core::sampling::streams::VIEW_NOISE,
-                        ),
-                        model_steps,
-                    });
-                }
-                let cloud = st.cloud.as_mut().ok_or_else(|| js_err("no particles"))?;
-                let t_min = field.schedule.t_start();
-                let target_t = t.clamp(t_min, VIEW_T_END);
-                let mut x = cloud.x.clone();
-                let mut steps = 0;
-                while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
-                    // The same step rule as the viewer's exact particles (finer near both ends).
-                    let next = view_step(cloud.t, target_t, t_min);
-                    let (y, moved) = interplay_nn::sampler::view_move(
-                        &field,
-                        x,
-                        cloud.t,
-                        next,
-                        eps,
-                        &mut cloud.rng,
-                    );
-                    x = y;
-                    if !moved {
-                        break;
-                    }
-                    cloud.t = next;
-                    steps += 1;
-                }
-                cloud.x = x.clone();
-                // At the end of time, show the particles denoised (the Tweedie jump).
-                let shown = if t >= VIEW_T_END && cloud.t >= VIEW_T_END - 1e-9 {
-                    interplay_nn::DeviceField::posterior_mean(&field, cloud.t, x)
-                } else {
-                    x
-                };
-                (shown, cloud.t, steps, generation, model_steps)
-            };
-            let mut v = interplay_nn::read_values(x).await.map_err(js_err)?;
-            // The cloud may be padded to a fixed size: only the particles asked for are shown.
-            v.truncate(2 * n as usize);
-            let out = js_sys::Object::new();
-            js_sys::Reflect::set(&out, &"t".into(), &reached.into())?;
-            js_sys::Reflect::set(&out, &"steps".into(), &taken.into())?;
-            js_sys::Reflect::set(&out, &"generation".into(), &generation.into())?;
-            js_sys::Reflect::set(&out, &"modelSteps".into(), &(model_steps as f64).into())?;
-            js_sys::Reflect::set(
-                &out,
-                &"points".into(),
-                &Float32Array::from(v.as_slice()).into(),
-            )?;
-            Ok(out.into())
-        })
-    }
+/// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of at
+/// most 0.01) under `schedule`, with noise `eps`, starting afresh when the seed, count, schedule
+/// or noise change. `steps` in the answer is the steps taken; `generation` and `model_steps`
+/// name the model that moved them, as training reports name the model it left.
+pub(crate) async fn particles(
+    cell: &RefCell<Session>,
+    t: f64,
+    n: u32,
+    eps: f64,
+    seed: u32,
+    schedule: &ScheduleSpec,
+    max_steps: u32,
+) -> Outcome<Particles> {
+    let t0 = now_ms();
+    let (x, reached, taken, generation, model_steps) = {
+        let mut st = cell.borrow_mut();
+        let field = st.field(schedule)?;
+        let generation = st.generation;
+        let key = format!("{schedule:?}|{n}|{eps}|{seed}|{generation}");
+        let model_steps = st.steps();
+        let t_min = field.schedule.t_start();
+        let target_t = t.clamp(t_min, VIEW_T_END);
+        // A cloud that has arrived where it was asked to go, carried by a model that training
+        // has since changed, starts again from t = 0: the particles then flow anew under the
+        // current model, so what a reader sees after training is the trained flow, not one
+        // carried mostly by the first networks.
+        let stale = st
+            .cloud
+            .as_ref()
+            .is_some_and(|c| c.model_steps != model_steps && (c.t - target_t).abs() <= 1e-12);
+        let fresh = stale || st.cloud.as_ref().is_none_or(|c| c.key != key);
+        if fresh {
+            let target = st.target();
+            let count = cloud_size(&st.backend, n as usize);
+            let x0 = initial_particles(&field.schedule, &target, count, u64::from(seed));
+            let x = interplay_nn::sampler::points_tensor(&x0, &st.backend.device);
+            st.cloud = Some(Cloud {
+                x,
+                t: t_min,
+                key,
+                rng: interplay_core::Rng::stream(
+                    u64::from(seed),
+                    interplay_core::sampling::streams::VIEW_NOISE,
+                ),
+                model_steps,
+            });
+        }
+        let Some(cloud) = st.cloud.as_mut() else {
+            return Err(EngineError::refused("no particles"));
+        };
+        let mut x = cloud.x.clone();
+        let mut steps = 0;
+        while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
+            // The same step rule as the viewer's exact particles (finer near both ends).
+            let next = view_step(cloud.t, target_t, t_min);
+            let (y, moved) =
+                interplay_nn::sampler::view_move(&field, x, cloud.t, next, eps, &mut cloud.rng);
+            x = y;
+            if !moved {
+                break;
+            }
+            cloud.t = next;
+            steps += 1;
+        }
+        cloud.x = x.clone();
+        // At the end of time, show the particles denoised (the Tweedie jump).
+        let shown = if t >= VIEW_T_END && cloud.t >= VIEW_T_END - 1e-9 {
+            interplay_nn::DeviceField::posterior_mean(&field, cloud.t, x)
+        } else {
+            x
+        };
+        (shown, cloud.t, steps, generation, model_steps)
+    };
+    let mut points = interplay_nn::read_values(x)
+        .await
+        .map_err(EngineError::refused)?;
+    // The cloud may be padded to a fixed size: only the particles asked for are shown.
+    points.truncate(2 * n as usize);
+    Ok(Particles {
+        t: reached,
+        steps: taken,
+        points,
+        generation,
+        model_steps,
+        ms: now_ms() - t0,
+    })
+}
 
-    /// The learned model's density ρ̂(t, ·) on an n×n grid of [−5, 5]² (row-major, top row
-    /// first), by the ODE log-likelihood with the network's exact divergence (`steps` RK4 steps
-    /// back to t = 0). Resolves to a Float32Array of densities.
-    pub fn density(&self, t: f64, n: u32, steps: u32, schedule: &str) -> Promise {
-        let state = self.state.clone();
-        let schedule = schedule.to_owned();
-        future_to_promise(async move {
-            let (flow, pts, field, target) = {
-                let st = state.borrow();
-                let field = current_field(&st, &schedule)?;
-                let grid = interplay_core::density::Grid::view(n.clamp(4, 256) as usize);
-                let pts: Vec<interplay_core::P2> = (0..grid.n)
-                    .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
-                    .collect();
-                let t = t.clamp(0.0, VIEW_T_END);
-                // At t = 0 the density is the base itself: nothing to integrate.
-                let flow = (t > 0.0).then(|| {
-                    let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);
-                    interplay_nn::sampler::ode_flow_back(&field, x, t, steps.max(1) as usize)
-                });
-                (flow, pts, field, target_of(&st))
-            };
-            // ρ(0) is N(0, I), or the target itself for the mirror path.
-            let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, &target);
-            let ll: Vec<f64> = match flow {
-                None => pts.iter().map(|p| log_rho0(*p)).collect(),
-                Some((x0, ell)) => {
-                    let x0 = interplay_nn::read_points(x0).await.map_err(js_err)?;
-                    let ell = interplay_nn::read_values(ell).await.map_err(js_err)?;
-                    x0.iter()
-                        .zip(ell)
-                        .map(|(p, l)| log_rho0(*p) + f64::from(l))
-                        .collect()
-                }
-            };
-            let dens: Vec<f32> = ll.iter().map(|l| l.exp() as f32).collect();
-            Ok(Float32Array::from(dens.as_slice()).into())
-        })
-    }
-
-    /// Quality of the current model: in-support fraction, sliced W2, histogram TV and energy of
-    /// `n` ODE samples (Heun, `steps` steps, Tweedie jump), the NLL of 256 target samples by the
-    /// exact divergence (`steps` RK4 steps), the relative L2 error of b̂ against the exact
-    /// field at t = 0.1, 0.3, 0.5, 0.7, 0.9, and what straight paths buy: the TV of the same base
-    /// points after 1, 2, 4 and 8 Euler steps, and the straightness gap of the learned ODE.
-    pub fn metrics(&self, n: u32, steps: u32, schedule: &str) -> Promise {
-        let state = self.state.clone();
-        let schedule = schedule.to_owned();
-        future_to_promise(async move {
-            let work = {
-                let st = state.borrow();
-                let field = current_field(&st, &schedule)?;
-                let target = target_of(&st);
-                let seed = 0xe7a1;
-                let x0 = initial_particles(&field.schedule, &target, n as usize, seed);
-                let recipe = Recipe {
-                    method: Method::Ode(OdeSolver::Heun),
-                    steps: steps.max(2) as usize,
-                    ..Recipe::default()
-                };
-                let (x, _) = interplay_nn::sampler::run_recipe(
-                    &field,
-                    interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
-                    &recipe,
-                    seed,
-                )
-                .map_err(js_err)?;
-                let ys = target.sample(
-                    &mut interplay_core::Rng::stream(
-                        seed,
-                        interplay_core::sampling::streams::NLL_POINTS,
-                    ),
-                    256,
-                );
-                let flow = interplay_nn::sampler::ode_flow_back(
-                    &field,
-                    interplay_nn::sampler::points_tensor(&ys, &st.backend.device),
-                    1.0 - 1e-3,
-                    steps.max(2) as usize,
-                );
-                let exact = ExactField::from_parts(field.schedule, target);
-                (x, flow, field, exact, x0)
-            };
-            let (samples, (x0, ell), field, exact, base) = work;
-            // What a coupling buys: few-step samples and straight paths, on the same base points.
-            let few = interplay_nn::few_step::few_step(
-                &field,
-                exact.target(),
-                &base,
-                &interplay_nn::few_step::FEW_STEPS,
-            )
-            .await
-            .map_err(js_err)?;
-            let straight =
-                interplay_nn::few_step::straightness(&field, &base, steps.max(16) as usize)
-                    .await
-                    .map_err(js_err)?;
-            // The relative L2(ρ(t)) error of b̂ at 5 times, on direct interpolant samples.
-            let errors = interplay_nn::quality::field_errors(
-                &field,
-                &exact,
-                &interplay_nn::quality::ERROR_TIMES,
-                (n as usize / 2).clamp(100, 2000),
-                0xe7a1,
-            )
-            .await
-            .map_err(js_err)?;
-            let xs = interplay_nn::read_points(samples).await.map_err(js_err)?;
-            let x0 = interplay_nn::read_points(x0).await.map_err(js_err)?;
-            let ell = interplay_nn::read_values(ell).await.map_err(js_err)?;
-            // ρ(0) is N(0, I), or the target itself for the mirror path.
-            let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, exact.target());
-            let ll: Vec<f64> = x0
-                .iter()
+/// The learned model's density ρ̂(t, ·) on an n×n grid of [−5, 5]² (row-major, top row first),
+/// by the ODE log-likelihood with the network's exact divergence (`steps` RK4 steps back to
+/// t = 0).
+pub(crate) async fn density(
+    cell: &RefCell<Session>,
+    t: f64,
+    n: u32,
+    steps: u32,
+    schedule: &ScheduleSpec,
+) -> Outcome<Vec<f32>> {
+    let (flow, pts, field, target) = {
+        let st = cell.borrow();
+        let field = st.field(schedule)?;
+        let grid = interplay_core::density::Grid::view(n.clamp(4, 256) as usize);
+        let pts: Vec<interplay_core::P2> = (0..grid.n)
+            .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
+            .collect();
+        let t = t.clamp(0.0, VIEW_T_END);
+        // At t = 0 the density is the base itself: nothing to integrate.
+        let flow = (t > 0.0).then(|| {
+            let x = interplay_nn::sampler::points_tensor(&pts, &st.backend.device);
+            interplay_nn::sampler::ode_flow_back(&field, x, t, steps.max(1) as usize)
+        });
+        (flow, pts, field, st.target())
+    };
+    // ρ(0) is N(0, I), or the target itself for the mirror path.
+    let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, &target);
+    let ll: Vec<f64> = match flow {
+        None => pts.iter().map(|p| log_rho0(*p)).collect(),
+        Some((x0, ell)) => {
+            let x0 = interplay_nn::read_points(x0)
+                .await
+                .map_err(EngineError::refused)?;
+            let ell = interplay_nn::read_values(ell)
+                .await
+                .map_err(EngineError::refused)?;
+            x0.iter()
                 .zip(ell)
                 .map(|(p, l)| log_rho0(*p) + f64::from(l))
-                .collect();
-            let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
-            let nll = -ll.iter().sum::<f64>() / ll.len().max(1) as f64;
-            to_js(&Quality {
-                in_support: m.in_support,
-                sliced_w2: m.sliced_w2,
-                tv: m.tv,
-                energy: m.energy,
-                nll,
-                b_error: errors.iter().map(|e| e.b).collect(),
-                few_step_tv: few.iter().map(|r| r.tv).collect(),
-                straightness: straight.gap(),
-                transport_cost: straight.cost,
-                n: m.n,
-            })
-        })
-    }
+                .collect()
+        }
+    };
+    Ok(ll.iter().map(|l| l.exp() as f32).collect())
+}
 
-    /// Samples `n` particles at t = 1 from the current model with `steps` steps of the ODE
-    /// (`eps` = 0, RK4) or the SDE (Euler–Maruyama), under the schedule given as JSON (only a
-    /// schedule-free model takes a schedule other than its own). Resolves to a Float32Array
-    /// [x0, y0, x1, y1, …].
-    pub fn sample(&self, n: u32, steps: u32, eps: f64, seed: u32, schedule: &str) -> Promise {
-        let state = self.state.clone();
-        let schedule = schedule.to_owned();
-        future_to_promise(async move {
-            let (x, _) = {
-                let st = state.borrow();
-                let field = current_field(&st, &schedule)?;
-                let target = target_of(&st);
-                let x0 = initial_particles(&field.schedule, &target, n as usize, u64::from(seed));
-                let x0 = interplay_nn::sampler::points_tensor(&x0, &st.backend.device);
-                let method = if eps > 0.0 {
-                    Method::Sde(SdeSolver::EulerMaruyama, Eps::Constant(eps))
-                } else {
-                    Method::Ode(OdeSolver::Rk4)
-                };
-                let recipe = Recipe {
-                    method,
-                    steps: steps.max(1) as usize,
-                    ..Recipe::default()
-                };
-                interplay_nn::sampler::run_recipe(&field, x0, &recipe, u64::from(seed))
-                    .map_err(js_err)?
-            };
-            let v = interplay_nn::read_values(x).await.map_err(js_err)?;
-            Ok(Float32Array::from(v.as_slice()).into())
-        })
-    }
+/// Quality of the current model: in-support fraction, sliced W2, histogram TV and energy of `n`
+/// ODE samples (Heun, `steps` steps, Tweedie jump), the NLL of 256 target samples by the exact
+/// divergence (`steps` RK4 steps), the relative L2 error of b̂ against the exact field at
+/// t = 0.1, 0.3, 0.5, 0.7, 0.9, and what straight paths buy: the TV of the same base points
+/// after 1, 2, 4 and 8 Euler steps, and the straightness gap of the learned ODE.
+pub(crate) async fn metrics(
+    cell: &RefCell<Session>,
+    n: u32,
+    steps: u32,
+    schedule: &ScheduleSpec,
+) -> Outcome<Quality> {
+    let seed = interplay_core::sampling::streams::METRICS_SEED;
+    let (samples, (x0, ell), field, exact, base) = {
+        let st = cell.borrow();
+        let field = st.field(schedule)?;
+        let target = st.target();
+        let x0 = initial_particles(&field.schedule, &target, n as usize, seed);
+        let recipe = Recipe {
+            method: Method::Ode(OdeSolver::Heun),
+            steps: steps.max(2) as usize,
+            ..Recipe::default()
+        };
+        let (x, _) = interplay_nn::sampler::run_recipe(
+            &field,
+            interplay_nn::sampler::points_tensor(&x0, &st.backend.device),
+            &recipe,
+            seed,
+        )
+        .map_err(EngineError::refused)?;
+        let ys = target.sample(
+            &mut interplay_core::Rng::stream(seed, interplay_core::sampling::streams::NLL_POINTS),
+            256,
+        );
+        let flow = interplay_nn::sampler::ode_flow_back(
+            &field,
+            interplay_nn::sampler::points_tensor(&ys, &st.backend.device),
+            1.0 - 1e-3,
+            steps.max(2) as usize,
+        );
+        let exact = ExactField::from_parts(field.schedule, target);
+        (x, flow, field, exact, x0)
+    };
+    // What a coupling buys: few-step samples and straight paths, on the same base points.
+    let few = interplay_nn::few_step::few_step(
+        &field,
+        exact.target(),
+        &base,
+        &interplay_nn::few_step::FEW_STEPS,
+    )
+    .await
+    .map_err(EngineError::refused)?;
+    let straight = interplay_nn::few_step::straightness(&field, &base, steps.max(16) as usize)
+        .await
+        .map_err(EngineError::refused)?;
+    // The relative L2(ρ(t)) error of b̂ at 5 times, on direct interpolant samples.
+    let errors = interplay_nn::quality::field_errors(
+        &field,
+        &exact,
+        &interplay_nn::quality::ERROR_TIMES,
+        (n as usize / 2).clamp(100, 2000),
+        seed,
+    )
+    .await
+    .map_err(EngineError::refused)?;
+    let xs = interplay_nn::read_points(samples)
+        .await
+        .map_err(EngineError::refused)?;
+    let x0 = interplay_nn::read_points(x0)
+        .await
+        .map_err(EngineError::refused)?;
+    let ell = interplay_nn::read_values(ell)
+        .await
+        .map_err(EngineError::refused)?;
+    // ρ(0) is N(0, I), or the target itself for the mirror path.
+    let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, exact.target());
+    let ll: Vec<f64> = x0
+        .iter()
+        .zip(ell)
+        .map(|(p, l)| log_rho0(*p) + f64::from(l))
+        .collect();
+    let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
+    let nll = -ll.iter().sum::<f64>() / ll.len().max(1) as f64;
+    Ok(Quality {
+        in_support: m.in_support,
+        sliced_w2: m.sliced_w2,
+        tv: m.tv,
+        energy: m.energy,
+        nll,
+        b_error: errors.iter().map(|e| e.b).collect(),
+        few_step_tv: few.iter().map(|r| r.tv).collect(),
+        straightness: straight.gap(),
+        transport_cost: straight.cost,
+        n: m.n,
+    })
+}
+
+/// Samples `n` particles at t = 1 from the current model with `steps` steps of the ODE (`eps` =
+/// 0) or the SDE ([`Recipe::with_noise`]), under `schedule`: [x0, y0, x1, y1, …].
+pub(crate) async fn sample(
+    cell: &RefCell<Session>,
+    n: u32,
+    steps: u32,
+    eps: f64,
+    seed: u32,
+    schedule: &ScheduleSpec,
+) -> Outcome<Vec<f32>> {
+    let x = {
+        let st = cell.borrow();
+        let field = st.field(schedule)?;
+        let x0 = initial_particles(&field.schedule, &st.target(), n as usize, u64::from(seed));
+        let x0 = interplay_nn::sampler::points_tensor(&x0, &st.backend.device);
+        let recipe = Recipe::with_noise(eps, steps as usize);
+        interplay_nn::sampler::run_recipe(&field, x0, &recipe, u64::from(seed))
+            .map_err(EngineError::refused)?
+            .0
+    };
+    interplay_nn::read_values(x)
+        .await
+        .map_err(EngineError::refused)
 }

@@ -1,0 +1,284 @@
+//! The one contract between the page and the engine: a [`Request`] in, a [`Response`] out.
+//!
+//! The page's worker hands the engine `{ op, args }` exactly as the page sent it; serde reads it
+//! into a `Request` (an unknown op or a missing or mistyped argument is refused by name, before
+//! anything runs), and the engine's answer leaves as a `Response`. Nothing between the two is a
+//! string of JSON or an op name matched by hand.
+
+use interplay_nn::quality::EpsBound;
+use interplay_nn::spec::{LiveRun, RunConfig, ScheduleSpec};
+use serde::{Deserialize, Serialize};
+
+/// What the page asks of its engine.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(
+    tag = "op",
+    content = "args",
+    rename_all = "camelCase",
+    deny_unknown_fields
+)]
+pub enum Request {
+    /// Start a fresh training run from the page's settings (the rest: `TrainConfig::live`).
+    Configure {
+        /// The page's settings.
+        config: LiveRun,
+    },
+    /// Start a fresh training run from a full run configuration (`interplay train --config`).
+    ConfigureRun {
+        /// The run.
+        config: RunConfig,
+    },
+    /// `steps` optimisation steps, then the last losses.
+    Train {
+        /// How many.
+        steps: u32,
+    },
+    /// Train for about `ms` milliseconds (at least one step).
+    TrainFor {
+        /// The time budget.
+        ms: f64,
+    },
+    /// The learned particles moved towards `t`.
+    #[serde(rename_all = "camelCase")]
+    Particles {
+        /// Where the particles are going.
+        t: f64,
+        /// How many are shown.
+        n: u32,
+        /// The SDE's noise level (0: the ODE).
+        eps: f64,
+        /// Their seed.
+        seed: u32,
+        /// The schedule the reader has set (a schedule-free model moves under it).
+        schedule: ScheduleSpec,
+        /// The most steps taken in this request.
+        max_steps: u32,
+    },
+    /// The learned density on an `n × n` grid at `t`.
+    Density {
+        /// The time.
+        t: f64,
+        /// Grid cells per side.
+        n: u32,
+        /// RK4 steps back to t = 0.
+        steps: u32,
+        /// The schedule.
+        schedule: ScheduleSpec,
+    },
+    /// The quality of the current model.
+    Metrics {
+        /// Samples drawn.
+        n: u32,
+        /// Integration steps.
+        steps: u32,
+        /// The schedule.
+        schedule: ScheduleSpec,
+    },
+    /// The ε explorer: samples at each noise level of `grid`, scored, and the SDE's KL bound.
+    EpsSweep {
+        /// The noise levels.
+        grid: Vec<f64>,
+        /// Samples per level.
+        n: u32,
+        /// Integration steps.
+        steps: u32,
+        /// Their seed.
+        seed: u32,
+        /// The schedule.
+        schedule: ScheduleSpec,
+    },
+    /// The learned flow lines of a run on the line.
+    LineFlow {
+        /// The schedule.
+        schedule: ScheduleSpec,
+    },
+    /// Samples at t = 1.
+    Sample {
+        /// How many.
+        n: u32,
+        /// Integration steps.
+        steps: u32,
+        /// The SDE's noise level (0: the ODE with RK4).
+        eps: f64,
+        /// Their seed.
+        seed: u32,
+        /// The schedule.
+        schedule: ScheduleSpec,
+    },
+    /// The current networks as checkpoint bytes.
+    Checkpoint {},
+    /// Continue training from checkpoint bytes.
+    Load {
+        /// The checkpoint.
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    },
+    /// The current run as `interplay train --config` reads it.
+    RunConfig {},
+}
+
+impl Request {
+    /// The request's op, as the page names it.
+    pub fn op(&self) -> &'static str {
+        match self {
+            Self::Configure { .. } => "configure",
+            Self::ConfigureRun { .. } => "configureRun",
+            Self::Train { .. } => "train",
+            Self::TrainFor { .. } => "trainFor",
+            Self::Particles { .. } => "particles",
+            Self::Density { .. } => "density",
+            Self::Metrics { .. } => "metrics",
+            Self::EpsSweep { .. } => "epsSweep",
+            Self::LineFlow { .. } => "lineFlow",
+            Self::Sample { .. } => "sample",
+            Self::Checkpoint {} => "checkpoint",
+            Self::Load { .. } => "load",
+            Self::RunConfig {} => "runConfig",
+        }
+    }
+}
+
+/// What the engine answers, one variant per kind of request.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// A fresh run (`configure`, `configureRun`).
+    Started {
+        /// The engine's generation of the new run.
+        generation: u32,
+    },
+    /// A checkpoint loaded: the new generation, its steps and its run.
+    Loaded {
+        /// The engine's generation of the loaded run.
+        generation: u32,
+        /// The steps the checkpoint had trained.
+        steps: u64,
+        /// The run, as `runConfig` gives it.
+        config: RunConfig,
+    },
+    /// Training done (`train`, `trainFor`).
+    Trained(TrainReport),
+    /// The learned particles.
+    Particles(Particles),
+    /// Densities on the grid, row-major, top row first.
+    Density(Vec<f32>),
+    /// The model's quality.
+    Metrics(Quality),
+    /// The ε explorer's scores.
+    EpsSweep(Sweep),
+    /// The flow lines on the line.
+    LineFlow(LineFlow),
+    /// Samples [x0, y0, x1, y1, …].
+    Sample(Vec<f32>),
+    /// Checkpoint bytes.
+    Checkpoint(Vec<u8>),
+    /// The run as JSON (`interplay train --config`).
+    RunConfig(String),
+}
+
+/// What training reports: the steps of the run, those done now, the time they took, the last
+/// losses by network, and the generation they belong to.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TrainReport {
+    /// Steps trained in the run so far.
+    pub steps: u64,
+    /// Steps done by this request.
+    pub done: u32,
+    /// Milliseconds this request took.
+    pub ms: f64,
+    /// The last step's losses, by network name.
+    pub losses: Vec<(String, f32)>,
+    /// The run's generation.
+    pub generation: u32,
+}
+
+/// The learned particles: where they are, how they got there, and which model moved them.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Particles {
+    /// The time they reached.
+    pub t: f64,
+    /// The steps taken by this request.
+    pub steps: u32,
+    /// [x0, y0, x1, y1, …], as many points as asked for (leaves as a typed array).
+    #[serde(skip_serializing)]
+    pub points: Vec<f32>,
+    /// The run's generation.
+    pub generation: u32,
+    /// The training step of the model that moved them.
+    pub model_steps: u64,
+    /// Milliseconds the request took, the points read back (so the device's work is in it).
+    pub ms: f64,
+}
+
+/// The quality of a model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quality {
+    /// The fraction of samples in the target's support.
+    pub in_support: f64,
+    /// Sliced Wasserstein-2 to the target.
+    pub sliced_w2: f64,
+    /// Histogram total variation to the target.
+    pub tv: f64,
+    /// Energy distance to the target.
+    pub energy: f64,
+    /// Negative log-likelihood of target samples.
+    pub nll: f64,
+    /// ‖b̂ − b*‖/‖b*‖ in L²(ρ(t)) at `interplay_nn::quality::ERROR_TIMES`.
+    pub b_error: Vec<f64>,
+    /// Histogram TV of the same base samples after 1, 2, 4 and 8 Euler steps.
+    pub few_step_tv: Vec<f64>,
+    /// E∫|b̂|² dt − E|X1 − X0|² along the ODE paths (0 for straight ones).
+    pub straightness: f64,
+    /// E|X1 − X0|² of the learned flow's map.
+    pub transport_cost: f64,
+    /// Samples scored.
+    pub n: usize,
+}
+
+/// What the ε explorer reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sweep {
+    /// The noise levels.
+    pub eps: Vec<f64>,
+    /// Histogram TV at each.
+    pub tv: Vec<f64>,
+    /// The fraction in the support at each.
+    pub in_support: Vec<f64>,
+    /// The TV of as many exact target samples: the histogram's noise floor.
+    pub tv_exact: f64,
+    /// The grid's ε of the lowest TV.
+    pub best_tv: f64,
+    /// The bound's A, B, C and the end of its time integral.
+    pub bound: EpsBound,
+    /// √(A/C), the bound's minimiser (null when the score is exact).
+    pub best_bound: Option<f64>,
+    /// Samples per level.
+    pub n: usize,
+    /// Integration steps.
+    pub steps: usize,
+}
+
+/// The learned flow lines of a run on the line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineFlow {
+    /// The times of every curve's positions (leaves as a typed array, like `lines`).
+    #[serde(skip_serializing)]
+    pub times: Vec<f32>,
+    /// `count` curves of `times.len()` positions each (a curve the stability rule stopped ends
+    /// in NaN).
+    #[serde(skip_serializing)]
+    pub lines: Vec<f32>,
+    /// How many curves.
+    pub count: u32,
+    /// The relative L²(ρ(t)) error of the learned b at `error_times`.
+    pub b_error: Vec<f64>,
+    /// The times of `b_error` (`interplay_nn::quality::ERROR_TIMES`).
+    pub error_times: Vec<f64>,
+    /// The run's generation.
+    pub generation: u32,
+    /// The training step of the model drawn.
+    pub model_steps: u64,
+}

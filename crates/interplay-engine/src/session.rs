@@ -1,0 +1,360 @@
+//! The engine's logic as a plain Rust session: one device, at most one training run, the
+//! learned particles; [`handle`] answers every [`Request`]. Nothing here knows about JavaScript,
+//! so the same code is tested natively (`tests/session.rs`) and runs in the page's worker.
+//!
+//! Several requests may be in flight at once in the worker (a training chunk waits for the
+//! device while a view is asked for), so no borrow of the session is held across an `await`:
+//! each request does its device work under a short borrow, then reads the results without one.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use interplay_core::{ExactTarget, Schedule};
+use interplay_nn::checkpoint::{Checkpoint, Header};
+use interplay_nn::device::Backend;
+use interplay_nn::spec::{RunConfig, ScheduleSpec};
+use interplay_nn::trainer::StepLosses;
+use interplay_nn::{LearnedField, Trainer};
+
+use crate::protocol::{Request, Response, TrainReport};
+use crate::views::Cloud;
+
+/// Why a request was refused, in words a reader can act on.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    /// The request needs a training run and there is none.
+    #[error("no training run: configure one or load a checkpoint first")]
+    NoRun,
+    /// A newer run replaced the one this request was working on.
+    #[error("the training run was replaced")]
+    Replaced,
+    /// The request's settings or data are not usable; the message says why.
+    #[error("{0}")]
+    Refused(String),
+}
+
+impl EngineError {
+    pub(crate) fn refused(e: impl std::fmt::Display) -> Self {
+        Self::Refused(e.to_string())
+    }
+}
+
+/// What a request resolves to.
+pub type Outcome<T> = Result<T, EngineError>;
+
+/// One engine: a device and what it trains.
+pub struct Session {
+    pub(crate) backend: Backend,
+    pub(crate) trainer: Option<Trainer>,
+    /// Bumped by every fresh run; work started under an older generation is dropped.
+    pub(crate) generation: u32,
+    /// The learned model's particles.
+    pub(crate) cloud: Option<Cloud>,
+}
+
+/// The most steps `trainFor` queues between waits for the device.
+const SYNC_EVERY: u32 = 8;
+/// The most steps one `trainFor` takes, whatever its budget.
+const MAX_STEPS_PER_REQUEST: u32 = 10_000;
+
+/// Milliseconds on a clock that only moves forward.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Milliseconds on a clock that only moves forward.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn now_ms() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1e3
+}
+
+impl Session {
+    /// A session on `backend`, with no run.
+    pub fn new(backend: Backend) -> Self {
+        Self {
+            backend,
+            trainer: None,
+            generation: 0,
+            cloud: None,
+        }
+    }
+
+    /// The device this session trains on.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// The steps trained in the current run (0 without one).
+    pub fn steps(&self) -> u64 {
+        self.trainer.as_ref().map_or(0, Trainer::steps)
+    }
+
+    /// The run's generation (0 before the first).
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    pub(crate) fn trainer(&self) -> Outcome<&Trainer> {
+        self.trainer.as_ref().ok_or(EngineError::NoRun)
+    }
+
+    /// The model to sample under the schedule the reader set: a schedule-free model moves to
+    /// it, every other model keeps the schedule it was trained under.
+    pub(crate) fn field(&self, schedule: &ScheduleSpec) -> Outcome<LearnedField> {
+        let asked: Schedule = schedule.schedule().map_err(EngineError::refused)?;
+        let field = self.trainer()?.field();
+        if field.objective.needs_schedule() {
+            Ok(field)
+        } else {
+            field.with_schedule(asked).map_err(EngineError::refused)
+        }
+    }
+
+    /// The exact target of the run (the checkerboard before one).
+    pub(crate) fn target(&self) -> ExactTarget {
+        match &self.trainer {
+            Some(tr) => ExactTarget::new(&tr.target),
+            None => ExactTarget::new(&interplay_core::Target::Checkerboard),
+        }
+    }
+
+    /// Starts a fresh run; returns its generation. A refused run leaves the current one alone.
+    fn start(&mut self, rc: RunConfig) -> Outcome<u32> {
+        let schedule = rc.schedule.schedule().map_err(EngineError::refused)?;
+        let target = rc.target.target().map_err(EngineError::refused)?;
+        let trainer = Trainer::new(rc.train, schedule, target, &self.backend.device)
+            .map_err(EngineError::refused)?;
+        Ok(self.replace(trainer))
+    }
+
+    fn replace(&mut self, trainer: Trainer) -> u32 {
+        self.trainer = Some(trainer);
+        self.cloud = None;
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Continues training from checkpoint bytes; bad bytes are refused and keep the current run.
+    fn load(&mut self, bytes: &[u8]) -> Outcome<Response> {
+        let ck = Checkpoint::from_bytes(bytes).map_err(EngineError::refused)?;
+        let schedule = ck
+            .header
+            .schedule
+            .schedule()
+            .map_err(EngineError::refused)?;
+        let target = ck.header.target.target().map_err(EngineError::refused)?;
+        // Training continues at the rate where the saved run ended (its decay done), not at its
+        // initial rate, which would undo what the decay bought.
+        let mut train = ck.header.train.clone();
+        train.lr = train.lr_at(ck.header.steps);
+        train.decay = interplay_nn::LrDecay::Constant;
+        train.warmup = 0;
+        let trainer = Trainer::resume(
+            train,
+            ck.header.objective.clone(),
+            schedule,
+            target,
+            &ck.params,
+            ck.header.steps,
+            &self.backend.device,
+        )
+        .map_err(EngineError::refused)?;
+        let generation = self.replace(trainer);
+        Ok(Response::Loaded {
+            generation,
+            steps: self.steps(),
+            config: self.run_config()?,
+        })
+    }
+
+    /// The current run as `interplay train --config` reads it, with `steps` the steps trained
+    /// so far (at least 1), so a browser experiment can be replayed natively.
+    pub fn run_config(&self) -> Outcome<RunConfig> {
+        let tr = self.trainer()?;
+        Ok(RunConfig {
+            train: tr.config.clone(),
+            schedule: (&tr.schedule).into(),
+            target: (&tr.target).into(),
+            steps: tr.steps().max(1),
+        })
+    }
+
+    /// `k` optimisation steps of the current run (of generation `generation`, if given): the
+    /// last step's losses, still on the device, with the networks' names and the run's steps.
+    fn steps_of(&mut self, k: u32, generation: Option<u32>) -> Outcome<Stepped> {
+        if generation.is_some_and(|g| g != self.generation) {
+            return Err(EngineError::Replaced);
+        }
+        let tr = self.trainer.as_mut().ok_or(EngineError::NoRun)?;
+        let mut last = None;
+        for _ in 0..k {
+            last = Some(tr.step());
+        }
+        let names = tr
+            .objective
+            .nets()
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        Ok(Stepped {
+            losses: last,
+            names,
+            steps: tr.steps(),
+            generation: self.generation,
+        })
+    }
+}
+
+/// Steps taken whose losses are not read yet.
+struct Stepped {
+    losses: Option<StepLosses>,
+    names: Vec<String>,
+    steps: u64,
+    generation: u32,
+}
+
+impl Stepped {
+    /// The losses read from the device (one read per network), with their names.
+    async fn read(self) -> Outcome<Vec<(String, f32)>> {
+        let mut values = Vec::new();
+        if let Some(l) = self.losses {
+            for (name, t) in self.names.into_iter().zip(l.losses) {
+                let v = interplay_nn::read_scalar(t)
+                    .await
+                    .map_err(EngineError::refused)?;
+                values.push((name, v));
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// Answers one request of the page.
+pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<Response> {
+    let cell = &*session;
+    match request {
+        Request::Configure { config } => {
+            let generation = cell.borrow_mut().start(config.run_config())?;
+            Ok(Response::Started { generation })
+        }
+        Request::ConfigureRun { config } => {
+            let generation = cell.borrow_mut().start(config)?;
+            Ok(Response::Started { generation })
+        }
+        Request::Train { steps } => {
+            let t0 = now_ms();
+            let stepped = cell.borrow_mut().steps_of(steps, None)?;
+            let (total, generation) = (stepped.steps, stepped.generation);
+            let losses = stepped.read().await?;
+            Ok(Response::Trained(TrainReport {
+                steps: total,
+                done: steps,
+                ms: now_ms() - t0,
+                losses,
+                generation,
+            }))
+        }
+        Request::TrainFor { ms } => train_for(cell, ms).await.map(Response::Trained),
+        Request::Particles {
+            t,
+            n,
+            eps,
+            seed,
+            schedule,
+            max_steps,
+        } => crate::views::particles(cell, t, n, eps, seed, &schedule, max_steps)
+            .await
+            .map(Response::Particles),
+        Request::Density {
+            t,
+            n,
+            steps,
+            schedule,
+        } => crate::views::density(cell, t, n, steps, &schedule)
+            .await
+            .map(Response::Density),
+        Request::Metrics { n, steps, schedule } => crate::views::metrics(cell, n, steps, &schedule)
+            .await
+            .map(Response::Metrics),
+        Request::EpsSweep {
+            grid,
+            n,
+            steps,
+            seed,
+            schedule,
+        } => crate::eps_sweep::eps_sweep(cell, grid, n, steps, seed, &schedule)
+            .await
+            .map(Response::EpsSweep),
+        Request::LineFlow { schedule } => crate::line_flow::line_flow(cell, &schedule)
+            .await
+            .map(Response::LineFlow),
+        Request::Sample {
+            n,
+            steps,
+            eps,
+            seed,
+            schedule,
+        } => crate::views::sample(cell, n, steps, eps, seed, &schedule)
+            .await
+            .map(Response::Sample),
+        Request::Checkpoint {} => {
+            let (header, nets) = {
+                let st = cell.borrow();
+                let tr = st.trainer()?;
+                (Header::of(tr), tr.model())
+            };
+            let ck = Checkpoint::of(header, &nets)
+                .await
+                .map_err(EngineError::refused)?;
+            Ok(Response::Checkpoint(ck.to_bytes()))
+        }
+        Request::Load { bytes } => cell.borrow_mut().load(&bytes),
+        Request::RunConfig {} => {
+            let rc = cell.borrow().run_config()?;
+            serde_json::to_string_pretty(&rc)
+                .map(Response::RunConfig)
+                .map_err(EngineError::refused)
+        }
+    }
+}
+
+/// Trains for about `budget_ms` milliseconds (at least one step), then reports like `train`.
+/// It waits for the device (a read of the last loss) after the first step and then after as
+/// many steps as fit in the rest of the budget (at most `SYNC_EVERY`), so that on WebGPU the
+/// time measured is the time trained and no backlog of unread steps builds up. A run replaced
+/// while it trains stops it with [`EngineError::Replaced`].
+async fn train_for(cell: &RefCell<Session>, budget_ms: f64) -> Outcome<TrainReport> {
+    let t0 = now_ms();
+    let mut done = 0u32;
+    let generation = cell.borrow().generation;
+    loop {
+        let elapsed = now_ms() - t0;
+        let k = if done == 0 {
+            1
+        } else {
+            let per_step = (elapsed / f64::from(done)).max(0.1);
+            ((budget_ms - elapsed) / per_step)
+                .floor()
+                .clamp(1.0, f64::from(SYNC_EVERY)) as u32
+        };
+        let stepped = cell.borrow_mut().steps_of(k, Some(generation))?;
+        done += k;
+        let total = stepped.steps;
+        let losses = stepped.read().await?;
+        if now_ms() - t0 >= budget_ms || done >= MAX_STEPS_PER_REQUEST {
+            return Ok(TrainReport {
+                steps: total,
+                done,
+                ms: now_ms() - t0,
+                losses,
+                generation,
+            });
+        }
+    }
+}
