@@ -38,12 +38,6 @@ function choiceText(c) {
   return `Training on ${name}, ${how}: CPU ${fmt(c.rates.cpu, 1)} steps/s, ${gpu}.`;
 }
 
-/** When this key changes, the run starts afresh. */
-function runKey(cfg) {
-  // The schedule-free model serves every schedule: only its settings and the target matter.
-  return JSON.stringify({ ...cfg, schedule: cfg.objective === "schedule-free" ? null : cfg.schedule });
-}
-
 /** A model's name: the engine's generation and the steps trained in it. */
 export const modelName = (generation, steps) => `${generation}:${steps}`;
 
@@ -114,7 +108,7 @@ export function engineSession(w) {
     run = mine;
     mine.done.catch((e) => {
       if (run === mine) run = null; // the next caller tries again
-      console.warn(`Interplay: setting up the training run failed: ${messageOf(e)}`);
+      w.say(`The training run could not be set up: ${messageOf(e)}.`);
     });
     return mine.done;
   }
@@ -127,19 +121,16 @@ export function engineSession(w) {
   async function ensureRun() {
     const { client } = await start();
     const cfg = w.viewer.runConfig();
-    const key = runKey(cfg);
-    if (!run || run.key !== key) begin(key, setUpRun(client, cfg, w.params()));
+    const key = w.viewer.runKey();
+    if (!run || run.key !== key) begin(key, setUpRun(client, cfg));
     await run.done;
     return client;
   }
 
   /** Replaces the engine's run: the shipped checkpoint where it fits, else a fresh network. */
-  async function setUpRun(client, cfg, p) {
+  async function setUpRun(client, cfg) {
     forgetModel();
-    const shipped =
-      cfg.objective === "schedule-free" && p.target === "checkerboard" && w.widget.checkpoint &&
-      p.width === 128 && p.depth === 3;
-    if (shipped) {
+    if (w.widget.checkpoint && w.viewer.shippedModelFits()) {
       try {
         const res = await fetch(new URL(w.widget.checkpoint, document.baseURI));
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -165,7 +156,7 @@ export function engineSession(w) {
       const { client } = await start();
       forgetModel();
       const cfg = w.viewer.runConfig();
-      await begin(runKey(cfg), client.call("configure", { config: cfg }).then((r) => holdModel(r.generation, 0)));
+      await begin(w.viewer.runKey(), client.call("configure", { config: cfg }).then((r) => holdModel(r.generation, 0)));
       status("A fresh network: press Train.");
     } catch (e) {
       w.say(`Reset failed: ${messageOf(e)}`);
@@ -201,7 +192,7 @@ export function engineSession(w) {
       note = ` (some of its settings cannot be shown here: ${messageOf(e)})`;
     }
     // Mark before the change is announced, so that ensureRun keeps the loaded run.
-    run = { key: runKey(w.viewer.runConfig()), done: Promise.resolve() };
+    run = { key: w.viewer.runKey(), done: Promise.resolve() };
     forgetModel();
     holdModel(r.generation, r.steps);
     w.paramsChanged(null);
@@ -302,7 +293,7 @@ export function engineSession(w) {
           w.dirty.lagrangian = true;
           w.views.refreshMetrics(true);
         })
-        .catch((e) => console.warn(`Interplay: no training run for these settings: ${messageOf(e)}`));
+        .catch((e) => w.say(`The learned views have no model for these settings: ${messageOf(e)}.`));
     }
   }
 

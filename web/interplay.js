@@ -32,12 +32,6 @@ const BASE = new URL(".", import.meta.url);
 const WIDE_PX = 1100;
 /** A figure with one view and its controls (a post's schedule figure): side by side from here. */
 const SIDE_PX = 620;
-/** Parameters that change the schedule plot. */
-const SCHEDULE_KEYS = ["path", "gamma", "alphaExp", "betaExp", "gammaScale", "t"];
-/** Parameters that change the triangle of three marginals. */
-const MIX_KEYS = ["target", "drawn", "seed", "second", "mix", "mixPath"];
-/** Parameters that change the triangle and nothing else (a drag in it must not redraw the rest). */
-const TRIANGLE_ONLY_KEYS = ["second", "mix", "mixPath"];
 
 /** Creates a widget inside `root`. Returns its API at once; `api.ready` resolves when it draws. */
 export function create(root, options = {}) {
@@ -73,6 +67,7 @@ export function create(root, options = {}) {
     },
     params: () => w.viewer.getParams(),
     setParams,
+    applyParams,
     paramsChanged,
   };
 
@@ -80,23 +75,33 @@ export function create(root, options = {}) {
    * Applies parameter changes all-or-nothing. A refused change shows a message where it was
    * made and keeps the last good state; the error is also thrown to API callers.
    */
-  function setParams(changes, { from } = {}) {
+  function setParams(changes, opts = {}) {
+    const r = applyParams(changes, opts);
+    if (r.refused !== undefined) throw new Error(r.refused);
+    return r.changed;
+  }
+  /**
+   * What the widget's own controls use: like setParams, but a refusal (shown where the change was
+   * made, the last good setting kept) is returned as `{ refused: message }`, not thrown.
+   */
+  function applyParams(changes, { from } = {}) {
     if (!w.viewer) throw new Error("Interplay is still loading: await interplay.ready first");
     let changed;
     try {
       changed = w.viewer.setParams(changes);
     } catch (e) {
-      if (w.recovering) throw new Error(messageOf(e));
+      // While the viewer is being restored its guard speaks for it.
+      if (w.recovering) return { refused: messageOf(e) };
       const text = `Not applied: ${messageOf(e)}. The last good setting is kept.`;
       if (from && from.closest(".ip-schedule-box")) w.sayLocal($(".ip-schedule-msg"), text);
       else w.say(text);
       syncControls(root, w.params());
-      throw new Error(messageOf(e));
+      return { refused: messageOf(e) };
     }
     w.sayLocal($(".ip-schedule-msg"), "");
     if (message.classList.contains("ip-notice") === false) w.say("");
     paramsChanged(changed);
-    return changed;
+    return { changed };
   }
   /**
    * The panels go beside the views when there is room: in a wide widget, or in a figure that shows
@@ -116,7 +121,8 @@ export function create(root, options = {}) {
   function paramsChanged(changed) {
     const p = w.params();
     syncControls(root, p);
-    if (changed && changed.every((k) => TRIANGLE_ONLY_KEYS.includes(k))) {
+    const touched = w.viewer.touched(changed ?? null);
+    if (touched.onlyTriangle) {
       // Only the triangle moved: the other views, the training run and the panels stand.
       w.mix.changed();
       w.share.hashChanged();
@@ -125,10 +131,10 @@ export function create(root, options = {}) {
     refreshPanels(root, w.widget, p, w.viewer.shownPanels());
     layout();
     w.dirty.eulerian = w.dirty.lagrangian = w.dirty.spacetime = true;
-    if (!changed || changed.includes("line")) w.spacetime?.refresh();
-    if (!changed || changed.some((k) => SCHEDULE_KEYS.includes(k))) w.dirty.schedule = true;
-    if (!changed || changed.some((k) => MIX_KEYS.includes(k))) w.mix.changed();
-    if (!changed) w.dirty.losses = true;
+    if (touched.line) w.spacetime?.refresh();
+    if (touched.schedule) w.dirty.schedule = true;
+    if (touched.mix) w.mix.changed();
+    if (touched.losses) w.dirty.losses = true;
     w.share.hashChanged();
     w.session.paramsChanged(p);
   }
@@ -183,8 +189,9 @@ export function create(root, options = {}) {
       if (where === "triangle") return w.mix.panicForTest();
       try {
         w.viewer.panicForTest();
-      } catch (_) {
-        /* the guard has restarted the viewer and said so */
+      } catch (e) {
+        // The guard answers the panic with the restart (and has said so in the widget).
+        if (!/was restarted/.test(messageOf(e))) throw e;
       }
     },
     play: () => loop.play(),
@@ -259,11 +266,7 @@ export function create(root, options = {}) {
         const change = { [el.dataset.param]: readControl(el) };
         // Side by side with ε = 0 would show the same picture twice: give the SDE some noise.
         if (change.compare === true && w.params().eps === 0) change.eps = 0.5;
-        try {
-          setParams(change, { from: el });
-        } catch (_) {
-          /* setParams has shown why */
-        }
+        applyParams(change, { from: el });
       });
     }
     w.listen($(".ip-play"), "click", () => (loop.playing() ? loop.pause() : loop.play()));
@@ -279,11 +282,7 @@ export function create(root, options = {}) {
       w.listen(window, "hashchange", () => {
         const o = Object.fromEntries(new URLSearchParams(location.hash.slice(1)));
         const pic = Object.fromEntries(Object.entries(o).filter(([k]) => !WIDGET_OPTIONS.includes(k)));
-        try {
-          setParams(pic);
-        } catch (_) {
-          /* setParams has shown why */
-        }
+        applyParams(pic);
       });
       w.share.writeHash();
     }
@@ -293,7 +292,8 @@ export function create(root, options = {}) {
   function applyPicture(picture, problems) {
     try {
       if (Object.keys(picture).length) w.viewer.setParams(picture);
-    } catch (_) {
+    } catch {
+      // Refused as a whole: each option on its own, so the good ones still apply.
       const keys = Object.keys(picture).sort((a, b) => (b === "preset") - (a === "preset"));
       for (const k of keys) {
         try {

@@ -10,8 +10,6 @@ import { fmt, messageOf, stepsText } from "./options.js";
 const CHUNK_MS = 250;
 /** Steps a press of the button trains at most: by then the lines no longer move visibly. */
 export const LINE_MAX_STEPS = 4000;
-/** The times of the engine's b errors (interplay_nn::quality::ERROR_TIMES). */
-const ERROR_TIMES = [0.1, 0.3, 0.5, 0.7, 0.9];
 
 const pct = (v) => `${fmt(100 * v, v < 0.1 ? 1 : 0)} %`;
 
@@ -56,7 +54,7 @@ export function lineLearning(w) {
   }
 
   function show(r) {
-    const errs = ERROR_TIMES.map((t, i) => `${pct(r.bError[i])} at t = ${t}`).join(", ");
+    const errs = r.errorTimes.map((t, i) => `${pct(r.bError[i])} at t = ${t}`).join(", ");
     const rate = r.ms > 0 ? `${fmt((1000 * r.done) / r.ms, 0)} steps/s · ` : "";
     w.sayLocal(status, `Dashed pink: the learned flow lines after ${stepsText(r.steps)} (${rate}CPU). Error of the learned b against the exact one: ${errs}.`);
   }
@@ -71,7 +69,7 @@ export function lineLearning(w) {
     if (run !== mine || f.generation !== mine.generation) return null;
     w.viewer.setLineModel(mine.lineKey, f.times, f.lines, f.count);
     w.dirty.spacetime = true;
-    last = { steps: t.steps, done: t.done, ms: t.ms, bError: f.bError };
+    last = { steps: t.steps, done: t.done, ms: t.ms, bError: f.bError, errorTimes: f.errorTimes };
     show(last);
     return last;
   }

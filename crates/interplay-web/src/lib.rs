@@ -14,6 +14,7 @@ pub mod mix;
 mod mix_view;
 pub mod params;
 pub mod particles;
+pub mod redraw;
 pub mod render;
 pub mod run;
 

@@ -9,6 +9,11 @@ use serde_json::{Map, Value, json};
 
 use crate::params::{Params, Source};
 
+/// The network of the shipped checkpoint (`assets/checkerboard.ckpt`): units per hidden layer …
+const SHIPPED_WIDTH: usize = 128;
+/// … and hidden layers.
+const SHIPPED_DEPTH: usize = 3;
+
 impl Params {
     /// The schedule by its stable names, as the engine reads it (`ScheduleSpec` of
     /// `interplay-nn`).
@@ -45,6 +50,25 @@ impl Params {
             "target": self.target_spec(),
             "coupling": self.training_coupling().name(),
         })
+    }
+
+    /// What the engine's run depends on: the run these settings call for, without the schedule
+    /// for the schedule-free model (which serves every schedule).
+    pub fn run_key(&self) -> Value {
+        let mut key = self.run_config();
+        if self.source == Source::ScheduleFree {
+            key["schedule"] = Value::Null;
+        }
+        key
+    }
+
+    /// Whether the shipped checkpoint (a schedule-free D of the page's network on the
+    /// checkerboard) is a model of these settings.
+    pub fn shipped_model_fits(&self) -> bool {
+        self.source == Source::ScheduleFree
+            && self.target == crate::params::TargetName::Checkerboard
+            && self.width == SHIPPED_WIDTH
+            && self.depth == SHIPPED_DEPTH
     }
 
     /// Which Lagrangian panels are on screen: [ODE, SDE]. With ε > 0 the SDE's; the ODE's too
@@ -177,6 +201,31 @@ mod tests {
         let err = adopt_changes(&json!({"train": {"objective": "schedule-free"}}))
             .expect_err("a run without a network");
         assert!(err.contains("net"), "{err}");
+    }
+
+    #[test]
+    fn the_run_key_and_the_shipped_model_follow_the_schedule_free_rules() {
+        let sf = Params {
+            source: Source::ScheduleFree,
+            ..Params::default()
+        };
+        assert!(sf.shipped_model_fits() == (sf.width == 128 && sf.depth == 3));
+        let other_schedule = sf
+            .apply(&serde_json::from_value(json!({"path": "trig"})).expect("a map"))
+            .expect("valid");
+        // The schedule-free model serves every schedule: the same run.
+        assert_eq!(sf.run_key(), other_schedule.run_key());
+        let learned = |p: &Params| Params {
+            source: Source::Learned,
+            ..p.clone()
+        };
+        assert_ne!(learned(&sf).run_key(), learned(&other_schedule).run_key());
+        assert!(!learned(&sf).shipped_model_fits());
+        let wider = Params {
+            width: 64,
+            ..sf.clone()
+        };
+        assert!(!wider.shipped_model_fits());
     }
 
     #[test]

@@ -1,8 +1,7 @@
 //! The viewer class exported to JavaScript: owns the parameters, the exact field and the
 //! particles, and draws into canvases the host gives it (it never looks anything up in the page).
 
-use interplay_core::integrate::{Eps, OdeSolver, SdeSolver};
-use interplay_core::sampling::{Method, Recipe, initial_particles, interpolant_samples};
+use interplay_core::sampling::{Recipe, initial_particles, interpolant_samples};
 use interplay_core::{ExactField, P2};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -215,6 +214,27 @@ impl Viewer {
         to_js(&self.params.run_config())
     }
 
+    /// What a change of the keys `changed` touches (`null`: a whole new state), from the
+    /// parameters' own table: `{onlyTriangle, schedule, mix, line, losses}`.
+    pub fn touched(&self, changed: JsValue) -> Result<JsValue, JsValue> {
+        let keys: Option<Vec<String>> = serde_wasm_bindgen::from_value(changed)
+            .map_err(|e| JsValue::from_str(&format!("changed keys must be a list: {e}")))?;
+        to_js(&crate::redraw::touched(keys.as_deref()))
+    }
+
+    /// When this changes, the engine's run no longer fits the settings and starts afresh.
+    #[wasm_bindgen(js_name = runKey)]
+    pub fn run_key(&self) -> String {
+        self.params.run_key().to_string()
+    }
+
+    /// Whether the shipped checkpoint is a model of the current settings (the page loads it
+    /// instead of a fresh network where the widget offers one).
+    #[wasm_bindgen(js_name = shippedModelFits)]
+    pub fn shipped_model_fits(&self) -> bool {
+        self.params.shipped_model_fits()
+    }
+
     /// The schedule by its stable names, for the model views' requests to the engine.
     #[wasm_bindgen(js_name = scheduleSpec)]
     pub fn schedule_spec(&self) -> Result<JsValue, JsValue> {
@@ -357,16 +377,7 @@ impl Viewer {
 
     /// `n` exact samples at t = 1 (ODE, or the SDE with the current ε), [x0, y0, …].
     pub fn sample(&self, n: usize, steps: usize) -> Vec<f32> {
-        let method = if self.params.eps > 0.0 {
-            Method::Sde(SdeSolver::EulerMaruyama, Eps::Constant(self.params.eps))
-        } else {
-            Method::Ode(OdeSolver::Rk4)
-        };
-        let recipe = Recipe {
-            method,
-            steps: steps.max(1),
-            ..Recipe::default()
-        };
+        let recipe = Recipe::with_noise(self.params.eps, steps);
         let mut xs = initial_particles(
             &self.params.schedule(),
             self.field.target(),
