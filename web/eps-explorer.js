@@ -69,11 +69,11 @@ export function epsExplorer(w, session) {
 
   w.listen(button, "click", () => explore().catch(() => {}));
   w.listen(use, "click", () => {
-    if (best !== null) w.setParams({ eps: best });
+    if (best !== null) w.applyParams({ eps: best });
   });
   w.listen(useBound, "click", () => {
     // The slider's step is 0.05.
-    if (bestBound !== null) w.setParams({ eps: Math.round(bestBound * 20) / 20 });
+    if (bestBound !== null) w.applyParams({ eps: Math.round(bestBound * 20) / 20 });
   });
   return { explore };
 }

@@ -114,8 +114,8 @@ export function frameLoop(w) {
   function play() {
     if (!w.viewer) return;
     const p = w.params();
-    if (p.direction === "forward" && p.t >= 1) w.setParams({ t: 0 });
-    if (p.direction === "backward" && p.t <= 0) w.setParams({ t: 1 });
+    if (p.direction === "forward" && p.t >= 1) w.applyParams({ t: 0 });
+    if (p.direction === "backward" && p.t <= 0) w.applyParams({ t: 1 });
     playing = true;
     w.$(".ip-play").innerHTML = PAUSE_ICON;
     w.$(".ip-play").setAttribute("aria-label", "Pause the time animation");

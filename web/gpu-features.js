@@ -53,7 +53,8 @@ export async function adapterFacts(scope) {
   let adapter = null;
   try {
     adapter = await gpu.requestAdapter();
-  } catch (_) {
+  } catch (e) {
+    console.info(`Interplay: no WebGPU adapter (${String(e && e.message ? e.message : e)}).`);
     return null;
   }
   if (!adapter) return null;

@@ -53,21 +53,13 @@ export function handDrawing(w) {
       w.say(`Not drawn: ${messageOf(e)}.`);
       return;
     }
-    try {
-      w.setParams({ target: "drawn", drawn: r.code });
-    } catch (_) {
-      return; // setParams has shown why
-    }
+    if (w.applyParams({ target: "drawn", drawn: r.code }).refused !== undefined) return;
     if (r.cut) w.say("The drawing is full: clear it to draw another.", "notice");
   };
   w.listen(canvas, "pointerup", endStroke);
   w.listen(canvas, "pointercancel", endStroke);
   w.listen(w.$(".ip-draw-clear"), "click", () => {
-    try {
-      w.setParams({ drawn: "" });
-    } catch (_) {
-      /* setParams has shown why */
-    }
+    w.applyParams({ drawn: "" });
   });
   return {
     /** Whether a stroke is being drawn (the heat map waits for it). */

@@ -23,6 +23,8 @@ export function modelViews(w, session) {
   let particleSteps = 3; // steps per request for the learned particles (adapted to their cost)
 
   const cpu = () => session.engine().info.backend === "cpu";
+  /** An error that only says the model changed under the request (the next one will do). */
+  const transient = (e) => /the training run was replaced|no training run/.test(messageOf(e));
 
   /** The quality panel's numbers for the current model (sample metrics, NLL, velocity error). */
   function quality(client) {
@@ -55,8 +57,8 @@ export function modelViews(w, session) {
       const straight = w.$(".ip-q-straightness");
       if (straight) straight.textContent = `${fmt(q.straightness, 3)} (${fmt(q.transport_cost, 2)})`;
     } catch (e) {
-      // The model may be mid-reset; the next refresh will do.
-      console.warn(`Interplay: the quality panel was not refreshed: ${messageOf(e)}`);
+      // A model being replaced is not a failure: the next refresh scores the new one.
+      if (!transient(e)) w.say(`The quality panel could not be refreshed: ${messageOf(e)}.`);
     } finally {
       metricsRequest = null;
       lastMetrics = performance.now();
@@ -89,8 +91,10 @@ export function modelViews(w, session) {
           }
         })
         .catch((e) => {
+          if (transient(e)) return;
+          // Said once: the learned view stops following t (its note says so) until they move.
+          if (!failed) w.say(`The learned particles could not be moved: ${messageOf(e)}.`);
           failed = true;
-          console.warn(`Interplay: the learned particles could not be moved: ${messageOf(e)}`);
         })
         .finally(() => (particleRequest = null));
     }

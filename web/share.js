@@ -63,7 +63,8 @@ export function share(w) {
     try {
       await navigator.clipboard.writeText(text);
       w.sayLocal(w.$(".ip-share-msg"), `${what} copied to the clipboard.`);
-    } catch (_) {
+    } catch {
+      // No clipboard here (an insecure page, a refused permission): the text is selected instead.
       w.$(".ip-share-text").select();
       w.sayLocal(w.$(".ip-share-msg"), `Copy the ${what.toLowerCase()} above (the clipboard is not available here).`);
     }
@@ -139,11 +140,8 @@ export function share(w) {
     w.listen($(".ip-load-file"), "change", async (ev) => {
       const file = ev.target.files && ev.target.files[0];
       if (!file) return;
-      try {
-        await w.session.loadCheckpoint(await file.arrayBuffer());
-      } catch (_) {
-        /* loadCheckpoint has shown why */
-      }
+      // A refused file is said in the share box and the widget; the current model is kept.
+      await w.session.loadCheckpoint(await file.arrayBuffer()).catch((e) => console.info(`Interplay: ${messageOf(e)}`));
       ev.target.value = "";
     });
   }

@@ -57,7 +57,7 @@ export function spacetimePick(w) {
     const n = Math.max(1, Math.ceil(Math.abs(x - from) / 0.05));
     for (let i = 0; i <= n; i++) code = setLineBin(code, from + ((x - from) * i) / n, height);
     last = x;
-    w.setParams({ lineDrawn: code });
+    w.applyParams({ lineDrawn: code });
   }
   w.listen(canvas, "pointerdown", (ev) => {
     if (!drawing() || ev.button > 0) return;

@@ -4,7 +4,7 @@
 // particles the exact flow b = Σ α̇_k g_k carries along it play from its start to its end. The
 // point and the path are parameters (`mix`, `mixPath`), so links restore them.
 import { MixView, takeLastPanic } from "./interplay-web.js";
-import { isPanic, panicMessage } from "./viewer-guard.js";
+import { freeDead, isPanic, panicMessage } from "./viewer-guard.js";
 import { fmt, messageOf } from "./options.js";
 
 /** Seconds the flow takes to play along a whole path. */
@@ -122,16 +122,14 @@ export function mixTriangle(w) {
     } catch (e) {
       if (!isPanic(e)) throw e;
       const why = panicMessage(e, takeLastPanic);
-      try {
-        view.free();
-      } catch (_) {
-        /* the dead view may refuse even this */
-      }
+      freeDead(view, "triangle view");
       view = null;
+      // A call that needs the viewer to itself: if the panic left it borrowed, its guard
+      // rebuilds it now and answers with the restart, which is what this wants.
       try {
-        w.viewer.tick(0); // a call that needs the viewer to itself: its guard rebuilds it now
-      } catch (_) {
-        /* the guard has rebuilt the viewer */
+        w.viewer.tick(0);
+      } catch (e) {
+        if (!/was restarted/.test(messageOf(e))) throw e;
       }
       w.say(`Something went wrong inside the triangle (${why}); it was restarted.`);
       return null;
@@ -211,11 +209,7 @@ export function mixTriangle(w) {
   function setMix(a) {
     stop();
     s = NaN;
-    try {
-      w.setParams({ mix: code(a) });
-    } catch (_) {
-      /* setParams has shown why */
-    }
+    w.applyParams({ mix: code(a) });
   }
 
   w.listen(tri, "pointerdown", (e) => {
@@ -249,11 +243,7 @@ export function mixTriangle(w) {
       refresh();
       return w.sayLocal(status, "A path needs two different points: drag from one point of the triangle to another.");
     }
-    try {
-      w.setParams({ mixPath: kept.map(code).join(";") });
-    } catch (_) {
-      return;
-    }
+    if (w.applyParams({ mixPath: kept.map(code).join(";") }).refused !== undefined) return;
     flow().catch(() => {});
   });
   // A drag the browser took over (a scroll, a lost capture) draws no path.
@@ -295,7 +285,7 @@ export function mixTriangle(w) {
   w.listen(clear, "click", () => {
     stop();
     s = NaN;
-    w.setParams({ mixPath: "" });
+    w.applyParams({ mixPath: "" });
   });
 
   return {

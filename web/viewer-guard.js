@@ -22,6 +22,18 @@ export const panicMessage = (e, lastPanic) =>
   (lastPanic() || String(e && e.message ? e.message : e)).replace(/\s+/g, " ");
 
 /**
+ * Frees a WebAssembly object that a panic left behind. The dead instance may refuse even this; that
+ * is expected after a panic and costs only the object's memory, so it is noted in the console.
+ */
+export function freeDead(obj, what) {
+  try {
+    obj.free();
+  } catch (e) {
+    console.info(`Interplay: the stopped ${what} could not be freed (${String(e && e.message ? e.message : e)}).`);
+  }
+}
+
+/**
  * A viewer made by `make()` behind a guard. `lastPanic()` returns (and clears) the message of the
  * last panic; `recovered({ why, restored })` runs after a fresh viewer took over (`restored`: the
  * parameters it was given, null for the defaults). Calls that panicked throw an Error that says
@@ -37,19 +49,17 @@ export function guardViewer(make, { lastPanic, recovered }) {
 
   function recover(e, call) {
     const why = panicMessage(e, lastPanic);
-    try {
-      inner.free();
-    } catch (_) {
-      /* the dead viewer may refuse even this */
-    }
+    freeDead(inner, "viewer");
     // A second panic before anything drew: the restored parameters are not safe either.
     const restored = failedAgain ? null : good;
     inner = make();
     if (restored) {
       try {
         inner.setParams(restored);
-      } catch (_) {
-        inner.free();
+      } catch (e) {
+        // The last good settings are refused by the fresh viewer: it starts from the defaults.
+        console.info(`Interplay: the restarted viewer took the defaults (${panicMessage(e, lastPanic)}).`);
+        freeDead(inner, "viewer");
         inner = make();
       }
     }
