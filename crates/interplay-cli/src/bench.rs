@@ -7,7 +7,7 @@ use clap::Args;
 use interplay_core::density::{Grid, exact_density};
 use interplay_core::integrate::{Eps, OdeSolver, Pointwise, SdeSolver, Span, ode, sde};
 use interplay_core::sampling::initial_particles;
-use interplay_core::{ExactField, Rng, Schedule, Target};
+use interplay_core::{ExactField, ObjectiveKind, Rng, Schedule, Target};
 
 use interplay_nn::{Activation, NetConfig, TrainConfig, Trainer};
 
@@ -184,7 +184,7 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
         for (label, objective, net) in [
             (
                 "reference MLP 4×256 ReLU, b and s",
-                "velocity-score",
+                ObjectiveKind::VelocityScore,
                 NetConfig {
                     width: 256,
                     depth: 4,
@@ -195,16 +195,16 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
             ),
             (
                 "default network 3×128 SiLU, schedule-free D",
-                "schedule-free",
+                ObjectiveKind::ScheduleFree,
                 TrainConfig::default().net,
             ),
         ] {
             let cfg = TrainConfig {
-                objective: objective.into(),
+                objective,
                 net,
                 batch,
                 // The reference MLP trains on the plain targets, as the PyTorch peer does.
-                posterior_refs: if objective == "velocity-score" {
+                posterior_refs: if objective == ObjectiveKind::VelocityScore {
                     0
                 } else {
                     TrainConfig::default().posterior_refs

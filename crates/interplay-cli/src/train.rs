@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
+use interplay_core::ObjectiveKind;
 use interplay_nn::checkpoint::{Checkpoint, Header};
-use interplay_nn::objective::OBJECTIVE_NAMES;
 use interplay_nn::spec::RunConfig;
 use interplay_nn::{Activation, LrDecay, NetConfig, TrainConfig, Trainer};
 
@@ -103,15 +103,9 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
             .map_err(|e| CliError::usage(format!("--config {}: {e}", path.display())))?;
         return Ok(rc);
     }
-    let multi = a.objective == interplay_nn::multi_train::OBJECTIVE;
-    if !OBJECTIVE_NAMES.contains(&a.objective.as_str()) && !multi {
-        return Err(CliError::usage(format!(
-            "--objective '{}' is unknown; use one of {}, {}",
-            a.objective,
-            OBJECTIVE_NAMES.join(", "),
-            interplay_nn::multi_train::OBJECTIVE
-        )));
-    }
+    let objective =
+        ObjectiveKind::parse(&a.objective).map_err(|e| CliError::usage(format!("--{e}")))?;
+    let multi = objective == ObjectiveKind::Multimarginal;
     if a.second.is_some() && !multi {
         return Err(CliError::usage(format!(
             "--second is the second target of --objective multimarginal, not of {}",
@@ -125,7 +119,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         ))
     })?;
     let train = TrainConfig {
-        objective: a.objective.clone(),
+        objective,
         net: NetConfig {
             width: a.width,
             depth: a.depth,
@@ -136,7 +130,7 @@ fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
         batch: a.batch,
         lr: a
             .lr
-            .unwrap_or_else(|| interplay_nn::trainer::default_lr(&a.objective)),
+            .unwrap_or_else(|| interplay_nn::trainer::default_lr(objective)),
         decay: LrDecay::Cosine {
             steps: a.steps,
             min_ratio: 0.02,
@@ -178,7 +172,7 @@ pub fn run(a: &TrainArgs) -> Result<(), CliError> {
     if rc.steps == 0 {
         return Err(CliError::usage("--steps must be at least 1"));
     }
-    if rc.train.objective == interplay_nn::multi_train::OBJECTIVE {
+    if rc.train.objective == ObjectiveKind::Multimarginal {
         return crate::multi::train(a, &rc);
     }
     let schedule = rc.schedule.schedule().map_err(CliError::usage)?;
@@ -191,7 +185,7 @@ pub fn run(a: &TrainArgs) -> Result<(), CliError> {
             let ck = model::load(path, "--resume")?;
             ck.expect_architecture(&rc.train.net)
                 .map_err(|e| CliError::usage(format!("--resume: {e}")))?;
-            if ck.header.objective.name() != rc.train.objective {
+            if ck.header.objective.kind() != rc.train.objective {
                 return Err(CliError::usage(format!(
                     "--resume: the checkpoint was trained with --objective {}, not {}",
                     ck.header.objective.name(),

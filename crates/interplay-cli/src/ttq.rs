@@ -55,7 +55,9 @@ pub struct TtqArgs {
 
 /// The live settings for `objective` with the `--set` changes applied.
 fn settings(objective: &str, changes: &[String], seed: u64) -> Result<TrainConfig, CliError> {
-    let mut v = serde_json::to_value(TrainConfig::live(objective))
+    let kind = interplay_core::ObjectiveKind::parse(objective)
+        .map_err(|e| CliError::usage(format!("--objectives: {e}")))?;
+    let mut v = serde_json::to_value(TrainConfig::live(kind))
         .map_err(|e| CliError::failed(e.to_string()))?;
     for c in changes {
         let (key, value) = c

@@ -27,6 +27,7 @@ pub mod multi_exact;
 pub mod multimarginal;
 #[cfg(feature = "serde")]
 mod names;
+pub mod objective_kind;
 pub mod palette;
 mod par;
 pub mod pick;
@@ -40,6 +41,7 @@ pub mod special;
 pub mod targets;
 
 pub use fields::{ExactField, FieldAt};
+pub use objective_kind::ObjectiveKind;
 pub use posterior::Posterior;
 pub use rng::Rng;
 pub use schedule::{GammaFamily, Path, Schedule, ScheduleAt, ScheduleIssue};

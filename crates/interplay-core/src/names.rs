@@ -1,5 +1,6 @@
-//! Serde for the schedule's families by their stable short names ([`Path::name`],
-//! [`GammaFamily::name`]): the names the CLI, the URL and checkpoints use. An unknown name is
+//! Serde for the schedule's families and the objectives by their stable short names
+//! ([`Path::name`], [`GammaFamily::name`], [`ObjectiveKind::name`]): the names the CLI, the URL,
+//! run configurations and checkpoints use. An unknown name is
 //! refused with the list of known ones. Behind the `serde` feature.
 
 use core::fmt;
@@ -7,6 +8,7 @@ use core::fmt;
 use serde::de::{Error, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::objective_kind::ObjectiveKind;
 use crate::schedule::{GammaFamily, Path};
 
 macro_rules! by_name {
@@ -44,6 +46,7 @@ macro_rules! by_name {
 
 by_name!(Path, "path");
 by_name!(GammaFamily, "γ family");
+by_name!(ObjectiveKind, "objective");
 
 #[cfg(test)]
 mod tests {

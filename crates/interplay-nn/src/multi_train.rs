@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use interplay_core::multimarginal::Alpha;
 use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
-use interplay_core::{Rng, Target};
+use interplay_core::{ObjectiveKind, Rng, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::NnError;
@@ -17,9 +17,6 @@ use crate::checkpoint::{frame, read_params_of, split, unframe};
 use crate::multi::{MultiField, MultiNet, MultiSkip, OUTPUTS, shapes};
 use crate::spec::TargetSpec;
 use crate::trainer::TrainConfig;
-
-/// The objective name of a multi-marginal run.
-pub const OBJECTIVE: &str = "multimarginal";
 
 /// The share of training α drawn on an edge of the triangle (one weight zero), where paths
 /// between two vertices run; the rest is uniform on the triangle.
@@ -45,7 +42,7 @@ pub fn draw_alpha(rng: &mut Rng) -> Alpha {
 
 /// Owns the network, its optimiser, the RNG and the step count.
 pub struct MultiTrainer {
-    /// The run's settings (`objective` is [`OBJECTIVE`]).
+    /// The run's settings (`objective` is [`ObjectiveKind::Multimarginal`]).
     pub config: TrainConfig,
     /// ρ1 and ρ2.
     pub targets: [Target; 2],
@@ -223,7 +220,7 @@ impl MultiTrainer {
         let net = self.net.valid();
         Ok(MultiCheckpoint {
             header: MultiHeader {
-                objective: OBJECTIVE.into(),
+                objective: ObjectiveKind::Multimarginal,
                 first: TargetSpec::from(&self.targets[0]),
                 second: TargetSpec::from(&self.targets[1]),
                 train: self.config.clone(),
@@ -242,8 +239,8 @@ pub const MULTI_FORMAT: u32 = 1;
 /// What a multi-marginal checkpoint holds besides the numbers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MultiHeader {
-    /// Always [`OBJECTIVE`].
-    pub objective: String,
+    /// Always [`ObjectiveKind::Multimarginal`].
+    pub objective: ObjectiveKind,
     /// ρ1.
     pub first: TargetSpec,
     /// ρ2.

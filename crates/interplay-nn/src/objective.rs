@@ -9,7 +9,7 @@
 //! (seeded, identical on every backend) and uploaded as a few small tensors.
 
 use interplay_core::targets::ExactTarget;
-use interplay_core::{Path, Rng, Schedule, ScheduleAt};
+use interplay_core::{ObjectiveKind, Path, Rng, Schedule, ScheduleAt};
 use serde::{Deserialize, Serialize};
 
 /// What the networks learn.
@@ -142,9 +142,6 @@ pub fn sf_skip(sigma: f64, beta: f64, sigma_data: f64, moments: Option<&Moments>
     }
 }
 
-/// The names of [`Objective`] kinds, as the CLI spells them.
-pub const OBJECTIVE_NAMES: [&str; 4] = ["velocity-score", "v-score", "denoiser", "schedule-free"];
-
 /// Default λ range of the schedule-free objective: it covers t ∈ [0.003, 0.999] for linear +
 /// Brownian and t ≤ 0.999 for one-sided linear (λ = (1 − t)/t).
 pub const LAMBDA_RANGE: (f64, f64) = (1e-3, 300.0);
@@ -152,15 +149,16 @@ pub const LAMBDA_RANGE: (f64, f64) = (1e-3, 300.0);
 const LOG_LAMBDA_RANGE: (f64, f64) = (-6.907_755_278_982_137, 5.703_782_474_656_201);
 
 impl Objective {
-    /// The objective called `name`, prepared for `target`.
-    pub fn from_name(name: &str, target: &ExactTarget) -> Option<Self> {
-        Some(match name {
-            "velocity-score" => Objective::VelocityScore {
+    /// The objective `kind`, prepared for `target`; `None` for the multi-marginal one, which
+    /// trains its own networks (`crate::multi_train`).
+    pub fn of(kind: ObjectiveKind, target: &ExactTarget) -> Option<Self> {
+        Some(match kind {
+            ObjectiveKind::VelocityScore => Objective::VelocityScore {
                 sigma_data: Some(sigma_data(target)),
             },
-            "v-score" => Objective::VScore,
-            "denoiser" => Objective::Denoiser,
-            "schedule-free" => Objective::ScheduleFree {
+            ObjectiveKind::VScore => Objective::VScore,
+            ObjectiveKind::Denoiser => Objective::Denoiser,
+            ObjectiveKind::ScheduleFree => Objective::ScheduleFree {
                 sigma_data: sigma_data(target),
                 log_lambda: (LAMBDA_RANGE.0.ln(), LAMBDA_RANGE.1.ln()),
                 narrow: Some(NARROW_LAMBDA),
@@ -168,18 +166,23 @@ impl Objective {
                 weight_power: Some(WEIGHT_POWER),
                 moments: Some(Box::new(Moments::of(target))),
             },
-            _ => return None,
+            ObjectiveKind::Multimarginal => return None,
         })
+    }
+
+    /// Which objective this is.
+    pub fn kind(&self) -> ObjectiveKind {
+        match self {
+            Objective::VelocityScore { .. } => ObjectiveKind::VelocityScore,
+            Objective::VScore => ObjectiveKind::VScore,
+            Objective::Denoiser => ObjectiveKind::Denoiser,
+            Objective::ScheduleFree { .. } => ObjectiveKind::ScheduleFree,
+        }
     }
 
     /// The CLI name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Objective::VelocityScore { .. } => "velocity-score",
-            Objective::VScore => "v-score",
-            Objective::Denoiser => "denoiser",
-            Objective::ScheduleFree { .. } => "schedule-free",
-        }
+        self.kind().name()
     }
 
     /// The networks, in checkpoint order.

@@ -133,8 +133,8 @@ pub struct RunConfig {
 /// time-to-quality benchmark chose.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LiveRun {
-    /// Objective name.
-    pub objective: String,
+    /// The objective.
+    pub objective: interplay_core::ObjectiveKind,
     /// Units per hidden layer.
     pub width: usize,
     /// Hidden layers.
@@ -157,7 +157,7 @@ pub struct LiveRun {
 impl LiveRun {
     /// The complete run (0 steps so far).
     pub fn run_config(&self) -> RunConfig {
-        let mut train = crate::trainer::TrainConfig::live(&self.objective);
+        let mut train = crate::trainer::TrainConfig::live(self.objective);
         if self.target.name == "line" {
             train.net = crate::NetConfig::line();
         }
@@ -245,7 +245,8 @@ mod tests {
             "gamma_scale":1},"target":{"name":"checkerboard"}}"#;
         let live: LiveRun = serde_json::from_str(json).expect("parses");
         let rc = live.run_config();
-        let mut want = crate::trainer::TrainConfig::live("velocity-score");
+        let mut want =
+            crate::trainer::TrainConfig::live(interplay_core::ObjectiveKind::VelocityScore);
         want.net.width = 64;
         want.net.depth = 2;
         want.batch = 256;

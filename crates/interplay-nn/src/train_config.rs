@@ -2,6 +2,7 @@
 //! rate with its warm-up and decay, EMA, seed; the live defaults the page trains with; and their
 //! check.
 
+use interplay_core::ObjectiveKind;
 use serde::{Deserialize, Serialize};
 
 use crate::net::NetConfig;
@@ -32,8 +33,8 @@ pub enum LrDecay {
 /// Everything that defines a training run besides the schedule and the target.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Objective name (see [`crate::objective::OBJECTIVE_NAMES`]).
-    pub objective: String,
+    /// The objective.
+    pub objective: ObjectiveKind,
     /// Network architecture.
     pub net: NetConfig,
     /// Triples per step.
@@ -78,10 +79,10 @@ impl Default for TrainConfig {
     /// The settings `interplay train` uses (see BENCHMARKS.md for how they were chosen).
     fn default() -> Self {
         Self {
-            objective: "schedule-free".into(),
+            objective: ObjectiveKind::ScheduleFree,
             net: NetConfig::default(),
             batch: 1024,
-            lr: default_lr("schedule-free"),
+            lr: default_lr(ObjectiveKind::ScheduleFree),
             decay: LrDecay::Cosine {
                 steps: 3000,
                 min_ratio: 0.02,
@@ -107,9 +108,9 @@ impl TrainConfig {
     /// of the steps, up to 1000), and for the schedule-free D a row weight annealed from h to
     /// flat over the first 1000 steps (a point more in the squares after 30 s in the page, at
     /// the cost of a little of the velocity near t = 0 early in the run).
-    pub fn live(objective: &str) -> Self {
+    pub fn live(objective: ObjectiveKind) -> Self {
         Self {
-            objective: objective.into(),
+            objective,
             net: NetConfig::default(),
             batch: interplay_core::live::BATCH,
             lr: interplay_core::live::LR,
@@ -133,13 +134,13 @@ impl TrainConfig {
 /// (schedule-free D, and b and s) have unit-scale targets and tolerate a large rate (D: best at
 /// 0.03 among 0.002–0.03; b and s: 0.02, BENCHMARKS.md); the losses with singular weights near the
 /// ends of t (v-score, denoiser) use the reference's 2e-3.
-pub fn default_lr(objective: &str) -> f64 {
+pub fn default_lr(objective: ObjectiveKind) -> f64 {
     match objective {
-        "schedule-free" => 0.03,
-        "velocity-score" => 0.02,
+        ObjectiveKind::ScheduleFree => 0.03,
+        ObjectiveKind::VelocityScore => 0.02,
         // The multi-marginal regression has unit-scale targets over its skip (multi_train.rs).
-        "multimarginal" => 0.01,
-        _ => 2e-3,
+        ObjectiveKind::Multimarginal => 0.01,
+        ObjectiveKind::VScore | ObjectiveKind::Denoiser => 2e-3,
     }
 }
 
@@ -180,7 +181,9 @@ impl TrainConfig {
         if !(0.0..1.0).contains(&self.ema) {
             return Err(format!("ema {} must be in [0, 1)", self.ema));
         }
-        if self.coupling == crate::coupling::Coupling::Ot && self.objective != "denoiser" {
+        if self.coupling == crate::coupling::Coupling::Ot
+            && self.objective != ObjectiveKind::Denoiser
+        {
             return Err(format!(
                 "coupling 'ot' pairs x0 with x1 within each batch, and the {} objective relies \
                  on their independence (its targets use the Gaussian base's identities); use the \

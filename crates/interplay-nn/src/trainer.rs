@@ -102,8 +102,14 @@ impl Trainer {
             ));
         }
         let exact = ExactTarget::new(&target);
-        let objective = Objective::from_name(&config.objective, &exact)
-            .ok_or_else(|| NnError::Config(format!("unknown objective '{}'", config.objective)))?
+        let objective = Objective::of(config.objective, &exact)
+            .ok_or_else(|| {
+                NnError::Config(format!(
+                    "the {} objective trains three targets at once: interplay train takes it \
+                     with --second (and the page in its triangle)",
+                    config.objective
+                ))
+            })?
             .for_schedule(&schedule)
             .for_refs(config.posterior_refs);
         let parallel = parallel_on(device);

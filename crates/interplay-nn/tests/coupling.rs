@@ -5,6 +5,7 @@
 mod common;
 
 use common::{cpu, read2};
+use interplay_core::ObjectiveKind;
 use interplay_core::integrate::{OdeSolver, Span};
 use interplay_core::sampling::initial_particles;
 use interplay_core::{ExactTarget, GammaFamily, Schedule, Target};
@@ -16,7 +17,7 @@ use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer};
 
 fn config(coupling: Coupling) -> TrainConfig {
     TrainConfig {
-        objective: "denoiser".into(),
+        objective: ObjectiveKind::Denoiser,
         net: NetConfig {
             width: 64,
             depth: 2,
@@ -35,7 +36,7 @@ fn config(coupling: Coupling) -> TrainConfig {
 #[test]
 fn ot_needs_the_denoiser_and_noise_and_says_why() {
     let e = TrainConfig {
-        objective: "velocity-score".into(),
+        objective: ObjectiveKind::VelocityScore,
         ..config(Coupling::Ot)
     }
     .validate()

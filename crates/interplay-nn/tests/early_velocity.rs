@@ -6,6 +6,7 @@
 mod common;
 
 use common::{cpu, read2};
+use interplay_core::ObjectiveKind;
 use interplay_core::sampling::interpolant_samples;
 use interplay_core::{ExactField, ExactTarget, Schedule, Target};
 use interplay_nn::field::DeviceField;
@@ -37,7 +38,7 @@ fn the_moments_skip_and_the_weighting_learn_the_velocity_near_t_0() {
         seed: 2,
         // The final weighting from the first step: this compares the forms, not the anneal.
         weight_anneal: 0,
-        ..TrainConfig::live("schedule-free")
+        ..TrainConfig::live(ObjectiveKind::ScheduleFree)
     };
     let train = |objective: Option<Objective>| {
         let mut tr = Trainer::new(

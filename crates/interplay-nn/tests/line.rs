@@ -6,6 +6,7 @@
 mod common;
 
 use common::{cpu, now, read2};
+use interplay_core::ObjectiveKind;
 use interplay_core::line::{LineField, LineTarget};
 use interplay_core::spacetime::SpaceTime;
 use interplay_core::{ExactField, ExactTarget, Rng, Schedule, Target};
@@ -19,7 +20,7 @@ use interplay_nn::sampler::points_tensor;
 use interplay_nn::trainer::{TrainConfig, Trainer};
 
 fn line_config() -> TrainConfig {
-    let mut cfg = TrainConfig::live("velocity-score");
+    let mut cfg = TrainConfig::live(ObjectiveKind::VelocityScore);
     cfg.net = NetConfig::line();
     cfg.batch = 256;
     cfg.seed = 2;
@@ -50,8 +51,8 @@ fn line_gap(field: &interplay_nn::LearnedField, schedule: &Schedule) -> f64 {
 fn a_batch_on_the_line_has_no_second_coordinate() {
     let target = ExactTarget::new(&Target::Line("bars".into()));
     let schedule = Schedule::default();
-    for name in ["velocity-score", "schedule-free"] {
-        let obj = Objective::from_name(name, &target).expect("known");
+    for kind in [ObjectiveKind::VelocityScore, ObjectiveKind::ScheduleFree] {
+        let obj = Objective::of(kind, &target).expect("known");
         let b = draw_batch(
             &obj,
             &schedule,
@@ -65,7 +66,7 @@ fn a_batch_on_the_line_has_no_second_coordinate() {
             if *width == 2 {
                 assert!(
                     values.chunks(2).all(|p| p[1] == 0.0),
-                    "{name}: column {col}"
+                    "{kind}: column {col}"
                 );
             }
         }

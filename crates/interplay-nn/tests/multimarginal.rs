@@ -8,13 +8,14 @@
 mod common;
 
 use common::{cpu, now};
+use interplay_core::ObjectiveKind;
 use interplay_core::metrics::sliced_w2;
 use interplay_core::mixture::{Component, Mixture, Sym2};
 use interplay_core::multimarginal::{Alpha, Multimarginal};
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Target};
 use interplay_nn::multi::{MultiField, MultiSkip, TrianglePath, carry};
-use interplay_nn::multi_train::{EDGE_SHARE, MultiCheckpoint, MultiTrainer, OBJECTIVE, draw_alpha};
+use interplay_nn::multi_train::{EDGE_SHARE, MultiCheckpoint, MultiTrainer, draw_alpha};
 use interplay_nn::net::NetConfig;
 use interplay_nn::trainer::{LrDecay, TrainConfig};
 
@@ -27,7 +28,7 @@ fn exact() -> Multimarginal {
 
 fn config(steps: u64) -> TrainConfig {
     TrainConfig {
-        objective: OBJECTIVE.into(),
+        objective: ObjectiveKind::Multimarginal,
         net: NetConfig {
             width: 96,
             depth: 3,

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{cpu, read1};
+use interplay_core::ObjectiveKind;
 use interplay_core::posterior::identity;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
@@ -14,9 +15,9 @@ use interplay_nn::objective::Objective;
 use interplay_nn::trainer::tensor_losses;
 
 fn objectives(target: &ExactTarget) -> Vec<Objective> {
-    ["velocity-score", "v-score", "denoiser", "schedule-free"]
-        .iter()
-        .map(|n| Objective::from_name(n, target).expect("known"))
+    ObjectiveKind::ALL
+        .into_iter()
+        .filter_map(|k| Objective::of(k, target))
         .collect()
 }
 
@@ -412,8 +413,11 @@ fn the_narrowing_spares_small_lambda_is_floored_at_large_and_absent_from_old_che
     assert!((h * h - (1.0 / 256.0 + 1.0 / (1.0 + 19.0f64.powi(2)))).abs() < 1e-15);
     // The new default narrows to the lower floor, weights rows by h^p, skips with the
     // target's moments, and says so in what it saves.
-    let new = Objective::from_name("schedule-free", &ExactTarget::new(&Target::Checkerboard))
-        .expect("known");
+    let new = Objective::of(
+        ObjectiveKind::ScheduleFree,
+        &ExactTarget::new(&Target::Checkerboard),
+    )
+    .expect("known");
     let json = serde_json::to_string(&new).expect("json");
     for key in [
         "\"narrow\":0.5",

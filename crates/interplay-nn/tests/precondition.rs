@@ -7,6 +7,7 @@ mod common;
 
 use burn::tensor::{Device, Tensor};
 use common::{cpu, now, read2};
+use interplay_core::ObjectiveKind;
 use interplay_core::posterior::identity;
 use interplay_core::{ExactField, ExactTarget, P2, Path, Rng, Schedule, ScheduleAt, Target};
 use interplay_nn::LearnedField;
@@ -18,7 +19,11 @@ use interplay_nn::sampler::points_tensor;
 use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer};
 
 fn preconditioned() -> Objective {
-    Objective::from_name("velocity-score", &ExactTarget::new(&Target::Checkerboard)).expect("known")
+    Objective::of(
+        ObjectiveKind::VelocityScore,
+        &ExactTarget::new(&Target::Checkerboard),
+    )
+    .expect("known")
 }
 
 #[test]
@@ -150,7 +155,7 @@ fn the_mirror_path_trains_raw_b_and_s() {
             depth: 1,
             ..NetConfig::default()
         },
-        ..TrainConfig::live("velocity-score")
+        ..TrainConfig::live(ObjectiveKind::VelocityScore)
     };
     let mirror = Schedule::preset(Path::Mirror);
     let tr = Trainer::new(cfg.clone(), mirror, Target::Checkerboard, &cpu()).expect("trainer");
@@ -225,7 +230,7 @@ fn the_live_rate_warms_up_then_decays_with_the_steps_trained() {
             steps: 100,
             power: 0.5,
         },
-        ..TrainConfig::live("schedule-free")
+        ..TrainConfig::live(ObjectiveKind::ScheduleFree)
     };
     assert!((cfg.lr_at(0) - 0.001 / (1.0f64 + 0.0).sqrt()).abs() < 1e-12);
     assert!((cfg.lr_at(4) - 0.005 / (1.04f64).sqrt()).abs() < 1e-12);

@@ -5,6 +5,7 @@
 mod common;
 
 use common::{cpu, now, read1, read2};
+use interplay_core::ObjectiveKind;
 use interplay_core::sampling::interpolant_samples;
 use interplay_core::{ExactField, ExactTarget, P2, Path, Rng, Schedule, Target};
 use interplay_nn::batch::draw_batch;
@@ -16,7 +17,7 @@ use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer, tensor_losses};
 
 fn small(objective: &str, seed: u64) -> TrainConfig {
     TrainConfig {
-        objective: objective.into(),
+        objective: ObjectiveKind::parse(objective).expect("an objective"),
         net: NetConfig {
             width: 48,
             depth: 2,

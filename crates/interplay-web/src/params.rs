@@ -13,7 +13,7 @@ use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::targets::{
     DRAWN_MAX_POINTS, decode_points, default_drawing, drawn_points, encode_points,
 };
-use interplay_core::{GammaFamily, Path, Schedule, Target};
+use interplay_core::{GammaFamily, ObjectiveKind, Path, Schedule, Target};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -449,11 +449,11 @@ impl Params {
 
     /// The training objective of the learned sources: b and s by their own losses, or, with
     /// minibatch OT, by the denoiser's (its targets do not assume independent pairs).
-    pub fn objective(&self) -> &'static str {
+    pub fn objective(&self) -> ObjectiveKind {
         match (self.source, self.training_coupling()) {
-            (Source::ScheduleFree, _) => "schedule-free",
-            (_, Coupling::Ot) => "denoiser",
-            (_, Coupling::Independent) => "velocity-score",
+            (Source::ScheduleFree, _) => ObjectiveKind::ScheduleFree,
+            (_, Coupling::Ot) => ObjectiveKind::Denoiser,
+            (_, Coupling::Independent) => ObjectiveKind::VelocityScore,
         }
     }
 

@@ -120,7 +120,7 @@ fn the_coupling_picks_the_objective_and_keys_the_samples() {
         .expect("applies");
     assert_eq!(learned.coupling, Coupling::Ot);
     // Minibatch OT trains b and s by the denoiser's losses, and says so to the engine.
-    assert_eq!(learned.objective(), "denoiser");
+    assert_eq!(learned.objective(), ObjectiveKind::Denoiser);
     assert_eq!(learned.run_config()["coupling"], "ot");
     assert_eq!(
         serde_json::to_value(&learned).expect("json")["coupling"],
@@ -132,7 +132,7 @@ fn the_coupling_picks_the_objective_and_keys_the_samples() {
         .expect("applies");
     assert_eq!(
         (sf.objective(), sf.training_coupling()),
-        ("schedule-free", Coupling::Independent)
+        (ObjectiveKind::ScheduleFree, Coupling::Independent)
     );
     assert_eq!(sf.run_config()["coupling"], "independent");
     // The interpolant samples follow the coupling; the exact views do not depend on it.

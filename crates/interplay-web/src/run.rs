@@ -3,8 +3,8 @@
 //! shown, and the parameter changes that show a run the engine loaded from a checkpoint. The
 //! JavaScript builds none of these itself.
 
-use interplay_core::Target;
 use interplay_core::targets::encode_points;
+use interplay_core::{ObjectiveKind, Target};
 use serde_json::{Map, Value, json};
 
 use crate::params::{Params, Source};
@@ -93,7 +93,8 @@ pub fn adopt_changes(rc: &Value) -> Result<Map<String, Value>, String> {
             .ok_or_else(|| format!("the run has no '{k}'"))
     };
     let net = field(train, "net")?;
-    let sf = train.get("objective").and_then(Value::as_str) == Some("schedule-free");
+    let sf =
+        train.get("objective").and_then(Value::as_str) == Some(ObjectiveKind::ScheduleFree.name());
     let mut change = Map::new();
     if !sf {
         let coupling = train.get("coupling").and_then(Value::as_str);
