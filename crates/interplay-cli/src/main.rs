@@ -112,8 +112,18 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Field(a) => field::run(a),
-        Command::Sample(a) => sample::run(a),
-        Command::Train(a) => train::run(a),
+        // A multi-marginal model or run goes to its own module; the others never see it.
+        Command::Sample(a) => match a.model.as_deref().filter(|p| multi::is_multi(p)) {
+            Some(path) => multi::sample(a, path),
+            None => sample::run(a),
+        },
+        Command::Train(a) => train::run_config(a).and_then(|rc| {
+            if rc.train.objective == interplay_core::ObjectiveKind::Multimarginal {
+                multi::train(a, &rc)
+            } else {
+                train::run(a, rc)
+            }
+        }),
         Command::Eval(a) => eval(a),
         Command::Error(a) => error_cmd::run(a),
         Command::Straightness(a) => straight::run(a),

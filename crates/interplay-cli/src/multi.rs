@@ -121,6 +121,12 @@ pub fn parse_alphas(s: &str) -> Result<TrianglePath, CliError> {
 /// Runs `interplay sample --model MM.ckpt --alphas …`: --n samples of ρ(α(0)) drawn directly,
 /// carried along the path with RK4 (--steps per leg), written as x,y.
 pub fn sample(a: &SampleArgs, path: &std::path::Path) -> Result<(), CliError> {
+    if a.common.eps > 0.0 || a.euler_steps.is_some() || a.solver.is_some() {
+        return Err(CliError::usage(
+            "a multimarginal model carries samples along its path with RK4 (the ODE): drop \
+             --eps, --solver and --euler-steps",
+        ));
+    }
     let Some(alphas) = &a.alphas else {
         return Err(CliError::usage(
             "--model holds a multimarginal model, which samples along a path on the triangle: \

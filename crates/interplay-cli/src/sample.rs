@@ -72,17 +72,8 @@ pub struct SampleArgs {
     pub common: Common,
 }
 
-/// Runs `interplay sample`.
+/// Runs `interplay sample` (of any model but a multi-marginal one: `crate::multi::sample`).
 pub fn run(a: &SampleArgs) -> Result<(), CliError> {
-    if let Some(path) = a.model.as_deref().filter(|p| crate::multi::is_multi(p)) {
-        if a.common.eps > 0.0 || a.euler_steps.is_some() || a.solver.is_some() {
-            return Err(CliError::usage(
-                "a multimarginal model carries samples along its path with RK4 (the ODE): drop \
-                 --eps, --solver and --euler-steps",
-            ));
-        }
-        return crate::multi::sample(a, path);
-    }
     if a.alphas.is_some() {
         return Err(CliError::usage(
             "--alphas is the path on the triangle of a multimarginal model: give --model with a \

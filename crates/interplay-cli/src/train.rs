@@ -91,7 +91,16 @@ pub struct TrainArgs {
     pub common: Common,
 }
 
-fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
+/// The run the flags (or `--config`) describe, checked; what `interplay train` trains.
+pub fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
+    let rc = described_run(a)?;
+    if rc.steps == 0 {
+        return Err(CliError::usage("--steps must be at least 1"));
+    }
+    Ok(rc)
+}
+
+fn described_run(a: &TrainArgs) -> Result<RunConfig, CliError> {
     if let Some(path) = &a.config {
         let text = std::fs::read_to_string(path).map_err(|e| {
             CliError::usage(format!("--config {}: cannot read it: {e}", path.display()))
@@ -166,15 +175,9 @@ fn flag_of(msg: &str) -> String {
     }
 }
 
-/// Runs `interplay train`.
-pub fn run(a: &TrainArgs) -> Result<(), CliError> {
-    let rc = run_config(a)?;
-    if rc.steps == 0 {
-        return Err(CliError::usage("--steps must be at least 1"));
-    }
-    if rc.train.objective == ObjectiveKind::Multimarginal {
-        return crate::multi::train(a, &rc);
-    }
+/// Runs `interplay train` for the run `rc` ([`run_config`]) of any objective but the
+/// multi-marginal one (`crate::multi::train`).
+pub fn run(a: &TrainArgs, rc: RunConfig) -> Result<(), CliError> {
     let schedule = rc.schedule.schedule().map_err(CliError::usage)?;
     let target = rc.target.target().map_err(CliError::usage)?;
     let backend = model::backend(a.device)?;
