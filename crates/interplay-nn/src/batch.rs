@@ -28,25 +28,67 @@ fn draw_lambda(rng: &mut Rng, log_lambda: (f64, f64), times: TimeDraw) -> f64 {
     ll.clamp(log_lambda.0, log_lambda.1).exp()
 }
 
+/// What a column of a [`HostBatch`] holds. Each objective's batch has its own columns; a loss
+/// names the ones it reads by this type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Col {
+    /// The networks' time input u (t, or λ for the schedule-free D), `[n, 1]`.
+    U,
+    /// The schedule-free D's inputs, `[n, 2]`.
+    X,
+    /// The schedule-free D's regression targets, `[n, 2]`.
+    Target,
+    /// The schedule-free D's row weights (absent where the objective has no narrowing), `[n, 1]`.
+    W,
+    /// x_t of the plain (not antithetic) rows of the v-score and denoiser losses, `[n, 2]`.
+    Xp,
+    /// The denoiser's targets z, `[n, 2]`.
+    Te,
+    /// The v-score's velocity targets, `[n, 2]`.
+    Tv,
+    /// A column of the antithetic pair loss of network b or s, `2n` rows (the plus halves first).
+    Pair(PairNet, PairCol),
+}
+
+/// The networks trained by an antithetic pair loss.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairNet {
+    /// The velocity b (velocity-score and denoiser objectives).
+    B,
+    /// The score s (velocity-score and v-score objectives).
+    S,
+}
+
+/// The columns of a pair loss ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PairCol {
+    /// The network's inputs x₊ and x₋, `[2n, 2]`.
+    In,
+    /// The weights q, `[2n, 1]`.
+    Q,
+    /// The linear terms r₊ and r₋, `[2n, 2]`.
+    R,
+}
+
 /// One host-side batch, flattened row-major as f32 (`[B, 1]` columns and `[B, 2]` points).
 #[derive(Clone, Debug, Default)]
 pub struct HostBatch {
     /// Rows.
     pub n: usize,
-    /// Named columns: (name, values, width 1 or 2), of n rows (2n for antithetic pairs).
-    pub cols: Vec<(&'static str, Vec<f32>, usize)>,
+    /// The columns: (what, values, width 1 or 2), of n rows (2n for antithetic pairs).
+    pub cols: Vec<(Col, Vec<f32>, usize)>,
 }
 
 impl HostBatch {
-    fn push(&mut self, name: &'static str, values: Vec<f32>, width: usize) {
+    fn push(&mut self, col: Col, values: Vec<f32>, width: usize) {
         debug_assert!(values.len().is_multiple_of((self.n * width).max(1)));
-        self.cols.push((name, values, width));
+        self.cols.push((col, values, width));
     }
-    /// The column called `name`.
-    pub fn col(&self, name: &str) -> Option<(&[f32], usize)> {
+    /// The column `col`, with its width, if this batch has it.
+    pub fn col(&self, col: Col) -> Option<(&[f32], usize)> {
         self.cols
             .iter()
-            .find(|c| c.0 == name)
+            .find(|c| c.0 == col)
             .map(|c| (c.1.as_slice(), c.2))
     }
 }
@@ -171,11 +213,11 @@ pub fn draw_coupled(
             xin.push([at.c_in * y[0], at.c_in * y[1]]);
             tgt.push([0, 1].map(|d| (g[d] - skip[d]) / at.c_out));
         }
-        b.push("u", u, 1);
-        b.push("x", flat(&xin), 2);
-        b.push("target", flat(&tgt), 2);
+        b.push(Col::U, u, 1);
+        b.push(Col::X, flat(&xin), 2);
+        b.push(Col::Target, flat(&tgt), 2);
         if narrow.is_some() {
-            b.push("w", w, 1);
+            b.push(Col::W, w, 1);
         }
         return b;
     }
@@ -261,22 +303,22 @@ pub fn draw_coupled(
             );
         }
     }
-    b.push("u", u, 1);
+    b.push(Col::U, u, 1);
     let [b_pairs, s_pairs] = pairs;
     match objective {
         Objective::VelocityScore { .. } => {
-            b_pairs.into_batch(&mut b, "b");
-            s_pairs.into_batch(&mut b, "s");
+            b_pairs.into_batch(&mut b, PairNet::B);
+            s_pairs.into_batch(&mut b, PairNet::S);
         }
         Objective::Denoiser => {
-            b_pairs.into_batch(&mut b, "b");
-            b.push("xp", flat(&xp), 2);
-            b.push("te", flat(&te), 2);
+            b_pairs.into_batch(&mut b, PairNet::B);
+            b.push(Col::Xp, flat(&xp), 2);
+            b.push(Col::Te, flat(&te), 2);
         }
         Objective::VScore => {
-            s_pairs.into_batch(&mut b, "s");
-            b.push("xp", flat(&xp), 2);
-            b.push("tv", flat(&tv), 2);
+            s_pairs.into_batch(&mut b, PairNet::S);
+            b.push(Col::Xp, flat(&xp), 2);
+            b.push(Col::Tv, flat(&tv), 2);
         }
         Objective::ScheduleFree { .. } => unreachable!("handled above"),
     }
@@ -302,28 +344,16 @@ impl Pairs {
             self.r[k].push([0, 1].map(|d| w * aff.scale * (target[d] - aff.skip * x[d])));
         }
     }
-    /// Columns of 2n rows, the plus halves first: `{name}_in` (network inputs), `{name}_q`
-    /// and `{name}_r`.
-    fn into_batch(self, b: &mut HostBatch, name: &str) {
+    /// The pair columns of `net`, of 2n rows, the plus halves first: inputs, q and r.
+    fn into_batch(self, b: &mut HostBatch, net: PairNet) {
         let [ip, im] = self.inputs;
         let [rp, rm] = self.r;
         let mut q = self.q.clone();
         q.extend(self.q);
-        b.push(pair_column(name, "in"), flat(&[ip, im].concat()), 2);
-        b.push(pair_column(name, "q"), q, 1);
-        b.push(pair_column(name, "r"), flat(&[rp, rm].concat()), 2);
+        b.push(Col::Pair(net, PairCol::In), flat(&[ip, im].concat()), 2);
+        b.push(Col::Pair(net, PairCol::Q), q, 1);
+        b.push(Col::Pair(net, PairCol::R), flat(&[rp, rm].concat()), 2);
     }
-}
-
-/// The static name of a pair column (`b_q`, `s_in`, …).
-pub fn pair_column(net: &str, suffix: &str) -> &'static str {
-    const NAMES: [[&str; 3]; 2] = [["b_in", "b_q", "b_r"], ["s_in", "s_q", "s_r"]];
-    let row = usize::from(net != "b");
-    let col = ["in", "q", "r"]
-        .iter()
-        .position(|s| *s == suffix)
-        .unwrap_or_else(|| panic!("unknown pair column {suffix}"));
-    NAMES[row][col]
 }
 
 /// The loss of each network on `batch`, computed on the host in f64 with `predict(net, u, x)`
@@ -335,49 +365,49 @@ pub fn host_loss(
     predict: &dyn Fn(usize, f64, P2) -> P2,
 ) -> Vec<f64> {
     let n = batch.n;
-    let pt = |name: &str, i: usize| -> P2 {
-        let (v, _) = batch.col(name).unwrap_or((&[], 2));
+    let pt = |col: Col, i: usize| -> P2 {
+        let (v, _) = batch.col(col).unwrap_or((&[], 2));
         [f64::from(v[2 * i]), f64::from(v[2 * i + 1])]
     };
-    let u = |i: usize| f64::from(batch.col("u").map_or(0.0, |(v, _)| v[i]));
+    let u = |i: usize| f64::from(batch.col(Col::U).map_or(0.0, |(v, _)| v[i]));
     let dot = |a: P2, b: P2| a[0] * b[0] + a[1] * b[1];
     let half_sq = |a: P2| 0.5 * dot(a, a);
     let mean = |f: &dyn Fn(usize) -> f64| (0..n).map(f).sum::<f64>() / n as f64;
-    let q = |name: &str, i: usize| f64::from(batch.col(name).map_or(1.0, |(v, _)| v[i]));
-    // ½ of the antithetic pair loss of network k on the pair columns of `name` (row i's halves
+    let q = |col: Col, i: usize| f64::from(batch.col(col).map_or(1.0, |(v, _)| v[i]));
+    // ½ of the antithetic pair loss of network k on the pair columns of `net` (row i's halves
     // are rows i and n + i).
-    let pair_loss = |k: usize, name: &str| {
-        let c = |s: &str| pair_column(name, s);
+    let pair_loss = |k: usize, net: PairNet| {
+        let c = |part: PairCol| Col::Pair(net, part);
         mean(&|i| {
             let half = |j: usize| {
-                let f = predict(k, u(i), pt(c("in"), j));
-                q(c("q"), j) * half_sq(f) - dot(pt(c("r"), j), f)
+                let f = predict(k, u(i), pt(c(PairCol::In), j));
+                q(c(PairCol::Q), j) * half_sq(f) - dot(pt(c(PairCol::R), j), f)
             };
             0.5 * (half(i) + half(n + i))
         })
     };
-    let b_loss = || pair_loss(0, "b");
-    let s_loss = || pair_loss(1, "s");
+    let b_loss = || pair_loss(0, PairNet::B);
+    let s_loss = || pair_loss(1, PairNet::S);
     match objective {
         Objective::VelocityScore { .. } => vec![b_loss(), s_loss()],
         Objective::VScore => {
             let v = mean(&|i| {
-                let v = predict(0, u(i), pt("xp", i));
-                half_sq(v) - dot(pt("tv", i), v)
+                let v = predict(0, u(i), pt(Col::Xp, i));
+                half_sq(v) - dot(pt(Col::Tv, i), v)
             });
             vec![v, s_loss()]
         }
         Objective::Denoiser => {
             let e = mean(&|i| {
-                let e = predict(1, u(i), pt("xp", i));
-                half_sq(e) - dot(pt("te", i), e)
+                let e = predict(1, u(i), pt(Col::Xp, i));
+                half_sq(e) - dot(pt(Col::Te, i), e)
             });
             vec![b_loss(), e]
         }
         Objective::ScheduleFree { .. } => vec![mean(&|i| {
-            let f = predict(0, u(i), pt("x", i));
-            let d = [f[0] - pt("target", i)[0], f[1] - pt("target", i)[1]];
-            q("w", i) * half_sq(d)
+            let f = predict(0, u(i), pt(Col::X, i));
+            let d = [f[0] - pt(Col::Target, i)[0], f[1] - pt(Col::Target, i)[1]];
+            q(Col::W, i) * half_sq(d)
         })],
     }
 }

@@ -11,7 +11,7 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
 use crate::NnError;
-use crate::batch::{HostBatch, TimeDraw, draw_coupled, pair_column};
+use crate::batch::{Col, HostBatch, PairCol, PairNet, TimeDraw, draw_coupled};
 use crate::field::LearnedField;
 use crate::net::FieldNet;
 use crate::objective::Objective;
@@ -307,16 +307,16 @@ pub fn net_loss(
     batch: &HostBatch,
     device: &Device,
 ) -> Tensor<1> {
-    // Column `name` of the batch, stacked `copies` times (on the host: one upload, no copy on
-    // the device).
-    let stacked = |name: &str, copies: usize| -> Tensor<2> {
+    // Column `col` of the batch, stacked `copies` times (on the host: one upload, no copy on
+    // the device). Every objective's batch holds the columns its losses read (`draw_batch`).
+    let stacked = |col: Col, copies: usize| -> Tensor<2> {
         let (v, w) = batch
-            .col(name)
-            .unwrap_or_else(|| panic!("batch column {name} is missing"));
+            .col(col)
+            .unwrap_or_else(|| panic!("the batch of this objective has no column {col:?}"));
         let rows = copies * v.len() / w;
         Tensor::from_data(TensorData::new(v.repeat(copies), [rows, w]), device)
     };
-    let col = |name: &str| stacked(name, 1);
+    let col = |c: Col| stacked(c, 1);
     let half_sq = |y: Tensor<2>| y.square() * 0.5;
     // The mean over rows of the row sums, as one reduction (one kernel on WebGPU, not two).
     let mean_rows = |y: Tensor<2>| {
@@ -324,31 +324,33 @@ pub fn net_loss(
         y.sum() / rows
     };
     // ½ of the antithetic pair loss ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋) of a network
-    // on the pair columns of `name` (one pass over both halves).
-    let pair_loss = |net: &FieldNet, name: &str| {
-        let c = |s: &str| col(pair_column(name, s));
-        let f = net.forward(stacked("u", 2), c("in"));
-        let l = half_sq(f.clone()) * c("q") - c("r") * f;
+    // on the pair columns of `pair` (one pass over both halves).
+    let pair_loss = |net: &FieldNet, pair: PairNet| {
+        let c = |part: PairCol| col(Col::Pair(pair, part));
+        let f = net.forward(stacked(Col::U, 2), c(PairCol::In));
+        let l = half_sq(f.clone()) * c(PairCol::Q) - c(PairCol::R) * f;
         // The mean over 2n rows is already ½ of the mean pair sum.
         mean_rows(l)
     };
     match (objective, k) {
-        (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => pair_loss(net, "b"),
-        (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => pair_loss(net, "s"),
+        (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => {
+            pair_loss(net, PairNet::B)
+        }
+        (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => pair_loss(net, PairNet::S),
         (Objective::VScore, _) => {
-            let v = net.forward(col("u"), col("xp"));
-            mean_rows(half_sq(v.clone()) - col("tv") * v)
+            let v = net.forward(col(Col::U), col(Col::Xp));
+            mean_rows(half_sq(v.clone()) - col(Col::Tv) * v)
         }
         (Objective::Denoiser, _) => {
-            let eta = net.forward(col("u"), col("xp"));
-            mean_rows(half_sq(eta.clone()) - col("te") * eta)
+            let eta = net.forward(col(Col::U), col(Col::Xp));
+            mean_rows(half_sq(eta.clone()) - col(Col::Te) * eta)
         }
         (Objective::ScheduleFree { .. }, _) => {
-            let f = net.forward(col("u"), col("x"));
-            let l = half_sq(f - col("target"));
+            let f = net.forward(col(Col::U), col(Col::X));
+            let l = half_sq(f - col(Col::Target));
             // Rows weighted by the output scale's narrowing, where the objective has one.
-            mean_rows(if batch.col("w").is_some() {
-                l * col("w")
+            mean_rows(if batch.col(Col::W).is_some() {
+                l * col(Col::W)
             } else {
                 l
             })

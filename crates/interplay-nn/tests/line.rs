@@ -66,7 +66,7 @@ fn a_batch_on_the_line_has_no_second_coordinate() {
             if *width == 2 {
                 assert!(
                     values.chunks(2).all(|p| p[1] == 0.0),
-                    "{kind}: column {col}"
+                    "{kind}: column {col:?}"
                 );
             }
         }

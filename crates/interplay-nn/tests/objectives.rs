@@ -9,7 +9,7 @@ use interplay_core::ObjectiveKind;
 use interplay_core::posterior::identity;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{ExactField, P2, Path, Rng, Schedule, Target};
-use interplay_nn::batch::{TimeDraw, draw_batch, host_loss, pair_column};
+use interplay_nn::batch::{Col, PairCol, PairNet, TimeDraw, draw_batch, host_loss};
 use interplay_nn::net::NetConfig;
 use interplay_nn::objective::Objective;
 use interplay_nn::trainer::tensor_losses;
@@ -150,11 +150,11 @@ fn the_exact_fields_minimise_every_objective() {
                     // Rows of a pair loss are weighted by q (1 unless the network hardly
                     // shapes the field there), those of the schedule-free loss by the
                     // narrowing w.
-                    let q = [("b", 0), ("s", 1)]
+                    let q = [(PairNet::B, 0), (PairNet::S, 1)]
                         .iter()
                         .filter(|(_, net)| *net == k)
-                        .find_map(|(name, _)| batch.col(pair_column(name, "q")))
-                        .or_else(|| batch.col("w"))
+                        .find_map(|(pair, _)| batch.col(Col::Pair(*pair, PairCol::Q)))
+                        .or_else(|| batch.col(Col::W))
                         .filter(|_| !matches!((&obj, k), (Objective::Denoiser, 1)))
                         .filter(|_| !matches!((&obj, k), (Objective::VScore, 0)))
                         .map_or(1.0, |(v, _)| {
@@ -237,11 +237,11 @@ fn residuals(
     k: usize,
 ) -> Vec<(f64, P2, P2)> {
     let n = batch.n;
-    let col = |name: &str| batch.col(name).expect("column").0.to_vec();
+    let col = |c: Col| batch.col(c).expect("column").0.to_vec();
     let pt = |v: &[f32], i: usize| [f64::from(v[2 * i]), f64::from(v[2 * i + 1])];
-    let u = col("u");
+    let u = col(Col::U);
     if let Objective::ScheduleFree { .. } = obj {
-        let (x, t) = (col("x"), col("target"));
+        let (x, t) = (col(Col::X), col(Col::Target));
         return (0..n)
             .map(|i| {
                 let (xi, f, ti) = (pt(&x, i), exact(0, f64::from(u[i]), pt(&x, i)), pt(&t, i));
@@ -249,11 +249,11 @@ fn residuals(
             })
             .collect();
     }
-    let name = ["b", "s"][k];
+    let pair = [PairNet::B, PairNet::S][k];
     let (x, q, r) = (
-        col(pair_column(name, "in")),
-        col(pair_column(name, "q")),
-        col(pair_column(name, "r")),
+        col(Col::Pair(pair, PairCol::In)),
+        col(Col::Pair(pair, PairCol::Q)),
+        col(Col::Pair(pair, PairCol::R)),
     );
     (0..2 * n)
         .map(|j| {
