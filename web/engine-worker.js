@@ -161,7 +161,11 @@ async function perform({ engine: key, op, args }) {
   const own = Object.hasOwn(ops, op) ? ops[op] : null;
   const engine = engines.get(key);
   if (!engine && op !== "create" && op !== "drop" && op !== "stats") throw new Error("the engine is not started");
+  const t0 = performance.now();
   const result = await counted(op, () => (own ? own(key, args || {}, engine) : engine.handle({ op, args: args || {} })));
+  // The time a view of the learned particles took, its points read back (so the device's work
+  // is in it): the page sizes its next request by it.
+  if (op === "particles") result.ms = performance.now() - t0;
   return { result, transfer: own ? [] : buffersOf(result) };
 }
 

@@ -8,13 +8,41 @@ use wasm_bindgen::prelude::*;
 use crate::protocol::{Request, Response};
 
 /// The page's `{ op, args }` as a [`Request`], or the reason it is not one.
+///
+/// Read through JSON text with serde_json ([`Request::parse`]), the reader the engine already
+/// carries for run configurations and checkpoint headers (a second reader of the same types
+/// costs the download a second copy of their code). Checkpoint bytes, which JSON does not carry,
+/// are taken out first.
 pub(crate) fn request(value: JsValue) -> Result<Request, JsValue> {
     let op = Reflect::get(&value, &"op".into())
         .ok()
         .and_then(|o| o.as_string())
         .unwrap_or_default();
-    serde_wasm_bindgen::from_value(value)
-        .map_err(|e| JsValue::from_str(&format!("bad engine request '{op}': {e}")))
+    let bad =
+        |e: &dyn std::fmt::Display| JsValue::from_str(&format!("bad engine request '{op}': {e}"));
+    let args = Reflect::get(&value, &"args".into())?;
+    if op == "load" {
+        let bytes = Reflect::get(&args, &"bytes".into())?;
+        let bytes = if let Some(b) = bytes.dyn_ref::<js_sys::ArrayBuffer>() {
+            Uint8Array::new(b).to_vec()
+        } else if let Some(b) = bytes.dyn_ref::<Uint8Array>() {
+            b.to_vec()
+        } else if let Some(list) = bytes.dyn_ref::<js_sys::Array>() {
+            let text = String::from(js_sys::JSON::stringify(list)?);
+            serde_json::from_str(&text).map_err(|e| bad(&e))?
+        } else {
+            return Err(bad(
+                &"the checkpoint's bytes must be an ArrayBuffer or a Uint8Array",
+            ));
+        };
+        return Ok(Request::Load { bytes });
+    }
+    let text = if args.is_undefined() {
+        "{}".to_owned()
+    } else {
+        String::from(js_sys::JSON::stringify(&args)?)
+    };
+    Request::parse(&op, &text).map_err(|e| bad(&e))
 }
 
 fn plain<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
@@ -35,15 +63,42 @@ fn with_arrays(base: JsValue, fields: &[(&str, &[f32])]) -> Result<JsValue, JsVa
     Ok(out.into())
 }
 
-/// A response as the page reads it.
+/// A response as the page reads it. Each variant's own value is written (never the whole
+/// enum), so that the download carries one writer per type it answers with.
 pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
-    match &r {
-        Response::Particles(p) => with_arrays(plain(&r)?, &[("points", &p.points)]),
-        Response::LineFlow(l) => {
-            with_arrays(plain(&r)?, &[("times", &l.times), ("lines", &l.lines)])
+    let object = |pairs: &[(&str, JsValue)]| -> Result<JsValue, JsValue> {
+        let out = Object::new();
+        for (k, v) in pairs {
+            Reflect::set(&out, &(*k).into(), v)?;
         }
-        Response::Density(v) | Response::Sample(v) => Ok(floats(v)),
+        Ok(out.into())
+    };
+    match r {
+        Response::Started { generation } => object(&[("generation", generation.into())]),
+        Response::Loaded {
+            generation,
+            steps,
+            config,
+        } => {
+            // The run configuration as JSON text, parsed by the browser: the engine already
+            // writes it so for `runConfig`.
+            let text =
+                serde_json::to_string(&config).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            object(&[
+                ("generation", generation.into()),
+                ("steps", (steps as f64).into()),
+                ("config", js_sys::JSON::parse(&text)?),
+            ])
+        }
+        Response::Trained(t) => plain(&t),
+        Response::Particles(p) => with_arrays(plain(&p)?, &[("points", &p.points)]),
+        Response::Density(v) | Response::Sample(v) => Ok(floats(&v)),
+        Response::Metrics(q) => plain(&q),
+        Response::EpsSweep(s) => plain(&s),
+        Response::LineFlow(l) => {
+            with_arrays(plain(&l)?, &[("times", &l.times), ("lines", &l.lines)])
+        }
         Response::Checkpoint(bytes) => Ok(Uint8Array::from(bytes.as_slice()).into()),
-        _ => plain(&r),
+        Response::RunConfig(text) => Ok(JsValue::from_str(&text)),
     }
 }

@@ -1,9 +1,9 @@
 //! The one contract between the page and the engine: a [`Request`] in, a [`Response`] out.
 //!
-//! The page's worker hands the engine `{ op, args }` exactly as the page sent it; serde reads it
-//! into a `Request` (an unknown op or a missing or mistyped argument is refused by name, before
-//! anything runs), and the engine's answer leaves as a `Response`. Nothing between the two is a
-//! string of JSON or an op name matched by hand.
+//! The page's worker hands the engine `{ op, args }` exactly as the page sent it;
+//! [`Request::parse`] reads it (an unknown op or a missing, mistyped or misspelt argument is
+//! refused by name, before anything runs), and the engine's answer leaves as a `Response`.
+//! Nothing between the two is an op name matched by hand.
 
 use interplay_nn::quality::EpsBound;
 use interplay_nn::spec::{LiveRun, RunConfig, ScheduleSpec};
@@ -11,12 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the page asks of its engine.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(
-    tag = "op",
-    content = "args",
-    rename_all = "camelCase",
-    deny_unknown_fields
-)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub enum Request {
     /// Start a fresh training run from the page's settings (the rest: `TrainConfig::live`).
     Configure {
@@ -118,6 +113,14 @@ pub enum Request {
 }
 
 impl Request {
+    /// The request `op` with its arguments `args` (JSON text), or why it is not one.
+    pub fn parse(op: &str, args: &str) -> Result<Self, String> {
+        // One object keyed by the op: serde's plainest enum form (no buffering of the fields
+        // until the tag is found, so the least code in the download).
+        let op = serde_json::to_string(op).map_err(|e| e.to_string())?;
+        serde_json::from_str(&format!("{{{op}:{args}}}")).map_err(|e| e.to_string())
+    }
+
     /// The request's op, as the page names it.
     pub fn op(&self) -> &'static str {
         match self {
@@ -207,8 +210,6 @@ pub struct Particles {
     pub generation: u32,
     /// The training step of the model that moved them.
     pub model_steps: u64,
-    /// Milliseconds the request took, the points read back (so the device's work is in it).
-    pub ms: f64,
 }
 
 /// The quality of a model.

@@ -11,7 +11,7 @@ use interplay_nn::device::Backend;
 use interplay_nn::spec::ScheduleSpec;
 
 use crate::protocol::{Particles, Quality};
-use crate::session::{EngineError, Outcome, Session, now_ms};
+use crate::session::{EngineError, Outcome, Session};
 
 /// The learned model's particles: positions on the device, their time and noise level.
 pub(crate) struct Cloud {
@@ -50,7 +50,6 @@ pub(crate) async fn particles(
     schedule: &ScheduleSpec,
     max_steps: u32,
 ) -> Outcome<Particles> {
-    let t0 = now_ms();
     let (x, reached, taken, generation, model_steps) = {
         let mut st = cell.borrow_mut();
         let field = st.field(schedule)?;
@@ -121,7 +120,6 @@ pub(crate) async fn particles(
         points,
         generation,
         model_steps,
-        ms: now_ms() - t0,
     })
 }
 

@@ -22,9 +22,8 @@ fn settings(pairs: &[(&str, Value)]) -> Result<Params, String> {
 
 /// Starts the run `config` (a `LiveRun` as the viewer writes it) in a fresh engine.
 fn starts(config: Value, what: &str) {
-    let request: Request =
-        serde_json::from_value(json!({"op": "configure", "args": {"config": config}}))
-            .unwrap_or_else(|e| panic!("{what}: the engine cannot read the viewer's run: {e}"));
+    let request: Request = Request::parse("configure", &json!({"config": config}).to_string())
+        .unwrap_or_else(|e| panic!("{what}: the engine cannot read the viewer's run: {e}"));
     let session = Rc::new(RefCell::new(Session::new(Backend::cpu(None))));
     let r = pollster::block_on(handle(session, request));
     assert_eq!(r, Ok(Response::Started { generation: 1 }), "{what}");
