@@ -15,14 +15,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 mod eps_sweep;
+mod handle;
 mod js;
 mod line_flow;
 pub mod protocol;
 pub mod session;
 mod views;
 
+pub use handle::handle;
 pub use protocol::{Request, Response};
-pub use session::{EngineError, Session, handle};
+pub use session::{EngineError, Session};
 
 /// Installs the panic hook (idempotent).
 #[wasm_bindgen(start)]

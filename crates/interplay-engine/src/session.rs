@@ -1,23 +1,19 @@
 //! The engine's logic as a plain Rust session: one device, at most one training run, the
-//! learned particles; [`handle`] answers every [`Request`]. Nothing here knows about JavaScript,
+//! learned particles; `crate::handle` answers every request on it. Nothing here knows about JavaScript,
 //! so the same code is tested natively (`tests/session.rs`) and runs in the page's worker.
 //!
 //! Several requests may be in flight at once in the worker (a training chunk waits for the
 //! device while a view is asked for), so no borrow of the session is held across an `await`:
 //! each request does its device work under a short borrow, then reads the results without one.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use interplay_core::{ExactTarget, Schedule};
-use interplay_nn::checkpoint::{Checkpoint, Header};
+use interplay_nn::checkpoint::Checkpoint;
 use interplay_nn::device::Backend;
 use interplay_nn::spec::{RunConfig, ScheduleSpec};
 use interplay_nn::trainer::StepLosses;
 use interplay_nn::{LearnedField, Trainer};
 
-use crate::protocol::{Request, Response, TrainReport};
-use crate::views::Cloud;
+use crate::protocol::Response;
 
 /// Why a request was refused, in words a reader can act on.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -42,6 +38,16 @@ impl EngineError {
 /// What a request resolves to.
 pub type Outcome<T> = Result<T, EngineError>;
 
+/// The learned model's particles: positions on the device, their time and noise level.
+pub(crate) struct Cloud {
+    pub(crate) x: burn::tensor::Tensor<2>,
+    pub(crate) t: f64,
+    pub(crate) key: String,
+    pub(crate) rng: interplay_core::Rng,
+    /// The training step of the model the cloud started under.
+    pub(crate) model_steps: u64,
+}
+
 /// One engine: a device and what it trains.
 pub struct Session {
     pub(crate) backend: Backend,
@@ -51,11 +57,6 @@ pub struct Session {
     /// The learned model's particles.
     pub(crate) cloud: Option<Cloud>,
 }
-
-/// The most steps `trainFor` queues between waits for the device.
-const SYNC_EVERY: u32 = 8;
-/// The most steps one `trainFor` takes, whatever its budget.
-const MAX_STEPS_PER_REQUEST: u32 = 10_000;
 
 /// Milliseconds on a clock that only moves forward: the worker's `performance.now()`
 /// (sub-millisecond; a view's cost per step is measured with it), else the date.
@@ -133,7 +134,7 @@ impl Session {
     }
 
     /// Starts a fresh run; returns its generation. A refused run leaves the current one alone.
-    fn start(&mut self, rc: RunConfig) -> Outcome<u32> {
+    pub(crate) fn start(&mut self, rc: RunConfig) -> Outcome<u32> {
         let schedule = rc.schedule.schedule().map_err(EngineError::refused)?;
         let target = rc.target.target().map_err(EngineError::refused)?;
         let trainer = Trainer::new(rc.train, schedule, target, &self.backend.device)
@@ -149,7 +150,7 @@ impl Session {
     }
 
     /// Continues training from checkpoint bytes; bad bytes are refused and keep the current run.
-    fn load(&mut self, bytes: &[u8]) -> Outcome<Response> {
+    pub(crate) fn load(&mut self, bytes: &[u8]) -> Outcome<Response> {
         let ck = Checkpoint::from_bytes(bytes).map_err(EngineError::refused)?;
         let schedule = ck
             .header
@@ -195,7 +196,7 @@ impl Session {
 
     /// `k` optimisation steps of the current run (of generation `generation`, if given): the
     /// last step's losses, still on the device, with the networks' names and the run's steps.
-    fn steps_of(&mut self, k: u32, generation: Option<u32>) -> Outcome<Stepped> {
+    pub(crate) fn steps_of(&mut self, k: u32, generation: Option<u32>) -> Outcome<Stepped> {
         if generation.is_some_and(|g| g != self.generation) {
             return Err(EngineError::Replaced);
         }
@@ -220,16 +221,16 @@ impl Session {
 }
 
 /// Steps taken whose losses are not read yet.
-struct Stepped {
+pub(crate) struct Stepped {
     losses: Option<StepLosses>,
     names: Vec<String>,
-    steps: u64,
-    generation: u32,
+    pub(crate) steps: u64,
+    pub(crate) generation: u32,
 }
 
 impl Stepped {
     /// The losses read from the device (one read per network), with their names.
-    async fn read(self) -> Outcome<Vec<(String, f32)>> {
+    pub(crate) async fn read(self) -> Outcome<Vec<(String, f32)>> {
         let mut values = Vec::new();
         if let Some(l) = self.losses {
             for (name, t) in self.names.into_iter().zip(l.losses) {
@@ -240,129 +241,5 @@ impl Stepped {
             }
         }
         Ok(values)
-    }
-}
-
-/// Answers one request of the page.
-pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<Response> {
-    let cell = &*session;
-    match request {
-        Request::Configure { config } => {
-            let generation = cell.borrow_mut().start(config.run_config())?;
-            Ok(Response::Started { generation })
-        }
-        Request::ConfigureRun { config } => {
-            let generation = cell.borrow_mut().start(config)?;
-            Ok(Response::Started { generation })
-        }
-        Request::Train { steps } => {
-            let t0 = now_ms();
-            let stepped = cell.borrow_mut().steps_of(steps, None)?;
-            let (total, generation) = (stepped.steps, stepped.generation);
-            let losses = stepped.read().await?;
-            Ok(Response::Trained(TrainReport {
-                steps: total,
-                done: steps,
-                ms: now_ms() - t0,
-                losses,
-                generation,
-            }))
-        }
-        Request::TrainFor { ms } => train_for(cell, ms).await.map(Response::Trained),
-        Request::Particles {
-            t,
-            n,
-            eps,
-            seed,
-            schedule,
-            max_steps,
-        } => crate::views::particles(cell, t, n, eps, seed, &schedule, max_steps)
-            .await
-            .map(Response::Particles),
-        Request::Density {
-            t,
-            n,
-            steps,
-            schedule,
-        } => crate::views::density(cell, t, n, steps, &schedule)
-            .await
-            .map(Response::Density),
-        Request::Metrics { n, steps, schedule } => crate::views::metrics(cell, n, steps, &schedule)
-            .await
-            .map(Response::Metrics),
-        Request::EpsSweep {
-            grid,
-            n,
-            steps,
-            seed,
-            schedule,
-        } => crate::eps_sweep::eps_sweep(cell, grid, n, steps, seed, &schedule)
-            .await
-            .map(Response::EpsSweep),
-        Request::LineFlow { schedule } => crate::line_flow::line_flow(cell, &schedule)
-            .await
-            .map(Response::LineFlow),
-        Request::Sample {
-            n,
-            steps,
-            eps,
-            seed,
-            schedule,
-        } => crate::views::sample(cell, n, steps, eps, seed, &schedule)
-            .await
-            .map(Response::Sample),
-        Request::Checkpoint {} => {
-            let (header, nets) = {
-                let st = cell.borrow();
-                let tr = st.trainer()?;
-                (Header::of(tr), tr.model())
-            };
-            let ck = Checkpoint::of(header, &nets)
-                .await
-                .map_err(EngineError::refused)?;
-            Ok(Response::Checkpoint(ck.to_bytes()))
-        }
-        Request::Load { bytes } => cell.borrow_mut().load(&bytes),
-        Request::RunConfig {} => {
-            let rc = cell.borrow().run_config()?;
-            serde_json::to_string_pretty(&rc)
-                .map(Response::RunConfig)
-                .map_err(EngineError::refused)
-        }
-    }
-}
-
-/// Trains for about `budget_ms` milliseconds (at least one step), then reports like `train`.
-/// It waits for the device (a read of the last loss) after the first step and then after as
-/// many steps as fit in the rest of the budget (at most `SYNC_EVERY`), so that on WebGPU the
-/// time measured is the time trained and no backlog of unread steps builds up. A run replaced
-/// while it trains stops it with [`EngineError::Replaced`].
-async fn train_for(cell: &RefCell<Session>, budget_ms: f64) -> Outcome<TrainReport> {
-    let t0 = now_ms();
-    let mut done = 0u32;
-    let generation = cell.borrow().generation;
-    loop {
-        let elapsed = now_ms() - t0;
-        let k = if done == 0 {
-            1
-        } else {
-            let per_step = (elapsed / f64::from(done)).max(0.1);
-            ((budget_ms - elapsed) / per_step)
-                .floor()
-                .clamp(1.0, f64::from(SYNC_EVERY)) as u32
-        };
-        let stepped = cell.borrow_mut().steps_of(k, Some(generation))?;
-        done += k;
-        let total = stepped.steps;
-        let losses = stepped.read().await?;
-        if now_ms() - t0 >= budget_ms || done >= MAX_STEPS_PER_REQUEST {
-            return Ok(TrainReport {
-                steps: total,
-                done,
-                ms: now_ms() - t0,
-                losses,
-                generation,
-            });
-        }
     }
 }

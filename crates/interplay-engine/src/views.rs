@@ -4,24 +4,15 @@
 
 use std::cell::RefCell;
 
-use interplay_core::ExactField;
+use burn::tensor::Tensor;
 use interplay_core::integrate::{OdeSolver, VIEW_T_END, view_step};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
+use interplay_core::{ExactField, P2};
 use interplay_nn::device::Backend;
 use interplay_nn::spec::ScheduleSpec;
 
 use crate::protocol::{Particles, Quality};
-use crate::session::{EngineError, Outcome, Session};
-
-/// The learned model's particles: positions on the device, their time and noise level.
-pub(crate) struct Cloud {
-    x: burn::tensor::Tensor<2>,
-    t: f64,
-    key: String,
-    rng: interplay_core::Rng,
-    /// The training step of the model the cloud started under.
-    model_steps: u64,
-}
+use crate::session::{Cloud, EngineError, Outcome, Session};
 
 /// The particle counts a cloud is padded to on WebGPU: the kernels of the model's particles are
 /// compiled once per size (their vectorisation and tuning depend on the shape), so every count
@@ -123,6 +114,25 @@ pub(crate) async fn particles(
     })
 }
 
+/// log ρ̂ of the points whose ODE flow back to t = 0 is `flow` (where each started, and the
+/// log-determinant gathered on the way), read from the device: log ρ0(x0) + ℓ.
+async fn log_likelihoods(
+    (x0, ell): (Tensor<2>, Tensor<2>),
+    log_rho0: &dyn Fn(P2) -> f64,
+) -> Outcome<Vec<f64>> {
+    let x0 = interplay_nn::read_points(x0)
+        .await
+        .map_err(EngineError::refused)?;
+    let ell = interplay_nn::read_values(ell)
+        .await
+        .map_err(EngineError::refused)?;
+    Ok(x0
+        .iter()
+        .zip(ell)
+        .map(|(p, l)| log_rho0(*p) + f64::from(l))
+        .collect())
+}
+
 /// The learned model's density ρ̂(t, ·) on an n×n grid of [−5, 5]² (row-major, top row first),
 /// by the ODE log-likelihood with the network's exact divergence (`steps` RK4 steps back to
 /// t = 0).
@@ -137,7 +147,7 @@ pub(crate) async fn density(
         let st = cell.borrow();
         let field = st.field(schedule)?;
         let grid = interplay_core::density::Grid::view(n.clamp(4, 256) as usize);
-        let pts: Vec<interplay_core::P2> = (0..grid.n)
+        let pts: Vec<P2> = (0..grid.n)
             .flat_map(|r| (0..grid.n).map(move |c| grid.center(r, c)))
             .collect();
         let t = t.clamp(0.0, VIEW_T_END);
@@ -152,18 +162,7 @@ pub(crate) async fn density(
     let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, &target);
     let ll: Vec<f64> = match flow {
         None => pts.iter().map(|p| log_rho0(*p)).collect(),
-        Some((x0, ell)) => {
-            let x0 = interplay_nn::read_points(x0)
-                .await
-                .map_err(EngineError::refused)?;
-            let ell = interplay_nn::read_values(ell)
-                .await
-                .map_err(EngineError::refused)?;
-            x0.iter()
-                .zip(ell)
-                .map(|(p, l)| log_rho0(*p) + f64::from(l))
-                .collect()
-        }
+        Some(flow) => log_likelihoods(flow, &log_rho0).await?,
     };
     Ok(ll.iter().map(|l| l.exp() as f32).collect())
 }
@@ -180,7 +179,7 @@ pub(crate) async fn metrics(
     schedule: &ScheduleSpec,
 ) -> Outcome<Quality> {
     let seed = interplay_core::sampling::streams::METRICS_SEED;
-    let (samples, (x0, ell), field, exact, base) = {
+    let (samples, back, field, exact, base) = {
         let st = cell.borrow();
         let field = st.field(schedule)?;
         let target = st.target();
@@ -235,19 +234,9 @@ pub(crate) async fn metrics(
     let xs = interplay_nn::read_points(samples)
         .await
         .map_err(EngineError::refused)?;
-    let x0 = interplay_nn::read_points(x0)
-        .await
-        .map_err(EngineError::refused)?;
-    let ell = interplay_nn::read_values(ell)
-        .await
-        .map_err(EngineError::refused)?;
     // ρ(0) is N(0, I), or the target itself for the mirror path.
     let log_rho0 = interplay_core::likelihood::log_rho0(&field.schedule, exact.target());
-    let ll: Vec<f64> = x0
-        .iter()
-        .zip(ell)
-        .map(|(p, l)| log_rho0(*p) + f64::from(l))
-        .collect();
+    let ll = log_likelihoods(back, &log_rho0).await?;
     let m = interplay_core::metrics::evaluate(exact.target(), &xs, 1);
     let nll = -ll.iter().sum::<f64>() / ll.len().max(1) as f64;
     Ok(Quality {
