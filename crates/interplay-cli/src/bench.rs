@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use clap::Args;
 use interplay_core::density::{Grid, exact_density};
-use interplay_core::integrate::{Eps, OdeSolver, Pointwise, SdeSolver, Span, ode, sde};
+use interplay_core::fields::Pointwise;
+use interplay_core::integrate::{Eps, OdeSolver, SdeSolver, Span, ode, sde};
 use interplay_core::sampling::initial_particles;
 use interplay_core::{ExactField, ObjectiveKind, Rng, Schedule, Target};
 

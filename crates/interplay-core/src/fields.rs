@@ -5,11 +5,12 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use crate::checker::CheckerTable;
+use crate::integrate::Field;
 use crate::mixture::MixtureAt;
 use crate::posterior::{Posterior, identity};
 use crate::schedule::{Schedule, ScheduleAt};
 use crate::targets::{ExactTarget, Target};
-use crate::{P2, checker};
+use crate::{P2, checker, par};
 
 /// The exact fields of a schedule and a target.
 #[derive(Clone, Debug)]
@@ -224,6 +225,81 @@ impl FieldAt {
             identity::velocity(&self.st, p.g1, p.score),
             identity::div_velocity(&self.st, p.tr_cov),
         )
+    }
+}
+
+// The exact field as an integrator's `Field`: tabulated per batch, in chunks, or point by point.
+
+impl Field for ExactField {
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.schedule().at(t)
+    }
+    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
+        Chunked::new(self, xs.len()).velocity(t, xs, b);
+    }
+    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
+        Chunked::new(self, xs.len()).velocity_score(t, xs, b, s);
+    }
+    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
+        let at = self.at(t);
+        par::fill2(xs, b, div, 1, &|x| at.velocity_div(*x));
+    }
+}
+
+/// An exact field whose batches are chunks of a larger batch of `points` points: every chunk
+/// is evaluated the way the whole batch would be ([`ExactField::at_batch`] with `points`), so
+/// the result does not depend on how the work was cut.
+#[derive(Clone, Copy, Debug)]
+pub struct Chunked<'a> {
+    field: &'a ExactField,
+    points: usize,
+}
+
+impl<'a> Chunked<'a> {
+    /// `field` for chunks of a batch of `points` points.
+    pub fn new(field: &'a ExactField, points: usize) -> Self {
+        Self { field, points }
+    }
+}
+
+impl Field for Chunked<'_> {
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.field.schedule().at(t)
+    }
+    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
+        let at = self.field.at_batch(t, self.points);
+        let mut unit = vec![(); xs.len()];
+        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
+    }
+    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
+        let at = self.field.at_batch(t, self.points);
+        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
+    }
+    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
+        self.field.velocity_div(t, xs, b, div);
+    }
+}
+
+/// An exact field evaluated point by point, never tabulated: the reference the tables are
+/// checked against, and the baseline of `interplay bench`.
+#[derive(Clone, Copy, Debug)]
+pub struct Pointwise<'a>(pub &'a ExactField);
+
+impl Field for Pointwise<'_> {
+    fn schedule_at(&self, t: f64) -> ScheduleAt {
+        self.0.schedule().at(t)
+    }
+    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
+        let at = self.0.at(t);
+        let mut unit = vec![(); xs.len()];
+        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
+    }
+    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
+        let at = self.0.at(t);
+        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
+    }
+    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
+        self.0.velocity_div(t, xs, b, div);
     }
 }
 

@@ -8,10 +8,9 @@
 //! it, ε(t) is lowered to the largest stable value for that step; when even ε = 0 breaks it, the
 //! sampler stops there and reports the time. Nothing silently produces NaN.
 
-use crate::fields::ExactField;
 use crate::posterior::identity;
 use crate::schedule::ScheduleAt;
-use crate::{P2, Rng, par};
+use crate::{P2, Rng};
 
 pub mod stepper;
 pub use stepper::{Cloud, Flow, NoisyFlow, view_move};
@@ -26,79 +25,6 @@ pub trait Field {
     fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]);
     /// b(t, xᵢ) and ∇·b(t, xᵢ) for every i.
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]);
-}
-
-impl Field for ExactField {
-    fn schedule_at(&self, t: f64) -> ScheduleAt {
-        self.schedule().at(t)
-    }
-    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
-        Chunked::new(self, xs.len()).velocity(t, xs, b);
-    }
-    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
-        Chunked::new(self, xs.len()).velocity_score(t, xs, b, s);
-    }
-    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
-        let at = self.at(t);
-        par::fill2(xs, b, div, 1, &|x| at.velocity_div(*x));
-    }
-}
-
-/// An exact field whose batches are chunks of a larger batch of `points` points: every chunk
-/// is evaluated the way the whole batch would be ([`ExactField::at_batch`] with `points`), so
-/// the result does not depend on how the work was cut.
-#[derive(Clone, Copy, Debug)]
-pub struct Chunked<'a> {
-    field: &'a ExactField,
-    points: usize,
-}
-
-impl<'a> Chunked<'a> {
-    /// `field` for chunks of a batch of `points` points.
-    pub fn new(field: &'a ExactField, points: usize) -> Self {
-        Self { field, points }
-    }
-}
-
-impl Field for Chunked<'_> {
-    fn schedule_at(&self, t: f64) -> ScheduleAt {
-        self.field.schedule().at(t)
-    }
-    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
-        let at = self.field.at_batch(t, self.points);
-        let mut unit = vec![(); xs.len()];
-        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
-    }
-    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
-        let at = self.field.at_batch(t, self.points);
-        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
-    }
-    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
-        self.field.velocity_div(t, xs, b, div);
-    }
-}
-
-/// An exact field evaluated point by point, never tabulated: the reference the tables are
-/// checked against, and the baseline of `interplay bench`.
-#[derive(Clone, Copy, Debug)]
-pub struct Pointwise<'a>(pub &'a ExactField);
-
-impl Field for Pointwise<'_> {
-    fn schedule_at(&self, t: f64) -> ScheduleAt {
-        self.0.schedule().at(t)
-    }
-    fn velocity(&self, t: f64, xs: &[P2], b: &mut [P2]) {
-        let at = self.0.at(t);
-        let mut unit = vec![(); xs.len()];
-        par::fill2(xs, b, &mut unit, 1, &|x| (at.velocity(*x), ()));
-    }
-    fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]) {
-        let at = self.0.at(t);
-        par::fill2(xs, b, s, 1, &|x| at.velocity_score(*x));
-    }
-    fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]) {
-        self.0.velocity_div(t, xs, b, div);
-    }
 }
 
 /// The largest time step of particles that follow a moving t on screen (see [`view_step`]).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fields::{Chunked, Pointwise};
 use crate::mixture::{Component, Mixture, Sym2};
 use crate::schedule::{Path, Schedule};
 use crate::targets::ExactTarget;

@@ -1,7 +1,8 @@
 //! Particles of the Lagrangian view under the exact field: ODE or SDE, moved towards any t in
 //! either direction within a time budget per frame, so scrubbing never blocks the page.
 
-use interplay_core::integrate::{Chunked, Host, VIEW_T_END, view_move, view_step};
+use interplay_core::fields::Chunked;
+use interplay_core::integrate::{Host, VIEW_T_END, view_move, view_step};
 use interplay_core::posterior::identity;
 use interplay_core::{ExactField, P2, Rng};
 
