@@ -24,6 +24,53 @@ pub fn size_canvas(canvas: &HtmlCanvasElement) {
     canvas.set_height((f64::from(BASE.1) * r).round() as u32);
 }
 
+/// The two charts' canvases and the loss curves drawn in one of them.
+pub(crate) struct Charts {
+    schedule: HtmlCanvasElement,
+    loss: HtmlCanvasElement,
+    /// One series per network: (step, loss).
+    losses: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+impl Charts {
+    /// Charts drawing into `schedule` and `loss`, sized for this screen.
+    pub(crate) fn new(schedule: HtmlCanvasElement, loss: HtmlCanvasElement) -> Self {
+        for c in [&schedule, &loss] {
+            size_canvas(c);
+        }
+        Self {
+            schedule,
+            loss,
+            losses: Vec::new(),
+        }
+    }
+
+    /// Appends a training step's losses, by network name.
+    pub(crate) fn push_losses(&mut self, step: f64, list: Vec<(String, f64)>) {
+        for (name, v) in list {
+            match self.losses.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, s)) => s.push((step, v)),
+                None => self.losses.push((name, vec![(step, v)])),
+            }
+        }
+    }
+
+    /// Forgets the loss curves.
+    pub(crate) fn clear_losses(&mut self) {
+        self.losses.clear();
+    }
+
+    /// Draws α(t), β(t), γ(t) and σ(t) with a marker at t.
+    pub(crate) fn draw_schedule(&self, sched: &Schedule, t: f64) -> Result<(), String> {
+        schedule(self.schedule.clone(), sched, t)
+    }
+
+    /// Draws the loss curves.
+    pub(crate) fn draw_losses(&self) -> Result<(), String> {
+        losses(self.loss.clone(), &self.losses)
+    }
+}
+
 /// Scales a length in chart pixels (fonts, margins, strokes) to the canvas's resolution.
 fn scaler(canvas: &HtmlCanvasElement) -> impl Fn(u32) -> u32 + Copy + use<> {
     let s = (f64::from(canvas.width()) / f64::from(BASE.0)).max(0.25);

@@ -4,12 +4,15 @@
 //! [`interplay_core::pick`]). While t moves, a dot on each conditional path marks where its
 //! triple is at that t, beside the particles that follow the marginal flow.
 
-use interplay_core::P2;
 use interplay_core::density::VIEW_HALF;
 use interplay_core::pick::{self, PlanePick};
-use wasm_bindgen::prelude::*;
+use interplay_core::{ExactField, P2};
+use serde_json::{Value, json};
+use web_sys::CanvasRenderingContext2d;
 
-use crate::viewer::{LAGRANGIAN_PX, Viewer};
+use crate::keyed::Keyed;
+use crate::panel::LAGRANGIAN_PX;
+use crate::params::Params;
 
 /// Canvas pixels of a point of the view.
 fn px(p: P2) -> (f64, f64) {
@@ -20,36 +23,66 @@ fn px(p: P2) -> (f64, f64) {
 /// Seconds of flow an arrow of the velocity stands for.
 const ARROW_TIME: f64 = 0.5;
 
-impl Viewer {
-    /// What a pick depends on besides its point: the field (schedule, target, drawing) and the
-    /// seed, as the interpolant samples do.
-    fn flow_pick_key(&self) -> String {
-        self.params.samples_key(0.0)
+/// The point picked in the Lagrangian view, if any, and what it shows.
+#[derive(Default)]
+pub(crate) struct FlowPick {
+    /// The time and point picked.
+    at: Option<(f64, P2)>,
+    /// The pick, by what it depends on besides its point: the field (schedule, target,
+    /// drawing) and the seed, as the interpolant samples do.
+    pick: Keyed<PlanePick>,
+}
+
+impl FlowPick {
+    /// The pick for the current field, recomputed when the field or the seed changed.
+    fn current(&mut self, params: &Params, field: &ExactField) -> Option<&PlanePick> {
+        let (t, x) = self.at?;
+        let pick = self.pick.get_or_make(params.samples_key(0.0), || {
+            PlanePick::new(field, t, x, params.seed)
+        });
+        Some(pick)
     }
 
-    /// The pick for the current field, recomputed when the field or the seed changed.
-    fn current_flow_pick(&mut self) -> Option<&PlanePick> {
-        let (t, x) = self.flow_pick_at?;
-        let key = self.flow_pick_key();
-        if self.flow_pick.as_ref().is_none_or(|(k, _)| *k != key) {
-            let pick = PlanePick::new(&self.field, t, x, self.params.seed);
-            self.flow_pick = Some((key, pick));
+    /// Picks x = (x, y) at time t (NaN: none) and returns what the pick says: `{t, x, y, b,
+    /// mean, n, drawn, radius}`, or null. A point outside the view is refused.
+    pub(crate) fn set(
+        &mut self,
+        t: f64,
+        x: f64,
+        y: f64,
+        params: &Params,
+        field: &ExactField,
+    ) -> Result<Value, String> {
+        self.pick.clear();
+        let inside = x.abs() <= VIEW_HALF && y.abs() <= VIEW_HALF;
+        self.at = (x.is_finite() && y.is_finite() && inside).then_some((t, [x, y]));
+        if x.is_finite() && y.is_finite() && !inside {
+            return Err(format!(
+                "({x}, {y}) is outside the view [−{VIEW_HALF}, {VIEW_HALF}]²"
+            ));
         }
-        self.flow_pick.as_ref().map(|(_, p)| p)
+        Ok(match self.current(params, field) {
+            Some(p) => json!({
+                "t": p.t, "x": p.x[0], "y": p.x[1], "b": p.b, "mean": p.mean, "n": p.n,
+                "drawn": p.drawn, "radius": pick::RADIUS,
+            }),
+            None => Value::Null,
+        })
     }
 
     /// Draws the pick over a Lagrangian panel: the conditional paths (blue) with a dot at the
     /// current t, the flow line (white), the disc, and the two velocities as arrows.
-    pub(crate) fn draw_flow_pick(&mut self, k: usize) {
-        let t_now = self.params.t;
-        if self.current_flow_pick().is_none() {
-            return;
-        }
+    pub(crate) fn draw(
+        &mut self,
+        ctx: &CanvasRenderingContext2d,
+        params: &Params,
+        field: &ExactField,
+    ) {
+        let t_now = params.t;
         // Borrowed, not copied: this runs on every frame while a pick is shown.
-        let (Some((_, p)), panel) = (&self.flow_pick, &self.lagrangian[k]) else {
+        let Some(p) = self.current(params, field) else {
             return;
         };
-        let ctx = &panel.ctx;
         let polyline = |pts: &[P2], style: &str, width: f64| {
             ctx.set_stroke_style_str(style);
             ctx.set_line_width(width);
@@ -107,32 +140,5 @@ impl Viewer {
         };
         arrow(p.b, "rgba(255,255,255,1)");
         arrow(p.mean, "rgba(86,180,233,1)");
-    }
-}
-
-#[wasm_bindgen]
-impl Viewer {
-    /// Shows the conditional paths through x = (x, y) at the current t in the Lagrangian view
-    /// (NaN: none) and returns what they say: `{t, x, y, b, mean, n, drawn, radius}` (b the
-    /// exact velocity there, `mean` the mean conditional velocity of the `n` triples of `drawn`
-    /// whose x_t fell within `radius` of the point), or null. The page redraws on its next frame.
-    #[wasm_bindgen(js_name = pickFlow)]
-    pub fn pick_flow(&mut self, x: f64, y: f64) -> Result<JsValue, JsValue> {
-        self.flow_pick = None;
-        let inside = x.abs() <= VIEW_HALF && y.abs() <= VIEW_HALF;
-        self.flow_pick_at =
-            (x.is_finite() && y.is_finite() && inside).then_some((self.params.t, [x, y]));
-        if x.is_finite() && y.is_finite() && !inside {
-            return Err(JsValue::from_str(&format!(
-                "({x}, {y}) is outside the view [−{VIEW_HALF}, {VIEW_HALF}]²"
-            )));
-        }
-        match self.current_flow_pick() {
-            Some(p) => crate::viewer::to_js(&serde_json::json!({
-                "t": p.t, "x": p.x[0], "y": p.x[1], "b": p.b, "mean": p.mean, "n": p.n,
-                "drawn": p.drawn, "radius": pick::RADIUS,
-            })),
-            None => Ok(JsValue::NULL),
-        }
     }
 }

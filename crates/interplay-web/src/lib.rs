@@ -7,16 +7,21 @@
 pub mod charts;
 pub mod choices;
 pub mod controls;
-mod draw;
+mod eulerian_view;
 mod flow_pick;
+mod keyed;
+mod lagrangian_view;
+mod learned;
 mod line_model;
 pub mod mix;
 mod mix_view;
+mod panel;
 pub mod params;
 pub mod particles;
 pub mod redraw;
 pub mod render;
 pub mod run;
+mod spacetime_view;
 
 pub use interplay_core::{palette, raster, spacetime};
 pub mod viewer;

@@ -4,11 +4,9 @@
 
 use interplay_core::line::DEFAULT_DRAWN;
 use serde_json::{Value, json};
-use wasm_bindgen::prelude::*;
 
 use crate::choices::LineName;
 use crate::params::Params;
-use crate::viewer::{Viewer, to_js};
 
 /// The line's network and batch: small enough to train in seconds on one core.
 const LINE_WIDTH: usize = 64;
@@ -46,7 +44,7 @@ pub(crate) type Curves = Vec<Vec<(f64, f64)>>;
 
 /// Curves from the engine's flat arrays: `count` rows of `times.len()` positions, each ending at
 /// its first NaN.
-fn curves(times: &[f32], lines: &[f32], count: usize) -> Curves {
+pub(crate) fn curves(times: &[f32], lines: &[f32], count: usize) -> Curves {
     let n = times.len();
     (0..count)
         .map(|row| {
@@ -58,58 +56,6 @@ fn curves(times: &[f32], lines: &[f32], count: usize) -> Curves {
                 .collect()
         })
         .collect()
-}
-
-#[wasm_bindgen]
-impl Viewer {
-    /// The run that learns the line's b and s (a `LiveRun`; see [`Params::line_run_config`]).
-    #[wasm_bindgen(js_name = lineRunConfig)]
-    pub fn line_run_config(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.params.line_run_config())
-    }
-
-    /// What the line's learned flow lines depend on (schedule and target): lines made under
-    /// another key are not drawn.
-    #[wasm_bindgen(js_name = lineKey)]
-    pub fn line_key(&self) -> String {
-        self.params.line_key()
-    }
-
-    /// Shows the learned flow lines that the engine's `lineFlow` made for the key `key`.
-    #[wasm_bindgen(js_name = setLineModel)]
-    pub fn set_line_model(&mut self, key: String, times: &[f32], lines: &[f32], count: usize) {
-        self.line_model = Some((key, curves(times, lines, count)));
-    }
-
-    /// Forgets the learned flow lines.
-    #[wasm_bindgen(js_name = clearLineModel)]
-    pub fn clear_line_model(&mut self) {
-        self.line_model = None;
-    }
-}
-
-impl Viewer {
-    /// Draws the learned flow lines over the space–time figure (dashed pink over a dark
-    /// halo), if they were made for what the figure shows.
-    pub(crate) fn draw_line_model(&self) {
-        let Some((key, lines)) = &self.line_model else {
-            return;
-        };
-        if *key != self.params.line_key() {
-            return;
-        }
-        let ctx = &self.spacetime.ctx;
-        let dash: JsValue = js_sys::Array::of2(&6.0.into(), &4.0.into()).into();
-        let solid: JsValue = js_sys::Array::new().into();
-        for (style, width, dashed) in [
-            ("rgba(20,20,30,0.55)", 3.6, false),
-            ("rgba(255,64,160,1)", 2.0, true),
-        ] {
-            let _ = ctx.set_line_dash(if dashed { &dash } else { &solid });
-            crate::draw::stroke_spacetime(ctx, lines, style, width);
-        }
-        let _ = ctx.set_line_dash(&solid);
-    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use interplay_core::multimarginal::{Alpha, TrianglePath};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::draw::{Panel, upsample_to};
 use crate::mix::{FlowRun, MixScene};
+use crate::panel::{Panel, upsample_to};
 use crate::render;
 use crate::viewer::Viewer;
 
@@ -30,12 +30,12 @@ pub struct MixView {
 }
 
 fn scene_key(v: &Viewer) -> String {
-    format!("{}|{}", v.params.draws_key(), v.params.second.name())
+    format!("{}|{}", v.params().draws_key(), v.params().second.name())
 }
 
 /// What the particles along the path depend on: the scene and the path.
 fn flow_key(v: &Viewer) -> String {
-    format!("{}|{:?}", scene_key(v), v.params.mix_path)
+    format!("{}|{:?}", scene_key(v), v.params().mix_path)
 }
 
 #[wasm_bindgen]
@@ -53,7 +53,7 @@ impl MixView {
     fn scene(&mut self, v: &Viewer) -> &MixScene {
         let key = scene_key(v);
         if !matches!(&self.scene, Some((k, _)) if *k == key) {
-            let p = &v.params;
+            let p = v.params();
             let scene = MixScene::new(&p.target(), &p.second_target(), p.seed);
             self.scene = Some((key, scene));
             self.flow = None;
@@ -81,7 +81,7 @@ impl MixView {
     /// targets, seed or path change); returns the share carried so far (1: done). An error
     /// says why there is no flow.
     pub fn carry(&mut self, viewer: &Viewer, budget_ms: f64) -> Result<f64, JsValue> {
-        let knots = viewer.params.mix_path.clone();
+        let knots = viewer.params().mix_path.clone();
         let key = flow_key(viewer);
         if !matches!(&self.flow, Some((k, _)) if *k == key) {
             let path = TrianglePath::new(knots).map_err(|e| JsValue::from_str(&e))?;
@@ -107,14 +107,14 @@ impl MixView {
     /// Draws ρ(α, ·) at the viewer's α (`s` NaN) or at α(s) on its path with the carried
     /// particles (`s` in [0, 1], after [`MixView::carry`]). Returns the α drawn.
     pub fn draw(&mut self, viewer: &Viewer, s: f64) -> Result<Vec<f64>, JsValue> {
-        let on_path = s.is_finite() && viewer.params.mix_path.len() >= 2;
+        let on_path = s.is_finite() && viewer.params().mix_path.len() >= 2;
         let alpha: Alpha = if on_path {
-            TrianglePath::new(viewer.params.mix_path.clone())
+            TrianglePath::new(viewer.params().mix_path.clone())
                 .map_err(|e| JsValue::from_str(&e))?
                 .at(s)
                 .0
         } else {
-            viewer.params.mix
+            viewer.params().mix
         };
         let values = upsample_to(&self.scene(viewer).density(alpha, BINS), BINS, SIZE);
         let scale = render::Scale::fit(&values);

@@ -1,70 +1,42 @@
-//! The viewer class exported to JavaScript: owns the parameters, the exact field and the
-//! particles, and draws into canvases the host gives it (it never looks anything up in the page).
+//! The viewer class exported to JavaScript: owns the parameters and the exact field, and
+//! composes the views, each of which owns its panel and what it keeps between frames. It draws
+//! into canvases the host gives it (it never looks anything up in the page).
 
-use interplay_core::sampling::{Recipe, initial_particles, interpolant_samples};
-use interplay_core::{ExactField, P2};
+use interplay_core::ExactField;
+use interplay_core::integrate::VIEW_T_END;
+use interplay_core::sampling::{Recipe, initial_particles};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
-use crate::draw::Panel;
+use crate::charts::Charts;
+use crate::eulerian_view::EulerianView;
+use crate::lagrangian_view::LagrangianView;
+use crate::learned::Learned;
 use crate::params::Params;
-use crate::params::{Direction, Source};
-use crate::particles::Particles;
-use crate::raster::{TrailImage, start_color};
-use interplay_core::integrate::VIEW_T_END;
+use crate::spacetime_view::SpacetimeView;
 
-/// Cells per side of the Eulerian heat map.
-pub(crate) const GRID: usize = 128;
-/// Pixels per side of the particle views.
-pub(crate) const LAGRANGIAN_PX: usize = 400;
-
-/// Points of the learned model at some time, from the engine.
-pub(crate) struct ModelPoints {
-    pub(crate) t: f64,
-    pub(crate) points: Vec<P2>,
-}
-
-/// One widget's drawing state.
+/// One widget's state: the parameters, the exact field they make, what the engine sent of the
+/// learned model, and the views.
 #[wasm_bindgen]
 pub struct Viewer {
-    pub(crate) eulerian: Panel,
-    pub(crate) lagrangian: [Panel; 2],
-    pub(crate) schedule_canvas: HtmlCanvasElement,
-    pub(crate) loss_canvas: HtmlCanvasElement,
-    pub(crate) params: Params,
-    pub(crate) field: ExactField,
-    /// [ODE, SDE] particle clouds with the same starting points.
-    pub(crate) clouds: [Particles; 2],
-    pub(crate) colors: Vec<[u8; 3]>,
-    pub(crate) trails: [TrailImage; 2],
-    pub(crate) model: Option<ModelPoints>,
-    pub(crate) model_density: Option<(f64, usize, Vec<f64>)>,
-    pub(crate) losses: Vec<(String, Vec<(f64, f64)>)>,
-    pub(crate) samples_cache: Option<(String, Vec<f64>)>,
-    /// The draws (x0, x1, z) behind the interpolant samples, by [`Params::draws_key`] (pairing
-    /// them by minibatch OT takes a while; the times then only recombine them).
-    pub(crate) draws_cache: Option<(String, interplay_core::sampling::Draws)>,
-    /// The space–time figure on the line.
-    pub(crate) spacetime: Panel,
-    /// The figure and what it was computed for.
-    pub(crate) spacetime_cache: Option<(String, crate::spacetime::SpaceTime)>,
-    /// The point picked on the space–time figure, if any, and what it shows.
-    pub(crate) pick_at: Option<(f64, f64)>,
-    /// The pick and what it was computed for.
-    pub(crate) pick: Option<(String, crate::spacetime::Pick)>,
-    /// The learned flow lines on the line and the line key they were made for.
-    pub(crate) line_model: Option<(String, crate::line_model::Curves)>,
-    /// The time and point picked in the Lagrangian view, if any.
-    pub(crate) flow_pick_at: Option<(f64, P2)>,
-    /// That pick and what it was computed for.
-    pub(crate) flow_pick: Option<(String, interplay_core::pick::PlanePick)>,
+    params: Params,
+    field: ExactField,
+    learned: Learned,
+    eulerian: EulerianView,
+    lagrangian: LagrangianView,
+    spacetime: SpacetimeView,
+    charts: Charts,
 }
 
 pub(crate) fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
+fn js_err(e: impl std::fmt::Display) -> JsValue {
+    JsValue::from_str(&e.to_string())
 }
 
 fn now_ms() -> f64 {
@@ -73,34 +45,10 @@ fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-fn points_of(xy: &[f32]) -> Vec<P2> {
-    xy.chunks_exact(2)
-        .map(|c| [f64::from(c[0]), f64::from(c[1])])
-        .collect()
-}
-
 impl Viewer {
-    fn make_clouds(params: &Params, field: &ExactField) -> ([Particles; 2], Vec<[u8; 3]>) {
-        let sched = params.schedule();
-        let target = field.target();
-        let (start, t0) = if params.direction == Direction::Backward {
-            (
-                interpolant_samples(&sched, target, VIEW_T_END, params.particles, params.seed),
-                VIEW_T_END,
-            )
-        } else {
-            (
-                initial_particles(&sched, target, params.particles, params.seed),
-                sched.t_start(),
-            )
-        };
-        let colors = start.iter().map(|p| start_color(*p)).collect();
-        let t_min = sched.t_start();
-        let mut ode = Particles::new(start.clone(), t_min, 0.0, params.seed);
-        let mut sde = Particles::new(start, t_min, params.eps.max(0.0), params.seed);
-        ode.t = t0;
-        sde.t = t0;
-        ([ode, sde], colors)
+    /// The parameters (for the triangle's view, which reads the viewer's).
+    pub(crate) fn params(&self) -> &Params {
+        &self.params
     }
 
     /// Applies a change map all-or-nothing; returns the keys whose values changed.
@@ -118,16 +66,12 @@ impl Viewer {
             || next.drawn != self.params.drawn
         {
             self.field = ExactField::new(next.schedule(), &next.target());
-            self.model = None;
-            self.model_density = None;
+            self.learned.clear();
         }
         let reset = self.params.particles_reset(&next);
         self.params = next;
         if reset {
-            (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
-            for t in &mut self.trails {
-                t.clear();
-            }
+            self.lagrangian.reset(&self.params, &self.field);
         }
         Ok(changed)
     }
@@ -147,43 +91,14 @@ impl Viewer {
     ) -> Result<Viewer, JsValue> {
         let params = Params::default();
         let field = ExactField::new(params.schedule(), &params.target());
-        let (clouds, colors) = Self::make_clouds(&params, &field);
-        for c in [&schedule, &loss] {
-            crate::charts::size_canvas(c);
-        }
         Ok(Viewer {
-            eulerian: Panel::new(eulerian, GRID, true)?,
-            lagrangian: [
-                Panel::new(ode, LAGRANGIAN_PX, false)?,
-                Panel::new(sde, LAGRANGIAN_PX, false)?,
-            ],
-            schedule_canvas: schedule,
-            loss_canvas: loss,
+            eulerian: EulerianView::new(eulerian)?,
+            lagrangian: LagrangianView::new(ode, sde, &params, &field)?,
+            spacetime: SpacetimeView::new(spacetime)?,
+            charts: Charts::new(schedule, loss),
+            learned: Learned::default(),
             params,
             field,
-            clouds,
-            colors,
-            trails: [
-                TrailImage::new(LAGRANGIAN_PX, LAGRANGIAN_PX),
-                TrailImage::new(LAGRANGIAN_PX, LAGRANGIAN_PX),
-            ],
-            model: None,
-            model_density: None,
-            losses: Vec::new(),
-            samples_cache: None,
-            draws_cache: None,
-            spacetime: Panel::new_rect(
-                spacetime,
-                crate::spacetime::WIDTH,
-                crate::spacetime::HEIGHT,
-                true,
-            )?,
-            spacetime_cache: None,
-            pick_at: None,
-            line_model: None,
-            pick: None,
-            flow_pick_at: None,
-            flow_pick: None,
         })
     }
 
@@ -287,63 +202,45 @@ impl Viewer {
     /// Moves the exact particles towards the current t for at most `budget_ms`; true once there.
     pub fn tick(&mut self, budget_ms: f64) -> bool {
         let deadline = now_ms() + budget_ms;
-        let t = self.params.t;
-        let shown = self.params.shown();
-        let mut done = true;
-        for (k, cloud) in self.clouds.iter_mut().enumerate() {
-            if shown[k] {
-                done &= cloud.advance(&self.field, t, || now_ms() < deadline);
-            }
-        }
-        done
+        self.lagrangian
+            .tick(&self.params, &self.field, || now_ms() < deadline)
     }
 
     /// Restarts the particles from their initial positions.
     #[wasm_bindgen(js_name = resetParticles)]
     pub fn reset_particles(&mut self) {
-        (self.clouds, self.colors) = Self::make_clouds(&self.params, &self.field);
-        for t in &mut self.trails {
-            t.clear();
-        }
+        self.lagrangian.reset(&self.params, &self.field);
     }
 
     /// Positions of the learned model's particles at time `t` (from the engine), [x0, y0, …].
     #[wasm_bindgen(js_name = setModelPoints)]
     pub fn set_model_points(&mut self, t: f64, xy: &[f32]) {
-        self.model = Some(ModelPoints {
-            t,
-            points: points_of(xy),
-        });
+        self.learned.set_points(t, xy);
     }
 
     /// The learned model's density ρ̂(t, ·) on an n×n grid of the window (row-major, top row
     /// first), from the engine.
     #[wasm_bindgen(js_name = setModelDensity)]
     pub fn set_model_density(&mut self, t: f64, n: usize, values: &[f32]) -> Result<(), JsValue> {
-        if n == 0 || values.len() != n * n {
-            return Err(JsValue::from_str("the model density does not fit its grid"));
-        }
-        self.model_density = Some((t, n, values.iter().map(|v| f64::from(*v)).collect()));
-        Ok(())
+        self.learned.set_density(t, n, values).map_err(js_err)
     }
 
     /// Forgets the model's points and density (after a reset of the training run).
     #[wasm_bindgen(js_name = clearModel)]
     pub fn clear_model(&mut self) {
-        self.model = None;
-        self.model_density = None;
+        self.learned.clear();
     }
 
     /// The time of the model's density grid, if any.
     #[wasm_bindgen(js_name = modelDensityTime)]
     pub fn model_density_time(&self) -> Option<f64> {
-        self.model_density.as_ref().map(|m| m.0)
+        self.learned.density.as_ref().map(|d| d.t)
     }
 
     /// The time of the model's points, if any.
     #[wasm_bindgen(js_name = modelTime)]
     pub fn model_time(&self) -> Option<f64> {
-        self.model.as_ref().map(|m| m.t)
+        self.learned.points.as_ref().map(|m| m.t)
     }
 
     /// The time the model's points should reach for the current t: t within the schedule's
@@ -358,21 +255,15 @@ impl Viewer {
     /// Appends a training step's losses ([[name, value], …]) to the curves.
     #[wasm_bindgen(js_name = pushLosses)]
     pub fn push_losses(&mut self, step: f64, losses: JsValue) -> Result<(), JsValue> {
-        let list: Vec<(String, f64)> = serde_wasm_bindgen::from_value(losses)
-            .map_err(|e| JsValue::from_str(&e.to_string()))?;
-        for (name, v) in list {
-            match self.losses.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, s)) => s.push((step, v)),
-                None => self.losses.push((name, vec![(step, v)])),
-            }
-        }
+        let list: Vec<(String, f64)> = serde_wasm_bindgen::from_value(losses).map_err(js_err)?;
+        self.charts.push_losses(step, list);
         Ok(())
     }
 
     /// Forgets the loss curves.
     #[wasm_bindgen(js_name = clearLosses)]
     pub fn clear_losses(&mut self) {
-        self.losses.clear();
+        self.charts.clear_losses();
     }
 
     /// `n` exact samples at t = 1 (ODE, or the SDE with the current ε), [x0, y0, …].
@@ -391,14 +282,9 @@ impl Viewer {
     /// The particles on screen in Lagrangian panel `panel` (0: ODE, 1: SDE) at the current t,
     /// [x0, y0, …]: the exact cloud, or the model's particles for a learned source.
     pub fn points(&self, panel: usize) -> Vec<f32> {
-        let pts = if self.params.source != Source::Exact {
-            self.model
-                .as_ref()
-                .map(|m| m.points.clone())
-                .unwrap_or_default()
-        } else {
-            self.clouds[panel.min(1)].shown(&self.field, self.params.t)
-        };
+        let pts = self
+            .lagrangian
+            .points(panel, &self.params, &self.field, &self.learned);
         pts.iter()
             .flat_map(|p| [p[0] as f32, p[1] as f32])
             .collect()
@@ -406,9 +292,89 @@ impl Viewer {
 
     /// The canvases' internal sizes: [eulerian, lagrangian].
     pub fn sizes(&self) -> Vec<u32> {
-        vec![
-            self.eulerian.canvas.width(),
-            self.lagrangian[0].canvas.width(),
-        ]
+        vec![self.eulerian.width(), self.lagrangian.width()]
+    }
+
+    /// Draws the Eulerian view; returns the density at the top of the colour scale, or NaN when
+    /// the chosen source has nothing to show yet (a model not trained or loaded).
+    #[wasm_bindgen(js_name = drawEulerian)]
+    pub fn draw_eulerian(&mut self) -> Result<f64, JsValue> {
+        self.eulerian.draw(&self.params, &self.field, &self.learned)
+    }
+
+    /// Draws the particle views; `trails` keeps fading flow lines (while playing).
+    #[wasm_bindgen(js_name = drawLagrangian)]
+    pub fn draw_lagrangian(&mut self, trails: bool) -> Result<(), JsValue> {
+        self.lagrangian
+            .draw(&self.params, &self.field, &self.learned, trails)
+    }
+
+    /// Draws the space–time figure on the line with a cursor at t (the figure itself is
+    /// recomputed only when the schedule, the line's target, ε or the seed change).
+    #[wasm_bindgen(js_name = drawSpacetime)]
+    pub fn draw_spacetime(&mut self) -> Result<(), JsValue> {
+        self.spacetime.draw(&self.params)
+    }
+
+    /// Shows the conditional paths through (t, x) on the space–time figure (NaN: none) and
+    /// returns what they say: `{t, x, b, mean, n}` (b the exact velocity there, `mean` the mean
+    /// conditional velocity of the `n` triples whose x_t fell near x), or null.
+    #[wasm_bindgen(js_name = pickSpacetime)]
+    pub fn pick_spacetime(&mut self, t: f64, x: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.spacetime.pick(t, x, &self.params)?)
+    }
+
+    /// Shows the conditional paths through x = (x, y) at the current t in the Lagrangian view
+    /// (NaN: none) and returns what they say: `{t, x, y, b, mean, n, drawn, radius}` (b the
+    /// exact velocity there, `mean` the mean conditional velocity of the `n` triples of `drawn`
+    /// whose x_t fell within `radius` of the point), or null. The page redraws on its next frame.
+    #[wasm_bindgen(js_name = pickFlow)]
+    pub fn pick_flow(&mut self, x: f64, y: f64) -> Result<JsValue, JsValue> {
+        let said = self
+            .lagrangian
+            .pick(x, y, &self.params, &self.field)
+            .map_err(js_err)?;
+        to_js(&said)
+    }
+
+    /// Draws α(t), β(t), γ(t) and σ(t) with a marker at t.
+    #[wasm_bindgen(js_name = drawSchedule)]
+    pub fn draw_schedule(&self) -> Result<(), JsValue> {
+        self.charts
+            .draw_schedule(&self.params.schedule(), self.params.t)
+            .map_err(js_err)
+    }
+
+    /// Draws the loss curves.
+    #[wasm_bindgen(js_name = drawLosses)]
+    pub fn draw_losses(&self) -> Result<(), JsValue> {
+        self.charts.draw_losses().map_err(js_err)
+    }
+
+    /// The run that learns the line's b and s (a `LiveRun`; see [`Params::line_run_config`]).
+    #[wasm_bindgen(js_name = lineRunConfig)]
+    pub fn line_run_config(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.params.line_run_config())
+    }
+
+    /// What the line's learned flow lines depend on (schedule and target): lines made under
+    /// another key are not drawn.
+    #[wasm_bindgen(js_name = lineKey)]
+    pub fn line_key(&self) -> String {
+        self.params.line_key()
+    }
+
+    /// Shows the learned flow lines that the engine's `lineFlow` made for the key `key`:
+    /// `count` rows of `times.len()` positions, each ending at its first NaN.
+    #[wasm_bindgen(js_name = setLineModel)]
+    pub fn set_line_model(&mut self, key: String, times: &[f32], lines: &[f32], count: usize) {
+        self.spacetime
+            .set_learned(key, crate::line_model::curves(times, lines, count));
+    }
+
+    /// Forgets the learned flow lines.
+    #[wasm_bindgen(js_name = clearLineModel)]
+    pub fn clear_line_model(&mut self) {
+        self.spacetime.clear_learned();
     }
 }
