@@ -187,7 +187,7 @@ export function engineSession(w) {
   function adoptRun(r) {
     let note = "";
     try {
-      w.viewer.adoptRun(JSON.stringify(r.config));
+      w.viewer.adoptRun(r.settings);
     } catch (e) {
       note = ` (some of its settings cannot be shown here: ${messageOf(e)})`;
     }

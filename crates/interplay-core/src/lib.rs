@@ -37,6 +37,8 @@ pub mod rng;
 pub mod sampling;
 pub mod schedule;
 pub mod spacetime;
+#[cfg(feature = "serde")]
+pub mod spec;
 pub mod special;
 pub mod targets;
 

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use interplay_nn::checkpoint::{Checkpoint, Header};
+use interplay_nn::spec::RunConfig;
 
 use crate::protocol::{Request, Response, TrainReport};
 use crate::session::{EngineError, Outcome, Session, now_ms};
@@ -19,7 +20,7 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
     let cell = &*session;
     match request {
         Request::Configure { config } => {
-            let generation = cell.borrow_mut().start(config.run_config())?;
+            let generation = cell.borrow_mut().start(RunConfig::live(&config))?;
             Ok(Response::Started { generation })
         }
         Request::ConfigureRun { config } => {

@@ -79,15 +79,18 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
             generation,
             steps,
             config,
+            settings,
         } => {
-            // The run configuration as JSON text, parsed by the browser: the engine already
-            // writes it so for `runConfig`.
-            let text =
-                serde_json::to_string(&config).map_err(|e| JsValue::from_str(&e.to_string()))?;
+            // The run and its settings as JSON text, parsed by the browser: the engine already
+            // writes the run so for `runConfig`.
+            let json = |text: Result<String, serde_json::Error>| {
+                js_sys::JSON::parse(&text.map_err(|e| JsValue::from_str(&e.to_string()))?)
+            };
             object(&[
                 ("generation", generation.into()),
                 ("steps", (steps as f64).into()),
-                ("config", js_sys::JSON::parse(&text)?),
+                ("config", json(serde_json::to_string(&config))?),
+                ("settings", json(serde_json::to_string(&settings))?),
             ])
         }
         Response::Trained(t) => plain(&t),

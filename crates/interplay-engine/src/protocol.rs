@@ -158,6 +158,9 @@ pub enum Response {
         steps: u64,
         /// The run, as `runConfig` gives it.
         config: RunConfig,
+        /// Its settings as the page sends them ([`RunConfig::settings`]): what the viewer
+        /// adopts to show the run.
+        settings: Box<LiveRun>,
     },
     /// Training done (`train`, `trainFor`).
     Trained(TrainReport),

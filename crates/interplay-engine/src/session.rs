@@ -175,10 +175,12 @@ impl Session {
         )
         .map_err(EngineError::refused)?;
         let generation = self.replace(trainer);
+        let config = self.run_config()?;
         Ok(Response::Loaded {
             generation,
             steps: self.steps(),
-            config: self.run_config()?,
+            settings: Box::new(config.settings()),
+            config,
         })
     }
 

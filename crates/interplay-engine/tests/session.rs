@@ -167,6 +167,7 @@ fn a_checkpoint_reloads_the_same_model_in_a_fresh_engine() {
         generation,
         steps,
         config,
+        settings,
     }) = r
     else {
         panic!("load: {r:?}")
@@ -174,6 +175,8 @@ fn a_checkpoint_reloads_the_same_model_in_a_fresh_engine() {
     assert_eq!((generation, steps), (1, 3));
     // The same run, continued at the rate where the saved one ended (its decay done).
     let saved = s.borrow().run_config().expect("a run");
+    // What the page adopts to show the loaded run is that run's settings.
+    assert_eq!(*settings, config.settings());
     assert_eq!(
         (
             &config.schedule,

@@ -2,8 +2,10 @@
 //! small network on the line's target, `interplay_core::Target::Line`), and the learned flow
 //! lines the engine sends back, drawn over the exact ones while it trains.
 
+use interplay_core::ObjectiveKind;
+use interplay_core::coupling::Coupling;
 use interplay_core::line::DEFAULT_DRAWN;
-use serde_json::{Value, json};
+use interplay_core::spec::{LiveRun, TargetSpec};
 
 use crate::choices::LineName;
 use crate::params::Params;
@@ -25,17 +27,22 @@ impl Params {
 
     /// The run that learns b and s on the line under the current schedule, as the engine's
     /// `LiveRun` (the engine gives a line target its own network, `NetConfig::line`).
-    pub fn line_run_config(&self) -> Value {
-        json!({
-            "objective": "velocity-score",
-            "width": LINE_WIDTH,
-            "depth": LINE_DEPTH,
-            "batch": LINE_BATCH,
-            "lr": interplay_core::live::LR,
-            "seed": self.seed,
-            "schedule": self.schedule_spec(),
-            "target": {"name": "line", "line": self.line_code()},
-        })
+    pub fn line_run_config(&self) -> LiveRun {
+        LiveRun {
+            objective: ObjectiveKind::VelocityScore,
+            width: LINE_WIDTH,
+            depth: LINE_DEPTH,
+            batch: LINE_BATCH,
+            lr: interplay_core::live::LR,
+            seed: self.seed,
+            schedule: self.schedule_spec(),
+            target: TargetSpec {
+                name: "line".into(),
+                points: None,
+                line: Some(self.line_code()),
+            },
+            coupling: Coupling::Independent,
+        }
     }
 }
 
@@ -76,11 +83,11 @@ mod tests {
             ..Params::default()
         };
         let rc = p.line_run_config();
-        assert_eq!(rc["target"]["name"], "line");
-        assert_eq!(rc["target"]["line"], DEFAULT_DRAWN);
-        assert_eq!(rc["objective"], "velocity-score");
+        assert_eq!(rc.target.name, "line");
+        assert_eq!(rc.target.line.as_deref(), Some(DEFAULT_DRAWN));
+        assert_eq!(rc.objective, ObjectiveKind::VelocityScore);
         p.line = LineName::Gmm;
-        assert_eq!(p.line_run_config()["target"]["line"], "gmm");
+        assert_eq!(p.line_run_config().target.line.as_deref(), Some("gmm"));
         // The engine's run reads it: a LiveRun whose target is on the line.
         let spec: interplay_core::Target =
             interplay_core::Target::line(&p.line_code()).expect("a line target");

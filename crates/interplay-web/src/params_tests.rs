@@ -121,7 +121,7 @@ fn the_coupling_picks_the_objective_and_keys_the_samples() {
     assert_eq!(learned.coupling, Coupling::Ot);
     // Minibatch OT trains b and s by the denoiser's losses, and says so to the engine.
     assert_eq!(learned.objective(), ObjectiveKind::Denoiser);
-    assert_eq!(learned.run_config()["coupling"], "ot");
+    assert_eq!(learned.run_config().coupling, Coupling::Ot);
     assert_eq!(
         serde_json::to_value(&learned).expect("json")["coupling"],
         "ot"
@@ -134,7 +134,7 @@ fn the_coupling_picks_the_objective_and_keys_the_samples() {
         (sf.objective(), sf.training_coupling()),
         (ObjectiveKind::ScheduleFree, Coupling::Independent)
     );
-    assert_eq!(sf.run_config()["coupling"], "independent");
+    assert_eq!(sf.run_config().coupling, Coupling::Independent);
     // The interpolant samples follow the coupling; the exact views do not depend on it.
     assert_ne!(learned.samples_key(0.5), p.samples_key(0.5));
     assert!(
@@ -157,14 +157,8 @@ fn the_coupling_picks_the_objective_and_keys_the_samples() {
         .expect_err("refused");
     assert!(e.contains("coupling 'sinkhorn'"), "{e}");
     // A run saved with OT reads back as the same settings.
-    let rc = serde_json::json!({
-        "train": {"objective": "denoiser", "coupling": "ot", "net": {"width": 128, "depth": 3},
-                  "batch": 1024, "lr": 0.02, "seed": 0},
-        "schedule": learned.schedule_spec(),
-        "target": {"name": "checkerboard"},
-    });
     let back = Params::default()
-        .apply(&crate::run::adopt_changes(&rc).expect("adopts"))
+        .apply(&crate::run::adopt_changes(&learned.run_config()).expect("adopts"))
         .expect("applies");
     assert_eq!(
         (back.source, back.coupling),

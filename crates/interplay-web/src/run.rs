@@ -3,6 +3,7 @@
 //! shown, and the parameter changes that show a run the engine loaded from a checkpoint. The
 //! JavaScript builds none of these itself.
 
+use interplay_core::spec::{LiveRun, ScheduleSpec, TargetSpec};
 use interplay_core::targets::encode_points;
 use interplay_core::{ObjectiveKind, Target};
 use serde_json::{Map, Value, json};
@@ -15,47 +16,36 @@ const SHIPPED_WIDTH: usize = 128;
 const SHIPPED_DEPTH: usize = 3;
 
 impl Params {
-    /// The schedule by its stable names, as the engine reads it (`ScheduleSpec` of
-    /// `interplay-nn`).
-    pub fn schedule_spec(&self) -> Value {
-        json!({
-            "path": self.schedule.path.name(),
-            "gamma": self.schedule.gamma.name(),
-            "alpha_exp": self.schedule.alpha_exp,
-            "beta_exp": self.schedule.beta_exp,
-            "gamma_scale": self.schedule.gamma_scale,
-        })
+    /// The schedule by its stable names, as the engine reads it.
+    pub fn schedule_spec(&self) -> ScheduleSpec {
+        ScheduleSpec::from(&self.schedule)
     }
 
-    /// The target as a run names it: `{name}`, with `points` for a drawing (`TargetSpec`).
-    pub fn target_spec(&self) -> Value {
-        match self.target() {
-            Target::Drawn(points) => json!({"name": "drawn", "points": points}),
-            other => json!({"name": other.name()}),
+    /// The target as a run names it: by name, with the points of a drawing.
+    pub fn target_spec(&self) -> TargetSpec {
+        TargetSpec::from(&self.target())
+    }
+
+    /// The training run these settings call for: what a reader can change (objective, network,
+    /// batch, rate, seed, schedule, target, pairing); the engine adds its live defaults.
+    pub fn run_config(&self) -> LiveRun {
+        LiveRun {
+            objective: self.objective(),
+            width: self.width,
+            depth: self.depth,
+            batch: self.batch,
+            lr: self.lr,
+            seed: self.seed,
+            schedule: self.schedule_spec(),
+            target: self.target_spec(),
+            coupling: self.training_coupling(),
         }
-    }
-
-    /// The training run these settings call for, as the engine's `LiveRun`: what a reader can
-    /// change (objective, network, batch, rate, seed, schedule, target); the engine adds its live
-    /// defaults.
-    pub fn run_config(&self) -> Value {
-        json!({
-            "objective": self.objective(),
-            "width": self.width,
-            "depth": self.depth,
-            "batch": self.batch,
-            "lr": self.lr,
-            "seed": self.seed,
-            "schedule": self.schedule_spec(),
-            "target": self.target_spec(),
-            "coupling": self.training_coupling().name(),
-        })
     }
 
     /// What the engine's run depends on: the run these settings call for, without the schedule
     /// for the schedule-free model (which serves every schedule).
     pub fn run_key(&self) -> Value {
-        let mut key = self.run_config();
+        let mut key = serde_json::to_value(self.run_config()).unwrap_or_default();
         if self.source == Source::ScheduleFree {
             key["schedule"] = Value::Null;
         }
@@ -81,59 +71,41 @@ impl Params {
     }
 }
 
-/// The parameter changes that show the run `rc` (an engine `RunConfig` as JSON: `train`,
-/// `schedule`, `target`): its source, network, batch, rate and seed, its target (a drawing by
-/// its points; a point set has no parameter and is left as it is) and, for b and s, its schedule
+/// The parameter changes that show a run of the settings `run` (a loaded checkpoint's, from
+/// the engine): its source, network, batch, rate and seed, its target (a drawing by its points;
+/// a point set has no parameter and is left as it is) and, for b and s, its pairing and schedule
 /// (the schedule-free model serves every schedule).
-pub fn adopt_changes(rc: &Value) -> Result<Map<String, Value>, String> {
-    let train = rc.get("train").ok_or("the run has no training settings")?;
-    let field = |v: &Value, k: &str| -> Result<Value, String> {
-        v.get(k)
-            .cloned()
-            .ok_or_else(|| format!("the run has no '{k}'"))
-    };
-    let net = field(train, "net")?;
-    let sf =
-        train.get("objective").and_then(Value::as_str) == Some(ObjectiveKind::ScheduleFree.name());
+pub fn adopt_changes(run: &LiveRun) -> Result<Map<String, Value>, String> {
+    let sf = run.objective == ObjectiveKind::ScheduleFree;
     let mut change = Map::new();
-    if !sf {
-        let coupling = train.get("coupling").and_then(Value::as_str);
-        change.insert("coupling".into(), coupling.unwrap_or("independent").into());
-    }
-    change.insert(
-        "source".into(),
-        (if sf { "schedule-free" } else { "learned" }).into(),
+    let mut put = |k: &str, v: Value| {
+        change.insert(k.into(), v);
+    };
+    put(
+        "source",
+        json!(if sf { "schedule-free" } else { "learned" }),
     );
-    change.insert("width".into(), field(&net, "width")?);
-    change.insert("depth".into(), field(&net, "depth")?);
-    for k in ["batch", "lr", "seed"] {
-        change.insert(k.into(), field(train, k)?);
-    }
-    let target = field(rc, "target")?;
-    let name = target.get("name").and_then(Value::as_str).unwrap_or("");
-    match (name, target.get("points")) {
-        ("drawn", Some(points)) => {
-            let points: Vec<[f64; 2]> = serde_json::from_value(points.clone())
-                .map_err(|e| format!("the drawing's points: {e}"))?;
-            change.insert("target".into(), "drawn".into());
-            change.insert("drawn".into(), encode_points(&points).into());
+    put("width", json!(run.width));
+    put("depth", json!(run.depth));
+    put("batch", json!(run.batch));
+    put("lr", json!(run.lr));
+    put("seed", json!(run.seed));
+    match run.target.target()? {
+        Target::Drawn(points) => {
+            put("target", json!("drawn"));
+            put("drawn", json!(encode_points(&points)));
         }
-        ("points", _) => {}
-        (other, _) => {
-            change.insert("target".into(), other.into());
-        }
+        Target::Points(_) => {}
+        other => put("target", json!(other.name())),
     }
     if !sf {
-        let sc = field(rc, "schedule")?;
-        for (js, rust) in [
-            ("path", "path"),
-            ("gamma", "gamma"),
-            ("alphaExp", "alpha_exp"),
-            ("betaExp", "beta_exp"),
-            ("gammaScale", "gamma_scale"),
-        ] {
-            change.insert(js.into(), field(&sc, rust)?);
-        }
+        put("coupling", json!(run.coupling.name()));
+        let s = &run.schedule;
+        put("path", json!(s.path.name()));
+        put("gamma", json!(s.gamma.name()));
+        put("alphaExp", json!(s.alpha_exp));
+        put("betaExp", json!(s.beta_exp));
+        put("gammaScale", json!(s.gamma_scale));
     }
     Ok(change)
 }
@@ -144,8 +116,8 @@ mod tests {
 
     #[test]
     fn a_run_from_the_settings_reads_back_as_the_same_settings() {
-        // A b-and-s run on a drawing with a non-default schedule: the run the page asks the
-        // engine for, saved (as the engine saves it) and adopted again, gives the same settings.
+        // A b-and-s run on a drawing with a non-default schedule and minibatch OT: the run the
+        // page asks the engine for, adopted again, gives the same settings.
         let mut change = Map::new();
         for (k, v) in [
             ("source", json!("learned")),
@@ -157,51 +129,44 @@ mod tests {
             ("lr", json!(0.01)),
             ("seed", json!(7)),
             ("target", json!("drawn")),
+            ("coupling", json!("ot")),
         ] {
             change.insert(k.into(), v);
         }
         let p = Params::default().apply(&change).expect("valid settings");
         let live = p.run_config();
-        assert_eq!(live["objective"], "velocity-score");
-        assert_eq!(live["schedule"]["alpha_exp"], 1.5);
-        assert!(
-            live["target"]["points"]
-                .as_array()
-                .is_some_and(|a| !a.is_empty())
-        );
-        // A RunConfig as the engine writes it: the live settings under `train`.
-        let rc = json!({
-            "train": {
-                "objective": live["objective"],
-                "net": {"width": live["width"], "depth": live["depth"]},
-                "batch": live["batch"], "lr": live["lr"], "seed": live["seed"],
-            },
-            "schedule": live["schedule"],
-            "target": live["target"],
-            "steps": 10,
-        });
+        assert_eq!(live.objective, ObjectiveKind::Denoiser);
+        assert_eq!(live.schedule.alpha_exp, 1.5);
+        assert!(live.target.points.as_ref().is_some_and(|a| !a.is_empty()));
         let back = Params::default()
-            .apply(&adopt_changes(&rc).expect("adoptable"))
+            .apply(&adopt_changes(&live).expect("adoptable"))
             .expect("valid");
         let mut again = back.run_config();
         // The drawing comes back as its code, whose points are rounded to the code's grid.
-        let points = |v: &Value| -> Vec<[f64; 2]> {
-            serde_json::from_value(v["target"]["points"].clone()).expect("points")
-        };
-        let (a, b) = (points(&again), points(&live));
+        let (a, b) = (
+            again.target.points.clone().unwrap_or_default(),
+            live.target.points.clone().unwrap_or_default(),
+        );
         assert_eq!(a.len(), b.len());
         assert!(
             a.iter()
                 .zip(&b)
                 .all(|(p, q)| (p[0] - q[0]).abs() < 5e-3 && (p[1] - q[1]).abs() < 5e-3)
         );
-        again["target"] = live["target"].clone();
+        again.target = live.target.clone();
         assert_eq!(again, live);
         assert_eq!(back.schedule(), p.schedule());
-        // A run with parts missing is refused with a reason.
-        let err = adopt_changes(&json!({"train": {"objective": "schedule-free"}}))
-            .expect_err("a run without a network");
-        assert!(err.contains("net"), "{err}");
+        // A run whose target cannot be shown is refused with a reason.
+        let bad = LiveRun {
+            target: TargetSpec {
+                name: "donut".into(),
+                points: None,
+                line: None,
+            },
+            ..live
+        };
+        let err = adopt_changes(&bad).expect_err("an unknown target");
+        assert!(err.contains("donut"), "{err}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use interplay_core::ExactField;
 use interplay_core::integrate::VIEW_T_END;
 use interplay_core::sampling::{Recipe, initial_particles};
+use interplay_core::spec::LiveRun;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use wasm_bindgen::prelude::*;
@@ -163,16 +164,15 @@ impl Viewer {
         to_js(&serde_json::json!({"ode": ode, "sde": sde}))
     }
 
-    /// Shows the run the engine holds (its `RunConfig` as JSON, from a loaded checkpoint): the
-    /// parameters follow its settings, all or none of them. Returns the keys that changed.
+    /// Shows a run the engine holds (the settings of a loaded checkpoint's run, `LiveRun`, as
+    /// the engine's `load` answers them): the parameters follow them, all or none. Returns the
+    /// keys that changed.
     #[wasm_bindgen(js_name = adoptRun)]
-    pub fn adopt_run(&mut self, run_config: &str) -> Result<JsValue, JsValue> {
-        let rc: Value = serde_json::from_str(run_config)
-            .map_err(|e| JsValue::from_str(&format!("the run's settings are not JSON: {e}")))?;
-        let change = crate::run::adopt_changes(&rc).map_err(|e| JsValue::from_str(&e))?;
-        let changed = self
-            .apply_changes(&change)
-            .map_err(|e| JsValue::from_str(&e))?;
+    pub fn adopt_run(&mut self, settings: JsValue) -> Result<JsValue, JsValue> {
+        let run: LiveRun = serde_wasm_bindgen::from_value(settings)
+            .map_err(|e| js_err(format!("the run's settings: {e}")))?;
+        let change = crate::run::adopt_changes(&run).map_err(js_err)?;
+        let changed = self.apply_changes(&change).map_err(js_err)?;
         to_js(&changed)
     }
 

@@ -6,9 +6,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use interplay_core::coupling::Coupling;
+use interplay_core::spec::LiveRun;
 use interplay_engine::{Request, Response, Session, handle};
 use interplay_nn::device::Backend;
-use interplay_nn::spec::ScheduleSpec;
 use interplay_web::params::{LINES, PRESETS, Params, SOURCES, TARGETS};
 use serde_json::{Map, Value, json};
 
@@ -20,9 +20,10 @@ fn settings(pairs: &[(&str, Value)]) -> Result<Params, String> {
     Params::default().apply(&change)
 }
 
-/// Starts the run `config` (a `LiveRun` as the viewer writes it) in a fresh engine.
-fn starts(config: Value, what: &str) {
-    let request: Request = Request::parse("configure", &json!({"config": config}).to_string())
+/// Starts the run `config` in a fresh engine, sent as the page sends it: as JSON.
+fn starts(config: &LiveRun, what: &str) {
+    let wire = json!({ "config": config }).to_string();
+    let request: Request = Request::parse("configure", &wire)
         .unwrap_or_else(|e| panic!("{what}: the engine cannot read the viewer's run: {e}"));
     let session = Rc::new(RefCell::new(Session::new(Backend::cpu(None))));
     let r = pollster::block_on(handle(session, request));
@@ -46,10 +47,8 @@ fn every_run_the_viewer_asks_for_is_one_the_engine_starts() {
                         continue;
                     };
                     // The schedule of the model views reads as the same schedule.
-                    let spec: ScheduleSpec = serde_json::from_value(p.schedule_spec())
-                        .unwrap_or_else(|e| panic!("{what}: {e}"));
-                    assert_eq!(spec.schedule(), Ok(p.schedule()), "{what}");
-                    starts(p.run_config(), &what);
+                    assert_eq!(p.schedule_spec().schedule(), Ok(p.schedule()), "{what}");
+                    starts(&p.run_config(), &what);
                     started += 1;
                 }
             }
@@ -62,6 +61,6 @@ fn every_run_the_viewer_asks_for_is_one_the_engine_starts() {
     // The space–time figure's runs on the line.
     for line in LINES.iter().filter(|l| **l != "drawn") {
         let p = settings(&[("line", json!(line))]).expect("a line target");
-        starts(p.line_run_config(), &format!("line {line}"));
+        starts(&p.line_run_config(), &format!("line {line}"));
     }
 }
