@@ -272,6 +272,9 @@ test("the learned views say what they show: loading, the model at step N, untrai
   await page.waitForFunction((app) => /learned model at step \d+/.test(document.querySelector(`${app} .ip-ode-state`).textContent), APP, { timeout: 90000 });
   assert.ok(await state.isVisible());
   await screenshot(page, "first-visit-learned-state", `${APP} .ip-ode-panel`);
+  // The engine moves at most 2000 learned particles on the CPU backend, and the panel says so.
+  await page.evaluate(() => window.interplay.setParams({ particles: 5000 }));
+  await page.waitForFunction((app) => /2000 of 5000 particles \(CPU\)/.test(document.querySelector(`${app} .ip-ode-state`).textContent), APP, { timeout: 60000 });
   // Reset: a fresh, untrained network, and the panel says so.
   await page.locator(`${APP} .ip-reset`).click();
   await page.waitForFunction((app) => /Untrained/.test(document.querySelector(`${app} .ip-ode-state`).textContent), APP, { timeout: 60000 });

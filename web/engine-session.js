@@ -277,8 +277,8 @@ export function engineSession(w) {
     const losses = Object.fromEntries(r.losses);
     return {
       steps: r.steps,
-      loss_b: losses.b ?? losses.v ?? null,
-      loss_s: losses.s ?? losses.eta ?? null,
+      loss_b: r.loss_b ?? null,
+      loss_s: r.loss_s ?? null,
       losses,
       ms: r.ms,
       backend: engine.info.backend,

@@ -5,9 +5,6 @@ import { fmt, messageOf } from "./options.js";
 
 /** The engine time one request for the learned particles should take (ms). */
 const PARTICLE_BUDGET_MS = 32;
-/** The most learned particles moved on the CPU backend, and on WebGPU. */
-const CPU_PARTICLES = 2000;
-const GPU_PARTICLES = 20000;
 /** How far (in t) the learned particles may trail the time shown before the sweep waits. */
 export const LEARNED_LAG = 0.02;
 
@@ -21,15 +18,19 @@ export function modelViews(w, session) {
   let shown = null; // modelName of the model that moved the particles on screen
   let failed = false; // the last request for the learned particles failed
   let particleSteps = 3; // steps per request for the learned particles (adapted to their cost)
+  let particleCount = 0; // how many learned particles the engine moves (at most its backend's)
+  let shownCloud = null; // the cloud (count, noise, seed, schedule) of the particles on screen
 
   const cpu = () => session.engine().info.backend === "cpu";
   /** An error that only says the model changed under the request (the next one will do). */
   const transient = (e) => /the training run was replaced|no training run/.test(messageOf(e));
 
-  /** The quality panel's numbers for the current model (sample metrics, NLL, velocity error). */
+  /**
+   * The quality panel's numbers for the current model (sample metrics, NLL, velocity error); the
+   * engine sizes the work for its backend.
+   */
   function quality(client) {
-    const small = cpu();
-    return client.call("metrics", { n: small ? 600 : 2000, steps: small ? 12 : 30, schedule: w.viewer.scheduleSpec() });
+    return client.call("metrics", { schedule: w.viewer.scheduleSpec() });
   }
 
   async function refreshMetrics(force = false) {
@@ -71,20 +72,24 @@ export function modelViews(w, session) {
     const engine = session.engine();
     if (!engine || p.source === "exact") return;
     const model = session.model();
-    if (!particleRequest && model !== null && (shown !== model || w.viewer.modelTime() !== w.viewer.modelTarget())) {
-      const small = cpu();
+    // What the cloud is made of besides its time: a change (count, noise, seed, schedule) asks
+    // again even where the particles have reached t.
+    const cloud = { n: p.particles, eps: p.eps, seed: p.seed, schedule: w.viewer.scheduleSpec() };
+    const cloudKey = JSON.stringify(cloud);
+    const behind = shown !== model || shownCloud !== cloudKey || w.viewer.modelTime() !== w.viewer.modelTarget();
+    if (!particleRequest && model !== null && behind) {
+      // The engine shows at most what its backend moves smoothly, in at most its steps per request.
       particleRequest = engine.client
-        .call("particles", {
-          t: p.t, n: Math.min(p.particles, small ? CPU_PARTICLES : GPU_PARTICLES), eps: p.eps, seed: p.seed,
-          schedule: w.viewer.scheduleSpec(), maxSteps: particleSteps,
-        })
+        .call("particles", { t: p.t, ...cloud, maxSteps: particleSteps })
         .then((r) => {
           failed = false;
           // As many steps per request as fit in about two frames of the engine's time.
           if (r.steps > 0 && r.ms > 0) {
-            particleSteps = Math.max(1, Math.min(small ? 3 : 10, Math.round(PARTICLE_BUDGET_MS / (r.ms / r.steps))));
+            particleSteps = Math.max(1, Math.round(PARTICLE_BUDGET_MS / (r.ms / r.steps)));
           }
           if (!w.destroyed) {
+            particleCount = r.points.length / 2;
+            shownCloud = cloudKey;
             w.viewer.setModelPoints(r.t, r.points);
             shown = modelName(r.generation, r.modelSteps);
             w.dirty.lagrangian = w.dirty.eulerian = true;
@@ -137,11 +142,11 @@ export function modelViews(w, session) {
   /** Puts `state(p)` in the notes inside the learned views (only when it changed). */
   function showState(p) {
     let text = state(p);
-    // The learned particles are capped on the CPU (what the view and the CSV export hold).
-    const cap = session.engine() && cpu() ? CPU_PARTICLES : GPU_PARTICLES;
+    // The engine moves fewer particles on the CPU (what the view and the CSV export hold).
     const model = session.model();
     const moving = model !== null && Number(model.split(":")[1]) > 0;
-    if (text !== null && moving && p.source !== "exact" && p.particles > cap) text += ` · ${cap} of ${p.particles} particles (${cpu() ? "CPU" : "WebGPU"})`;
+    const trimmed = particleCount > 0 && particleCount < p.particles;
+    if (text !== null && moving && p.source !== "exact" && trimmed) text += ` · ${particleCount} of ${p.particles} particles (${cpu() ? "CPU" : "WebGPU"})`;
     const learnedParticles = text !== null && p.source !== "exact";
     const learnedDensity = text !== null && p.eulerian.startsWith("model");
     for (const [sel, on] of [[".ip-ode-state", learnedParticles], [".ip-sde-state", learnedParticles], [".ip-eulerian-state", learnedDensity]]) {

@@ -128,20 +128,19 @@ export function refreshPanels(root, widget, p, shown) {
       : [...root.querySelectorAll(`[data-param="${name}"]`)].map((el) => el.closest(".ip-row") || el);
     for (const el of els) el.hidden = true;
   }
-  // The coupling trains b and s only (the schedule-free D has no x0 to pair).
+  // The pairing and the notes apply as the viewer's `shownPanels()` says.
   const coupling = $(".ip-coupling");
   if (coupling) {
-    coupling.disabled = p.source === "schedule-free";
+    coupling.disabled = !shown.coupling;
     const row = coupling.closest(".ip-row");
     row.title = coupling.disabled
       ? "the schedule-free D learns E[x1 | x1 + λξ]: there is no x0 to pair; pick learned b and s"
       : row.dataset.help || "";
   }
   const couplingNote = $(".ip-coupling-note");
-  if (couplingNote) couplingNote.hidden = p.coupling !== "ot" || p.source === "schedule-free";
-  // A one-sided path with latent noise added is a two-sided one: say so where it is chosen.
+  if (couplingNote) couplingNote.hidden = !shown.couplingNote;
   const pathNote = $(".ip-path-note");
-  if (pathNote) pathNote.hidden = !(p.path === "one-sided-linear" && p.gamma !== "zero" && p.gammaScale > 0);
+  if (pathNote) pathNote.hidden = !shown.pathNote;
   const drawing = p.target === "drawn";
   $(".ip-draw").hidden = !drawing;
   $(".ip-eulerian").classList.toggle("ip-drawing", drawing);

@@ -9,6 +9,7 @@ use interplay_core::ExactField;
 use interplay_core::sampling::{Recipe, initial_particles, streams};
 use interplay_nn::spec::ScheduleSpec;
 
+use crate::effort::Effort;
 use crate::protocol::Sweep;
 use crate::session::{EngineError, Outcome, Session};
 
@@ -19,8 +20,6 @@ use crate::session::{EngineError, Outcome, Session};
 pub(crate) async fn eps_sweep(
     cell: &RefCell<Session>,
     grid: Vec<f64>,
-    n: u32,
-    steps: u32,
     seed: u32,
     schedule: &ScheduleSpec,
 ) -> Outcome<Sweep> {
@@ -29,10 +28,8 @@ pub(crate) async fn eps_sweep(
             "the ε grid needs 1 to 32 values in [0, 5]",
         ));
     }
-    let (n, steps) = (
-        (n as usize).clamp(100, 20_000),
-        (steps as usize).clamp(2, 1000),
-    );
+    let (n, steps) = Effort::of(&cell.borrow().backend).sweep;
+    let (n, steps) = (n as usize, steps as usize);
     let (field, target, runs) = {
         let st = cell.borrow();
         let field = st.field(schedule)?;

@@ -8,7 +8,7 @@ use interplay_nn::checkpoint::{Checkpoint, Header};
 use interplay_nn::spec::RunConfig;
 
 use crate::protocol::{Request, Response, TrainReport};
-use crate::session::{EngineError, Outcome, Session, now_ms};
+use crate::session::{EngineError, Losses, Outcome, Session, now_ms};
 
 /// The most steps `trainFor` queues between waits for the device.
 const SYNC_EVERY: u32 = 8;
@@ -32,13 +32,13 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
             let stepped = cell.borrow_mut().steps_of(steps, None)?;
             let (total, generation) = (stepped.steps, stepped.generation);
             let losses = stepped.read().await?;
-            Ok(Response::Trained(TrainReport {
-                steps: total,
-                done: steps,
-                ms: now_ms() - t0,
+            Ok(Response::Trained(report(
+                total,
+                steps,
+                now_ms() - t0,
                 losses,
                 generation,
-            }))
+            )))
         }
         Request::TrainFor { ms } => train_for(cell, ms).await.map(Response::Trained),
         Request::Particles {
@@ -59,16 +59,14 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         } => crate::views::density(cell, t, n, steps, &schedule)
             .await
             .map(Response::Density),
-        Request::Metrics { n, steps, schedule } => crate::views::metrics(cell, n, steps, &schedule)
+        Request::Metrics { schedule } => crate::views::metrics(cell, &schedule)
             .await
             .map(Response::Metrics),
         Request::EpsSweep {
             grid,
-            n,
-            steps,
             seed,
             schedule,
-        } => crate::eps_sweep::eps_sweep(cell, grid, n, steps, seed, &schedule)
+        } => crate::eps_sweep::eps_sweep(cell, grid, seed, &schedule)
             .await
             .map(Response::EpsSweep),
         Request::LineFlow { schedule } => crate::line_flow::line_flow(cell, &schedule)
@@ -128,13 +126,20 @@ async fn train_for(cell: &RefCell<Session>, budget_ms: f64) -> Outcome<TrainRepo
         let total = stepped.steps;
         let losses = stepped.read().await?;
         if now_ms() - t0 >= budget_ms || done >= MAX_STEPS_PER_REQUEST {
-            return Ok(TrainReport {
-                steps: total,
-                done,
-                ms: now_ms() - t0,
-                losses,
-                generation,
-            });
+            return Ok(report(total, done, now_ms() - t0, losses, generation));
         }
+    }
+}
+
+/// What training reports: `done` steps of the run's `steps` in `ms`, with the last losses.
+fn report(steps: u64, done: u32, ms: f64, losses: Losses, generation: u32) -> TrainReport {
+    TrainReport {
+        steps,
+        done,
+        ms,
+        losses: losses.named,
+        loss_b: losses.b,
+        loss_s: losses.s,
+        generation,
     }
 }

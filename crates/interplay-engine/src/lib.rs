@@ -14,6 +14,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+mod effort;
 mod eps_sweep;
 mod handle;
 mod js;

@@ -38,7 +38,7 @@ pub enum Request {
     Particles {
         /// Where the particles are going.
         t: f64,
-        /// How many are shown.
+        /// How many the reader set (the engine shows at most what its backend moves smoothly).
         n: u32,
         /// The SDE's noise level (0: the ODE).
         eps: f64,
@@ -46,7 +46,7 @@ pub enum Request {
         seed: u32,
         /// The schedule the reader has set (a schedule-free model moves under it).
         schedule: ScheduleSpec,
-        /// The most steps taken in this request.
+        /// The most steps taken in this request (the engine takes at most its backend's).
         max_steps: u32,
     },
     /// The learned density on an `n × n` grid at `t`.
@@ -60,23 +60,16 @@ pub enum Request {
         /// The schedule.
         schedule: ScheduleSpec,
     },
-    /// The quality of the current model.
+    /// The quality of the current model (its samples and steps sized for the backend).
     Metrics {
-        /// Samples drawn.
-        n: u32,
-        /// Integration steps.
-        steps: u32,
         /// The schedule.
         schedule: ScheduleSpec,
     },
-    /// The ε explorer: samples at each noise level of `grid`, scored, and the SDE's KL bound.
+    /// The ε explorer: samples at each noise level of `grid`, scored, and the SDE's KL bound
+    /// (the samples per level and the steps sized for the backend).
     EpsSweep {
         /// The noise levels.
         grid: Vec<f64>,
-        /// Samples per level.
-        n: u32,
-        /// Integration steps.
-        steps: u32,
         /// Their seed.
         seed: u32,
         /// The schedule.
@@ -194,6 +187,10 @@ pub struct TrainReport {
     pub ms: f64,
     /// The last step's losses, by network name.
     pub losses: Vec<(String, f32)>,
+    /// The velocity's loss among them (b, or v), if the objective has one.
+    pub loss_b: Option<f32>,
+    /// The score's loss among them (s, or the denoiser's η), if the objective has one.
+    pub loss_s: Option<f32>,
     /// The run's generation.
     pub generation: u32,
 }

@@ -216,6 +216,7 @@ impl Session {
         Ok(Stepped {
             losses: last,
             names,
+            roles: tr.objective.velocity_score_nets(),
             steps: tr.steps(),
             generation: self.generation,
         })
@@ -226,22 +227,36 @@ impl Session {
 pub(crate) struct Stepped {
     losses: Option<StepLosses>,
     names: Vec<String>,
+    /// Which losses are the velocity's and the score's ([`interplay_nn::objective::Objective::velocity_score_nets`]).
+    roles: [Option<usize>; 2],
     pub(crate) steps: u64,
     pub(crate) generation: u32,
 }
 
 impl Stepped {
-    /// The losses read from the device (one read per network), with their names.
-    pub(crate) async fn read(self) -> Outcome<Vec<(String, f32)>> {
-        let mut values = Vec::new();
+    /// The losses read from the device (one read per network), with their names, and the
+    /// velocity's and the score's among them.
+    pub(crate) async fn read(self) -> Outcome<Losses> {
+        let mut named = Vec::new();
         if let Some(l) = self.losses {
             for (name, t) in self.names.into_iter().zip(l.losses) {
                 let v = interplay_nn::read_scalar(t)
                     .await
                     .map_err(EngineError::refused)?;
-                values.push((name, v));
+                named.push((name, v));
             }
         }
-        Ok(values)
+        let [b, s] = self
+            .roles
+            .map(|k| k.and_then(|k| named.get(k)).map(|(_, v)| *v));
+        Ok(Losses { named, b, s })
     }
+}
+
+/// A step's losses: by network name, and the velocity's and the score's (none for the
+/// schedule-free D).
+pub(crate) struct Losses {
+    pub(crate) named: Vec<(String, f32)>,
+    pub(crate) b: Option<f32>,
+    pub(crate) s: Option<f32>,
 }

@@ -8,25 +8,11 @@ use burn::tensor::Tensor;
 use interplay_core::integrate::{OdeSolver, VIEW_T_END, view_step};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactField, P2};
-use interplay_nn::device::Backend;
 use interplay_nn::spec::ScheduleSpec;
 
+use crate::effort::{Effort, cloud_size};
 use crate::protocol::{Particles, Quality};
 use crate::session::{Cloud, EngineError, Outcome, Session};
-
-/// The particle counts a cloud is padded to on WebGPU: the kernels of the model's particles are
-/// compiled once per size (their vectorisation and tuning depend on the shape), so every count
-/// the page allows maps to one of these few.
-const CLOUD_SIZES: [usize; 7] = [256, 1024, 2048, 4096, 8192, 20_000, 50_000];
-
-/// How many particles the engine integrates to show `n`: `n` on the CPU (no padding work), the
-/// next of `CLOUD_SIZES` on WebGPU.
-fn cloud_size(backend: &Backend, n: usize) -> usize {
-    if backend.kind != "webgpu" {
-        return n;
-    }
-    CLOUD_SIZES.iter().copied().find(|&s| s >= n).unwrap_or(n)
-}
 
 /// Moves the learned model's particles towards time `t` (at most `max_steps` Heun steps of at
 /// most 0.01) under `schedule`, with noise `eps`, starting afresh when the seed, count, schedule
@@ -43,6 +29,9 @@ pub(crate) async fn particles(
 ) -> Outcome<Particles> {
     let (x, reached, taken, generation, model_steps) = {
         let mut st = cell.borrow_mut();
+        let effort = Effort::of(&st.backend);
+        let n = n.min(effort.particles as u32);
+        let max_steps = max_steps.min(effort.particle_steps);
         let field = st.field(schedule)?;
         let generation = st.generation;
         let key = format!("{schedule:?}|{n}|{eps}|{seed}|{generation}");
@@ -172,13 +161,9 @@ pub(crate) async fn density(
 /// divergence (`steps` RK4 steps), the relative L2 error of b̂ against the exact field at
 /// t = 0.1, 0.3, 0.5, 0.7, 0.9, and what straight paths buy: the TV of the same base points
 /// after 1, 2, 4 and 8 Euler steps, and the straightness gap of the learned ODE.
-pub(crate) async fn metrics(
-    cell: &RefCell<Session>,
-    n: u32,
-    steps: u32,
-    schedule: &ScheduleSpec,
-) -> Outcome<Quality> {
+pub(crate) async fn metrics(cell: &RefCell<Session>, schedule: &ScheduleSpec) -> Outcome<Quality> {
     let seed = interplay_core::sampling::streams::METRICS_SEED;
+    let (n, steps) = Effort::of(&cell.borrow().backend).metrics;
     let (samples, back, field, exact, base) = {
         let st = cell.borrow();
         let field = st.field(schedule)?;

@@ -69,6 +69,22 @@ fn a_run_trains_and_reports_its_losses_by_network() {
         r.losses.iter().all(|(_, v)| v.is_finite() && *v > 0.0),
         "{r:?}"
     );
+    // The velocity's and the score's losses by role, whatever the objective names its networks.
+    assert_eq!(
+        (r.loss_b, r.loss_s),
+        (Some(r.losses[0].1), Some(r.losses[1].1))
+    );
+    for (objective, b, s) in [
+        ("velocity-score", "b", "s"),
+        ("denoiser", "b", "eta"),
+        ("v-score", "v", "s"),
+    ] {
+        let r = trained(&configured(objective), 1);
+        let by = |n: &str| r.losses.iter().find(|(k, _)| k == n).map(|(_, v)| *v);
+        assert_eq!((r.loss_b, r.loss_s), (by(b), by(s)), "{objective}");
+    }
+    let sf = trained(&configured("schedule-free"), 1);
+    assert_eq!((sf.loss_b, sf.loss_s, sf.losses.len()), (None, None, 1));
     // Training for a budget takes at least one step and says how many.
     let Ok(Response::Trained(f)) = ask(&s, "trainFor", json!({"ms": 30.0})) else {
         panic!("trainFor")
@@ -89,6 +105,17 @@ fn a_run_trains_and_reports_its_losses_by_network() {
 fn the_learned_views_answer_with_as_many_numbers_as_asked() {
     let s = configured("velocity-score");
     trained(&s, 2);
+    // More particles than the CPU backend shows are trimmed to its most, and more steps than
+    // one request takes there are cut to its most.
+    let r = ask(
+        &s,
+        "particles",
+        json!({"t": 0.9, "n": 50_000, "eps": 0.0, "seed": 2, "schedule": schedule(), "maxSteps": 100}),
+    );
+    let Ok(Response::Particles(p)) = r else {
+        panic!("particles: {r:?}")
+    };
+    assert_eq!((p.points.len(), p.steps), (2 * 2000, 3));
     // Particles move towards t, a bounded number of steps per request, and arrive.
     let mut reached = 0.0;
     for _ in 0..200 {
@@ -132,22 +159,20 @@ fn the_learned_views_answer_with_as_many_numbers_as_asked() {
         json!({"n": 30, "steps": 5, "eps": 0.5, "seed": 3, "schedule": schedule()}),
     ));
     assert!(x.len() == 60 && x.iter().all(|v| v.is_finite()));
-    let Ok(Response::Metrics(q)) = ask(
-        &s,
-        "metrics",
-        json!({"n": 200, "steps": 4, "schedule": schedule()}),
-    ) else {
+    let Ok(Response::Metrics(q)) = ask(&s, "metrics", json!({"schedule": schedule()})) else {
         panic!("metrics")
     };
-    assert_eq!((q.n, q.b_error.len(), q.few_step_tv.len()), (200, 5, 4));
+    // The quality panel's work is the engine's to size: 600 samples on the CPU backend.
+    assert_eq!((q.n, q.b_error.len(), q.few_step_tv.len()), (600, 5, 4));
     assert!((0.0..=1.0).contains(&q.in_support) && q.tv.is_finite() && q.nll.is_finite());
     let Ok(Response::EpsSweep(w)) = ask(
         &s,
         "epsSweep",
-        json!({"grid": [0.0, 0.5], "n": 100, "steps": 4, "seed": 1, "schedule": schedule()}),
+        json!({"grid": [0.0, 0.5], "seed": 1, "schedule": schedule()}),
     ) else {
         panic!("epsSweep")
     };
+    assert_eq!((w.n, w.steps), (2000, 60));
     assert!(w.tv.len() == 2 && w.in_support.len() == 2 && [0.0, 0.5].contains(&w.best_tv));
 }
 
@@ -247,7 +272,7 @@ fn what_cannot_run_is_refused_in_words_and_changes_nothing() {
         ask(
             &s,
             "epsSweep",
-            json!({"grid": [9.0], "n": 100, "steps": 4, "seed": 1, "schedule": schedule()}),
+            json!({"grid": [9.0], "seed": 1, "schedule": schedule()}),
         ),
         "ε grid",
     );

@@ -195,6 +195,16 @@ impl Objective {
         }
     }
 
+    /// Which of [`Objective::nets`] learns the velocity (b, or v beside s) and which the score
+    /// (s, or the denoiser's η): the losses the page's `train()` reports as `loss_b` and
+    /// `loss_s`. The schedule-free D is neither.
+    pub fn velocity_score_nets(&self) -> [Option<usize>; 2] {
+        match self {
+            Objective::ScheduleFree { .. } => [None, None],
+            _ => [Some(0), Some(1)],
+        }
+    }
+
     /// σ_d of the objectives preconditioned for a Gaussian base (schedule-free D, and b and s
     /// with `sigma_data`).
     pub fn sigma_d(&self) -> Option<f64> {

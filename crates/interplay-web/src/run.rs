@@ -3,9 +3,11 @@
 //! shown, and the parameter changes that show a run the engine loaded from a checkpoint. The
 //! JavaScript builds none of these itself.
 
+use interplay_core::coupling::Coupling;
 use interplay_core::spec::{LiveRun, ScheduleSpec, TargetSpec};
 use interplay_core::targets::encode_points;
-use interplay_core::{ObjectiveKind, Target};
+use interplay_core::{GammaFamily, ObjectiveKind, Path, Target};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::params::{Params, Source};
@@ -61,6 +63,22 @@ impl Params {
             && self.depth == SHIPPED_DEPTH
     }
 
+    /// What the settings show besides the views' pictures: the Lagrangian panels on screen and
+    /// the notes and controls that apply, for the page to show or hide as they are.
+    pub fn panels(&self) -> Panels {
+        let [ode, sde] = self.shown();
+        let s = &self.schedule;
+        Panels {
+            ode,
+            sde,
+            coupling: self.source != Source::ScheduleFree,
+            coupling_note: self.training_coupling() == Coupling::Ot,
+            path_note: s.path == Path::OneSidedLinear
+                && s.gamma != GammaFamily::Zero
+                && s.gamma_scale > 0.0,
+        }
+    }
+
     /// Which Lagrangian panels are on screen: [ODE, SDE]. With ε > 0 the SDE's; the ODE's too
     /// when comparing exact fields side by side (the engine integrates a learned field once, with
     /// the current ε: one panel).
@@ -69,6 +87,23 @@ impl Params {
         let compare = self.compare && self.source == Source::Exact;
         [compare || !sde, sde]
     }
+}
+
+/// What [`Params::panels`] says the page shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Panels {
+    /// The ODE's particle panel.
+    pub ode: bool,
+    /// The SDE's particle panel.
+    pub sde: bool,
+    /// Whether the pairing of x0 and x1 applies: it trains b and s only (the schedule-free D
+    /// learns E[x1 | x1 + λξ] and has no x0 to pair).
+    pub coupling: bool,
+    /// The note on minibatch OT, where it trains.
+    pub coupling_note: bool,
+    /// The note that a one-sided linear path with latent noise is a two-sided one.
+    pub path_note: bool,
 }
 
 /// The parameter changes that show a run of the settings `run` (a loaded checkpoint's, from
@@ -207,5 +242,24 @@ mod tests {
         assert_eq!(p.shown(), [true, true]);
         p.source = Source::Learned;
         assert_eq!(p.shown(), [false, true]);
+        assert_eq!(p.panels().ode, p.shown()[0]);
+    }
+
+    #[test]
+    fn the_pairing_applies_to_b_and_s_and_the_notes_follow_the_settings() {
+        let set = |pairs: serde_json::Value| {
+            Params::default()
+                .apply(&serde_json::from_value(pairs).expect("a map"))
+                .expect("valid")
+        };
+        let ot = set(json!({"source": "learned", "coupling": "ot"}));
+        assert!(ot.panels().coupling && ot.panels().coupling_note);
+        let sf = set(json!({"source": "schedule-free", "coupling": "ot"}));
+        assert!(!sf.panels().coupling && !sf.panels().coupling_note);
+        let noisy =
+            set(json!({"path": "one-sided-linear", "gamma": "brownian", "gammaScale": 0.5}));
+        assert!(noisy.panels().path_note);
+        let plain = set(json!({"path": "one-sided-linear", "gamma": "zero"}));
+        assert!(!plain.panels().path_note);
     }
 }

@@ -157,11 +157,11 @@ impl Viewer {
         to_js(&self.params.schedule_spec())
     }
 
-    /// Which Lagrangian panels are on screen: `{ode, sde}`.
+    /// Which Lagrangian panels are on screen and which notes and controls apply:
+    /// `{ode, sde, coupling, couplingNote, pathNote}` ([`crate::run::Panels`]).
     #[wasm_bindgen(js_name = shownPanels)]
     pub fn shown_panels(&self) -> Result<JsValue, JsValue> {
-        let [ode, sde] = self.params.shown();
-        to_js(&serde_json::json!({"ode": ode, "sde": sde}))
+        to_js(&self.params.panels())
     }
 
     /// Shows a run the engine holds (the settings of a loaded checkpoint's run, `LiveRun`, as
