@@ -12,7 +12,9 @@ use crate::posterior::identity;
 use crate::schedule::ScheduleAt;
 use crate::{P2, Rng};
 
+pub mod follow;
 pub mod stepper;
+pub use follow::{Follow, Moved, VIEW_MAX_DT, VIEW_T_END, view_step};
 pub use stepper::{Cloud, Flow, NoisyFlow, view_move};
 
 /// A velocity and score field evaluated over batches (exact, or a learned one on the CPU).
@@ -25,37 +27,6 @@ pub trait Field {
     fn velocity_score(&self, t: f64, xs: &[P2], b: &mut [P2], s: &mut [P2]);
     /// b(t, xᵢ) and ∇·b(t, xᵢ) for every i.
     fn velocity_div(&self, t: f64, xs: &[P2], b: &mut [P2], div: &mut [f64]);
-}
-
-/// The largest time step of particles that follow a moving t on screen (see [`view_step`]).
-pub const VIEW_MAX_DT: f64 = 0.01;
-/// Particles on screen are integrated up to this time; at t = 1 they are shown denoised.
-pub const VIEW_T_END: f64 = 1.0 - 2e-3;
-
-/// The end of the next step from `t` towards `target` for particles that follow a moving t (the
-/// page's exact and learned particles): at most [`VIEW_MAX_DT`], finer near t = 1 where the
-/// fields sharpen (the step's end nearer 1 stays at least twice as far from 1 as the step is
-/// long, and no step is below 5·10⁻⁴) and near the start `t_min`, where a rate may be infinite
-/// (half the time since the start, plus 10⁻³). Lands exactly on `target`.
-pub fn view_step(t: f64, target: f64, t_min: f64) -> f64 {
-    // Forward, h ≤ (1 − (t + h))/2 ⇔ h ≤ (1 − t)/3; backward the end nearer 1 is t itself.
-    let near_one = if target > t {
-        (1.0 - t) / 3.0
-    } else {
-        0.5 * (1.0 - t)
-    };
-    let from_start = 0.5 * (t - t_min).max(0.0) + 1e-3;
-    let h = VIEW_MAX_DT
-        .min(near_one.max(5e-4))
-        .min(from_start)
-        .min((target - t).abs());
-    if h == (target - t).abs() {
-        target
-    } else if target > t {
-        t + h
-    } else {
-        t - h
-    }
 }
 
 /// Fixed-step ODE solvers.

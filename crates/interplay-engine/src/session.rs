@@ -41,7 +41,8 @@ pub type Outcome<T> = Result<T, EngineError>;
 /// The learned model's particles: positions on the device, their time and noise level.
 pub(crate) struct Cloud {
     pub(crate) x: burn::tensor::Tensor<2>,
-    pub(crate) t: f64,
+    /// The time reached (core's rule, which the viewer's exact particles follow too).
+    pub(crate) follow: interplay_core::integrate::Follow,
     pub(crate) key: String,
     pub(crate) rng: interplay_core::Rng,
     /// The training step of the model the cloud started under.

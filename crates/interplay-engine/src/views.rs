@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 
 use burn::tensor::Tensor;
-use interplay_core::integrate::{OdeSolver, VIEW_T_END, view_step};
+use interplay_core::integrate::{Follow, Moved, OdeSolver, VIEW_T_END};
 use interplay_core::sampling::{Method, Recipe, initial_particles};
 use interplay_core::{ExactField, P2};
 use interplay_nn::spec::ScheduleSpec;
@@ -37,7 +37,6 @@ pub(crate) async fn particles(
         let key = format!("{schedule:?}|{n}|{eps}|{seed}|{generation}");
         let model_steps = st.steps();
         let t_min = field.schedule.t_start();
-        let target_t = t.clamp(t_min, VIEW_T_END);
         // A cloud that has arrived where it was asked to go, carried by a model that training
         // has since changed, starts again from t = 0: the particles then flow anew under the
         // current model, so what a reader sees after training is the trained flow, not one
@@ -45,7 +44,7 @@ pub(crate) async fn particles(
         let stale = st
             .cloud
             .as_ref()
-            .is_some_and(|c| c.model_steps != model_steps && (c.t - target_t).abs() <= 1e-12);
+            .is_some_and(|c| c.model_steps != model_steps && c.follow.at(c.follow.target(t)));
         let fresh = stale || st.cloud.as_ref().is_none_or(|c| c.key != key);
         if fresh {
             let target = st.target();
@@ -54,7 +53,7 @@ pub(crate) async fn particles(
             let x = interplay_nn::sampler::points_tensor(&x0, &st.backend.device);
             st.cloud = Some(Cloud {
                 x,
-                t: t_min,
+                follow: Follow::new(t_min, t_min),
                 key,
                 rng: interplay_core::Rng::stream(
                     u64::from(seed),
@@ -66,28 +65,28 @@ pub(crate) async fn particles(
         let Some(cloud) = st.cloud.as_mut() else {
             return Err(EngineError::refused("no particles"));
         };
-        let mut x = cloud.x.clone();
-        let mut steps = 0;
-        while (cloud.t - target_t).abs() > 1e-12 && steps < max_steps.max(1) {
-            // The same step rule as the viewer's exact particles (finer near both ends).
-            let next = view_step(cloud.t, target_t, t_min);
-            let (y, moved) =
-                interplay_nn::sampler::view_move(&field, x, cloud.t, next, eps, &mut cloud.rng);
-            x = y;
-            if !moved {
-                break;
-            }
-            cloud.t = next;
-            steps += 1;
-        }
+        // The viewer's exact particles take the same steps (finer near both ends).
+        let mut x = Some(cloud.x.clone());
+        let rng = &mut cloud.rng;
+        let (steps, _) = cloud.follow.advance(t, max_steps.max(1), |from, next| {
+            let Some(now) = x.take() else {
+                return Moved::Refused;
+            };
+            let (y, moved) = interplay_nn::sampler::view_move(&field, now, from, next, eps, rng);
+            x = Some(y);
+            if moved { Moved::All } else { Moved::Refused }
+        });
+        let Some(x) = x else {
+            return Err(EngineError::refused("the particles were lost in a step"));
+        };
         cloud.x = x.clone();
         // At the end of time, show the particles denoised (the Tweedie jump).
-        let shown = if t >= VIEW_T_END && cloud.t >= VIEW_T_END - 1e-9 {
-            interplay_nn::DeviceField::posterior_mean(&field, cloud.t, x)
+        let shown = if cloud.follow.denoised(t) {
+            interplay_nn::DeviceField::posterior_mean(&field, cloud.follow.t, x)
         } else {
             x
         };
-        (shown, cloud.t, steps, generation, model_steps)
+        (shown, cloud.follow.t, steps, generation, model_steps)
     };
     let mut points = interplay_nn::read_values(x)
         .await

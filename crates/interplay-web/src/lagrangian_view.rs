@@ -165,10 +165,8 @@ fn clouds(params: &Params, field: &ExactField) -> ([Particles; 2], Vec<[u8; 3]>)
     };
     let colors = start.iter().map(|p| start_color(*p)).collect();
     let t_min = sched.t_start();
-    let mut ode = Particles::new(start.clone(), t_min, 0.0, params.seed);
-    let mut sde = Particles::new(start, t_min, params.eps.max(0.0), params.seed);
-    ode.t = t0;
-    sde.t = t0;
+    let ode = Particles::new(start.clone(), t_min, 0.0, params.seed).standing_at(t0);
+    let sde = Particles::new(start, t_min, params.eps.max(0.0), params.seed).standing_at(t0);
     ([ode, sde], colors)
 }
 

@@ -2,7 +2,7 @@
 //! either direction within a time budget per frame, so scrubbing never blocks the page.
 
 use interplay_core::fields::Chunked;
-use interplay_core::integrate::{Host, VIEW_T_END, view_move, view_step};
+use interplay_core::integrate::{Follow, Host, Moved, view_move};
 use interplay_core::posterior::identity;
 use interplay_core::{ExactField, P2, Rng};
 
@@ -10,28 +10,21 @@ use interplay_core::{ExactField, P2, Rng};
 /// the browser).
 pub const CHUNK: usize = 2048;
 
-/// A time step in progress: particles `..done` have reached `next`.
-#[derive(Clone, Copy, Debug)]
-struct Step {
-    next: f64,
-    done: usize,
-}
-
 /// One cloud of particles and the time it has reached.
 #[derive(Clone, Debug)]
 pub struct Particles {
-    /// Positions at `t`.
+    /// Positions at the time reached.
     pub xs: Vec<P2>,
     /// Where each particle started (for colours).
     pub start: Vec<P2>,
-    /// The time reached.
-    pub t: f64,
     /// SDE noise (0: the ODE).
     pub eps: f64,
-    /// The earliest time (the schedule's `t_start`: 0 unless a rate is infinite there).
-    pub t_min: f64,
+    /// The time reached, the earliest time and a step in progress (core's rule, which the
+    /// engine's learned particles follow too).
+    follow: Follow,
+    /// Particles `..done` have taken the step in progress.
+    done: usize,
     rng: Rng,
-    pending: Option<Step>,
 }
 
 impl Particles {
@@ -41,85 +34,75 @@ impl Particles {
         Self {
             xs: start.clone(),
             start,
-            t: t_min,
             eps,
-            t_min,
+            follow: Follow::new(t_min, t_min),
+            done: 0,
             rng: Rng::stream(seed, interplay_core::sampling::streams::VIEW_NOISE),
-            pending: None,
         }
     }
 
-    /// Moves towards `target` (clamped to [t_min, VIEW_T_END]) by steps of at most
-    /// [`interplay_core::integrate::VIEW_MAX_DT`]
-    /// (smaller near t = 1, where the field sharpens, and near the start), stopping once `budget`
-    /// returns false. A step is taken over [`CHUNK`] particles at a time, so the budget is
-    /// checked every few milliseconds however many particles there are; a step left half done
-    /// is finished first on the next call (the result does not depend on where the work was
-    /// cut: the Brownian increments are drawn particle by particle in order). Returns whether
-    /// the target was reached.
+    /// The same particles standing at time `t` (where the backward direction starts them).
+    pub fn standing_at(mut self, t: f64) -> Self {
+        self.follow = Follow::new(t, self.follow.t_min);
+        self
+    }
+
+    /// The time reached.
+    pub fn t(&self) -> f64 {
+        self.follow.t
+    }
+
+    /// Moves towards `target` (clamped to [t_min, VIEW_T_END]) by the view's steps
+    /// ([`interplay_core::integrate::view_step`]), stopping once `budget` returns false. A
+    /// step is taken over [`CHUNK`] particles at a time, so the budget is checked every few
+    /// milliseconds however many particles there are; a step left half done is finished first
+    /// on the next call (the result does not depend on where the work was cut: the Brownian
+    /// increments are drawn particle by particle in order). Returns whether the target was
+    /// reached (or the stability rule refused even ε = 0: the particles stay, never NaN).
     pub fn advance(
         &mut self,
         field: &ExactField,
         target: f64,
         mut budget: impl FnMut() -> bool,
     ) -> bool {
-        let target = target.clamp(self.t_min, VIEW_T_END);
         // Every chunk is evaluated as the whole cloud would be (tables of the exact field are
         // built once per time and shared by the chunks).
         let field = Chunked::new(field, self.xs.len());
-        loop {
-            let step = match self.pending {
-                Some(step) => step,
-                None => {
-                    if (self.t - target).abs() <= 1e-12 {
-                        return true;
-                    }
-                    Step {
-                        next: self.next_time(target),
-                        done: 0,
-                    }
+        let (xs, done, rng, eps) = (&mut self.xs, &mut self.done, &mut self.rng, self.eps);
+        let (_, still) = self.follow.advance(target, u32::MAX, |t, next| {
+            loop {
+                if !budget() {
+                    return if *done == 0 {
+                        Moved::Nothing
+                    } else {
+                        Moved::Part
+                    };
                 }
-            };
-            if !budget() {
-                return false;
+                let end = (*done + CHUNK).min(xs.len());
+                let chunk = &mut xs[*done..end];
+                let (ys, moved) = view_move(&Host(&field), chunk.to_vec(), t, next, eps, rng);
+                if !moved && !chunk.is_empty() {
+                    *done = 0;
+                    return Moved::Refused;
+                }
+                chunk.copy_from_slice(&ys);
+                if end == xs.len() {
+                    *done = 0;
+                    return Moved::All;
+                }
+                *done = end;
             }
-            let end = (step.done + CHUNK).min(self.xs.len());
-            let xs = &mut self.xs[step.done..end];
-            let (ys, moved) = view_move(
-                &Host(&field),
-                xs.to_vec(),
-                self.t,
-                step.next,
-                self.eps,
-                &mut self.rng,
-            );
-            if !moved && !xs.is_empty() {
-                // The stability rule refused even ε = 0 here: stay (never produce NaN).
-                self.pending = None;
-                return true;
-            }
-            xs.copy_from_slice(&ys);
-            if end == self.xs.len() {
-                self.t = step.next;
-                self.pending = None;
-            } else {
-                self.pending = Some(Step { done: end, ..step });
-            }
-        }
+        });
+        still
     }
 
-    /// The end of the next step from `self.t` towards `target` (the rule every view shares).
-    fn next_time(&self, target: f64) -> f64 {
-        view_step(self.t, target, self.t_min)
-    }
-
-    /// Where to draw the particles at display time `t`: their positions, or at t ≥ VIEW_T_END the
-    /// Tweedie jump E[x1 | x_t] (they land on the target at t = 1).
+    /// Where to draw the particles at display time `t`: their positions, or at the end of time
+    /// the Tweedie jump E[x1 | x_t] (they land on the target at t = 1).
     pub fn shown(&self, field: &ExactField, t: f64) -> Vec<P2> {
-        if t < VIEW_T_END || self.t < VIEW_T_END - 1e-9 {
+        if !self.follow.denoised(t) {
             return self.xs.clone();
         }
-        let at = field.at_batch(self.t, self.xs.len());
+        let at = field.at_batch(self.follow.t, self.xs.len());
         self.xs
             .iter()
             .map(|x| identity::g1_from_score(&at.st, *x, at.score(*x)))
@@ -146,7 +129,7 @@ mod tests {
         let start = interpolant_samples(&sched, &target, 0.0, 500, 1);
         let mut p = Particles::new(start.clone(), 0.0, 0.0, 1);
         assert!(p.advance(&field, 0.6, || true));
-        assert!((p.t - 0.6).abs() < 1e-12);
+        assert!((p.t() - 0.6).abs() < 1e-12);
         assert!(p.advance(&field, 0.0, || true));
         let err =
             p.xs.iter()
@@ -171,7 +154,7 @@ mod tests {
             calls += 1;
             calls <= 3
         }));
-        assert!(q.t > 0.0 && q.t < 0.5);
+        assert!(q.t() > 0.0 && q.t() < 0.5);
         assert!(q.advance(&field, 0.5, || true) && q.finite());
     }
 
@@ -192,7 +175,7 @@ mod tests {
                 calls % 2 == 1
             }) {}
             assert_eq!(cut.xs, whole.xs, "ε = {eps}");
-            assert_eq!(cut.t, 0.3);
+            assert_eq!(cut.t(), 0.3);
         }
     }
 
@@ -216,7 +199,7 @@ mod tests {
                     "a={a} b={b} ε={eps}"
                 );
                 // Backward never goes below the start time, and stays finite.
-                assert!(p.advance(&field, 0.0, || true) && p.finite() && p.t == t0);
+                assert!(p.advance(&field, 0.0, || true) && p.finite() && p.t() == t0);
                 assert!(p.advance(&field, 1.0, || true) && p.finite());
             }
         }

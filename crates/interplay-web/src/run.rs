@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn the_pairing_applies_to_b_and_s_and_the_notes_follow_the_settings() {
-        let set = |pairs: serde_json::Value| {
+        let set = |pairs: Value| {
             Params::default()
                 .apply(&serde_json::from_value(pairs).expect("a map"))
                 .expect("valid")
