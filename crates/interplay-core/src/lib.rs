@@ -17,6 +17,7 @@ pub mod density;
 pub mod dopri;
 mod erfcx_table;
 pub mod fields;
+pub mod flow_map;
 pub mod integrate;
 pub mod likelihood;
 pub mod line;
