@@ -17,16 +17,19 @@ pub enum ObjectiveKind {
     ScheduleFree,
     /// The velocities of the multi-marginal interpolant between three targets.
     Multimarginal,
+    /// The flow map X_{s,t} of the probability-flow ODE: one jump from any s to any t.
+    FlowMap,
 }
 
 impl ObjectiveKind {
     /// Every objective, in the order the CLI lists them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::VelocityScore,
         Self::VScore,
         Self::Denoiser,
         Self::ScheduleFree,
         Self::Multimarginal,
+        Self::FlowMap,
     ];
 
     /// The stable name.
@@ -37,6 +40,7 @@ impl ObjectiveKind {
             Self::Denoiser => "denoiser",
             Self::ScheduleFree => "schedule-free",
             Self::Multimarginal => "multimarginal",
+            Self::FlowMap => "flow-map",
         }
     }
 
@@ -75,7 +79,7 @@ mod tests {
         let e = ObjectiveKind::parse("flow").expect_err("unknown");
         assert!(
             e.contains(
-                "use one of velocity-score, v-score, denoiser, schedule-free, multimarginal"
+                "use one of velocity-score, v-score, denoiser, schedule-free, multimarginal, flow-map"
             ),
             "{e}"
         );

@@ -49,6 +49,9 @@ pub mod streams {
     pub const EPS_BOUND_SEED: u64 = 0xe95;
     /// The seed of the interpolant samples behind the error of b learned on the line.
     pub const LINE_ERRORS_SEED: u64 = 0x11e;
+    /// The seed of a flow map's evaluation: the points of its (s, t) error grid and of its
+    /// tangent's error.
+    pub const FLOW_MAP_SEED: u64 = 0xf1a9;
 }
 
 /// The draws behind `n` interpolant samples: x0, x1 and z of each, with x0 paired to x1 by a

@@ -13,6 +13,7 @@ pub mod device;
 mod features;
 pub mod few_step;
 pub mod field;
+pub mod flow_map;
 pub mod line_flow;
 pub mod multi;
 pub mod multi_train;

@@ -55,7 +55,7 @@ impl Activation {
         }
     }
     /// The derivative σ′(u), elementwise.
-    fn derivative(self, u: Tensor<2>) -> Tensor<2> {
+    pub(crate) fn derivative(self, u: Tensor<2>) -> Tensor<2> {
         match self {
             Activation::Relu => u.greater_elem(0.0).float(),
             Activation::Silu => {

@@ -149,8 +149,8 @@ pub const LAMBDA_RANGE: (f64, f64) = (1e-3, 300.0);
 const LOG_LAMBDA_RANGE: (f64, f64) = (-6.907_755_278_982_137, 5.703_782_474_656_201);
 
 impl Objective {
-    /// The objective `kind`, prepared for `target`; `None` for the multi-marginal one, which
-    /// trains its own networks (`crate::multi_train`).
+    /// The objective `kind`, prepared for `target`; `None` for the multi-marginal one and the
+    /// flow map, which train their own networks (`crate::multi_train`, `crate::flow_map`).
     pub fn of(kind: ObjectiveKind, target: &ExactTarget) -> Option<Self> {
         Some(match kind {
             ObjectiveKind::VelocityScore => Objective::VelocityScore {
@@ -166,7 +166,7 @@ impl Objective {
                 weight_power: Some(WEIGHT_POWER),
                 moments: Some(Box::new(Moments::of(target))),
             },
-            ObjectiveKind::Multimarginal => return None,
+            ObjectiveKind::Multimarginal | ObjectiveKind::FlowMap => return None,
         })
     }
 

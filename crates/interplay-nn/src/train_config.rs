@@ -133,13 +133,16 @@ impl TrainConfig {
 /// The learning rate `interplay train` uses for an objective: the preconditioned losses
 /// (schedule-free D, and b and s) have unit-scale targets and tolerate a large rate (D: best at
 /// 0.03 among 0.002–0.03; b and s: 0.02, BENCHMARKS.md); the losses with singular weights near the
-/// ends of t (v-score, denoiser) use the reference's 2e-3.
+/// ends of t (v-score, denoiser) use the reference's 2e-3; the flow map 0.01.
 pub fn default_lr(objective: ObjectiveKind) -> f64 {
     match objective {
         ObjectiveKind::ScheduleFree => 0.03,
         ObjectiveKind::VelocityScore => 0.02,
         // The multi-marginal regression has unit-scale targets over its skip (multi_train.rs).
         ObjectiveKind::Multimarginal => 0.01,
+        // The flow map's residual over its Gaussian stand-in (best of 0.003–0.03, BENCHMARKS.md,
+        // "Flow maps").
+        ObjectiveKind::FlowMap => 0.01,
         ObjectiveKind::VScore | ObjectiveKind::Denoiser => 2e-3,
     }
 }

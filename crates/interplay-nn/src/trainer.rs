@@ -104,11 +104,17 @@ impl Trainer {
         let exact = ExactTarget::new(&target);
         let objective = Objective::of(config.objective, &exact)
             .ok_or_else(|| {
-                NnError::Config(format!(
-                    "the {} objective trains three targets at once: interplay train takes it \
-                     with --second (and the page in its triangle)",
-                    config.objective
-                ))
+                NnError::Config(match config.objective {
+                    interplay_core::ObjectiveKind::FlowMap => {
+                        "the flow-map objective trains a map of (s, t, x), not a field: it has \
+                         its own trainer (interplay_nn::flow_map::MapTrainer)"
+                            .to_owned()
+                    }
+                    kind => format!(
+                        "the {kind} objective trains three targets at once: interplay train \
+                         takes it with --second (and the page in its triangle)"
+                    ),
+                })
             })?
             .for_schedule(&schedule)
             .for_refs(config.posterior_refs);
