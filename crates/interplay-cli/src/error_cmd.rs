@@ -38,6 +38,9 @@ pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
     if a.n == 0 {
         return Err(CliError::usage("--n must be at least 1"));
     }
+    if crate::flow_map::is_flow_map(&a.model) {
+        return crate::flow_map::error(a, &a.model);
+    }
     let model::Opened { ck, field, target } =
         model::open(&a.model, a.device, a.common.schedule()?)?;
     let exact = ExactField::new(field.schedule, &target);

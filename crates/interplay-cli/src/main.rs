@@ -13,6 +13,7 @@ mod error_cmd;
 mod field;
 mod figure;
 mod figure_source;
+mod flow_map;
 mod model;
 mod multi;
 mod png_figure;
@@ -46,12 +47,14 @@ enum Command {
     Field(field::FieldArgs),
     /// Samples at t = 1 from ρ0 pushed by the ODE or SDE.
     Sample(sample::SampleArgs),
-    /// Trains networks (velocity and score, a denoiser, or the schedule-free D) and writes a checkpoint.
+    /// Trains networks (velocity and score, a denoiser, the schedule-free D, a multimarginal
+    /// field or a flow map) and writes a checkpoint.
     Train(train::TrainArgs),
     /// Metrics of a sample CSV against the target, as JSON.
     Eval(EvalArgs),
     /// A trained model's velocity and score error against the exact fields (relative L2 over
-    /// ρ(t) at t = 0.1, 0.3, 0.5, 0.7, 0.9), as JSON.
+    /// ρ(t) at t = 0.1, 0.3, 0.5, 0.7, 0.9), or a flow map's error against the exact map on a
+    /// grid of (s, t), as JSON.
     Error(error_cmd::ErrorArgs),
     /// How straight a trained model's flow is (kinetic energy against transport cost) and how well
     /// it samples in 1, 2, 4 and 8 Euler steps, as JSON.
@@ -113,16 +116,15 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Field(a) => field::run(a),
         // A multi-marginal model or run goes to its own module; the others never see it.
-        Command::Sample(a) => match a.model.as_deref().filter(|p| multi::is_multi(p)) {
-            Some(path) => multi::sample(a, path),
-            None => sample::run(a),
+        Command::Sample(a) => match a.model.as_deref() {
+            Some(path) if multi::is_multi(path) => multi::sample(a, path),
+            Some(path) if flow_map::is_flow_map(path) => flow_map::sample(a, path),
+            _ => sample::run(a),
         },
-        Command::Train(a) => train::run_config(a).and_then(|rc| {
-            if rc.train.objective == interplay_core::ObjectiveKind::Multimarginal {
-                multi::train(a, &rc)
-            } else {
-                train::run(a, rc)
-            }
+        Command::Train(a) => train::run_config(a).and_then(|rc| match rc.train.objective {
+            interplay_core::ObjectiveKind::Multimarginal => multi::train(a, &rc),
+            interplay_core::ObjectiveKind::FlowMap => flow_map::train(a, &rc),
+            _ => train::run(a, rc),
         }),
         Command::Eval(a) => eval(a),
         Command::Error(a) => error_cmd::run(a),

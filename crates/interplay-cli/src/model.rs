@@ -34,10 +34,40 @@ pub fn backend(arg: DeviceArg) -> Result<Backend, CliError> {
     Ok(b)
 }
 
-/// Reads and checks a checkpoint file; errors name the flag and the problem.
+/// The first 8 bytes of the file at `path` (a checkpoint's kind), if it has them.
+pub fn kind_of(path: &Path) -> Option<[u8; 8]> {
+    use std::io::Read;
+    let mut head = [0u8; 8];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .ok()
+        .map(|()| head)
+}
+
+/// Reads and checks a checkpoint file of a field model (velocity and score, denoiser or
+/// schedule-free); errors name the flag and the problem, and a checkpoint of another kind by
+/// its kind.
 pub fn load(path: &Path, flag: &str) -> Result<Checkpoint, CliError> {
     let bytes = std::fs::read(path)
         .map_err(|e| CliError::usage(format!("{flag} {}: cannot read it: {e}", path.display())))?;
+    let other = match bytes.get(..8) {
+        Some(m) if m == interplay_nn::flow_map::FLOW_MAP_MAGIC => Some(
+            "a flow map (interplay train --objective flow-map), which has no velocity or score \
+             field to use here: sample it with interplay sample --model FILE --steps K, or hold \
+             it against the exact map with interplay error --model FILE",
+        ),
+        Some(m) if m == interplay_nn::multi_train::MULTI_MAGIC => Some(
+            "a multimarginal model, which samples along a path on the triangle: interplay \
+             sample --model FILE --alphas …",
+        ),
+        _ => None,
+    };
+    if let Some(what) = other {
+        return Err(CliError::usage(format!(
+            "{flag} {}: this checkpoint holds {what}",
+            path.display()
+        )));
+    }
     Checkpoint::from_bytes(&bytes)
         .map_err(|e| CliError::usage(format!("{flag} {}: {e}", path.display())))
 }

@@ -84,11 +84,7 @@ fn load(path: &std::path::Path, flag: &str) -> Result<MultiCheckpoint, CliError>
 
 /// Whether the file at `path` is a multi-marginal checkpoint (by its first bytes).
 pub fn is_multi(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut head = [0u8; 8];
-    std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok_and(|()| &head == MULTI_MAGIC)
+    model::kind_of(path) == Some(*MULTI_MAGIC)
 }
 
 /// Parses `A0,A1,A2;B0,B1,B2;…` (points of the triangle; two or more).

@@ -51,9 +51,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "STEPS", default_value = "0")]
     pub weight_anneal: u64,
     /// How t is drawn: t = 1 − (1 − u)^P (1: uniform; 2 draws more times near t = 1, where the
-    /// target's edges form).
-    #[arg(long, value_name = "P", default_value = "2")]
-    pub t_power: f64,
+    /// target's edges form). Default 2, and 1 for --objective flow-map (whose diagonal learns
+    /// best from uniform times).
+    #[arg(long, value_name = "P")]
+    pub t_power: Option<f64>,
     /// Batch-posterior targets: each row's target is the posterior mean of x1 over a reference
     /// set of N batch samples (the same minimiser, less variance at small t; schedule-free and
     /// velocity-score only). 0 or 1: the plain sample targets.
@@ -67,13 +68,19 @@ pub struct TrainArgs {
     #[arg(long, default_value = "6")]
     pub spatial: usize,
     /// What to learn: velocity-score (b and s), v-score (v and s), denoiser (η),
-    /// schedule-free (D(λ, y), which serves every schedule) or multimarginal (g_k(α, x) of the
-    /// interpolant of N(0, I), --target and --second on the triangle).
+    /// schedule-free (D(λ, y), which serves every schedule), multimarginal (g_k(α, x) of the
+    /// interpolant of N(0, I), --target and --second on the triangle) or flow-map (X̂_{s,t}, the
+    /// ODE's jump from s to t, for sampling in one or a few steps).
     #[arg(long, default_value = "schedule-free")]
     pub objective: String,
     /// The second target of --objective multimarginal (same forms as --target).
     #[arg(long, value_name = "TARGET")]
     pub second: Option<String>,
+    /// How --objective flow-map learns the map away from the diagonal: lagrangian (∂_t X̂_{s,t}
+    /// against the map's own velocity at its end point), progressive (X̂_{s,t} against
+    /// X̂_{u,t} ∘ X̂_{s,u}) or exact (a reference: against the exact map and the exact b).
+    #[arg(long, value_name = "RULE", value_parser = ["lagrangian", "progressive", "exact"])]
+    pub distill: Option<String>,
     /// A run configuration (JSON, as exported by the page); replaces the flags above and the
     /// schedule and target flags.
     #[arg(long, value_name = "FILE.json")]
@@ -114,6 +121,12 @@ fn described_run(a: &TrainArgs) -> Result<RunConfig, CliError> {
     }
     let objective =
         ObjectiveKind::parse(&a.objective).map_err(|e| CliError::usage(format!("--{e}")))?;
+    if a.distill.is_some() && objective != ObjectiveKind::FlowMap {
+        return Err(CliError::usage(format!(
+            "--distill is how --objective flow-map learns its map, not a setting of {}",
+            a.objective
+        )));
+    }
     let multi = objective == ObjectiveKind::Multimarginal;
     if a.second.is_some() && !multi {
         return Err(CliError::usage(format!(
@@ -148,7 +161,11 @@ fn described_run(a: &TrainArgs) -> Result<RunConfig, CliError> {
         seed: a.common.seed,
         ema: a.ema,
         warmup: a.warmup,
-        t_power: a.t_power,
+        t_power: a.t_power.unwrap_or(if objective == ObjectiveKind::FlowMap {
+            1.0
+        } else {
+            2.0
+        }),
         posterior_refs: a.posterior_refs,
         coupling: interplay_nn::coupling::Coupling::from_name(&a.coupling).unwrap_or_default(),
         weight_anneal: a.weight_anneal,
