@@ -29,8 +29,16 @@ fn failed(e: impl ToString) -> CliError {
 
 /// Runs `interplay train --objective flow-map`.
 pub fn train(a: &TrainArgs, rc: &RunConfig) -> Result<(), CliError> {
+    let resumed = a
+        .resume
+        .as_deref()
+        .map(|p| load(p, "--resume"))
+        .transpose()?;
+    // Without --distill a resumed run keeps its own rule.
     let distill = match a.distill.as_deref() {
-        None => Distill::default(),
+        None => resumed
+            .as_ref()
+            .map_or(Distill::default(), |ck| ck.header.distill),
         Some(name) => Distill::from_name(name).ok_or_else(|| {
             CliError::usage(format!(
                 "--distill '{name}' is unknown; use lagrangian, progressive or exact"
@@ -40,11 +48,10 @@ pub fn train(a: &TrainArgs, rc: &RunConfig) -> Result<(), CliError> {
     let schedule = rc.schedule.schedule().map_err(CliError::usage)?;
     let target = rc.target.target().map_err(CliError::usage)?;
     let backend = model::backend(a.device)?;
-    let mut trainer = match &a.resume {
+    let mut trainer = match &resumed {
         None => MapTrainer::new(rc.train.clone(), distill, schedule, target, &backend.device)
             .map_err(|e| CliError::usage(e.to_string()))?,
-        Some(path) => {
-            let ck = load(path, "--resume")?;
+        Some(ck) => {
             if ck.header.train.net != rc.train.net {
                 return Err(CliError::usage(
                     "--resume: the checkpoint's network has another architecture than the flags ask for",

@@ -120,12 +120,30 @@ fn train_a_flow_map_sample_it_in_k_jumps_and_hold_it_against_the_exact_map() {
 }
 
 #[test]
-fn the_progressive_rule_trains_and_is_recorded() {
+fn the_progressive_rule_trains_is_recorded_and_resumes() {
     let ck = train("fm-progressive.ckpt", &["--distill", "progressive"]);
-    let o = interplay(&["error", "--model", &ck, "--n", "100", "--times", "0.5"]);
+    // Resumed without --distill, the run keeps its rule and counts on from its steps.
+    let more = tmp("fm-progressive-more.ckpt");
+    let more_s = more.to_str().expect("utf-8");
+    let mut args = vec![
+        "train",
+        "--objective",
+        "flow-map",
+        "--target",
+        "gmm",
+        "--resume",
+        &ck,
+        "--out",
+        more_s,
+    ];
+    args.extend_from_slice(&TINY);
+    let o = interplay(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = interplay(&["error", "--model", more_s, "--n", "100", "--times", "0.5"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(json["distill"], "progressive");
+    assert_eq!(json["steps_trained"], 40);
 }
 
 #[test]
