@@ -11,6 +11,7 @@
 /// A point of the plane.
 pub type P2 = [f64; 2];
 
+pub mod annealing;
 pub mod checker;
 pub mod coupling;
 pub mod density;

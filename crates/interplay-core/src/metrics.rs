@@ -148,6 +148,43 @@ pub fn histogram_tv(xs: &[P2], reference: &[f64]) -> f64 {
         .sum::<f64>()
 }
 
+/// The mass of a density in each TV bin of `bins` × `bins` (midpoint rule on 4 × 4 sub-cells;
+/// the last entry is the mass outside [−4, 4]²).
+pub fn reference_of(density: impl Fn(P2) -> f64, bins: usize) -> Vec<f64> {
+    let h = (TV_HI - TV_LO) / bins as f64;
+    let s = h / 4.0;
+    let mut out = vec![0.0; bins * bins + 1];
+    for i in 0..bins {
+        for j in 0..bins {
+            let (x0, y0) = (TV_LO + i as f64 * h, TV_LO + j as f64 * h);
+            let mut acc = 0.0;
+            for a in 0..4 {
+                for b in 0..4 {
+                    acc += density([x0 + (a as f64 + 0.5) * s, y0 + (b as f64 + 0.5) * s]);
+                }
+            }
+            out[i * bins + j] = acc * s * s;
+        }
+    }
+    let inside: f64 = out[..bins * bins].iter().sum();
+    out[bins * bins] = (1.0 - inside).max(0.0);
+    out
+}
+
+/// [`histogram_tv`] of weighted samples (`weights` summing to 1).
+pub fn weighted_histogram_tv(xs: &[P2], weights: &[f64], reference: &[f64]) -> f64 {
+    let bins = ((reference.len().max(1) - 1) as f64).sqrt().round() as usize;
+    let mut mass = vec![0.0; reference.len()];
+    for (x, w) in xs.iter().zip(weights) {
+        mass[tv_bin(*x, bins)] += w;
+    }
+    0.5 * mass
+        .iter()
+        .zip(reference)
+        .map(|(m, r)| (m - r).abs())
+        .sum::<f64>()
+}
+
 /// Sliced Wasserstein-2 over `k` equally spaced directions (with a seeded offset).
 pub fn sliced_w2(a: &[P2], b: &[P2], k: usize, rng: &mut Rng) -> f64 {
     if a.is_empty() || b.is_empty() {
