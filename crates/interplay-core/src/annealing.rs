@@ -120,8 +120,66 @@ fn annealed(energy: &Energy, tau: f64, x: P2) -> (f64, P2) {
     )
 }
 
-/// Anneals `walkers` from their τ to 1 in `steps` equal steps with Langevin noise `eps` (ε > 0),
-/// recording the weights' statistics after every step (the first entry is the start).
+/// A transport drift b̂_τ at every walker, with its divergence ∇·b̂_τ (NETS's learned drift; none
+/// is annealing alone).
+#[derive(Clone, Copy, Debug)]
+pub struct Drift<'a> {
+    /// b̂_τ(X) per walker.
+    pub b: &'a [P2],
+    /// ∇·b̂_τ(X) per walker.
+    pub div: &'a [f64],
+}
+
+/// One step of the walkers from their τ to τ + `dtau` with Langevin noise `eps`: each walker's
+/// log-weight gains (∇·b̂ − ∇U_τ·b̂ − ∂_τU_τ)(X)·Δτ (with no drift, the exact work
+/// −(U_{τ+Δτ} − U_τ)(X)), then the walker moves by (b̂ − ε∇U_{τ+Δτ})Δτ + √(2εΔτ)ξ. `drift`, if
+/// given, holds b̂_τ and its divergence at the walkers' current positions.
+pub fn step(
+    energy: &Energy,
+    walkers: &mut Walkers,
+    dtau: f64,
+    eps: f64,
+    drift: Option<Drift<'_>>,
+    rng: &mut Rng,
+) {
+    let (from, to) = (walkers.tau, (walkers.tau + dtau).min(1.0));
+    let dtau = to - from;
+    let noise = (2.0 * eps * dtau).sqrt();
+    for (i, (x, a)) in walkers
+        .x
+        .iter_mut()
+        .zip(walkers.log_w.iter_mut())
+        .enumerate()
+    {
+        let u0 = 0.5 * (x[0] * x[0] + x[1] * x[1]);
+        // ∂_τU_τ = U₁ − U₀, the same at every τ.
+        let du = energy.value(*x) - u0;
+        let b = drift.map_or([0.0, 0.0], |d| d.b[i]);
+        if let Some(d) = drift {
+            let (_, g) = annealed(energy, from, *x);
+            *a += dtau * (d.div[i] - g[0] * b[0] - g[1] * b[1]);
+        }
+        *a -= dtau * du;
+        let (_, g) = annealed(energy, to, *x);
+        let xi = rng.normal2();
+        *x = [
+            x[0] + (b[0] - eps * g[0]) * dtau + noise * xi[0],
+            x[1] + (b[1] - eps * g[1]) * dtau + noise * xi[1],
+        ];
+    }
+    walkers.tau = to;
+}
+
+/// The energy's gradient ∇U_τ and its τ-derivative ∂_τU_τ = U₁ − U₀ at `x` (what the transport
+/// loss needs at each walker position).
+pub fn gradient_and_rate(energy: &Energy, tau: f64, x: P2) -> (P2, f64) {
+    let (_, g) = annealed(energy, tau, x);
+    (g, energy.value(x) - 0.5 * (x[0] * x[0] + x[1] * x[1]))
+}
+
+/// Anneals `walkers` from their τ to 1 in `steps` equal steps with Langevin noise `eps` (ε > 0)
+/// and no drift, recording the weights' statistics after every step (the first entry is the
+/// start).
 pub fn anneal(
     energy: &Energy,
     walkers: &mut Walkers,
@@ -131,31 +189,16 @@ pub fn anneal(
 ) -> Vec<WeightStats> {
     let steps = steps.max(1);
     let dtau = (1.0 - walkers.tau) / steps as f64;
-    let noise = (2.0 * eps * dtau).sqrt();
     let mut record = vec![walkers.stats()];
     for k in 0..steps {
-        let (from, to) = (
-            walkers.tau + k as f64 * dtau,
-            walkers.tau + (k + 1) as f64 * dtau,
-        );
-        for (x, a) in walkers.x.iter_mut().zip(walkers.log_w.iter_mut()) {
-            // The work of switching the energy at fixed x: −(U_to − U_from)(x).
-            let u0 = 0.5 * (x[0] * x[0] + x[1] * x[1]);
-            *a -= (to - from) * (energy.value(*x) - u0);
-            let (_, g) = annealed(energy, to, *x);
-            let xi = rng.normal2();
-            *x = [
-                x[0] - eps * g[0] * dtau + noise * xi[0],
-                x[1] - eps * g[1] * dtau + noise * xi[1],
-            ];
+        if k + 1 == steps {
+            // The last step lands on τ = 1 exactly.
+            let rest = 1.0 - walkers.tau;
+            step(energy, walkers, rest, eps, None, rng);
+        } else {
+            step(energy, walkers, dtau, eps, None, rng);
         }
-        let mut s = walkers.stats();
-        s.tau = to;
-        record.push(s);
-    }
-    walkers.tau = 1.0;
-    if let Some(last) = record.last_mut() {
-        last.tau = 1.0;
+        record.push(walkers.stats());
     }
     record
 }

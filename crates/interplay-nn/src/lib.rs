@@ -18,6 +18,7 @@ pub mod line_flow;
 pub mod multi;
 pub mod multi_train;
 pub mod net;
+pub mod nets;
 pub mod objective;
 pub mod posterior;
 pub mod quality;
