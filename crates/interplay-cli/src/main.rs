@@ -16,6 +16,7 @@ mod figure_source;
 mod flow_map;
 mod model;
 mod multi;
+mod nets;
 mod png_figure;
 mod sample;
 mod scene;
@@ -63,6 +64,9 @@ enum Command {
     Figure(figure::FigureArgs),
     /// Throughput of the exact fields and integrators.
     Bench(bench::BenchArgs),
+    /// Sampling an energy known up to its normalisation: annealed walkers with Jarzynski weights,
+    /// with and without a learned transport (NETS), against the exact log Z and density, as JSON.
+    Nets(nets::NetsArgs),
 }
 
 /// `interplay eval`.
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
         Command::Straightness(a) => straight::run(a),
         Command::Figure(a) => figure::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Nets(a) => nets::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

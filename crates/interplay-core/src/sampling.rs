@@ -52,6 +52,8 @@ pub mod streams {
     /// The seed of a flow map's evaluation: the points of its (s, t) error grid and of its
     /// tangent's error.
     pub const FLOW_MAP_SEED: u64 = 0xf1a9;
+    /// The seed of the walkers `interplay nets` scores, with and without the learned transport.
+    pub const NETS_SEED: u64 = 0x7e75;
 }
 
 /// The draws behind `n` interpolant samples: x0, x1 and z of each, with x0 paired to x1 by a
