@@ -250,3 +250,34 @@ fn a_short_run_jumps_in_one_step_far_better_than_one_euler_step() {
     assert!(one.map.in_support > one.euler.in_support + 0.2, "{one:?}");
     assert!(one.map.tv < one.euler.tv - 0.4, "{one:?}");
 }
+
+#[test]
+fn a_k_jump_sampler_goes_from_the_start_to_the_end_in_shorter_jumps_towards_t_1() {
+    let schedule = Schedule::default();
+    let exact = ExactField::new(schedule, &Target::Gmm);
+    let map = MapField::new(
+        zero_map(&NetConfig::default()),
+        GaussMap::new(schedule, exact.target()),
+        schedule,
+        cpu(),
+    );
+    assert_eq!(map.grid(1), vec![0.0, END]);
+    for k in [2, 4, 8] {
+        let g = map.grid(k);
+        assert_eq!(g.len(), k + 1);
+        assert_eq!((g[0], g[k]), (0.0, END));
+        let jumps: Vec<f64> = g.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(jumps.windows(2).all(|j| j[1] < j[0]), "k {k}: {jumps:?}");
+    }
+    // With a zero residual the map is the stand-in's, a flow: K jumps compose to the one jump,
+    // whatever the grid.
+    let x = points_tensor(&[[0.4, -0.9], [1.7, 2.2]], &cpu());
+    let one = read2(map.sample(x.clone(), 1));
+    let eight = read2(map.sample(x, 8));
+    for (a, b) in one.iter().zip(&eight) {
+        assert!(
+            (a[0] - b[0]).abs() < 1e-4 && (a[1] - b[1]).abs() < 1e-4,
+            "{a:?} vs {b:?}"
+        );
+    }
+}
