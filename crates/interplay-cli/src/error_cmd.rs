@@ -30,17 +30,22 @@ pub struct ErrorArgs {
     pub common: Common,
 }
 
-/// Runs `interplay error`.
+impl ErrorArgs {
+    /// Checks --times and --n (for a field model and a flow map alike).
+    pub fn check(&self) -> Result<(), CliError> {
+        if let Some(t) = self.times.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
+            return Err(CliError::usage(format!("--times: {t} is not in (0, 1)")));
+        }
+        if self.n == 0 {
+            return Err(CliError::usage("--n must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// Runs `interplay error` for a field model (a flow map goes to `crate::flow_map::error`).
 pub fn run(a: &ErrorArgs) -> Result<(), CliError> {
-    if let Some(t) = a.times.iter().find(|t| !(**t > 0.0 && **t < 1.0)) {
-        return Err(CliError::usage(format!("--times: {t} is not in (0, 1)")));
-    }
-    if a.n == 0 {
-        return Err(CliError::usage("--n must be at least 1"));
-    }
-    if crate::flow_map::is_flow_map(&a.model) {
-        return crate::flow_map::error(a, &a.model);
-    }
+    a.check()?;
     let model::Opened { ck, field, target } =
         model::open(&a.model, a.device, a.common.schedule()?)?;
     let exact = ExactField::new(field.schedule, &target);

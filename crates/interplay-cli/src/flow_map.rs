@@ -9,7 +9,7 @@ use std::time::Instant;
 use interplay_core::ExactField;
 use interplay_core::sampling::{initial_particles, streams};
 use interplay_nn::flow_map::eval::{few_step, grid_errors, tangent_errors};
-use interplay_nn::flow_map::train::END;
+use interplay_nn::flow_map::field::END;
 use interplay_nn::flow_map::{Distill, FLOW_MAP_MAGIC, MapCheckpoint, MapTrainer};
 use interplay_nn::spec::RunConfig;
 
@@ -178,6 +178,7 @@ pub fn sample(a: &SampleArgs, path: &Path) -> Result<(), CliError> {
 /// and 1 − δ; its tangent's error at --times; and its K-step samples for K = 1, 2, 4, 8 beside K
 /// Euler steps of its velocity (--n points each).
 pub fn error(a: &ErrorArgs, path: &Path) -> Result<(), CliError> {
+    a.check()?;
     let ck = load(path, "--model")?;
     let backend = model::backend(a.device)?;
     let map = ck

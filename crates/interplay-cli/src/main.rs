@@ -131,6 +131,7 @@ fn main() -> ExitCode {
             _ => train::run(a, rc),
         }),
         Command::Eval(a) => eval(a),
+        Command::Error(a) if flow_map::is_flow_map(&a.model) => flow_map::error(a, &a.model),
         Command::Error(a) => error_cmd::run(a),
         Command::Straightness(a) => straight::run(a),
         Command::Figure(a) => figure::run(a),

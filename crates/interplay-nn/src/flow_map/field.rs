@@ -6,8 +6,10 @@ use interplay_core::Schedule;
 
 use super::gauss::GaussMap;
 use super::net::MapNet;
-use super::train::END;
 use crate::objective::Skip;
+
+/// Where the map ends: the samplers' 1 − δ (ρ there is the target blurred by σ ≈ 0.03).
+pub const END: f64 = 1.0 - interplay_core::flow_map::DELTA;
 
 /// The warp of a K-step sampler's times ([`MapField::grid`]): with 1.5, two jumps land 0.956 of
 /// the checkerboard's samples in the squares against 0.949 with equal jumps, four 0.961 against

@@ -32,7 +32,7 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule, Target};
 use serde::{Deserialize, Serialize};
 
-use super::field::MapField;
+use super::field::{END, MapField};
 use super::gauss::GaussMap;
 use super::net::MapNet;
 use crate::NnError;
@@ -76,9 +76,6 @@ impl Distill {
         Self::ALL.into_iter().find(|d| d.name() == s)
     }
 }
-
-/// Where the map ends: the samplers' 1 − δ.
-pub const END: f64 = 1.0 - interplay_core::flow_map::DELTA;
 
 /// A pair s < t uniform on the triangle start ≤ s < t ≤ [`END`]: the one-step jump (start,
 /// END) is a corner of it, reached by the distillation from every smaller gap.
