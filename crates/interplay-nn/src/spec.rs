@@ -33,6 +33,11 @@ impl RunConfig {
         train.lr = live.lr;
         train.seed = live.seed;
         train.coupling = live.coupling;
+        if live.objective == interplay_core::ObjectiveKind::FlowMap {
+            // The map's pairs (s, t) are uniform on the triangle; its diagonal needs no extra
+            // weight near t = 1 (`interplay train` uses the same default).
+            train.t_power = 1.0;
+        }
         RunConfig {
             train,
             schedule: live.schedule.clone(),

@@ -53,25 +53,35 @@ fn err(msg: impl Into<String>) -> NnError {
 }
 
 impl MapTrainer {
+    /// The header of the run as it stands: its settings and the steps taken so far.
+    pub fn header(&self) -> MapHeader {
+        MapHeader {
+            objective: ObjectiveKind::FlowMap,
+            distill: self.distill,
+            schedule: (&self.schedule).into(),
+            target: (&self.target).into(),
+            train: self.config.clone(),
+            steps: self.steps(),
+        }
+    }
+
     /// A checkpoint of the run so far (its moving average where it keeps one; read
     /// asynchronously).
     pub async fn checkpoint(&self) -> Result<MapCheckpoint, NnError> {
-        let net = self.model();
-        Ok(MapCheckpoint {
-            header: MapHeader {
-                objective: ObjectiveKind::FlowMap,
-                distill: self.distill,
-                schedule: (&self.schedule).into(),
-                target: (&self.target).into(),
-                train: self.config.clone(),
-                steps: self.steps(),
-            },
-            params: read_params_of(&net.layers).await?,
-        })
+        MapCheckpoint::of(self.header(), &self.model()).await
     }
 }
 
 impl MapCheckpoint {
+    /// Collects a checkpoint of `net` under `header` (read asynchronously), so that no borrow of
+    /// the trainer is held while the device is read.
+    pub async fn of(header: MapHeader, net: &MapNet) -> Result<Self, NnError> {
+        Ok(Self {
+            header,
+            params: read_params_of(&net.layers).await?,
+        })
+    }
+
     /// The bytes of this checkpoint.
     pub fn to_bytes(&self) -> Vec<u8> {
         frame(

@@ -36,7 +36,8 @@ pub struct TangentError {
     pub speed: f64,
 }
 
-fn mean_distance(a: &[P2], b: &[P2]) -> f64 {
+/// The mean distance between the points of `a` and `b`, pair by pair.
+pub fn mean_distance(a: &[P2], b: &[P2]) -> f64 {
     let sum: f64 = a
         .iter()
         .zip(b)

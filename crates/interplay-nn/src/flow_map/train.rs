@@ -129,7 +129,8 @@ struct Cols {
     dp: Vec<f32>,
     gap: Vec<f32>,
     aff: Vec<f32>,
-    /// The progressive teacher's midpoint: (s, u), G_{s,u}(x), u − s, and (u, t).
+    /// The progressive teacher's midpoint: (s, u), G_{s,u}(x), u − s, and (u, t) (for the
+    /// Lagrangian teacher, (t, t)).
     su: Vec<f32>,
     g_su: Vec<f32>,
     gap_su: Vec<f32>,
@@ -313,6 +314,7 @@ impl MapTrainer {
             match self.distill {
                 Distill::Lagrangian => {
                     push2(&mut off.dp, gauss.map_dt(s, t).apply(x));
+                    off.ut.extend([t as f32, t as f32]);
                     push_affine(&mut off.aff, &gauss.velocity(t));
                 }
                 Distill::Progressive => {
@@ -359,13 +361,11 @@ impl MapTrainer {
         let (st, x, g, gap) = (t(off.st, 2), t(off.x, 2), t(off.p, 2), t(off.gap, 1));
         let distill = match self.distill {
             Distill::Lagrangian => {
-                let (f, df) = net.forward_dt(st.clone(), x);
+                let (f, df) = net.forward_dt(st, x);
                 let x_hat = g + f.clone() * gap.clone();
                 let dx_hat = t(off.dp, 2) + f + df * gap;
                 let y = x_hat.detach();
-                let n = y.dims()[0];
-                let tt = st.slice([0..n, 1..2]).repeat_dim(1, 2);
-                let teacher = apply_rows(t(off.aff, 5), y.clone()) + net.forward(tt, y);
+                let teacher = apply_rows(t(off.aff, 5), y.clone()) + net.forward(t(off.ut, 2), y);
                 half_mean(dx_hat - teacher.detach())
             }
             Distill::Progressive => {
