@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use interplay_nn::checkpoint::{Checkpoint, Header};
+use interplay_nn::flow_map::MapCheckpoint;
 use interplay_nn::spec::RunConfig;
 
 use crate::protocol::{Request, Response, TrainReport};
@@ -81,6 +82,17 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         } => crate::views::sample(cell, n, steps, eps, seed, &schedule)
             .await
             .map(Response::Sample),
+        Request::Checkpoint {} if cell.borrow().map.is_some() => {
+            let (header, net) = {
+                let st = cell.borrow();
+                let tr = &st.map.as_ref().ok_or(EngineError::NoRun)?.trainer;
+                (tr.header(), tr.model())
+            };
+            let ck = MapCheckpoint::of(header, &net)
+                .await
+                .map_err(EngineError::refused)?;
+            Ok(Response::Checkpoint(ck.to_bytes()))
+        }
         Request::Checkpoint {} => {
             let (header, nets) = {
                 let st = cell.borrow();
@@ -93,6 +105,10 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
             Ok(Response::Checkpoint(ck.to_bytes()))
         }
         Request::Load { bytes } => cell.borrow_mut().load(&bytes),
+        Request::MapJumps { k, n, seed } => crate::flow_map::jumps(cell, k, n, seed)
+            .await
+            .map(Response::MapJumps),
+        Request::MapErrors {} => crate::flow_map::errors(cell).await.map(Response::MapErrors),
         Request::RunConfig {} => {
             let rc = cell.borrow().run_config()?;
             serde_json::to_string_pretty(&rc)

@@ -103,5 +103,9 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
         }
         Response::Checkpoint(bytes) => Ok(Uint8Array::from(bytes.as_slice()).into()),
         Response::RunConfig(text) => Ok(JsValue::from_str(&text)),
+        Response::MapJumps(m) => {
+            with_arrays(plain(&m)?, &[("learned", &m.learned), ("exact", &m.exact)])
+        }
+        Response::MapErrors(e) => plain(&e),
     }
 }

@@ -103,6 +103,17 @@ pub enum Request {
     },
     /// The current run as `interplay train --config` reads it.
     RunConfig {},
+    /// A flow map's `k` jumps (1, 2, 4 or 8) from `n` starts of ρ(0), beside the exact ODE.
+    MapJumps {
+        /// How many jumps.
+        k: u32,
+        /// How many starting points (the engine shows at most what its backend moves smoothly).
+        n: u32,
+        /// Their seed.
+        seed: u32,
+    },
+    /// A flow map's error against the exact map on the (s, t) grid (one more row each time).
+    MapErrors {},
 }
 
 impl Request {
@@ -130,6 +141,8 @@ impl Request {
             Self::Checkpoint {} => "checkpoint",
             Self::Load { .. } => "load",
             Self::RunConfig {} => "runConfig",
+            Self::MapJumps { .. } => "mapJumps",
+            Self::MapErrors {} => "mapErrors",
         }
     }
 }
@@ -173,6 +186,56 @@ pub enum Response {
     Checkpoint(Vec<u8>),
     /// The run as JSON (`interplay train --config`).
     RunConfig(String),
+    /// A flow map's jumps beside the exact ODE.
+    MapJumps(MapJumps),
+    /// A flow map's error grid.
+    MapErrors(MapErrors),
+}
+
+/// A flow map's K jumps and the exact ODE from the same starting points, at the same times.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapJumps {
+    /// The number of jumps, K.
+    pub k: u32,
+    /// The number of starting points, n.
+    pub n: u32,
+    /// The K + 1 times the jumps go through, from the map's start to its end.
+    pub times: Vec<f64>,
+    /// The fraction of the points inside the target's support at the end: the map's, then the
+    /// exact ODE's.
+    pub in_squares: [f64; 2],
+    /// Where the map takes the points: K + 1 blocks (one per time) of n points [x0, y0, x1, …]
+    /// (leaves as a typed array).
+    #[serde(skip_serializing)]
+    pub learned: Vec<f32>,
+    /// Where the exact ODE takes them, laid out the same way (leaves as a typed array).
+    #[serde(skip_serializing)]
+    pub exact: Vec<f32>,
+    /// The run's generation.
+    pub generation: u32,
+    /// The training step of the map drawn.
+    pub model_steps: u64,
+}
+
+/// A flow map against the exact one: cell by cell of the (s, t) grid solved so far.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MapErrors {
+    /// The grid's times (the cells are the pairs s < t of them).
+    pub times: Vec<f64>,
+    /// Each cell's start time.
+    pub s: Vec<f64>,
+    /// Each cell's end time.
+    pub t: Vec<f64>,
+    /// Each cell's E|X̂_{s,t}(x_s) − X_{s,t}(x_s)| over x_s ~ ρ(s).
+    pub error: Vec<f64>,
+    /// Each cell's E|X_{s,t}(x_s) − x_s|: how far the exact map moves the points.
+    pub moved: Vec<f64>,
+    /// The run's generation.
+    pub generation: u32,
+    /// The training step of the map measured.
+    pub model_steps: u64,
 }
 
 /// What training reports: the steps of the run, those done now, the time they took, the last

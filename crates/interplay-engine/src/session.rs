@@ -1,5 +1,5 @@
-//! The engine's logic as a plain Rust session: one device, at most one training run, the
-//! learned particles; `crate::handle` answers every request on it. Nothing here knows about JavaScript,
+//! The engine's logic as a plain Rust session: one device, at most one training run (of fields,
+//! or of a flow map), the learned particles; `crate::handle` answers every request on it. Nothing here knows about JavaScript,
 //! so the same code is tested natively (`tests/session.rs`) and runs in the page's worker.
 //!
 //! Several requests may be in flight at once in the worker (a training chunk waits for the
@@ -9,9 +9,11 @@
 use interplay_core::{ExactTarget, Schedule};
 use interplay_nn::checkpoint::Checkpoint;
 use interplay_nn::device::Backend;
+use interplay_nn::flow_map::{Distill, FLOW_MAP_MAGIC, MapTrainer};
 use interplay_nn::spec::{RunConfig, ScheduleSpec};
-use interplay_nn::trainer::StepLosses;
 use interplay_nn::{LearnedField, Trainer};
+
+use crate::flow_map::MapRun;
 
 use crate::protocol::Response;
 
@@ -21,6 +23,14 @@ pub enum EngineError {
     /// The request needs a training run and there is none.
     #[error("no training run: configure one or load a checkpoint first")]
     NoRun,
+    /// The request is for a run of fields and the run is a flow map.
+    #[error(
+        "this engine trains a flow map, which has no velocity or score of its own to show here: ask for its jumps or its errors"
+    )]
+    MapRun,
+    /// The request is for a flow map and the run is not one.
+    #[error("this engine's run is not a flow map: configure one with the objective flow-map")]
+    NotMap,
     /// A newer run replaced the one this request was working on.
     #[error("the training run was replaced")]
     Replaced,
@@ -53,6 +63,8 @@ pub(crate) struct Cloud {
 pub struct Session {
     pub(crate) backend: Backend,
     pub(crate) trainer: Option<Trainer>,
+    /// A flow map's run (then `trainer` is none): one run at a time, of either kind.
+    pub(crate) map: Option<MapRun>,
     /// Bumped by every fresh run; work started under an older generation is dropped.
     pub(crate) generation: u32,
     /// The learned model's particles.
@@ -90,6 +102,7 @@ impl Session {
         Self {
             backend,
             trainer: None,
+            map: None,
             generation: 0,
             cloud: None,
         }
@@ -102,7 +115,11 @@ impl Session {
 
     /// The steps trained in the current run (0 without one).
     pub fn steps(&self) -> u64 {
-        self.trainer.as_ref().map_or(0, Trainer::steps)
+        match (&self.trainer, &self.map) {
+            (Some(tr), _) => tr.steps(),
+            (None, Some(m)) => m.trainer.steps(),
+            (None, None) => 0,
+        }
     }
 
     /// The run's generation (0 before the first).
@@ -111,7 +128,20 @@ impl Session {
     }
 
     pub(crate) fn trainer(&self) -> Outcome<&Trainer> {
-        self.trainer.as_ref().ok_or(EngineError::NoRun)
+        match (&self.trainer, &self.map) {
+            (Some(tr), _) => Ok(tr),
+            (None, Some(_)) => Err(EngineError::MapRun),
+            (None, None) => Err(EngineError::NoRun),
+        }
+    }
+
+    /// The flow map's run, or why there is none.
+    pub(crate) fn map_run(&mut self) -> Outcome<&mut MapRun> {
+        match (&self.trainer, &mut self.map) {
+            (_, Some(m)) => Ok(m),
+            (Some(_), None) => Err(EngineError::NotMap),
+            (None, None) => Err(EngineError::NoRun),
+        }
     }
 
     /// The model to sample under the schedule the reader set: a schedule-free model moves to
@@ -128,9 +158,10 @@ impl Session {
 
     /// The exact target of the run (the checkerboard before one).
     pub(crate) fn target(&self) -> ExactTarget {
-        match &self.trainer {
-            Some(tr) => ExactTarget::new(&tr.target),
-            None => ExactTarget::new(&interplay_core::Target::Checkerboard),
+        match (&self.trainer, &self.map) {
+            (Some(tr), _) => ExactTarget::new(&tr.target),
+            (None, Some(m)) => ExactTarget::new(&m.trainer.target),
+            (None, None) => ExactTarget::new(&interplay_core::Target::Checkerboard),
         }
     }
 
@@ -138,20 +169,39 @@ impl Session {
     pub(crate) fn start(&mut self, rc: RunConfig) -> Outcome<u32> {
         let schedule = rc.schedule.schedule().map_err(EngineError::refused)?;
         let target = rc.target.target().map_err(EngineError::refused)?;
+        if rc.train.objective == interplay_core::ObjectiveKind::FlowMap {
+            let map = MapTrainer::new(
+                rc.train,
+                Distill::default(),
+                schedule,
+                target,
+                &self.backend.device,
+            )
+            .map_err(EngineError::refused)?;
+            return Ok(self.replace(None, Some(MapRun::new(map))));
+        }
         let trainer = Trainer::new(rc.train, schedule, target, &self.backend.device)
             .map_err(EngineError::refused)?;
-        Ok(self.replace(trainer))
+        Ok(self.replace(Some(trainer), None))
     }
 
-    fn replace(&mut self, trainer: Trainer) -> u32 {
-        self.trainer = Some(trainer);
+    fn replace(&mut self, trainer: Option<Trainer>, map: Option<MapRun>) -> u32 {
+        self.trainer = trainer;
+        self.map = map;
         self.cloud = None;
         self.generation += 1;
         self.generation
     }
 
     /// Continues training from checkpoint bytes; bad bytes are refused and keep the current run.
+    /// A flow map's bytes are refused by name (the page saves a map; `interplay sample --model`
+    /// reads it).
     pub(crate) fn load(&mut self, bytes: &[u8]) -> Outcome<Response> {
+        if bytes.starts_with(FLOW_MAP_MAGIC) {
+            return Err(EngineError::refused(
+                "this checkpoint holds a flow map (it starts with \"IPLYFMAP\"), which has no velocity or score: sample it with interplay sample --model",
+            ));
+        }
         let ck = Checkpoint::from_bytes(bytes).map_err(EngineError::refused)?;
         let schedule = ck
             .header
@@ -175,7 +225,11 @@ impl Session {
             &self.backend.device,
         )
         .map_err(EngineError::refused)?;
-        let generation = self.replace(trainer);
+        let generation = self.replace(Some(trainer), None);
+        self.loaded(generation)
+    }
+
+    fn loaded(&self, generation: u32) -> Outcome<Response> {
         let config = self.run_config()?;
         Ok(Response::Loaded {
             generation,
@@ -188,6 +242,15 @@ impl Session {
     /// The current run as `interplay train --config` reads it, with `steps` the steps trained
     /// so far (at least 1), so a browser experiment can be replayed natively.
     pub fn run_config(&self) -> Outcome<RunConfig> {
+        if let (None, Some(m)) = (&self.trainer, &self.map) {
+            let tr = &m.trainer;
+            return Ok(RunConfig {
+                train: tr.config.clone(),
+                schedule: (&tr.schedule).into(),
+                target: (&tr.target).into(),
+                steps: tr.steps().max(1),
+            });
+        }
         let tr = self.trainer()?;
         Ok(RunConfig {
             train: tr.config.clone(),
@@ -203,10 +266,27 @@ impl Session {
         if generation.is_some_and(|g| g != self.generation) {
             return Err(EngineError::Replaced);
         }
+        let generation = self.generation;
+        if let (None, Some(m)) = (&self.trainer, &mut self.map) {
+            let tr = &mut m.trainer;
+            let mut last = None;
+            for _ in 0..k {
+                let l = tr.step();
+                last = Some(vec![l.diagonal, l.distill]);
+            }
+            return Ok(Stepped {
+                losses: last,
+                names: vec!["diagonal".into(), tr.distill.name().into()],
+                // The diagonal regresses the velocity b.
+                roles: [Some(0), None],
+                steps: tr.steps(),
+                generation,
+            });
+        }
         let tr = self.trainer.as_mut().ok_or(EngineError::NoRun)?;
         let mut last = None;
         for _ in 0..k {
-            last = Some(tr.step());
+            last = Some(tr.step().losses);
         }
         let names = tr
             .objective
@@ -219,14 +299,14 @@ impl Session {
             names,
             roles: tr.objective.velocity_score_nets(),
             steps: tr.steps(),
-            generation: self.generation,
+            generation,
         })
     }
 }
 
 /// Steps taken whose losses are not read yet.
 pub(crate) struct Stepped {
-    losses: Option<StepLosses>,
+    losses: Option<Vec<burn::tensor::Tensor<1>>>,
     names: Vec<String>,
     /// Which losses are the velocity's and the score's ([`interplay_nn::objective::Objective::velocity_score_nets`]).
     roles: [Option<usize>; 2],
@@ -240,7 +320,7 @@ impl Stepped {
     pub(crate) async fn read(self) -> Outcome<Losses> {
         let mut named = Vec::new();
         if let Some(l) = self.losses {
-            for (name, t) in self.names.into_iter().zip(l.losses) {
+            for (name, t) in self.names.into_iter().zip(l) {
                 let v = interplay_nn::read_scalar(t)
                     .await
                     .map_err(EngineError::refused)?;
