@@ -172,7 +172,7 @@ test("the example blog post renders every figure as a live widget", async () => 
   const drawn = await page.evaluate(() =>
     [...document.querySelectorAll(".interplay-widget")].map((el) => el.querySelectorAll("canvas").length),
   );
-  assert.ok(drawn.every((n) => n === 9), `every figure built its canvases: ${drawn}`);
+  assert.ok(drawn.every((n) => n === 12), `every figure built its canvases: ${drawn}`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, "blog-post");
   assert.deepEqual(page.problems, []);

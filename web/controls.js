@@ -79,6 +79,28 @@ export const TEMPLATE = `
     <span class="ip-mix-status" role="status" aria-live="polite">Drag the point to see the density ρ(α) of x(α) at once.</span>
   </figcaption>
 </figure>
+<figure class="ip-panel ip-fmap-panel">
+  <div class="ip-fmap-row">
+    <div class="ip-view ip-dark"><canvas class="ip-fmap-learned" width="360" height="360" role="img"
+      aria-label="The learned flow map: particles from N(0, I) after K jumps, each jump drawn as a segment"></canvas></div>
+    <div class="ip-view ip-dark"><canvas class="ip-fmap-exact" width="360" height="360" role="img"
+      aria-label="The exact ODE: the same starting points at the same times, in the same colours"></canvas></div>
+    <canvas class="ip-fmap-errors" width="300" height="300" role="img"
+      aria-label="The learned map's error against the exact map over the triangle of start times s and end times t"></canvas>
+  </div>
+  <figcaption>Flow map: a network X̂<sub>s,t</sub>(x) that jumps along the ODE from time s to any later t in one
+    step, learned from b on the diagonal and from itself everywhere else. Left: its particles after K jumps, each
+    jump a segment from x<sub>s</sub> to X̂<sub>s,t</sub>(x<sub>s</sub>); middle: the exact ODE from the same
+    starts at the same times, in the same colours; right: E|X̂<sub>s,t</sub> − X<sub>s,t</sub>| over the (s, t)
+    triangle (dark: small; yellow: 0.5 or more, a quarter of a square; grey: not yet solved).
+    <span class="ip-fmap-controls">
+      <button class="ip-fmap-train" type="button" aria-pressed="false">Train the map</button>
+      <label class="ip-fmap-k-row">Jumps <select class="ip-fmap-k"><option>1</option><option>2</option><option>4</option><option>8</option></select></label>
+      <button class="ip-fmap-save" type="button" hidden>Checkpoint</button>
+    </span>
+    <span class="ip-fmap-status" role="status" aria-live="polite">Train the map to see one jump carry the Gaussian onto the target.</span>
+  </figcaption>
+</figure>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>
     ${row("ip-path", "path")}

@@ -10,7 +10,7 @@ import { fmt, messageOf, stepsText } from "./options.js";
 const CHOICE_KEY = "interplay.backend-choice";
 
 /** The choice an earlier trial of `auto` made in this browser, if any (and if readable). */
-function readBackendChoice() {
+export function readBackendChoice() {
   try {
     const c = JSON.parse(localStorage.getItem(CHOICE_KEY) || "null");
     return c && (c.choice === "cpu" || c.choice === "webgpu") ? c : null;

@@ -21,6 +21,7 @@ import { lineLearning } from "./line-learning.js";
 import { epsExplorer } from "./eps-explorer.js";
 import { flowPick } from "./flow-pick.js";
 import { mixTriangle } from "./triangle.js";
+import { flowMapFigure } from "./flow-map.js";
 import { guardViewer } from "./viewer-guard.js";
 import { THEMES, applyTheme } from "./theme.js";
 
@@ -112,7 +113,7 @@ export function create(root, options = {}) {
     const width = root.clientWidth;
     const shown = (el) => !el.hidden && el.offsetParent !== null;
     const square = [...root.querySelectorAll(".ip-views > .ip-panel")].filter(shown).length;
-    const wide = [...root.querySelectorAll(".ip-spacetime-panel, .ip-mix-panel")].filter(shown).length;
+    const wide = [...root.querySelectorAll(".ip-spacetime-panel, .ip-mix-panel, .ip-fmap-panel")].filter(shown).length;
     const boxes = [...root.querySelectorAll(".ip-panels > .ip-box")].filter((el) => !el.hidden).length;
     const side = boxes > 0 && (width >= WIDE_PX || (width >= SIDE_PX && square <= 1 && wide === 0));
     root.classList.toggle("ip-beside", side);
@@ -135,6 +136,7 @@ export function create(root, options = {}) {
     if (touched.schedule) w.dirty.schedule = true;
     if (touched.mix) w.mix.changed();
     if (touched.losses) w.dirty.losses = true;
+    w.flowMap.changed();
     w.share.hashChanged();
     w.session.paramsChanged(p);
   }
@@ -149,6 +151,7 @@ export function create(root, options = {}) {
   w.lineLearning = lineLearning(w);
   w.epsExplorer = epsExplorer(w, w.session);
   w.mix = mixTriangle(w);
+  w.flowMap = flowMapFigure(w);
   const { session, views, loop } = w;
   let observer = null;
   let resizer = null;
@@ -237,6 +240,16 @@ export function create(root, options = {}) {
     flowTriangle: () => w.mix.flow(),
     /** The triangle's state: {s (along the path; null at the point), playing, hasFlow}. */
     triangleState: () => w.mix.state(),
+    /** Trains the flow-map figure's map for about `ms` and draws it; resolves to {steps, k,
+     * inSquares: [map, exact ODE], errors: {times, s, t, error, moved}}. */
+    trainFlowMap: (ms) => w.flowMap.train(ms),
+    /** The flow-map figure's number of jumps: 1, 2, 4 or 8 (any other is refused with a
+     * message); redraws the trained map with it. */
+    setFlowMapJumps: (k) => w.flowMap.setJumps(k),
+    /** The flow-map figure's state: {k, steps, inSquares, cells, learning}. */
+    flowMapState: () => w.flowMap.state(),
+    /** The flow map's checkpoint bytes (a Uint8Array; `interplay sample --model` reads them). */
+    exportFlowMap: () => w.flowMap.checkpoint(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {
@@ -244,6 +257,7 @@ export function create(root, options = {}) {
       w.destroyed = true;
       session.terminate();
       w.lineLearning.terminate();
+      w.flowMap.terminate();
       w.mix.free();
       if (observer) observer.disconnect();
       if (resizer) resizer.disconnect();
@@ -374,6 +388,7 @@ export function create(root, options = {}) {
     }
     session.paramsChanged(p);
     w.mix.refresh();
+    w.flowMap.refresh();
     loop.wake();
     if (w.widget.autoplay) loop.play();
     return api;

@@ -12,6 +12,7 @@ export const VIEWS = {
   lagrangian: [".ip-ode-panel", ".ip-sde-panel", ".ip-flow-pick-row"],
   spacetime: [".ip-spacetime-panel"],
   triangle: [".ip-mix-panel"],
+  flowmap: [".ip-fmap-panel"],
   schedule: [".ip-schedule-box"],
   flow: [".ip-flow-box"],
   training: [".ip-training-box"],

@@ -153,6 +153,7 @@ export function share(w) {
     exportCsv,
     exportCheckpoint,
     exportConfig,
+    save,
     writeHash,
     wire,
     /** The parameters changed: the URL follows (at most every 250 ms). */
