@@ -17,6 +17,10 @@
 //   node tests/bench.mjs --line [--budgets 2,5,10]
 //       the space–time view's Learn b: a fresh network on each target on the line trained for
 //       each budget (cumulative) with learnLine(), steps/s and the learned b's error
+//   node tests/bench.mjs --flow-map [--budgets 15,30,60,120]
+//       the flow-map figure: a map trained in the page for each budget (cumulative), its
+//       in-squares fraction for K = 1, 2, 4, 8 jumps, and the map saved then scored natively by
+//       `interplay error` (build it: cargo build --release -p interplay-cli)
 //   node tests/bench.mjs --ab OTHER_DIST [--rounds 9] [--webgpu]
 //       training steps/s of this build (dist/) against another build of the page (e.g. the
 //       engine under another Cargo profile), timed in turns in one session
@@ -28,13 +32,14 @@
 //       labels), submits, and whether the adapter offers timestamp queries
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { cpus } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage } from "./lib/browser.mjs";
-import { timeToQuality, ttqRow } from "./lib/ttq.mjs";
+import { interplayBin, timeToQuality, ttqRow } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
 import { soak } from "./lib/soak.mjs";
 import { abTraining } from "./lib/ab.mjs";
@@ -263,6 +268,45 @@ if (process.argv.includes("--line")) {
   process.exit(0);
 }
 
+if (process.argv.includes("--flow-map")) {
+  // The flow-map figure from pressing Train the map: cumulative budgets of training in the page
+  // (CPU backend), the figure's own in-squares fraction of its 1200 points for each K, and the
+  // map saved at each budget scored natively by `interplay error` (20 000 points, 32 × 32 TV).
+  const budgets = arg("--budgets", "15,30,60,120").split(",").map(Number);
+  const cli = interplayBin();
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu: false });
+  const page = await openPage(browser, server.url("/index.html#views=flowmap&backend=cpu"));
+  await page.evaluate(() => window.interplay.ready);
+  const rows = [];
+  let spent = 0;
+  for (const b of budgets) {
+    const r = await page.evaluate((ms) => window.interplay.trainFlowMap(ms), 1000 * (b - spent));
+    spent = b;
+    const page_k = {};
+    for (const k of [1, 2, 4, 8]) page_k[k] = (await page.evaluate((k) => window.interplay.setFlowMapJumps(k), k)).jumps.inSquares[0];
+    const bytes = await page.evaluate(async () => [...(await window.interplay.exportFlowMap())]);
+    const file = join(tmpdir(), `interplay-bench-map-${b}.ckpt`);
+    writeFileSync(file, Buffer.from(bytes));
+    const out = JSON.parse(execFileSync(cli, ["error", "--model", file, "--n", "20000"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }));
+    const mean = r.errors.error.reduce((a, v) => a + v, 0) / r.errors.error.length;
+    rows.push({ budget: b, steps: r.steps, page_k, mean, native: out.few_step });
+    console.error(JSON.stringify(rows.at(-1)));
+  }
+  await browser.close();
+  await server.close();
+  const f = (v) => v.toFixed(3);
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; the page's schedule (linear, γ brownian) on the checkerboard.`);
+  console.log("| training | steps | in the squares, page (1200 points): K = 1 · 2 · 4 · 8 | mean E\\|X̂ − X\\| over the triangle | `interplay error` (20 000 points): K = 1 · 2 · 4 · 8, in squares / TV | Euler of v̂, K = 1 |");
+  console.log("|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const nat = r.native.map((x) => `${f(x.map.in_support)} / ${f(x.map.tv)}`).join(" · ");
+    const e1 = r.native[0].euler;
+    console.log(`| ${r.budget} s | ${r.steps} | ${[1, 2, 4, 8].map((k) => f(r.page_k[k])).join(" · ")} | ${f(r.mean)} | ${nat} | ${f(e1.in_support)} / ${f(e1.tv)} |`);
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes("--soak")) {
   const minutes = Number(arg("--minutes", "10"));
   const webgpu = process.argv.includes("--webgpu");
@@ -324,7 +368,7 @@ for (const [name, file] of [["viewer wasm", "interplay-web_bg.wasm"], ["engine w
   const bytes = readFileSync(join(DIST, file));
   row(`${name} (${file})`, `${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`);
 }
-const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
+const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "flow-map.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
 row("viewer JavaScript (7 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
 
 const server = await serve({ "/": DIST });
