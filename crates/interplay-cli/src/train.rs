@@ -161,10 +161,12 @@ fn described_run(a: &TrainArgs) -> Result<RunConfig, CliError> {
         seed: a.common.seed,
         ema: a.ema,
         warmup: a.warmup,
-        t_power: a.t_power.unwrap_or(if objective == ObjectiveKind::FlowMap {
-            1.0
-        } else {
-            2.0
+        t_power: a.t_power.unwrap_or_else(|| {
+            let s = &a.common;
+            let latent = s.schedule().is_ok_and(|s| {
+                s.gamma != interplay_core::GammaFamily::Zero && s.gamma_scale != 0.0
+            });
+            interplay_nn::trainer::default_t_power(objective, latent)
         }),
         posterior_refs: a.posterior_refs,
         coupling: interplay_nn::coupling::Coupling::from_name(&a.coupling).unwrap_or_default(),

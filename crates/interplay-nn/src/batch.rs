@@ -119,12 +119,16 @@ impl TimeDraw {
     }
     /// The time for a uniform draw u ∈ [0, 1).
     pub fn at(&self, u: f64) -> f64 {
-        let v = if self.power == 1.0 {
+        self.t_min + (1.0 - 2.0 * self.t_min) * self.warp(u)
+    }
+
+    /// u ∈ [0, 1] warped by u ↦ 1 − (1 − u)^power (increasing; the identity at power 1).
+    pub fn warp(&self, u: f64) -> f64 {
+        if self.power == 1.0 {
             u
         } else {
             1.0 - (1.0 - u).powf(self.power)
-        };
-        self.t_min + (1.0 - 2.0 * self.t_min) * v
+        }
     }
 }
 

@@ -33,11 +33,10 @@ impl RunConfig {
         train.lr = live.lr;
         train.seed = live.seed;
         train.coupling = live.coupling;
-        if live.objective == interplay_core::ObjectiveKind::FlowMap {
-            // The map's pairs (s, t) are uniform on the triangle; its diagonal needs no extra
-            // weight near t = 1 (`interplay train` uses the same default).
-            train.t_power = 1.0;
-        }
+        // The flow map's times depend on the path (`interplay train` uses the same default).
+        let s = &live.schedule;
+        let latent = s.gamma != interplay_core::GammaFamily::Zero && s.gamma_scale != 0.0;
+        train.t_power = crate::train_config::default_t_power(live.objective, latent);
         RunConfig {
             train,
             schedule: live.schedule.clone(),

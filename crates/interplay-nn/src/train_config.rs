@@ -147,6 +147,20 @@ pub fn default_lr(objective: ObjectiveKind) -> f64 {
     }
 }
 
+/// The exponent of the times drawn for training (`t = 1 − (1 − u)^p`, more of them near t = 1
+/// for p > 1): 2 for every objective but the flow map on a path with a latent γ, where the
+/// batch-posterior velocity near t = 1 carries γ̇z noise and uniform times learn better. Without
+/// γ the flow map takes 2 too, for its diagonal and its pairs (s, t) alike (BENCHMARKS.md, "Flow
+/// maps").
+/// `latent`: whether the path has a γ that is not zero.
+pub fn default_t_power(objective: ObjectiveKind, latent: bool) -> f64 {
+    if objective == ObjectiveKind::FlowMap && latent {
+        1.0
+    } else {
+        2.0
+    }
+}
+
 impl TrainConfig {
     /// The learning rate at step k: the decay, times the warm-up.
     pub fn lr_at(&self, k: u64) -> f64 {

@@ -16,7 +16,7 @@ use crate::field::LearnedField;
 use crate::net::FieldNet;
 use crate::objective::Objective;
 
-pub use crate::train_config::{LrDecay, TrainConfig, default_lr};
+pub use crate::train_config::{LrDecay, TrainConfig, default_lr, default_t_power};
 
 /// The losses of one step, one per network, in the paper's normalisation (unread tensors).
 pub struct StepLosses {

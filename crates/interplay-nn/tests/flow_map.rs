@@ -281,3 +281,30 @@ fn a_k_jump_sampler_goes_from_the_start_to_the_end_in_shorter_jumps_towards_t_1(
         );
     }
 }
+
+#[test]
+fn pairs_stay_ordered_and_the_warp_draws_more_of_them_near_t_1() {
+    use interplay_nn::batch::TimeDraw;
+    use interplay_nn::flow_map::train::draw_pair;
+    let late = |power: f64| {
+        let times = TimeDraw { t_min: 1e-3, power };
+        let mut rng = Rng::new(3);
+        let n = 20_000;
+        let mut late = 0;
+        for _ in 0..n {
+            let (s, t) = draw_pair(&mut rng, 0.0, &times);
+            assert!((0.0..END).contains(&s) && s < t && t <= END, "({s}, {t})");
+            late += usize::from(s > 0.875);
+        }
+        late as f64 / n as f64
+    };
+    // Uniform on the triangle, the pairs with s > 7/8 are (1/8)² of it; warped with p = 2, s > 7/8
+    // where the unwarped s > 1 − √(1/8), (√(1/8))² = 1/8 of the triangle.
+    assert!((late(1.0) - 1.0 / 64.0).abs() < 0.004, "{}", late(1.0));
+    assert!((late(2.0) - 1.0 / 8.0).abs() < 0.01, "{}", late(2.0));
+    // The defaults: p = 2, but uniform for the flow map on a path with a latent γ.
+    use interplay_nn::trainer::default_t_power;
+    assert_eq!(default_t_power(ObjectiveKind::FlowMap, true), 1.0);
+    assert_eq!(default_t_power(ObjectiveKind::FlowMap, false), 2.0);
+    assert_eq!(default_t_power(ObjectiveKind::VelocityScore, true), 2.0);
+}

@@ -77,12 +77,14 @@ impl Distill {
     }
 }
 
-/// A pair s < t uniform on the triangle start ≤ s < t ≤ [`END`]: the one-step jump (start,
-/// END) is a corner of it, reached by the distillation from every smaller gap.
-pub fn draw_pair(rng: &mut Rng, start: f64) -> (f64, f64) {
+/// A pair s < t on the triangle start ≤ s < t ≤ [`END`]: uniform, then both times warped by
+/// `times`' warp (the diagonal's), which keeps their order and, with a power above 1, draws more
+/// of the short jumps near t = 1 that a few-step sampler ends with. The one-step jump
+/// (start, END) is a corner of it, reached by the distillation from every smaller gap.
+pub fn draw_pair(rng: &mut Rng, start: f64, times: &TimeDraw) -> (f64, f64) {
     let (a, b) = (rng.uniform(), rng.uniform());
     let (lo, hi) = (a.min(b), a.max(b));
-    let at = |u: f64| start + (END - start) * u;
+    let at = |u: f64| start + (END - start) * times.warp(u);
     (at(lo), at(hi))
 }
 
@@ -305,7 +307,7 @@ impl MapTrainer {
             push2(&mut diag.p, b);
         }
         for &x1r in &x1[nd..] {
-            let (s, t) = draw_pair(rng, start);
+            let (s, t) = draw_pair(rng, start, &times);
             let x = interpolant(rng, s, x1r);
             off.st.extend([s as f32, t as f32]);
             push2(&mut off.x, x);
