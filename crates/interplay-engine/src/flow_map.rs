@@ -1,71 +1,18 @@
-//! The flow map in the engine: a run of [`MapTrainer`] and its two views, the map's K jumps
-//! beside the exact ODE from the same starts, and its error against the exact map on a grid of
-//! (s, t) that fills in one row per request. The exact side never changes while the map trains,
-//! so it is solved once and kept with the run.
+//! The flow map's two views in the engine: its K jumps beside the exact ODE from the same
+//! starts, and its error against the exact map on a grid of (s, t) that fills in one row per
+//! request. The exact side is solved once and kept with the run (`crate::map_run`).
 
 use std::cell::RefCell;
 
-use interplay_core::flow_map::exact_flow_map_at;
+use interplay_core::flow_map::{JUMPS, exact_flow_map_at};
 use interplay_core::sampling::{initial_particles, interpolant_samples, streams};
-use interplay_core::{ExactField, P2};
-use interplay_nn::flow_map::MapTrainer;
 use interplay_nn::flow_map::eval::mean_distance;
 use interplay_nn::sampler::points_tensor;
 
 use crate::effort::Effort;
+use crate::map_run::{ExactPaths, ExactRow};
 use crate::protocol::{MapErrors, MapJumps};
 use crate::session::{EngineError, Outcome, Session};
-
-/// The numbers of jumps the page offers.
-pub const JUMPS: [u32; 4] = [1, 2, 4, 8];
-
-/// Start times of the error grid's rows: the grid is these and the map's end.
-const GRID_ROWS: usize = 8;
-
-/// One row of the error grid: points of ρ(s) and where the exact map takes them at each later
-/// time of the grid.
-struct ExactRow {
-    s: f64,
-    xs: Vec<P2>,
-    ends: Vec<Vec<P2>>,
-}
-
-/// The exact ODE from `n` starts (`seed`) through the times of every K in [`JUMPS`].
-struct ExactPaths {
-    key: (u32, u32),
-    /// The times, increasing, the start first.
-    times: Vec<f64>,
-    /// Per time, the points.
-    at: Vec<Vec<P2>>,
-}
-
-/// A flow map's run: its trainer, and the exact side of its views, solved once.
-pub(crate) struct MapRun {
-    pub(crate) trainer: MapTrainer,
-    exact: ExactField,
-    rows: Vec<ExactRow>,
-    paths: Option<ExactPaths>,
-}
-
-impl MapRun {
-    pub(crate) fn new(trainer: MapTrainer) -> Self {
-        let exact = ExactField::new(trainer.schedule, &trainer.target);
-        Self {
-            trainer,
-            exact,
-            rows: Vec::new(),
-            paths: None,
-        }
-    }
-
-    /// The error grid's times: the map's start, `GRID_ROWS - 1` equal steps, its end.
-    fn grid(&self) -> Vec<f64> {
-        let (a, b) = self.trainer.field().span();
-        (0..=GRID_ROWS)
-            .map(|i| a + (b - a) * i as f64 / GRID_ROWS as f64)
-            .collect()
-    }
-}
 
 fn refused(e: impl std::fmt::Display) -> EngineError {
     EngineError::refused(e)

@@ -20,6 +20,7 @@ mod flow_map;
 mod handle;
 mod js;
 mod line_flow;
+mod map_run;
 pub mod protocol;
 pub mod session;
 mod views;

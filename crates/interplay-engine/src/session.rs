@@ -13,7 +13,7 @@ use interplay_nn::flow_map::{Distill, FLOW_MAP_MAGIC, MapTrainer};
 use interplay_nn::spec::{RunConfig, ScheduleSpec};
 use interplay_nn::{LearnedField, Trainer};
 
-use crate::flow_map::MapRun;
+use crate::map_run::MapRun;
 
 use crate::protocol::Response;
 
