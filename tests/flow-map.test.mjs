@@ -99,6 +99,8 @@ test("the flow map trains in the page, jumps beside the exact ODE, and its error
     assert.match(await status.textContent(), /1, 2, 4 or 8 times .* 4 kept/);
     assert.equal((await page.evaluate(() => window.interplay.flowMapState())).k, 4);
   }
+  // K is a parameter: the link keeps it.
+  assert.match(await page.evaluate(() => window.interplay.link()), /[#&]jumps=4(&|$)/);
   // The map saves as a flow-map checkpoint, which `interplay sample --model` reads.
   const head = await page.evaluate(async () => String.fromCharCode(...(await window.interplay.exportFlowMap()).slice(0, 8)));
   assert.equal(head, "IPLYFMAP");
@@ -121,4 +123,23 @@ test("a new target or seed starts a fresh map, said in the figure; the widget's 
   assert.ok(fresh.inSquares[1] > 0.9, `the exact ODE lands on the mixture: ${fresh.inSquares[1]}`);
   assert.deepEqual(page.problems, []);
   await page.close();
+});
+
+test("a link sets the jumps, and a bad one is named while the rest of the link applies", async () => {
+  const page = await openPage(browser, server.url("/app/index.html#views=flowmap&backend=cpu&jumps=8&seed=3"), { width: 1100, height: 900 });
+  await page.evaluate(() => window.interplay.ready);
+  assert.equal((await page.evaluate(() => window.interplay.flowMapState())).k, 8);
+  assert.equal(await page.locator(`${PANEL} .ip-fmap-k`).inputValue(), "8");
+  const r = await page.evaluate(() => window.interplay.trainFlowMap(300));
+  assert.equal(r.k, 8);
+  await page.close();
+  const bad = await openPage(browser, server.url("/app/index.html#views=flowmap&backend=cpu&jumps=3&seed=3"), { width: 1100, height: 900 });
+  await bad.evaluate(() => window.interplay.ready);
+  assert.match(await bad.locator(`${APP} .ip-message`).textContent(), /Some options were not applied: jumps = "?3"?: the flow map jumps 1, 2, 4 or 8 times/);
+  const p = await bad.evaluate(() => window.interplay.getParams());
+  assert.equal(p.jumps, 1);
+  assert.equal(p.seed, 3, "the rest of the link applies");
+  // The figure's starting points are drawn before any training: never a blank box.
+  assert.ok((await canvasDigest(bad, `${PANEL} .ip-fmap-learned`)).colors > 50);
+  await bad.close();
 });

@@ -95,7 +95,7 @@ export const TEMPLATE = `
     triangle (dark: small; yellow: 0.5 or more, a quarter of a square; grey: not yet solved).
     <span class="ip-fmap-controls">
       <button class="ip-fmap-train" type="button" aria-pressed="false">Train the map</button>
-      <label class="ip-fmap-k-row">Jumps <select class="ip-fmap-k"><option>1</option><option>2</option><option>4</option><option>8</option></select></label>
+      ${row("ip-fmap-k", "jumps")}
       <button class="ip-fmap-save" type="button" hidden>Checkpoint</button>
     </span>
     <span class="ip-fmap-status" role="status" aria-live="polite">Train the map to see one jump carry the Gaussian onto the target.</span>

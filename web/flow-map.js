@@ -9,8 +9,6 @@ import { EngineClient } from "./engine-client.js";
 import { readBackendChoice } from "./engine-session.js";
 import { fmt, messageOf, stepsText } from "./options.js";
 
-/** The numbers of jumps offered (the engine refuses any other). */
-export const MAP_JUMPS = [1, 2, 4, 8];
 /** Training time between two drawings (ms). */
 const CHUNK_MS = 400;
 /** Particles drawn on each side. */
@@ -77,7 +75,6 @@ function gaussianStarts(n, seed) {
 export function flowMapFigure(w) {
   const $ = w.$;
   const button = $(".ip-fmap-train");
-  const select = $(".ip-fmap-k");
   const status = $(".ip-fmap-status");
   const save = $(".ip-fmap-save");
   const canvases = { learned: $(".ip-fmap-learned"), exact: $(".ip-fmap-exact"), errors: $(".ip-fmap-errors") };
@@ -87,8 +84,8 @@ export function flowMapFigure(w) {
   let run = null; // { key, generation }
   let learning = false;
   let loop = null;
-  let k = 1;
   let last = null; // { train, jumps, errors }
+  let redrawing = null; // the redraw for a new number of jumps, in flight
 
   /** The backend: the widget's, else the one `auto` chose for the widget, else the CPU. */
   function wantedBackend() {
@@ -252,7 +249,7 @@ export function flowMapFigure(w) {
   /** The pictures for the run as it stands (no training). */
   async function picture(c, train) {
     const p = w.params();
-    const jumps = await c.call("mapJumps", { k, n: POINTS, seed: p.seed });
+    const jumps = await c.call("mapJumps", { k: p.jumps, n: POINTS, seed: p.seed });
     const errors = await c.call("mapErrors");
     if (jumps.generation !== run.generation) return null;
     last = { train, jumps, errors };
@@ -301,26 +298,23 @@ export function flowMapFigure(w) {
     return loop;
   }
 
-  /** Sets the number of jumps; anything but 1, 2, 4 or 8 is refused with a message. */
+  /**
+   * Sets the number of jumps (the parameter `jumps`, which links keep): anything but 1, 2, 4 or
+   * 8 is refused with the viewer's message, said in the figure, and the last K is kept.
+   * Resolves once the trained map is drawn with the new K.
+   */
   async function setJumps(value) {
-    const n = Number(value);
-    if (!MAP_JUMPS.includes(n)) {
-      const text = `${value} jumps: the flow map jumps 1, 2, 4 or 8 times from t = 0 to t = 1. ${k} kept.`;
-      w.sayLocal(status, text);
-      select.value = String(k);
-      throw new Error(text);
+    const kept = w.params().jumps;
+    redrawing = null;
+    const r = w.applyParams({ jumps: value });
+    if (r.refused !== undefined) {
+      w.sayLocal(status, `Not applied: ${r.refused}. ${kept} kept.`);
+      throw new Error(r.refused);
     }
-    k = n;
-    select.value = String(k);
-    if (last && client) {
-      const c = await engine();
-      return picture(c, last.train);
-    }
-    return null;
+    return redrawing;
   }
 
   w.listen(button, "click", () => (learning ? stop() : start()));
-  w.listen(select, "change", () => setJumps(select.value).catch(() => {}));
   w.listen(save, "click", async () => {
     try {
       const c = await engine();
@@ -355,9 +349,13 @@ export function flowMapFigure(w) {
     /** What the figure shows: { k, steps, inSquares, cells, learning }. */
     /** Draws the figure as it stands (the starting points before any map). */
     refresh: drawIdle,
-    state: () => ({ k, steps: last?.train.steps ?? 0, inSquares: last?.jumps.inSquares ?? null, cells: last?.errors.s.length ?? 0, learning }),
-    /** The settings changed: a map of the old ones no longer matches the picture. */
+    state: () => ({ k: w.params().jumps, steps: last?.train.steps ?? 0, inSquares: last?.jumps.inSquares ?? null, cells: last?.errors.s.length ?? 0, learning }),
+    /** The settings changed: a map of the old ones no longer matches the picture; a new K redraws. */
     changed() {
+      if (last && run && last.jumps.k !== w.params().jumps && run.key === JSON.stringify(config())) {
+        redrawing = engine().then((c) => picture(c, last.train));
+        redrawing.catch((e) => w.sayLocal(status, `The flow map could not be drawn: ${messageOf(e)}`));
+      }
       if (run && run.key !== JSON.stringify(config())) {
         if (learning) stop();
         if (last) w.sayLocal(status, "The schedule, target or seed changed: press Train the map to learn the map for them.");

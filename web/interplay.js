@@ -123,6 +123,12 @@ export function create(root, options = {}) {
     const p = w.params();
     syncControls(root, p);
     const touched = w.viewer.touched(changed ?? null);
+    if (touched.onlyFlowMap) {
+      // Only the flow-map figure's jumps: it redraws its map; nothing else moves.
+      w.flowMap.changed();
+      w.share.hashChanged();
+      return;
+    }
     if (touched.onlyTriangle) {
       // Only the triangle moved: the other views, the training run and the panels stand.
       w.mix.changed();

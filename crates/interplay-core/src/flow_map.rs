@@ -20,6 +20,10 @@ pub const STEPS_PER_UNIT: f64 = 400.0;
 /// Where the flow stops before the Tweedie jump to t = 1 (the samplers' δ).
 pub const DELTA: f64 = 1e-3;
 
+/// The numbers of jumps a few-step sampler of a learned map is offered in the page: each halves
+/// the longest jump of the one before.
+pub const JUMPS: [u32; 4] = [1, 2, 4, 8];
+
 /// The RK4 steps over [s, t]: at least 4, and [`STEPS_PER_UNIT`] per unit of time.
 fn steps(s: f64, t: f64) -> usize {
     ((t - s).abs() * STEPS_PER_UNIT).ceil().max(4.0) as usize

@@ -274,6 +274,12 @@ pub fn controls() -> Vec<Control> {
             counts(&WIDTH_CHOICES, false),
         ),
         c(
+            "jumps",
+            "jumps",
+            "how many jumps the flow map takes from t = 0 to t = 1, each shorter towards t = 1",
+            counts(&interplay_core::flow_map::JUMPS.map(|k| k as usize), false),
+        ),
+        c(
             "seed",
             "seed",
             "of every random draw: particles, samples and training",

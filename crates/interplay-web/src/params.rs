@@ -73,6 +73,8 @@ pub struct Params {
     pub mix: Alpha,
     /// A path on the triangle (its knots; empty: none).
     pub mix_path: Vec<Alpha>,
+    /// The flow-map figure's jumps from t = 0 to t = 1 (one of `interplay_core::flow_map::JUMPS`).
+    pub jumps: u32,
 }
 
 impl Serialize for Params {
@@ -107,6 +109,7 @@ impl Serialize for Params {
             second: TargetName,
             mix: String,
             mix_path: String,
+            jumps: u32,
         }
         let sc = &self.schedule;
         Flat {
@@ -136,6 +139,7 @@ impl Serialize for Params {
             second: self.second,
             mix: encode_alpha(self.mix),
             mix_path: encode_mix_path(&self.mix_path),
+            jumps: self.jumps,
         }
         .serialize(s)
     }
@@ -166,6 +170,7 @@ impl Default for Params {
             second: TargetName::Rings,
             mix: quantise([1.0 / 3.0; 3]),
             mix_path: Vec::new(),
+            jumps: 1,
         }
     }
 }
@@ -278,7 +283,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 27] = [
+    pub const KEYS: [&'static str; 28] = [
         "preset",
         "t",
         "path",
@@ -306,6 +311,7 @@ impl Params {
         "second",
         "mix",
         "mixPath",
+        "jumps",
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
@@ -379,6 +385,17 @@ impl Params {
                 }
                 "mix" => p.mix = alpha(key, v)?,
                 "mixPath" => p.mix_path = mix_path(key, v)?,
+                "jumps" => {
+                    let k = whole(key, v, (1.0, 8.0)).ok().map(|k| k as u32);
+                    p.jumps = k
+                        .filter(|k| interplay_core::flow_map::JUMPS.contains(k))
+                        .ok_or_else(|| {
+                            format!(
+                                "jumps = {v}: the flow map jumps 1, 2, 4 or 8 times from t = 0 to \
+                                 t = 1"
+                            )
+                        })?;
+                }
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",

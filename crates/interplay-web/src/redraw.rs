@@ -11,6 +11,8 @@ const MIX: [&str; 6] = ["target", "drawn", "seed", "second", "mix", "mixPath"];
 /// The keys only the triangle reads: a change of these alone leaves every other view, the
 /// training run and the panels as they are.
 const TRIANGLE_ONLY: [&str; 3] = ["second", "mix", "mixPath"];
+/// The keys only the flow-map figure reads.
+const FLOW_MAP_ONLY: [&str; 1] = ["jumps"];
 
 /// What a change touches beyond the views every change redraws.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -18,6 +20,8 @@ const TRIANGLE_ONLY: [&str; 3] = ["second", "mix", "mixPath"];
 pub struct Touched {
     /// Only the triangle: nothing else is redrawn or reset.
     pub only_triangle: bool,
+    /// Only the flow-map figure: nothing else is redrawn or reset.
+    pub only_flow_map: bool,
     /// The schedule's plot.
     pub schedule: bool,
     /// The triangle of three marginals.
@@ -33,6 +37,7 @@ pub fn touched(changed: Option<&[String]>) -> Touched {
     let Some(keys) = changed else {
         return Touched {
             only_triangle: false,
+            only_flow_map: false,
             schedule: true,
             mix: true,
             line: true,
@@ -42,6 +47,7 @@ pub fn touched(changed: Option<&[String]>) -> Touched {
     let any = |list: &[&str]| keys.iter().any(|k| list.contains(&k.as_str()));
     Touched {
         only_triangle: keys.iter().all(|k| TRIANGLE_ONLY.contains(&k.as_str())),
+        only_flow_map: keys.iter().all(|k| FLOW_MAP_ONLY.contains(&k.as_str())),
         schedule: any(&SCHEDULE),
         mix: any(&MIX),
         line: keys.iter().any(|k| k == "line"),
@@ -61,7 +67,12 @@ mod tests {
 
     #[test]
     fn every_key_in_the_table_is_a_parameter() {
-        for key in SCHEDULE.iter().chain(&MIX).chain(&TRIANGLE_ONLY) {
+        for key in SCHEDULE
+            .iter()
+            .chain(&MIX)
+            .chain(&TRIANGLE_ONLY)
+            .chain(&FLOW_MAP_ONLY)
+        {
             assert!(Params::KEYS.contains(key), "{key} is not a parameter");
         }
         assert!(TRIANGLE_ONLY.iter().all(|k| MIX.contains(k)));
@@ -81,7 +92,16 @@ mod tests {
         assert!(t.schedule && !t.mix && !t.only_triangle && !t.line);
         let t = of(&["seed", "line"]);
         assert!(t.mix && t.line && !t.schedule && !t.only_triangle);
+        assert_eq!(
+            of(&["jumps"]),
+            Touched {
+                only_flow_map: true,
+                ..Touched::default()
+            }
+        );
+        assert!(!of(&["jumps", "seed"]).only_flow_map);
         let all = touched(None);
         assert!(all.schedule && all.mix && all.line && all.losses && !all.only_triangle);
+        assert!(!all.only_flow_map);
     }
 }
