@@ -139,6 +139,25 @@ pub fn schedule(canvas: HtmlCanvasElement, sched: &Schedule, t: f64) -> Result<(
     root.present().map_err(err)
 }
 
+/// A tick label of an axis spanning `range`: the same decimals on every tick, enough for a tenth
+/// of the range (the ticks are a fifth of it apart, or finer), so that the labels line up and stay
+/// short; a tick that is zero up to rounding reads "0" (not "-6.94e-18"), and a negative one keeps
+/// its sign in the label area's width.
+fn tick_label(v: f64, range: f64) -> String {
+    if !(v.is_finite() && range > 0.0 && range.is_finite()) {
+        return interplay_core::schedule::sig3(v);
+    }
+    if v.abs() < range * 1e-9 {
+        return "0".to_owned();
+    }
+    let scale = v.abs().max(range);
+    if !(1e-3..1e6).contains(&scale) {
+        return format!("{v:.1e}");
+    }
+    let decimals = (-(range / 10.0).log10().floor()).max(0.0) as usize;
+    format!("{v:.decimals$}")
+}
+
 /// Loss curves: one series per network, (step, loss).
 pub fn losses(
     canvas: HtmlCanvasElement,
@@ -167,7 +186,7 @@ pub fn losses(
         .margin(px(8))
         .margin_right(px(22))
         .x_label_area_size(px(56))
-        .y_label_area_size(px(64))
+        .y_label_area_size(px(72))
         .build_cartesian_2d(0f64..x1, (y0 - pad)..(y1 + pad))
         .map_err(err)?;
     chart
@@ -183,7 +202,7 @@ pub fn losses(
                 format!("{v:.1}")
             }
         })
-        .y_label_formatter(&|v| interplay_core::schedule::sig3(*v))
+        .y_label_formatter(&|v| tick_label(*v, y1 - y0 + 2.0 * pad))
         .light_line_style(WHITE.mix(0.0))
         .label_style(("sans-serif", px(20)))
         .draw()
@@ -324,4 +343,30 @@ pub fn eps_sweep(
             .map_err(err)?;
     }
     root.present().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick_label;
+
+    #[test]
+    fn tick_labels_are_short_signed_and_read_zero_at_zero() {
+        // Losses from −0.04 to 0.04: the labels a reader saw as "0.0400, 0.0200, 94e-18, 0.0200,
+        // 0.0400" (a rounding residue for zero, the minus signs cut off at the edge).
+        let range = 0.088;
+        let got: Vec<String> = [0.04, 0.02, 6.938893903907228e-18, -0.02, -0.04]
+            .iter()
+            .map(|v| tick_label(*v, range))
+            .collect();
+        assert_eq!(got, ["0.040", "0.020", "0", "-0.020", "-0.040"]);
+        assert!(got.iter().all(|l| l.len() <= 6), "{got:?}");
+        // Larger losses, fewer decimals; the same decimals on every tick of one axis.
+        assert_eq!(tick_label(1.5, 3.0), "1.5");
+        assert_eq!(tick_label(-2.0, 3.0), "-2.0");
+        assert_eq!(tick_label(250.0, 800.0), "250");
+        // Out of the fixed-point range, the exponent form.
+        assert_eq!(tick_label(2.5e-5, 4e-5), "2.5e-5");
+        assert_eq!(tick_label(-3.0e6, 5e6), "-3.0e6");
+        assert_eq!(tick_label(f64::NAN, 1.0), "NaN");
+    }
 }
