@@ -5,8 +5,8 @@
 // ODE's particles from the same starts at the same times, in the same colours; right: the map's
 // error E|X̂_{s,t} − X_{s,t}| over the (s, t) triangle, which fills in row by row as the exact
 // side is solved and darkens as the map learns.
-import { EngineClient } from "./engine-client.js";
 import { readBackendChoice } from "./engine-session.js";
+import { figureTraining } from "./figure-training.js";
 import { fmt, messageOf, stepsText } from "./options.js";
 
 /** Training time between two drawings (ms). */
@@ -74,42 +74,17 @@ function gaussianStarts(n, seed) {
 /** The flow-map figure of the widget `w`. */
 export function flowMapFigure(w) {
   const $ = w.$;
-  const button = $(".ip-fmap-train");
   const status = $(".ip-fmap-status");
   const save = $(".ip-fmap-save");
   const canvases = { learned: $(".ip-fmap-learned"), exact: $(".ip-fmap-exact"), errors: $(".ip-fmap-errors") };
-  let client = null;
-  let starting = null;
-  let backend = null;
   let run = null; // { key, generation }
-  let learning = false;
-  let loop = null;
-  let last = null; // { train, jumps, errors }
+  let last = null; // what is drawn: { train, jumps, errors }
   let redrawing = null; // the redraw for a new number of jumps, in flight
 
   /** The backend: the widget's, else the one `auto` chose for the widget, else the CPU. */
   function wantedBackend() {
     if (w.widget.backend !== "auto") return w.widget.backend;
     return w.api.backend ?? readBackendChoice()?.choice ?? "cpu";
-  }
-
-  function engine() {
-    if (starting) return starting;
-    const c = new EngineClient();
-    client = c;
-    starting = c.call("create", { backend: wantedBackend() }).then(
-      (info) => {
-        backend = info.backend === "webgpu" ? `WebGPU (${info.adapter})` : "CPU";
-        return c;
-      },
-      (e) => {
-        starting = null;
-        client = null;
-        c.terminate();
-        throw e;
-      },
-    );
-    return starting;
   }
 
   /** The map's run: the widget's schedule, target and seed, the objective flow-map. */
@@ -124,6 +99,7 @@ export function flowMapFigure(w) {
     const r = await c.call("configure", { config: cfg });
     run = { key, generation: r.generation };
     last = null;
+    training.forget();
     return run;
   }
 
@@ -226,7 +202,8 @@ export function flowMapFigure(w) {
     drawErrors({ times: Array.from({ length: 9 }, (_, i) => i / 8), s: [], t: [], error: [] });
   }
 
-  function show(r) {
+  function show(r, c) {
+    const backend = c.info.backend === "webgpu" ? `WebGPU (${c.info.adapter})` : "CPU";
     const { train, jumps, errors } = r;
     const stops = jumps.times.length;
     const col = colours(jumps.exact, jumps.n);
@@ -252,51 +229,27 @@ export function flowMapFigure(w) {
     const jumps = await c.call("mapJumps", { k: p.jumps, n: POINTS, seed: p.seed });
     const errors = await c.call("mapErrors");
     if (jumps.generation !== run.generation) return null;
-    last = { train, jumps, errors };
-    show(last);
+    last = { train, jumps, errors, steps: train.steps };
+    show(last, c);
     return last;
   }
 
-  /** One chunk: train about `ms`, then draw. Resolves to { train, jumps, errors }. */
-  async function chunk(ms) {
-    const c = await engine();
+  /** One chunk: train about `ms`, then draw. Resolves to { train, jumps, errors, steps }. */
+  async function chunk(c, ms) {
     const mine = await ensureRun(c);
     const train = await c.call("trainFor", { ms });
     if (run !== mine) return null;
     return picture(c, train);
   }
 
-  function setButton() {
-    button.textContent = learning ? "Pause" : last ? "Go on training the map" : "Train the map";
-    button.setAttribute("aria-pressed", String(learning));
-  }
-
-  function stop(note) {
-    learning = false;
-    setButton();
-    if (note) w.sayLocal(status, `${status.textContent} ${note}`);
-  }
-
-  function start() {
-    if (learning) return loop;
-    learning = true;
-    setButton();
-    if (!last) w.sayLocal(status, "Loading the training engine for the flow map…");
-    loop = (async () => {
-      try {
-        while (learning && !w.destroyed) {
-          if (document.hidden || !w.visible) return stop("Paused while out of sight.");
-          await chunk(CHUNK_MS);
-        }
-      } catch (e) {
-        if (!w.destroyed) {
-          w.sayLocal(status, `The flow map stopped: ${messageOf(e)}`);
-          stop();
-        }
-      }
-    })();
-    return loop;
-  }
+  const training = figureTraining(w, {
+    backend: wantedBackend,
+    chunk,
+    button: $(".ip-fmap-train"),
+    status,
+    words: { start: "Train the map", more: "Go on training the map", pause: "Pause", loading: "Loading the training engine for the flow map…", stopped: "The flow map stopped" },
+    chunkMs: CHUNK_MS,
+  });
 
   /**
    * Sets the number of jumps (the parameter `jumps`, which links keep): anything but 1, 2, 4 or
@@ -314,10 +267,9 @@ export function flowMapFigure(w) {
     return redrawing;
   }
 
-  w.listen(button, "click", () => (learning ? stop() : start()));
   w.listen(save, "click", async () => {
     try {
-      const c = await engine();
+      const c = await training.engine();
       w.share.save("interplay-flow-map.ckpt", new Blob([await c.call("checkpoint")], { type: "application/octet-stream" }));
     } catch (e) {
       w.sayLocal(status, `The map's checkpoint could not be saved: ${messageOf(e)}`);
@@ -327,44 +279,31 @@ export function flowMapFigure(w) {
   return {
     /** Trains the map for about `ms` and draws it; resolves to { steps, k, inSquares, errors }. */
     async train(ms = 2000) {
-      if (!(Number.isFinite(ms) && ms >= 1 && ms <= 600000)) {
-        throw new Error("trainFlowMap(ms) needs a time in milliseconds from 1 to 600000");
-      }
-      if (learning) stop();
-      await loop;
-      const t0 = performance.now();
-      let r = null;
-      while (performance.now() - t0 < ms) {
-        r = (await chunk(Math.min(CHUNK_MS, Math.max(1, ms - (performance.now() - t0))))) ?? r;
-      }
-      setButton();
+      const { report: r } = await training.train(ms, "trainFlowMap");
       return r && { steps: r.train.steps, k: r.jumps.k, inSquares: r.jumps.inSquares, errors: r.errors };
     },
     setJumps,
     /** The map's checkpoint bytes. */
     async checkpoint() {
-      const c = await engine();
+      const c = await training.engine();
       return new Uint8Array(await c.call("checkpoint"));
     },
-    /** What the figure shows: { k, steps, inSquares, cells, learning }. */
     /** Draws the figure as it stands (the starting points before any map). */
     refresh: drawIdle,
-    state: () => ({ k: w.params().jumps, steps: last?.train.steps ?? 0, inSquares: last?.jumps.inSquares ?? null, cells: last?.errors.s.length ?? 0, learning }),
+    /** What the figure shows: { k, steps, inSquares, cells, learning }. */
+    state: () => ({ k: w.params().jumps, steps: last?.train.steps ?? 0, inSquares: last?.jumps.inSquares ?? null, cells: last?.errors.s.length ?? 0, learning: training.learning() }),
     /** The settings changed: a map of the old ones no longer matches the picture; a new K redraws. */
     changed() {
       if (last && run && last.jumps.k !== w.params().jumps && run.key === JSON.stringify(config())) {
-        redrawing = engine().then((c) => picture(c, last.train));
+        redrawing = training.engine().then((c) => picture(c, last.train));
         redrawing.catch((e) => w.sayLocal(status, `The flow map could not be drawn: ${messageOf(e)}`));
       }
       if (run && run.key !== JSON.stringify(config())) {
-        if (learning) stop();
+        if (training.learning()) training.stop();
         if (last) w.sayLocal(status, "The schedule, target or seed changed: press Train the map to learn the map for them.");
       }
       drawIdle();
     },
-    terminate() {
-      learning = false;
-      if (client) client.terminate();
-    },
+    terminate: () => training.terminate(),
   };
 }

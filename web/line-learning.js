@@ -3,8 +3,9 @@
 // over the exact ones after every chunk, so a reader watches the learned flow converge onto the
 // exact one. The run has its own engine (on the CPU backend, where a network this small trains
 // fastest), apart from the widget's 2-D run; a change of schedule or target starts it afresh.
-import { EngineClient } from "./engine-client.js";
-import { fmt, messageOf, stepsText } from "./options.js";
+// The loop of chunks is figure-training.js's.
+import { figureTraining } from "./figure-training.js";
+import { fmt, stepsText } from "./options.js";
 
 /** Training time between two drawings of the learned lines (ms). */
 const CHUNK_MS = 250;
@@ -15,30 +16,8 @@ const pct = (v) => `${fmt(100 * v, v < 0.1 ? 1 : 0)} %`;
 
 /** The line-learning control of the widget `w`. */
 export function lineLearning(w) {
-  const button = w.$(".ip-line-learn");
   const status = w.$(".ip-line-status");
-  let client = null;
-  let starting = null;
   let run = null; // { key, lineKey, schedule, generation }
-  let learning = false;
-  let loop = null; // the promise of the running loop
-  let last = null; // the last report
-
-  function engine() {
-    if (starting) return starting;
-    const c = new EngineClient();
-    client = c;
-    starting = c.call("create", { backend: "cpu" }).then(
-      () => c,
-      (e) => {
-        starting = null;
-        client = null;
-        c.terminate();
-        throw e;
-      },
-    );
-    return starting;
-  }
 
   /** A run for the current schedule and target (a fresh network when they changed). */
   async function ensureRun(c) {
@@ -49,7 +28,7 @@ export function lineLearning(w) {
     run = { key, lineKey: w.viewer.lineKey(), schedule: config.schedule, generation: r.generation };
     w.viewer.clearLineModel();
     w.dirty.spacetime = true;
-    last = null;
+    training.forget();
     return run;
   }
 
@@ -60,8 +39,7 @@ export function lineLearning(w) {
   }
 
   /** One chunk: train about `ms`, then draw the learned lines. Resolves to the report. */
-  async function chunk(ms) {
-    const c = await engine();
+  async function chunk(c, ms) {
     const mine = await ensureRun(c);
     const t = await c.call("trainFor", { ms });
     const f = await c.call("lineFlow", { schedule: mine.schedule });
@@ -69,48 +47,19 @@ export function lineLearning(w) {
     if (run !== mine || f.generation !== mine.generation) return null;
     w.viewer.setLineModel(mine.lineKey, f.times, f.lines, f.count);
     w.dirty.spacetime = true;
-    last = { steps: t.steps, done: t.done, ms: t.ms, bError: f.bError, errorTimes: f.errorTimes };
-    show(last);
-    return last;
+    const r = { steps: t.steps, done: t.done, ms: t.ms, bError: f.bError, errorTimes: f.errorTimes };
+    show(r);
+    return r;
   }
 
-  function setButton() {
-    button.textContent = learning ? "Pause learning" : last ? "Go on learning" : "Learn b";
-    button.setAttribute("aria-pressed", String(learning));
-  }
-
-  function stop(note) {
-    learning = false;
-    setButton();
-    if (note) w.sayLocal(status, `${status.textContent} ${note}`);
-  }
-
-  function start() {
-    if (learning) return loop;
-    learning = true;
-    setButton();
-    const until = (last?.steps ?? 0) + LINE_MAX_STEPS;
-    if (!last) w.sayLocal(status, "Loading the training engine for the line…");
-    loop = (async () => {
-      try {
-        while (learning && !w.destroyed) {
-          if (document.hidden || !w.visible) return stop("Paused while out of sight.");
-          const r = await chunk(CHUNK_MS);
-          if (r && r.steps >= until) return stop("Press again to train on.");
-        }
-      } catch (e) {
-        if (!w.destroyed) {
-          w.sayLocal(status, `Learning b on the line stopped: ${messageOf(e)}`);
-          stop();
-        }
-      }
-    })();
-    return loop;
-  }
-
-  w.listen(button, "click", () => {
-    if (learning) stop();
-    else start();
+  const training = figureTraining(w, {
+    backend: () => "cpu",
+    chunk,
+    button: w.$(".ip-line-learn"),
+    status,
+    words: { start: "Learn b", more: "Go on learning", pause: "Pause learning", loading: "Loading the training engine for the line…", stopped: "Learning b on the line stopped" },
+    chunkMs: CHUNK_MS,
+    maxSteps: LINE_MAX_STEPS,
   });
 
   return {
@@ -119,24 +68,11 @@ export function lineLearning(w) {
      * to { steps, ms, bError } (bError at t = 0.1, 0.3, 0.5, 0.7, 0.9).
      */
     async learn(ms = 2000) {
-      if (!(Number.isFinite(ms) && ms >= 1 && ms <= 600000)) {
-        throw new Error("learnLine(ms) needs a time in milliseconds from 1 to 600000");
-      }
-      if (learning) stop();
-      await loop;
-      const t0 = performance.now();
-      let r = null;
-      while (performance.now() - t0 < ms) {
-        r = (await chunk(Math.min(CHUNK_MS, Math.max(1, ms - (performance.now() - t0))))) ?? r;
-      }
-      setButton();
-      return r && { steps: r.steps, ms: performance.now() - t0, bError: r.bError };
+      const { report: r, ms: took } = await training.train(ms, "learnLine");
+      return r && { steps: r.steps, ms: took, bError: r.bError };
     },
     /** Whether learning runs on. */
-    learning: () => learning,
-    terminate() {
-      learning = false;
-      if (client) client.terminate();
-    },
+    learning: () => training.learning(),
+    terminate: () => training.terminate(),
   };
 }
