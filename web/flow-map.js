@@ -80,6 +80,8 @@ export function flowMapFigure(w) {
   let run = null; // { key, generation }
   let last = null; // what is drawn: { train, jumps, errors }
   let redrawing = null; // the redraw for a new number of jumps, in flight
+  let idleSeed = null; // the seed of the starting points drawn before any map
+  const panel = $(".ip-fmap-panel");
 
   /** The backend: the widget's, else the one `auto` chose for the widget, else the CPU. */
   function wantedBackend() {
@@ -99,6 +101,7 @@ export function flowMapFigure(w) {
     const r = await c.call("configure", { config: cfg });
     run = { key, generation: r.generation };
     last = null;
+    idleSeed = null;
     training.forget();
     return run;
   }
@@ -194,7 +197,9 @@ export function flowMapFigure(w) {
 
   /** Before any map: the starting points on both sides and the empty triangle. */
   function drawIdle() {
-    if (last) return;
+    const seed = w.params().seed;
+    if (last || seed === idleSeed) return;
+    idleSeed = seed;
     const starts = gaussianStarts(POINTS, w.params().seed);
     const col = colours(starts, POINTS);
     drawParticles(canvases.learned, starts, POINTS, 1, col, false);
@@ -294,6 +299,8 @@ export function flowMapFigure(w) {
     state: () => ({ k: w.params().jumps, steps: last?.train.steps ?? 0, inSquares: last?.jumps.inSquares ?? null, cells: last?.errors.s.length ?? 0, learning: training.learning() }),
     /** The settings changed: a map of the old ones no longer matches the picture; a new K redraws. */
     changed() {
+      // A widget without the figure has nothing to redraw (a slider moves this on every input).
+      if (panel.hidden) return;
       if (last && run && last.jumps.k !== w.params().jumps && run.key === JSON.stringify(config())) {
         redrawing = training.engine().then((c) => picture(c, last.train));
         redrawing.catch((e) => w.sayLocal(status, `The flow map could not be drawn: ${messageOf(e)}`));

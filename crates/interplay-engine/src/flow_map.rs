@@ -111,7 +111,7 @@ pub(crate) async fn jumps(cell: &RefCell<Session>, k: u32, n: u32, seed: u32) ->
 /// solved so far: each request solves at most one more row of the exact map, so the grid fills
 /// in over the first requests, then every request is only the network's jumps.
 pub(crate) async fn errors(cell: &RefCell<Session>) -> Outcome<MapErrors> {
-    let (jumps, cells, times, generation, model_steps) = {
+    let (jumps, rows, times, generation, model_steps) = {
         let mut st = cell.borrow_mut();
         let points = (Effort::of(&st.backend).metrics.0 / 2) as usize;
         let (generation, model_steps) = (st.generation, st.steps());
@@ -125,20 +125,18 @@ pub(crate) async fn errors(cell: &RefCell<Session>) -> Outcome<MapErrors> {
             let xs = interpolant_samples(run.exact.schedule(), run.exact.target(), s, points, seed);
             let ends =
                 exact_flow_map_at(&run.exact, &xs, s, &times[next + 1..]).map_err(refused)?;
-            run.rows.push(ExactRow { s, xs, ends });
+            let moved = ends.iter().map(|e| mean_distance(e, &xs)).collect();
+            run.rows.push(ExactRow { s, xs, ends, moved });
         }
         let field = run.trainer.field();
         let mut jumps = Vec::new();
-        let mut cells = Vec::new();
         for (i, row) in run.rows.iter().enumerate() {
             let x = points_tensor(&row.xs, &device);
-            for (j, want) in row.ends.iter().enumerate() {
-                let t = times[i + 1 + j];
-                jumps.push(field.jump(row.s, t, x.clone()));
-                cells.push((row.s, t, want.clone(), row.xs.clone()));
+            for j in 0..row.ends.len() {
+                jumps.push(field.jump(row.s, times[i + 1 + j], x.clone()));
             }
         }
-        (jumps, cells, times, generation, model_steps)
+        (jumps, run.rows.len(), times, generation, model_steps)
     };
     // One read for the whole grid (one wait for the device on WebGPU).
     let mut out = MapErrors {
@@ -156,14 +154,22 @@ pub(crate) async fn errors(cell: &RefCell<Session>) -> Outcome<MapErrors> {
     let got = interplay_nn::read_points(burn::tensor::Tensor::cat(jumps, 0))
         .await
         .map_err(refused)?;
+    // The exact rows as they were when the jumps were queued (a later request only adds rows).
+    let mut st = cell.borrow_mut();
+    if st.generation != generation {
+        return Err(EngineError::Replaced);
+    }
+    let run = st.map_run()?;
     let mut from = 0;
-    for (s, t, want, xs) in cells {
-        let got = &got[from..from + xs.len()];
-        from += xs.len();
-        out.s.push(s);
-        out.t.push(t);
-        out.error.push(mean_distance(got, &want));
-        out.moved.push(mean_distance(&want, &xs));
+    for (i, row) in run.rows.iter().take(rows).enumerate() {
+        for (j, (want, moved)) in row.ends.iter().zip(&row.moved).enumerate() {
+            let got = &got[from..from + row.xs.len()];
+            from += row.xs.len();
+            out.s.push(row.s);
+            out.t.push(out.times[i + 1 + j]);
+            out.error.push(mean_distance(got, want));
+            out.moved.push(*moved);
+        }
     }
     Ok(out)
 }

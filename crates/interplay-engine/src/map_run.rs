@@ -15,6 +15,8 @@ pub(crate) struct ExactRow {
     pub(crate) s: f64,
     pub(crate) xs: Vec<P2>,
     pub(crate) ends: Vec<Vec<P2>>,
+    /// Per end, E|X_{s,t}(x_s) − x_s|: how far the exact map moves the points.
+    pub(crate) moved: Vec<f64>,
 }
 
 /// The exact ODE from `n` starts (`seed`) through the times of every K the page offers.
