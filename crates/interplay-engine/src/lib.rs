@@ -29,10 +29,36 @@ pub use handle::handle;
 pub use protocol::{Request, Response};
 pub use session::{EngineError, Session};
 
-/// Installs the panic hook (idempotent).
+/// Installs the panic hook (idempotent) and runs the module's static constructors, once.
 #[wasm_bindgen(start)]
 pub fn start() {
+    #[cfg(target_arch = "wasm32")]
+    constructors::run_once();
     console_error_panic_hook::set_once();
+}
+
+/// The module's static constructors (the registries of cubecl's IR dialects, filled by the
+/// `inventory` crate). wasm-ld runs them through a synthetic `__wasm_call_ctors`; when nothing in
+/// the module calls it, the linker takes the module for a command and wraps *every* export in a
+/// call to it, so each call from JavaScript into the engine (each request, each value handed
+/// across) ran all of them again: about 9 ms per request and more than 30 ms per training step
+/// of a team (BENCHMARKS.md, "Training on several cores"). Calling it here, once, at start-up
+/// tells the linker that the module runs its own constructors, and it wraps nothing.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)]
+mod constructors {
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+
+    /// Runs the constructors the first time it is called.
+    pub(crate) fn run_once() {
+        static DONE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: `__wasm_call_ctors` is the linker's function that runs the module's static
+        // constructors; `Once` runs it exactly once, before any other engine code (this is
+        // the module's start function), as the constructors expect.
+        DONE.call_once(|| unsafe { __wasm_call_ctors() });
+    }
 }
 
 thread_local! {
