@@ -236,6 +236,18 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
                 seconds: s,
                 rate: format!("{:.2} steps/s", a.train_steps as f64 / s),
             });
+            // The host's share of a step: drawing the batch (its posterior targets included).
+            let (_, d) = time(|| {
+                for _ in 0..a.train_steps {
+                    black_box(tr.batch_rows(0..batch));
+                }
+            });
+            rows.push(Row {
+                name: format!("  of which drawing the batch on the host ({label})"),
+                work: format!("batch {batch} × {} draws", a.train_steps),
+                seconds: d,
+                rate: format!("{:.0} % of a step", 100.0 * d / s),
+            });
         }
     }
     Ok(rows)

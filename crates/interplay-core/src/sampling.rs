@@ -32,8 +32,11 @@ pub mod streams {
     pub const SIGMA_DATA: u64 = 0x5d;
     /// The networks' initial weights.
     pub const NET_INIT: u64 = 0x1417;
-    /// Training batches (t, x0, x1, z).
+    /// Training batches (t, x0, x1, z): the seed of each step's batch.
     pub const TRAINING: u64 = 0xba7c;
+    /// One row of a training batch (its t or λ, x0 and z), seeded by the batch's seed plus the
+    /// row's index: a row is the same whichever worker draws it.
+    pub const TRAINING_ROW: u64 = 0xba7d;
     /// The target samples at which the engine's quality panel scores the model's likelihood.
     pub const NLL_POINTS: u64 = 9;
     /// The SDE paths of the space–time figure.

@@ -2,6 +2,9 @@
 //! every backend), in the network's own terms (preconditioned inputs, weights and targets), and
 //! the host form of every loss that the tests check the trainer's tensors against.
 
+use std::ops::Range;
+
+use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule};
 
@@ -70,11 +73,16 @@ pub enum PairCol {
     R,
 }
 
-/// One host-side batch, flattened row-major as f32 (`[B, 1]` columns and `[B, 2]` points).
+/// One host-side batch, flattened row-major as f32 (`[B, 1]` columns and `[B, 2]` points): a
+/// whole batch, or a shard of one (rows `a..b` of a batch of `total`).
 #[derive(Clone, Debug, Default)]
 pub struct HostBatch {
     /// Rows.
     pub n: usize,
+    /// The rows of the whole batch this one is a shard of (`n` when it is the whole). A shard's
+    /// losses are its rows' share of the whole batch's mean, so the shards' gradients sum to the
+    /// whole batch's.
+    pub total: usize,
     /// The columns: (what, values, width 1 or 2), of n rows (2n for antithetic pairs).
     pub cols: Vec<(Col, Vec<f32>, usize)>,
 }
@@ -83,6 +91,10 @@ impl HostBatch {
     fn push(&mut self, col: Col, values: Vec<f32>, width: usize) {
         debug_assert!(values.len().is_multiple_of((self.n * width).max(1)));
         self.cols.push((col, values, width));
+    }
+    /// The whole batch's rows per row of this one (1 for a whole batch).
+    pub fn share(&self) -> f64 {
+        self.n.max(1) as f64 / self.total.max(self.n).max(1) as f64
     }
     /// The column `col`, with its width, if this batch has it.
     pub fn col(&self, col: Col) -> Option<(&[f32], usize)> {
@@ -171,9 +183,42 @@ pub fn draw_coupled(
     coupling: Coupling,
     rng: &mut Rng,
 ) -> HostBatch {
-    let x1 = target.sample(rng, n);
+    let seed = rng.next_u64();
+    draw_rows(
+        objective,
+        schedule,
+        target,
+        n,
+        times,
+        refs,
+        coupling,
+        seed,
+        0..n,
+    )
+}
+
+/// Rows `rows` of the batch of `n` that `seed` names ([`draw_coupled`] draws all of them). The
+/// batch's target samples (and, with minibatch OT, its paired base samples) come from streams of
+/// `seed`; each row's own draws (t or λ, x0, z) from a stream of its own, seeded by `seed` and
+/// the row's index. So a row is the same whichever shard draws it: the batch of one worker and
+/// the shards of K workers are the same rows, and their losses sum to the same loss.
+#[allow(clippy::too_many_arguments)]
+pub fn draw_rows(
+    objective: &Objective,
+    schedule: &Schedule,
+    target: &ExactTarget,
+    n: usize,
+    times: TimeDraw,
+    refs: usize,
+    coupling: Coupling,
+    seed: u64,
+    rows: Range<usize>,
+) -> HostBatch {
+    let rows = rows.start.min(n)..rows.end.min(n);
+    let row_rng = |row: usize| Rng::stream(seed.wrapping_add(row as u64), streams::TRAINING_ROW);
+    let x1 = target.sample(&mut Rng::stream(seed, streams::X1), n);
     let paired: Option<Vec<P2>> = (coupling == Coupling::Ot).then(|| {
-        let mut x0: Vec<P2> = (0..n).map(|_| target.base_normal(rng)).collect();
+        let mut x0 = target.base_normals(&mut Rng::stream(seed, streams::X0), n);
         ot_pair(&mut x0, &x1, OT_BLOCK);
         x0
     });
@@ -191,9 +236,11 @@ pub fn draw_coupled(
         }
     });
     let mut b = HostBatch {
-        n,
+        n: rows.len(),
+        total: n,
         cols: Vec::new(),
     };
+    let n = rows.len();
     if let Objective::ScheduleFree {
         log_lambda, narrow, ..
     } = objective
@@ -204,7 +251,8 @@ pub fn draw_coupled(
             Vec::with_capacity(n),
             Vec::with_capacity(n),
         );
-        for (row, x1) in x1.iter().enumerate() {
+        for row in rows {
+            let (rng, x1) = (&mut row_rng(row), &x1[row]);
             let lam = draw_lambda(rng, *log_lambda, times);
             let xi = target.base_normal(rng);
             // y = x1 + λξ, i.e. (σ, β) = (λ, 1) in the preconditioning.
@@ -252,7 +300,8 @@ pub fn draw_coupled(
         )
     });
     let (mut u, mut xp, mut tv, mut te) = (vec![], vec![], vec![], vec![]);
-    for (row, x1) in x1.iter().enumerate() {
+    for row in rows {
+        let (rng, x1) = (&mut row_rng(row), &x1[row]);
         let t = times.at(rng.uniform());
         let (x0, z) = match &paired {
             Some(x0) => (x0[row], target.base_normal(rng)),

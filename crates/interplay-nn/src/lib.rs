@@ -52,15 +52,21 @@ pub enum NnError {
 
 /// Reads a `[1]` tensor's value asynchronously.
 pub async fn read_scalar(t: burn::tensor::Tensor<1>) -> Result<f32, NnError> {
+    read_floats(t)
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| NnError::Read("empty tensor".into()))
+}
+
+/// Reads a `[n]` tensor's values asynchronously.
+pub async fn read_floats(t: burn::tensor::Tensor<1>) -> Result<Vec<f32>, NnError> {
     let d = t
         .into_data_async()
         .await
         .map_err(|e| NnError::Read(format!("{e:?}")))?;
     d.try_to_vec::<f32>()
-        .map_err(|e| NnError::Read(format!("{e:?}")))?
-        .first()
-        .copied()
-        .ok_or_else(|| NnError::Read("empty tensor".into()))
+        .map_err(|e| NnError::Read(format!("{e:?}")))
 }
 
 /// Reads a `[n, 2]` tensor of points asynchronously.

@@ -106,22 +106,29 @@ impl<'a> BatchPosterior<'a> {
     /// T(x) for a point `x = β·x1[own] + σ·n`: the posterior mean of x1 over row `own`'s set
     /// (its own sample and the next `refs − 1` of the batch, cyclically).
     pub fn mean(&mut self, own: usize, x: P2, beta: f64, sigma: f64) -> P2 {
-        let n = self.x1.len();
         let inv = 0.5 / (sigma * sigma).max(1e-300);
+        // The set as two runs of the batch (the second where it wraps around), not an index
+        // modulo n per member: the division cost more than the rest of the loop in wasm.
+        let n = self.x1.len();
+        let end = own + self.refs;
+        let (head, tail) = if end <= n {
+            (&self.x1[own..end], &self.x1[..0])
+        } else {
+            (&self.x1[own..], &self.x1[..end - n])
+        };
+        let members = || head.iter().chain(tail);
         let mut top = f64::NEG_INFINITY;
-        for (k, l) in self.logits.iter_mut().enumerate() {
-            let p = self.x1[(own + k) % n];
+        for (l, p) in self.logits.iter_mut().zip(members()) {
             let (dx, dy) = (x[0] - beta * p[0], x[1] - beta * p[1]);
             *l = -(dx * dx + dy * dy) * inv;
             top = top.max(*l);
         }
         let (mut w, mut m) = (0.0, [0.0, 0.0]);
-        for (k, l) in self.logits.iter().enumerate() {
+        for (l, p) in self.logits.iter().zip(members()) {
             let d = l - top;
             // Below e^−40 a member's weight is lost in rounding anyway.
             if d > -40.0 {
                 let e = exp_neg(d);
-                let p = self.x1[(own + k) % n];
                 w += e;
                 m[0] += e * p[0];
                 m[1] += e * p[1];

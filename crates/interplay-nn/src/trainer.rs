@@ -2,6 +2,7 @@
 //! every step, and losses returned as tensors (reading them is the caller's, asynchronous, job).
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -11,12 +12,20 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
 use crate::NnError;
-use crate::batch::{Col, HostBatch, PairCol, PairNet, TimeDraw, draw_coupled};
+use crate::batch::{Col, HostBatch, PairCol, PairNet, TimeDraw, draw_rows};
 use crate::field::LearnedField;
 use crate::net::FieldNet;
 use crate::objective::Objective;
 
 pub use crate::train_config::{LrDecay, TrainConfig, default_lr, default_t_power};
+
+/// A shard's gradients and losses, unread: [`Trainer::shard_gradients`].
+pub struct ShardGradients {
+    /// Every network's gradient, flattened (layer by layer, weight then bias), `[P]`.
+    pub grads: Tensor<1>,
+    /// The shard's share of each network's loss, `[nets]`.
+    pub losses: Tensor<1>,
+}
 
 /// The losses of one step, one per network, in the paper's normalisation (unread tensors).
 pub struct StepLosses {
@@ -40,7 +49,6 @@ pub struct Trainer {
     /// The moving average of each network (on the plain device), when `ema` > 0.
     averages: Option<Vec<FieldNet>>,
     optims: Vec<ModuleOptimizer>,
-    rng: Rng,
     step: u64,
     /// Whether the networks of a two-network objective step on two threads.
     parallel: bool,
@@ -129,7 +137,6 @@ impl Trainer {
         let optims = nets.iter().map(|_| adam()).collect();
         let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
         Ok(Self {
-            rng: Rng::stream(config.seed, streams::TRAINING),
             config,
             objective,
             schedule,
@@ -172,7 +179,6 @@ impl Trainer {
             .collect::<Result<Vec<_>, _>>()
             .map_err(NnError::Checkpoint)?;
         let optims = nets.iter().map(|_| adam()).collect();
-        let rng = Rng::stream(config.seed ^ step.rotate_left(17), streams::TRAINING);
         let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
         Ok(Self {
             exact: ExactTarget::new(&target),
@@ -184,7 +190,6 @@ impl Trainer {
             nets,
             averages,
             optims,
-            rng,
             parallel,
             step,
         })
@@ -206,9 +211,16 @@ impl Trainer {
         batch_objective(&self.objective, &self.config, self.step)
     }
 
-    /// One optimisation step on a fresh batch. Returns the losses without reading them.
-    pub fn step(&mut self) -> StepLosses {
-        let batch = draw_coupled(
+    /// Rows `rows` of the next step's batch. Each step's batch is named by the run's seed and the
+    /// step alone, and each row by the batch and its index, so a resumed run draws the batches an
+    /// unbroken one would, and K workers drawing a shard each draw the batch of one.
+    pub fn batch_rows(&self, rows: Range<usize>) -> HostBatch {
+        let seed = Rng::stream(
+            self.config.seed ^ self.step.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            streams::TRAINING,
+        )
+        .next_u64();
+        draw_rows(
             &batch_objective(&self.objective, &self.config, self.step),
             &self.schedule,
             &self.exact,
@@ -219,8 +231,14 @@ impl Trainer {
             },
             self.config.posterior_refs,
             self.config.coupling,
-            &mut self.rng,
-        );
+            seed,
+            rows,
+        )
+    }
+
+    /// One optimisation step on a fresh batch. Returns the losses without reading them.
+    pub fn step(&mut self) -> StepLosses {
+        let batch = self.batch_rows(0..self.config.batch);
         let lr = self.lr_at(self.step);
         let (objective, device) = (&self.objective, &self.device);
         // Each network's loss depends on that network alone, so each takes its own backward
@@ -250,6 +268,12 @@ impl Trainer {
                     .unzip(),
             };
         self.nets = stepped;
+        self.finish_step();
+        StepLosses { losses }
+    }
+
+    /// The moving average and the step count after the networks stepped.
+    fn finish_step(&mut self) {
         if let Some(avg) = self.averages.as_mut() {
             // Bias-corrected warm-up: the average starts as the raw weights' mean so far.
             let d = self
@@ -261,7 +285,76 @@ impl Trainer {
             }
         }
         self.step += 1;
-        StepLosses { losses }
+    }
+
+    /// The gradients of the next step's loss on rows `rows` of its batch (a shard's share of the
+    /// whole batch's mean), without stepping: every network's, flattened in the order
+    /// [`Trainer::apply`] takes them (layer by layer, weight then bias), and the shard's losses.
+    /// K workers that each take one shard and sum what they get have the whole batch's gradient.
+    pub fn shard_gradients(&self, rows: Range<usize>) -> ShardGradients {
+        let batch = self.batch_rows(rows);
+        let (mut grads, mut losses) = (Vec::new(), Vec::new());
+        for (k, net) in self.nets.iter().enumerate() {
+            let loss = net_loss(&self.objective, k, net, &batch, &self.device);
+            let mut g = loss.backward();
+            let g = GradientsParams::from_module(&mut g, net);
+            for layer in &net.layers {
+                let w = g
+                    .get::<2>(layer.weight.id)
+                    .expect("every weight has a gradient");
+                grads.push(w.flatten::<1>(0, 1));
+                if let Some(b) = &layer.bias {
+                    grads.push(g.get::<1>(b.id).expect("every bias has a gradient"));
+                }
+            }
+            losses.push(loss.inner());
+        }
+        ShardGradients {
+            grads: Tensor::cat(grads, 0),
+            losses: Tensor::cat(losses, 0),
+        }
+    }
+
+    /// One optimisation step with the gradient `flat` (the sum of every shard's
+    /// [`Trainer::shard_gradients`]): the same Adam step on every worker that applies the same
+    /// sum, so their networks stay the same without being sent.
+    pub fn apply(&mut self, flat: &[f32]) -> Result<(), NnError> {
+        let want = self.nets.len() * self.config.net.num_params();
+        if flat.len() != want {
+            return Err(NnError::Config(format!(
+                "a gradient of {} numbers given, this run's networks have {want}",
+                flat.len()
+            )));
+        }
+        let lr = self.lr_at(self.step);
+        let inner = self.device.clone().without_autodiff();
+        let mut at = 0;
+        let mut take = |len: usize| {
+            at += len;
+            flat[at - len..at].to_vec()
+        };
+        let nets = std::mem::take(&mut self.nets);
+        for (net, opt) in nets.into_iter().zip(self.optims.iter_mut()) {
+            let mut g = GradientsParams::new();
+            for layer in &net.layers {
+                let [d_in, d_out] = layer.weight.dims();
+                let w = take(d_in * d_out);
+                g.register(
+                    layer.weight.id,
+                    Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), &inner),
+                );
+                if let Some(b) = &layer.bias {
+                    let v = take(d_out);
+                    g.register(
+                        b.id,
+                        Tensor::<1>::from_data(TensorData::new(v, [d_out]), &inner),
+                    );
+                }
+            }
+            self.nets.push(opt.step(lr, net, g));
+        }
+        self.finish_step();
+        Ok(())
     }
 
     /// The current networks (their moving average when enabled) as a field for sampling, on
@@ -325,8 +418,9 @@ pub fn net_loss(
     let col = |c: Col| stacked(c, 1);
     let half_sq = |y: Tensor<2>| y.square() * 0.5;
     // The mean over rows of the row sums, as one reduction (one kernel on WebGPU, not two).
+    // A shard's rows count as their share of the whole batch's (so the shards' losses sum to it).
     let mean_rows = |y: Tensor<2>| {
-        let rows = y.dims()[0] as f64;
+        let rows = y.dims()[0] as f64 / batch.share();
         y.sum() / rows
     };
     // ½ of the antithetic pair loss ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋) of a network

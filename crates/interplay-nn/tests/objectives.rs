@@ -132,7 +132,7 @@ fn the_exact_fields_minimise_every_objective() {
                 &obj,
                 &sched,
                 &target,
-                20_000,
+                60_000,
                 TimeDraw::uniform(1e-2),
                 0,
                 &mut Rng::new(5),

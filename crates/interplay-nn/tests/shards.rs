@@ -1,0 +1,163 @@
+//! Training on several workers: a batch's rows are the same whichever shard draws them, and K
+//! trainers that each take a shard's gradients and apply the sum train the model one trainer
+//! does, up to the order of the sums.
+#![allow(clippy::disallowed_methods)]
+
+mod common;
+
+use burn::module::Module;
+use common::{cpu, now};
+use interplay_core::ObjectiveKind;
+use interplay_core::{Schedule, Target};
+use interplay_nn::checkpoint::read_params;
+use interplay_nn::net::NetConfig;
+use interplay_nn::trainer::{LrDecay, TrainConfig, Trainer};
+
+fn config(objective: &str) -> TrainConfig {
+    TrainConfig {
+        objective: ObjectiveKind::parse(objective).expect("an objective"),
+        net: NetConfig {
+            width: 32,
+            depth: 2,
+            ..NetConfig::default()
+        },
+        batch: 300,
+        lr: 1e-2,
+        decay: LrDecay::Constant,
+        t_min: 1e-3,
+        seed: 11,
+        ema: 0.99,
+        warmup: 0,
+        t_power: 2.0,
+        posterior_refs: 64,
+        coupling: interplay_nn::coupling::Coupling::Independent,
+        weight_anneal: 0,
+    }
+}
+
+fn trainer(c: &TrainConfig) -> Trainer {
+    Trainer::new(c.clone(), Schedule::default(), Target::Checkerboard, &cpu()).expect("a run")
+}
+
+/// Every parameter of the trainer's networks (raw and averaged), in order.
+fn params(t: &Trainer) -> Vec<f32> {
+    let mut out = Vec::new();
+    for net in t.nets().iter().map(|n| n.valid()).chain(t.model()) {
+        for p in now(read_params(&net)).expect("params") {
+            out.extend(p);
+        }
+    }
+    out
+}
+
+fn read(t: burn::tensor::Tensor<1>) -> Vec<f32> {
+    now(interplay_nn::read_floats(t)).expect("read")
+}
+
+/// K trainers of one run, stepped `steps` times on shards of each batch (the last shard may be
+/// larger than the others).
+fn team_steps(c: &TrainConfig, k: usize, steps: usize) -> Vec<Trainer> {
+    let mut team: Vec<Trainer> = (0..k).map(|_| trainer(c)).collect();
+    for _ in 0..steps {
+        let mut sum: Option<Vec<f32>> = None;
+        for (i, t) in team.iter().enumerate() {
+            let rows = c.batch * i / k..c.batch * (i + 1) / k;
+            let g = read(t.shard_gradients(rows).grads);
+            sum = Some(match sum {
+                None => g,
+                Some(s) => s.iter().zip(&g).map(|(a, b)| a + b).collect(),
+            });
+        }
+        let sum = sum.expect("one shard at least");
+        for t in &mut team {
+            t.apply(&sum).expect("the sum fits the networks");
+        }
+    }
+    team
+}
+
+fn relative(a: &[f32], b: &[f32]) -> f64 {
+    assert_eq!(a.len(), b.len());
+    let d: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x - y).powi(2)).sum();
+    let n: f64 = a.iter().map(|x| f64::from(*x).powi(2)).sum();
+    (d / n).sqrt()
+}
+
+#[test]
+fn k_workers_train_the_model_one_trains() {
+    for objective in ["schedule-free", "velocity-score", "denoiser"] {
+        let c = config(objective);
+        let mut one = trainer(&c);
+        for _ in 0..4 {
+            one.step();
+        }
+        let want = params(&one);
+        // One shard is the whole batch, through the same flattened gradient: the same bits.
+        let solo = team_steps(&c, 1, 4);
+        assert_eq!(
+            params(&solo[0]),
+            want,
+            "{objective}: one shard differs from a step"
+        );
+        for k in [2, 3] {
+            let team = team_steps(&c, k, 4);
+            let first = params(&team[0]);
+            for t in &team[1..] {
+                assert_eq!(
+                    params(t),
+                    first,
+                    "{objective}: the members of a team of {k} drifted apart"
+                );
+            }
+            let r = relative(&first, &want);
+            assert!(
+                r < 1e-5,
+                "{objective}: {k} workers differ from one by {r:.2e} (relative)"
+            );
+            assert_eq!(team[0].steps(), 4);
+        }
+    }
+}
+
+#[test]
+fn a_row_is_the_same_whichever_shard_draws_it() {
+    use interplay_nn::batch::Col;
+    let c = config("schedule-free");
+    let t = trainer(&c);
+    let whole = t.batch_rows(0..c.batch);
+    let parts = [t.batch_rows(0..120), t.batch_rows(120..c.batch)];
+    assert_eq!((parts[0].n, parts[0].total), (120, c.batch));
+    for col in [Col::U, Col::X, Col::Target] {
+        let (all, w) = whole.col(col).expect("the column");
+        let joined: Vec<f32> = parts
+            .iter()
+            .flat_map(|p| p.col(col).expect("the column").0.to_vec())
+            .collect();
+        assert_eq!(joined, all, "column {col:?} (width {w})");
+    }
+}
+
+#[test]
+fn shard_losses_sum_to_the_batch_loss_and_a_wrong_gradient_is_refused() {
+    let c = config("velocity-score");
+    let t = trainer(&c);
+    let whole = read(t.shard_gradients(0..c.batch).losses);
+    let halves: Vec<Vec<f32>> = [0..100, 100..300]
+        .into_iter()
+        .map(|r| read(t.shard_gradients(r).losses))
+        .collect();
+    for n in 0..whole.len() {
+        let sum = halves[0][n] + halves[1][n];
+        assert!(
+            (sum - whole[n]).abs() <= 1e-5 * whole[n].abs().max(1.0),
+            "network {n}: shards sum to {sum}, the batch's loss is {}",
+            whole[n]
+        );
+    }
+    let mut t = t;
+    let e = t
+        .apply(&[0.0; 7])
+        .expect_err("a gradient of the wrong size");
+    assert!(e.to_string().contains("7 numbers"), "{e}");
+    assert_eq!(t.steps(), 0, "a refused gradient takes no step");
+}
