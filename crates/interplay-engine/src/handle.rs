@@ -109,6 +109,12 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
             .await
             .map(Response::MapJumps),
         Request::MapErrors {} => crate::flow_map::errors(cell).await.map(Response::MapErrors),
+        Request::Gradients { from, to } => crate::shards::gradients(cell, from, to)
+            .await
+            .map(Response::Gradients),
+        Request::Apply { grads, losses } => {
+            crate::shards::apply(cell, &grads, losses).map(Response::Trained)
+        }
         Request::RunConfig {} => {
             let rc = cell.borrow().run_config()?;
             serde_json::to_string_pretty(&rc)

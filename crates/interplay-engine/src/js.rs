@@ -37,6 +37,20 @@ pub(crate) fn request(value: JsValue) -> Result<Request, JsValue> {
         };
         return Ok(Request::Load { bytes });
     }
+    if op == "apply" {
+        // The summed gradient as one copy out of its Float32Array, not a list of numbers (a
+        // plain list is read as JSON below, like every other argument).
+        let grads = Reflect::get(&args, &"grads".into())?;
+        if let Some(grads) = grads.dyn_ref::<Float32Array>() {
+            let losses = Reflect::get(&args, &"losses".into())?;
+            let losses = String::from(js_sys::JSON::stringify(&losses)?);
+            let losses = serde_json::from_str(&losses).map_err(|e| bad(&e))?;
+            return Ok(Request::Apply {
+                grads: grads.to_vec(),
+                losses,
+            });
+        }
+    }
     let text = if args.is_undefined() {
         "{}".to_owned()
     } else {
@@ -107,5 +121,6 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
             with_arrays(plain(&m)?, &[("learned", &m.learned), ("exact", &m.exact)])
         }
         Response::MapErrors(e) => plain(&e),
+        Response::Gradients(g) => with_arrays(plain(&g)?, &[("grads", &g.grads)]),
     }
 }

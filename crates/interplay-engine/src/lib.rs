@@ -23,6 +23,7 @@ mod line_flow;
 mod map_run;
 pub mod protocol;
 pub mod session;
+mod shards;
 mod views;
 
 pub use handle::handle;

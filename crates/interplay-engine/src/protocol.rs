@@ -114,6 +114,22 @@ pub enum Request {
     },
     /// A flow map's error against the exact map on the (s, t) grid (one more row each time).
     MapErrors {},
+    /// Training on several workers: the gradients of the next step's loss on rows `from..to` of
+    /// its batch (a shard's share of the whole batch's loss), without stepping.
+    Gradients {
+        /// The shard's first row.
+        from: u32,
+        /// The row after its last.
+        to: u32,
+    },
+    /// Training on several workers: one step with the sum of every shard's gradients (the same
+    /// sum on every worker, so their networks stay the same), and the summed losses to report.
+    Apply {
+        /// The summed gradient (a Float32Array from the page).
+        grads: Vec<f32>,
+        /// The summed losses, one per network.
+        losses: Vec<f32>,
+    },
 }
 
 impl Request {
@@ -143,6 +159,8 @@ impl Request {
             Self::RunConfig {} => "runConfig",
             Self::MapJumps { .. } => "mapJumps",
             Self::MapErrors {} => "mapErrors",
+            Self::Gradients { .. } => "gradients",
+            Self::Apply { .. } => "apply",
         }
     }
 }
@@ -190,6 +208,22 @@ pub enum Response {
     MapJumps(MapJumps),
     /// A flow map's error grid.
     MapErrors(MapErrors),
+    /// A shard's gradients.
+    Gradients(ShardReport),
+}
+
+/// A shard's gradients and losses for the next step ([`Request::Gradients`]).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ShardReport {
+    /// Every network's gradient, flattened (sent to the page as a Float32Array).
+    #[serde(skip)]
+    pub grads: Vec<f32>,
+    /// The shard's share of each network's loss.
+    pub losses: Vec<f32>,
+    /// The run's steps so far (the step these gradients are for is the next).
+    pub steps: u64,
+    /// The run's generation.
+    pub generation: u32,
 }
 
 /// A flow map's K jumps and the exact ODE from the same starting points, at the same times.

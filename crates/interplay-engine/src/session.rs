@@ -327,10 +327,7 @@ impl Stepped {
                 named.push((name, v));
             }
         }
-        let [b, s] = self
-            .roles
-            .map(|k| k.and_then(|k| named.get(k)).map(|(_, v)| *v));
-        Ok(Losses { named, b, s })
+        Ok(Losses::of(named, self.roles))
     }
 }
 
@@ -340,4 +337,12 @@ pub(crate) struct Losses {
     pub(crate) named: Vec<(String, f32)>,
     pub(crate) b: Option<f32>,
     pub(crate) s: Option<f32>,
+}
+
+impl Losses {
+    /// The losses `named`, with the velocity's and the score's at the indices `roles`.
+    pub(crate) fn of(named: Vec<(String, f32)>, roles: [Option<usize>; 2]) -> Self {
+        let [b, s] = roles.map(|k| k.and_then(|k| named.get(k)).map(|(_, v)| *v));
+        Self { named, b, s }
+    }
 }

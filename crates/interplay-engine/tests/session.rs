@@ -320,6 +320,7 @@ fn the_contract_fixture_holds_natively() {
             (_, Value::Null) => None,
             (Response::Sample(v) | Response::Density(v), n) => Some((v.len(), n.as_u64())),
             (Response::Particles(p), n) => Some((p.points.len(), n["points"].as_u64())),
+            (Response::Gradients(g), n) => Some((g.grads.len(), n["grads"].as_u64())),
             (other, n) => panic!("{what}: {n} numbers wanted of {other:?}"),
         };
         if let Some((have, want)) = count {
