@@ -137,6 +137,7 @@ export const TEMPLATE = `
     <label class="ip-row"><span></span><input class="ip-seed" data-param="seed" data-kind="number" type="number"></label>
     <p class="ip-train-status" aria-live="polite">The engine loads when you train or pick a learned field.</p>
     <p class="ip-backend-note"></p>
+    <p class="ip-workers-note"></p>
     <canvas class="ip-loss-plot" role="img" aria-label="Training loss curves"></canvas>
     <p class="ip-loss-note">Each loss is E[½|f̂|² − target·f̂], the squared error less a constant that does not depend on the network: it can be negative, and only its fall matters.</p>
   </fieldset>

@@ -4,7 +4,7 @@
 // (generation, steps), which every training report and learned view carries: that pair is the
 // one test of whether what is on screen is current.
 import { EngineClient } from "./engine-client.js";
-import { fmt, messageOf, stepsText } from "./options.js";
+import { fmt, messageOf, stepsText, workersFor } from "./options.js";
 
 /** Where `auto` remembers which backend its trial chose (per browser, per origin). */
 const CHOICE_KEY = "interplay.backend-choice";
@@ -56,7 +56,20 @@ export function engineSession(w) {
   let generation = -1; // the engine's generation of the run on screen
   let model = null; // modelName of the model the engine holds (null: being replaced)
 
-  const backendName = () => (engine.info.backend === "webgpu" ? `WebGPU (${engine.info.adapter})` : "CPU");
+  // How many workers train the run now (the CPU backend may train on several; engine-team.js).
+  let workers = 1;
+  const backendName = () => (engine.info.backend === "webgpu" ? `WebGPU (${engine.info.adapter})` : workers > 1 ? `CPU, ${workers} cores` : "CPU");
+  /** The run now trains on `n` workers (`why`: why fewer than asked, if so): the panel says so. */
+  let workersWhy = null;
+  function trainsOn(n, why) {
+    why = why ?? null;
+    if (!Number.isInteger(n) || (n === workers && why === workersWhy && w.api.workers === n)) return;
+    workers = n;
+    workersWhy = why;
+    w.api.workers = n;
+    const note = w.$(".ip-workers-note");
+    if (note) note.textContent = engine && engine.info.backend === "cpu" ? `Training on ${n === 1 ? "one core" : `${n} cores`} of this machine${why ? `: ${why}` : ""}.` : "";
+  }
 
   function start() {
     if (engineStarting) return engineStarting;
@@ -65,7 +78,7 @@ export function engineSession(w) {
     const remembered = w.widget.backend === "auto" ? readBackendChoice() : null;
     const trial = w.widget.backend === "auto" && !remembered ? w.viewer.runConfig() : null;
     if (trial) status("Loading the training engine and timing the CPU and WebGPU on this network…");
-    engineStarting = client.call("create", { backend: w.widget.backend, trial, remembered }).then(
+    engineStarting = client.call("create", { backend: w.widget.backend, trial, remembered, workers: workersFor(w.widget) }).then(
       (info) => {
         engine = { client, info };
         w.api.backend = info.backend;
@@ -137,6 +150,7 @@ export function engineSession(w) {
         const bytes = await res.arrayBuffer();
         const r = await client.call("load", { bytes }, [bytes]);
         holdModel(r.generation, r.steps);
+        trainsOn(r.workers, r.workersNote);
         status("Loaded the pretrained schedule-free model; training continues from it.");
         w.views.refreshMetrics(true);
         return;
@@ -146,6 +160,7 @@ export function engineSession(w) {
     }
     const r = await client.call("configure", { config: cfg });
     holdModel(r.generation, 0);
+    trainsOn(r.workers, r.workersNote);
     status("A fresh network for these settings: press Train.");
   }
 
@@ -156,7 +171,13 @@ export function engineSession(w) {
       const { client } = await start();
       forgetModel();
       const cfg = w.viewer.runConfig();
-      await begin(w.viewer.runKey(), client.call("configure", { config: cfg }).then((r) => holdModel(r.generation, 0)));
+      await begin(
+        w.viewer.runKey(),
+        client.call("configure", { config: cfg }).then((r) => {
+          holdModel(r.generation, 0);
+          trainsOn(r.workers, r.workersNote);
+        }),
+      );
       status("A fresh network: press Train.");
     } catch (e) {
       w.say(`Reset failed: ${messageOf(e)}`);
@@ -169,6 +190,7 @@ export function engineSession(w) {
     w.viewer.pushLosses(r.steps, r.losses);
     w.dirty.losses = true;
     model = modelName(r.generation, r.steps);
+    trainsOn(r.workers, r.workersNote);
     const rate = r.ms > 0 ? (1000 * r.done) / r.ms : 0;
     const losses = r.losses.map(([n, v]) => `loss ${n} ${fmt(v, 4)}`).join(", ");
     status(`${stepsText(r.steps)} · ${fmt(rate, 1)} steps/s · ${backendName()} · ${losses}`);
@@ -216,6 +238,7 @@ export function engineSession(w) {
     // A refused file's message does not outlive the good one that followed it.
     if (/could not be loaded/.test(w.$(".ip-message").textContent)) w.say("");
     const note = adoptRun(r);
+    trainsOn(r.workers, r.workersNote);
     const text = `Loaded a ${r.config.train.objective} checkpoint (${stepsText(r.config.steps)})${note}.`;
     w.sayLocal(w.$(".ip-share-msg"), text);
     status(`${text} Training continues from it.`);
@@ -282,6 +305,7 @@ export function engineSession(w) {
       losses,
       ms: r.ms,
       backend: engine.info.backend,
+      workers: r.workers ?? 1,
     };
   }
 

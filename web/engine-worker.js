@@ -8,9 +8,12 @@
 import init, { Engine } from "./interplay-engine.js";
 import { Scheduler, gpuCounters } from "./engine-scheduler.js";
 import { adapterFacts, requestWantedFeatures } from "./gpu-features.js";
+import { Team } from "./engine-team.js";
 
 const engines = new Map();
 let loaded = null;
+// The helper workers that train CPU runs on more cores (made once the engine is loaded).
+let team = null;
 // Counts of WebGPU objects and submissions made in this worker (wraps the device's methods
 // before the engine exists, so every call is seen).
 const counters = gpuCounters(self);
@@ -27,6 +30,25 @@ async function counted(op, work) {
     const made = counters.shaderModules - before;
     if (made) modulesByOp[op] = (modulesByOp[op] || 0) + made;
   }
+}
+
+/**
+ * Compiles the engine's module once and instantiates it here; the module is kept for the helper
+ * workers, which instantiate the same compiled code instead of fetching and compiling it again.
+ */
+async function loadEngine() {
+  const url = new URL("./interplay-engine_bg.wasm", import.meta.url);
+  let module;
+  try {
+    module = await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A host that serves the module with another MIME type: compiled from its bytes instead.
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`the training engine could not be fetched (HTTP ${res.status})`);
+    module = await WebAssembly.compile(await res.arrayBuffer());
+  }
+  const wasm = await init({ module_or_path: module });
+  return { wasm, module };
 }
 
 /** Timed training of each backend in the trial that `auto` runs (ms, after one warm-up step). */
@@ -94,11 +116,15 @@ const ops = {
   /**
    * Starts this widget's engine on `backend`: "cpu", "webgpu", or "auto", which takes the choice
    * `remembered` from an earlier trial in this browser, or else measures both backends on the
-   * network `trial` (a LiveRun) and reports what it found as `choice`.
+   * network `trial` (a LiveRun) and reports what it found as `choice`. On the CPU backend its
+   * runs train on `workers` workers (this one and helpers; engine-team.js).
    */
-  async create(key, { backend, trial, remembered }) {
-    loaded ??= init();
-    await loaded;
+  async create(key, { backend, trial, remembered, workers = 1 }) {
+    loaded ??= loadEngine().catch((e) => {
+      loaded = null; // the next widget tries again
+      throw e;
+    });
+    team ??= new Team((await loaded).module);
     let choice = null;
     if ((backend || "auto") === "auto") {
       if (remembered && (remembered.choice === "cpu" || remembered.choice === "webgpu")) choice = { ...remembered, remembered: true };
@@ -115,12 +141,24 @@ const ops = {
     const engine = await Engine.create(wanted);
     engines.get(key)?.free();
     engines.set(key, engine);
-    return { backend: engine.backend(), adapter: engine.adapter(), notice: blocker ?? engine.notice() ?? null, choice };
+    team.want(key, engine.backend() === "cpu" ? workers : 1);
+    return { backend: engine.backend(), adapter: engine.adapter(), notice: blocker ?? engine.notice() ?? null, choice, workers: team.wanted.get(key) };
   },
   drop(key) {
     scheduler.stopTraining(key);
+    team?.drop(key);
     engines.get(key)?.free();
     engines.delete(key);
+    return null;
+  },
+  /**
+   * Ends helper `index`'s worker without a word, as a crash or the browser ending it would: its
+   * team has to notice by itself (the failure tests use it).
+   */
+  stopHelper(key, { index = 0 }) {
+    const h = team && team.helpers[index];
+    if (!h) throw new Error(`there is no helper ${index}`);
+    h.worker.terminate();
     return null;
   },
   /** Training runs on in this worker, in chunks of about `ms`, until trainStop. */
@@ -138,8 +176,8 @@ const ops = {
    * per kind); its engines and wasm memory now.
    */
   async stats() {
-    const wasm = loaded ? await loaded : null;
-    return { ...counters, modulesByOp: { ...modulesByOp }, ...scheduler.stats(), engines: engines.size, deviceFeatures: { ...deviceFeatures }, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0 };
+    const wasm = loaded ? (await loaded).wasm : null;
+    return { ...counters, modulesByOp: { ...modulesByOp }, ...scheduler.stats(), engines: engines.size, deviceFeatures: { ...deviceFeatures }, wasmBytes: wasm && wasm.memory ? wasm.memory.buffer.byteLength : 0, team: team ? await team.stats() : null };
   },
 };
 
@@ -152,17 +190,43 @@ function buffersOf(result) {
   return Object.values(result).filter((v) => ArrayBuffer.isView(v)).map((v) => v.buffer);
 }
 
+/** The requests that set up a new run: the helpers of a team set up the same one. */
+const RUN_OPS = new Set(["configure", "configureRun", "load"]);
+/** Whether a run set up by `op` with `args` trains on a team: a run of fields (a flow map does not). */
+function teamable(op, args) {
+  const c = args.config || {};
+  return op === "load" || (c.objective ?? (c.train && c.train.objective)) !== "flow-map";
+}
+
+/**
+ * Trains the engine of `key` (`request`: `steps` steps, or about `ms`): on its team where it has
+ * one, else here. The report says on how many workers, and why fewer than asked where that is so.
+ */
+async function trainRun(key, engine, request, budget) {
+  const r = team.size(key) > 1 ? await team.train(key, engine, budget) : await engine.handle(request);
+  return { ...r, workers: r.workers || 1, workersNote: team.why(key) };
+}
+
 /**
  * Runs one request; resolves to { result, transfer } or throws its error. The worker's own ops
- * (starting, dropping and scheduling engines, its counters) run here; every other request is
- * the engine's (its `Request`, refused by the engine in words if it is not one).
+ * (starting, dropping and scheduling engines, its counters) run here, and training, which may
+ * run on a team; every other request is the engine's (its `Request`, refused by the engine in
+ * words if it is not one).
  */
 async function perform({ engine: key, op, args }) {
   const own = Object.hasOwn(ops, op) ? ops[op] : null;
   const engine = engines.get(key);
   if (!engine && op !== "create" && op !== "drop" && op !== "stats") throw new Error("the engine is not started");
   const t0 = performance.now();
-  const result = await counted(op, () => (own ? own(key, args || {}, engine) : engine.handle({ op, args: args || {} })));
+  args = args || {};
+  let result;
+  if (op === "train") result = await counted(op, () => trainRun(key, engine, { op, args }, { steps: args.steps }));
+  else result = await counted(op, () => (own ? own(key, args, engine) : engine.handle({ op, args })));
+  if (RUN_OPS.has(op)) {
+    const c = op === "load" ? result.config.train : op === "configureRun" ? args.config.train : args.config;
+    result.workers = await team.form(key, [{ op, args }], engine.backend() === "cpu" && teamable(op, args), c && c.batch);
+    result.workersNote = team.why(key);
+  }
   // The time a view of the learned particles took, its points read back (so the device's work
   // is in it): the page sizes its next request by it.
   if (op === "particles") result.ms = performance.now() - t0;
@@ -180,7 +244,7 @@ const scheduler = new Scheduler({
   async trainChunk(key, ms) {
     const engine = engines.get(key);
     if (!engine) throw new Error("the engine is not started");
-    return counted("train", () => engine.handle({ op: "trainFor", args: { ms } }));
+    return counted("train", () => trainRun(key, engine, { op: "trainFor", args: { ms } }, { ms }));
   },
   event(key, name, value) {
     self.postMessage({ event: name, engine: key, value: name === "trainError" ? errorText(value) : value });

@@ -167,6 +167,8 @@ export function create(root, options = {}) {
     ready: null,
     backend: null,
     adapter: null,
+    /** How many workers (cores) train the run on the CPU backend (the `workers` option; 1 on WebGPU). */
+    workers: null,
     /** How `auto` chose the backend: { choice, rates: { cpu, webgpu }, adapter, why, remembered }. */
     backendChoice: null,
     setParams: (changes) => setParams(changes),

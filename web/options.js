@@ -5,7 +5,21 @@
 import { THEMES } from "./theme.js";
 
 /** Options that configure the widget itself rather than the picture. */
-export const WIDGET_OPTIONS = ["backend", "checkpoint", "autoplay", "views", "hide", "size", "hash", "theme"];
+export const WIDGET_OPTIONS = ["backend", "workers", "checkpoint", "autoplay", "views", "hide", "size", "hash", "theme"];
+
+/** The most workers (cores) a widget's training may ask for. */
+export const MAX_WORKERS = 16;
+/** The most `workers=auto` takes: past four, the shards of a batch of 1024 get too small to pay. */
+const AUTO_WORKERS = 4;
+
+/**
+ * How many workers train on the CPU backend: the widget's `workers` (a whole number), or for
+ * "auto" the cores the browser reports, at most AUTO_WORKERS.
+ */
+export function workersFor(widget, cores = globalThis.navigator?.hardwareConcurrency) {
+  if (widget.workers !== "auto") return widget.workers;
+  return Math.max(1, Math.min(AUTO_WORKERS, Math.floor(cores) || 1));
+}
 /** The parts of the widget that `views` can show, and the elements of each. */
 export const VIEWS = {
   eulerian: [".ip-eulerian-panel"],
@@ -46,6 +60,7 @@ const listOf = (v) => (Array.isArray(v) ? v.map(String) : String(v ?? "").split(
 export function widgetDefaults(base) {
   return {
     backend: "auto",
+    workers: "auto",
     checkpoint: new URL("./checkerboard.ckpt", base).href,
     autoplay: false,
     views: Object.keys(VIEWS),
@@ -66,7 +81,12 @@ export function applyOptions(options, widget, root) {
   for (const [k, v] of Object.entries(options || {})) {
     if (!WIDGET_OPTIONS.includes(k)) picture[k] = v;
     else if (k === "backend" && !["auto", "cpu", "webgpu"].includes(v)) problems.push(`backend '${v}' is unknown (use auto, cpu or webgpu)`);
-    else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
+    else if (k === "workers") {
+      const n = Number(v);
+      if (v === "auto") widget.workers = "auto";
+      else if (Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) widget.workers = n;
+      else problems.push(`workers '${v}' is not a number of cores from 1 to ${MAX_WORKERS} (or auto)`);
+    } else if (k === "autoplay") widget.autoplay = v === true || v === "" || v === "true" || v === "1";
     else if (k === "hash") widget.hash = v === true || v === "true";
     else if (k === "theme") {
       if (THEMES.includes(v)) widget.theme = v;

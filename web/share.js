@@ -24,6 +24,7 @@ export function share(w) {
     if (w.widget.views.join() !== Object.keys(VIEWS).join()) o.views = w.widget.views.join(",");
     if (w.widget.hide.length) o.hide = w.widget.hide.join(",");
     if (w.widget.backend !== "auto") o.backend = w.widget.backend;
+    if (w.widget.workers !== "auto") o.workers = w.widget.workers;
     if (w.widget.size) o.size = w.widget.size;
     return o;
   }

@@ -17,7 +17,7 @@ const median = (xs) => {
 export async function abTraining(browser, urls, { backend, cases, rounds }) {
   const rows = [];
   for (const [width, batch, steps] of cases) {
-    const hash = `#backend=${backend}&source=schedule-free&checkpoint=none&width=${width}&depth=3&batch=${batch}&views=training`;
+    const hash = `#backend=${backend}&source=schedule-free&checkpoint=none&width=${width}&depth=3&batch=${batch}&views=training&workers=1`;
     const pages = {};
     for (const k of ["a", "b"]) {
       pages[k] = await openPage(browser, `${urls[k]}${hash}`);
