@@ -158,6 +158,15 @@ fn tick_label(v: f64, range: f64) -> String {
     format!("{v:.decimals$}")
 }
 
+/// The room above and below the losses on the chart's axis: 5 % of their range, and at least
+/// 0.5 % of their size, so that the first steps of a run (losses that differ in the sixth
+/// figure) get ticks of a few figures ("0.3875"), not ones too long for the label area.
+fn loss_pad(y0: f64, y1: f64) -> f64 {
+    ((y1 - y0) * 0.05)
+        .max(0.005 * y0.abs().max(y1.abs()))
+        .max(1e-6)
+}
+
 /// Loss curves: one series per network, (step, loss).
 pub fn losses(
     canvas: HtmlCanvasElement,
@@ -181,7 +190,7 @@ pub fn losses(
     if !y0.is_finite() {
         (y0, y1) = (0.0, 1.0);
     }
-    let pad = ((y1 - y0) * 0.05).max(1e-6);
+    let pad = loss_pad(y0, y1);
     let mut chart = ChartBuilder::on(&root)
         .margin(px(8))
         .margin_right(px(22))
@@ -348,6 +357,21 @@ pub fn eps_sweep(
 #[cfg(test)]
 mod tests {
     use super::tick_label;
+
+    #[test]
+    fn a_run_s_first_nearly_equal_losses_get_short_ticks() {
+        // Six steps whose losses differ in the sixth figure: the labels read "0.3893530" and
+        // were cut at the edge of the label area.
+        let (y0, y1) = (0.389_351, 0.389_353);
+        let pad = super::loss_pad(y0, y1);
+        let range = y1 - y0 + 2.0 * pad;
+        for v in [y0 - pad, 0.3875, 0.3890, y1 + pad] {
+            let l = tick_label(v, range);
+            assert!(l.len() <= 6, "{l}");
+        }
+        // A wide range keeps its own 5 %.
+        assert_eq!(super::loss_pad(-1.0, 1.0), 0.1);
+    }
 
     #[test]
     fn tick_labels_are_short_signed_and_read_zero_at_zero() {
