@@ -6,10 +6,13 @@
 //   node tests/bench.mjs --peer [--webgpu | --webgpu-only]
 //       training steps/s of one network against TensorFlow.js 4.22 (benches/tfjs, npm ci there)
 //       on the same MLP, loss, batch and Adam, in the same Chromium session
-//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--sources learned,schedule-free] [--webgpu]
+//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--sources learned,schedule-free] [--webgpu] [--workers 1,2] (default 1)
 //       train from scratch for each budget, sample 20 000 points from the model, score them with
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (on SwiftShader: very slow, 2000 samples)
+//   node tests/bench.mjs --workers-scaling [--counts 1,2] [--rounds 3] [--seconds 8] [--sources schedule-free,learned] [--all-views]
+//       steps/s of the page's network on K workers (CPU backend) through train(n), one session
+//       (the training panel alone unless --all-views)
 //   node tests/bench.mjs --watching [--seconds 20] [--webgpu]
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
@@ -24,7 +27,7 @@
 //   node tests/bench.mjs --ab OTHER_DIST [--rounds 9] [--webgpu]
 //       training steps/s of this build (dist/) against another build of the page (e.g. the
 //       engine under another Cargo profile), timed in turns in one session
-//   node tests/bench.mjs --soak [--minutes 10] [--webgpu]
+//   node tests/bench.mjs --soak [--minutes 10] [--webgpu] [--workers K]
 //       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
 //       memory and live WebGPU buffers sampled every 30 s
 //   node tests/bench.mjs --profile [--sources schedule-free,learned] [--width 128] [--batch 1024]
@@ -215,6 +218,61 @@ if (process.argv.includes("--ab")) {
   process.exit(0);
 }
 
+if (process.argv.includes("--workers-scaling")) {
+  // Steps/s of the page's network (schedule-free D and b-and-s, 3 × 128, batch 1024) through the
+  // public API (`train(n)`), for each number of workers, in one browser session, in alternating
+  // rounds (the machine is shared, so only ratios within a round mean much). The engine's own
+  // time (the reports' ms) is beside the page's.
+  const counts = arg("--counts", "1,2").split(",").map(Number);
+  // The training panel alone (as --ab times it), unless --all-views: then the learned views ask
+  // the engine for particles between the requests, as on the full page.
+  const views = process.argv.includes("--all-views") ? "" : "&views=training";
+  const rounds = Number(arg("--rounds", "3"));
+  const seconds = Number(arg("--seconds", "8"));
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu: false });
+  const rates = {};
+  for (const source of arg("--sources", "schedule-free,learned").split(",")) {
+    for (let round = 0; round < rounds; round++) {
+      for (const k of round % 2 ? [...counts].reverse() : counts) {
+        const page = await openPage(browser, server.url(`/index.html#backend=cpu&source=${source}&checkpoint=none&workers=${k}${views}`));
+        const r = await page.evaluate(async (seconds) => {
+          const api = window.interplay;
+          await api.ready;
+          await api.train(5); // the engine, the run and the helpers set up
+          let steps = 0;
+          let engineMs = 0;
+          const t0 = performance.now();
+          while (performance.now() - t0 < seconds * 1000) {
+            const r = await api.train(20);
+            steps += 20;
+            engineMs += r.ms;
+          }
+          return { steps, pageMs: performance.now() - t0, engineMs, workers: api.workers };
+        }, seconds);
+        await page.close();
+        const row = { source, k, round, ...r, rate: (1000 * r.steps) / r.pageMs, engineRate: (1000 * r.steps) / r.engineMs };
+        console.error(JSON.stringify(row));
+        ((rates[source] ??= {})[k] ??= []).push(row);
+      }
+    }
+  }
+  await browser.close();
+  await server.close();
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s per count, alternating; ${views ? "the training panel alone" : "every view"}.`);
+  console.log("| network | workers | steps/s (page, median) | steps/s (engine, median) | × one worker (median of rounds) |\n|---|---|---|---|---|");
+  for (const [source, byK] of Object.entries(rates)) {
+    const base = byK[counts[0]];
+    for (const k of counts) {
+      const rows = byK[k];
+      const ratios = rows.map((r, i) => r.rate / base[i].rate);
+      console.log(`| ${source}, 3 × 128, batch 1024 | ${k} | ${median(rows.map((r) => r.rate)).toFixed(2)} | ${median(rows.map((r) => r.engineRate)).toFixed(2)} | ${median(ratios).toFixed(2)} |`);
+    }
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes("--time-to-quality")) {
   const budgets = arg("--budgets", "15,30,60").split(",").map(Number);
   const server = await serve({ "/": DIST });
@@ -224,12 +282,15 @@ if (process.argv.includes("--time-to-quality")) {
   for (const [backend, webgpu, samples] of cases) {
     const browser = await launch({ webgpu });
     for (const source of arg("--sources", "learned,schedule-free").split(",")) {
-      const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), { backend, source, budgets, samples });
-      for (const r of rows) {
-        console.error(JSON.stringify(r));
-        out.push(ttqRow(r));
+      for (const workers of arg("--workers", "1").split(",").map(Number)) {
+        const hash = `&workers=${workers}`;
+        const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), { backend, source, budgets, samples, hash });
+        for (const r of rows) {
+          console.error(JSON.stringify({ ...r, workers }));
+          out.push(ttqRow({ ...r, backend: workers === 1 ? r.backend : `${r.backend}, ${workers} workers` }));
+        }
+        if (problems.length) console.error(`${source} on ${backend}: page problems: ${problems.join("; ")}`);
       }
-      if (problems.length) console.error(`${source} on ${backend}: page problems: ${problems.join("; ")}`);
     }
     await browser.close();
   }
@@ -312,15 +373,16 @@ if (process.argv.includes("--soak")) {
   const webgpu = process.argv.includes("--webgpu");
   const server = await serve({ "/": DIST });
   const browser = await launch({ webgpu });
-  const hash = webgpu ? "backend=webgpu&width=16&depth=2&batch=64&particles=1000" : "backend=cpu&eps=0.5&checkpoint=none";
+  const workers = Number(arg("--workers", "1"));
+  const hash = (webgpu ? "backend=webgpu&width=16&depth=2&batch=64&particles=1000" : "backend=cpu&eps=0.5&checkpoint=none") + (workers > 1 ? `&workers=${workers}` : "");
   const r = await soak(browser, server.url("/index.html"), { hash, minutes });
   await browser.close();
   await server.close();
   const f = (x) => x.toFixed(1);
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; ${minutes} min, ${r.switches} switches of source and target, backend ${r.backend}, \`${hash}\`.`);
-  console.log("| minute | page JS heap (MB, after GC) | engine wasm memory (MB) | live WebGPU buffers | shader modules | steps | views |");
-  console.log("|---|---|---|---|---|---|---|");
-  for (const s of r.samples) console.log(`| ${f(s.minute)} | ${f(s.jsHeapMB)} | ${f(s.wasmMB)} | ${s.gpuBuffers} | ${s.shaderModules} | ${s.steps} | ${s.views} |`);
+  console.log("| minute | page JS heap (MB, after GC) | engine wasm memory (MB) | helpers' wasm memory (MB each) | live WebGPU buffers | shader modules | steps | views |");
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const s of r.samples) console.log(`| ${f(s.minute)} | ${f(s.jsHeapMB)} | ${f(s.wasmMB)} | ${s.helperMB.map(f).join(", ") || "–"} | ${s.gpuBuffers} | ${s.shaderModules} | ${s.steps} | ${s.views} |`);
   if (r.problems.length) console.log(`page problems: ${r.problems.join("; ")}`);
   process.exit(0);
 }
@@ -368,7 +430,7 @@ for (const [name, file] of [["viewer wasm", "interplay-web_bg.wasm"], ["engine w
   const bytes = readFileSync(join(DIST, file));
   row(`${name} (${file})`, `${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`);
 }
-const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "flow-map.js", "figure-training.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
+const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "flow-map.js", "figure-training.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "engine-team.js", "engine-helper.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
 row("viewer JavaScript (7 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
 
 const server = await serve({ "/": DIST });

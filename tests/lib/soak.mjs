@@ -43,6 +43,7 @@ export async function soak(browser, url, { hash, minutes = 10, switchSeconds = 4
         minute: (Date.now() - t0) / 60000,
         jsHeapMB: usedSize / 1e6,
         wasmMB: s.wasmBytes / 1e6,
+        helperMB: (s.team?.wasmBytes || []).map((b) => b / 1e6),
         gpuBuffers: s.buffersCreated - s.buffersDestroyed,
         shaderModules: s.shaderModules,
         steps: s.steps,
