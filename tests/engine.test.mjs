@@ -3,7 +3,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
-import { DIST, launch, openPage, screenshot } from "./lib/browser.mjs";
+import { DIST, installWorkerClient, launch, openPage, screenshot } from "./lib/browser.mjs";
 import { timeToQuality } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
 import { readFileSync } from "node:fs";
@@ -40,20 +40,10 @@ test("the engine's contract in the browser: the fixture's requests get the answe
   const browser = await launch({ webgpu: false });
   try {
     const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
+    await installWorkerClient(page);
     const results = await page.evaluate(async (requests) => {
-      const worker = new Worker("./engine-worker.js", { type: "module" });
-      let next = 1;
-      const call = (op, args) =>
-        new Promise((resolve) => {
-          const id = next++;
-          const on = (ev) => {
-            if (ev.data.id !== id) return;
-            worker.removeEventListener("message", on);
-            resolve(ev.data);
-          };
-          worker.addEventListener("message", on);
-          worker.postMessage({ id, engine: 1, op, args });
-        });
+      const { worker, call: raw } = window.engineWorker();
+      const call = (op, args) => raw(1, op, args);
       const started = await call("create", { backend: "cpu" });
       if (!started.ok) return [{ error: started.error }];
       const out = [];

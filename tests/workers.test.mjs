@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "./lib/server.mjs";
-import { DIST, launch, openPage, screenshot } from "./lib/browser.mjs";
+import { DIST, installWorkerClient, launch, openPage, screenshot } from "./lib/browser.mjs";
 
 let server;
 let browser;
@@ -76,20 +76,9 @@ test("two workers train the model one worker trains, and the panel says two core
 
 test("a helper that dies stops training with a message; the model is whole steps, and training goes on one core", async () => {
   const page = await openPage(browser, server.url(`/index.html#${RUN}`));
+  await installWorkerClient(page);
   const out = await page.evaluate(async () => {
-    const worker = new Worker("./engine-worker.js", { type: "module" });
-    let next = 1;
-    const call = (engine, op, args) =>
-      new Promise((resolve) => {
-        const id = next++;
-        const on = (ev) => {
-          if (ev.data.id !== id) return;
-          worker.removeEventListener("message", on);
-          resolve(ev.data);
-        };
-        worker.addEventListener("message", on);
-        worker.postMessage({ id, engine, op, args });
-      });
+    const { worker, call } = window.engineWorker();
     const config = {
       objective: "velocity-score", width: 16, depth: 2, batch: 128, lr: 0.005, seed: 3,
       schedule: { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 },

@@ -110,3 +110,30 @@ export async function screenshot(page, name, selector) {
   const target = selector ? page.locator(selector).first() : page;
   await target.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
 }
+
+/**
+ * Installs `window.engineWorker()` in `page`: a fresh engine worker (engine-worker.js) of the
+ * page's build and a function call(engine, op, args) that posts one request in the worker's own
+ * protocol and resolves with its answer { id, ok, result | error }. For tests that speak to the
+ * worker directly, below the page's API.
+ */
+export async function installWorkerClient(page) {
+  await page.evaluate(() => {
+    window.engineWorker = () => {
+      const worker = new Worker("./engine-worker.js", { type: "module" });
+      let next = 1;
+      const call = (engine, op, args) =>
+        new Promise((resolve) => {
+          const id = next++;
+          const on = (ev) => {
+            if (ev.data.id !== id) return;
+            worker.removeEventListener("message", on);
+            resolve(ev.data);
+          };
+          worker.addEventListener("message", on);
+          worker.postMessage({ id, engine, op, args });
+        });
+      return { worker, call };
+    };
+  });
+}
