@@ -115,7 +115,26 @@ fn eval(a: &EvalArgs) -> Result<(), CliError> {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (its option 15 in the pinned libmimalloc-sys 0.1.49,
+/// mimalloc v3's `mi_option_e`).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Keeps freed memory mapped. By default mimalloc hands memory it has not reused within 10 ms
+/// back to the kernel; a training step at batch 4096 frees and allocates hundreds of MB of
+/// activations, so the next step faulted them in again, each fault zeroing a 2 MB huge page
+/// (about 160 faults per step; BENCHMARKS.md, "Training speed, native CPU"). The process never
+/// holds more than its peak.
+fn keep_freed_memory() {
+    // SAFETY: mi_option_set only stores an integer in mimalloc's option table; the option is
+    // read when memory is purged, and setting it at any time is supported.
+    #[allow(unsafe_code)]
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+    }
+}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Field(a) => field::run(a),
