@@ -31,7 +31,7 @@ run() { # NAME STEPS [train flags]
   "$I" error --model "$TMP/$name.ckpt" --path "$P" --n 20000 > "$TMP/$name.json" 2>/dev/null
   summary "$TMP/$name.json"
 }
-run lagrangian-60s 3800 --distill lagrangian
+run lagrangian-60s 4400 --distill lagrangian
 run lagrangian 2500 --distill lagrangian
 run progressive 2500 --distill progressive
 run exact-600 600 --distill exact

@@ -56,16 +56,16 @@ pub struct Trainer {
 
 /// Whether two networks can step at once on `device`: natively on the CPU backend (a Web
 /// Worker has one thread; a GPU queue runs one thing at a time).
-fn parallel_on(device: &Device) -> bool {
+pub(crate) fn parallel_on(device: &Device) -> bool {
     !cfg!(target_family = "wasm") && device.clone().without_autodiff() == Device::flex()
 }
 
 #[cfg(not(target_family = "wasm"))]
-use rayon::join;
+pub(crate) use rayon::join;
 
 /// One thread: the two closures in turn.
 #[cfg(target_family = "wasm")]
-fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
+pub(crate) fn join<A, B>(a: impl FnOnce() -> A, b: impl FnOnce() -> B) -> (A, B) {
     (a(), b())
 }
 

@@ -25,8 +25,8 @@
 //! ρ(T) is the target blurred by σ(T) ≈ 0.03).
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::tensor::{Device, Tensor};
 use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule, Target};
@@ -35,9 +35,10 @@ use serde::{Deserialize, Serialize};
 use super::field::{END, MapField};
 use super::gauss::GaussMap;
 use super::net::MapNet;
+use super::step::{self, Cols, push_affine, push2};
 use crate::NnError;
 use crate::batch::TimeDraw;
-use crate::objective::{Skip, sigma_data};
+use crate::objective::sigma_data;
 use crate::posterior::{BatchPosterior, Centre};
 use crate::trainer::TrainConfig;
 
@@ -111,51 +112,12 @@ pub struct MapTrainer {
     exact_field: Option<interplay_core::ExactField>,
     gauss: GaussMap,
     sigma_data: f64,
-    device: Device,
-    net: MapNet,
+    pub(super) device: Device,
+    pub(super) net: MapNet,
     average: Option<MapNet>,
     optim: ModuleOptimizer,
     rng: Rng,
     step: u64,
-}
-
-/// Columns of one part of a batch, flattened row-major.
-#[derive(Default)]
-struct Cols {
-    st: Vec<f32>,
-    x: Vec<f32>,
-    /// Per row: a point (the diagonal's target, or G_{s,t}(x)), its derivative ∂_t G (the exact
-    /// X_{s,t}(x) for [`Distill::Exact`]), and an affine map (a00, a01, a11, m0, m1) applied on
-    /// the device to the map's end point.
-    p: Vec<f32>,
-    dp: Vec<f32>,
-    gap: Vec<f32>,
-    aff: Vec<f32>,
-    /// The progressive teacher's midpoint: (s, u), G_{s,u}(x), u − s, and (u, t) (for the
-    /// Lagrangian teacher, (t, t)).
-    su: Vec<f32>,
-    g_su: Vec<f32>,
-    gap_su: Vec<f32>,
-    ut: Vec<f32>,
-    gap_ut: Vec<f32>,
-}
-
-fn push2(v: &mut Vec<f32>, p: P2) {
-    v.extend([p[0] as f32, p[1] as f32]);
-}
-
-fn push_affine(v: &mut Vec<f32>, a: &Skip) {
-    v.extend([a.a[0], a.a[1], a.a[2], a.m[0], a.m[1]].map(|x| x as f32));
-}
-
-/// Per-row affine maps (`aff`, `[n, 5]`: a00, a01, a11, m0, m1) applied to the rows of `y`.
-pub(crate) fn apply_rows(aff: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
-    let n = y.dims()[0];
-    let c = |k: usize| aff.clone().slice([0..n, k..k + 1]);
-    let (y0, y1) = (y.clone().slice([0..n, 0..1]), y.slice([0..n, 1..2]));
-    let out0 = c(0) * y0.clone() + c(1) * y1.clone() + c(3);
-    let out1 = c(1) * y0 + c(2) * y1 + c(4);
-    Tensor::cat(vec![out0, out1], 1)
 }
 
 impl MapTrainer {
@@ -258,7 +220,7 @@ impl MapTrainer {
     }
 
     /// Draws the host columns of one batch: the diagonal part and the distillation part.
-    fn draw(&mut self) -> (Cols, Cols) {
+    pub(super) fn draw(&mut self) -> (Cols, Cols) {
         let n = self.config.batch;
         let nd = ((n as f64 * DIAGONAL_SHARE).round() as usize).clamp(1, n - 1);
         let (rng, exact, gauss, schedule) =
@@ -345,48 +307,13 @@ impl MapTrainer {
         (diag, off)
     }
 
-    /// One Adam step on a fresh batch; the losses, unread.
+    /// One Adam step on a fresh batch; the losses, unread. Natively on the CPU the batch's
+    /// gradient is taken in two halves on two threads ([`super::step`]).
     pub fn step(&mut self) -> MapLosses {
         let (diag, off) = self.draw();
-        let dev = &self.device;
-        let t = |v: Vec<f32>, w: usize| {
-            let rows = v.len() / w;
-            Tensor::<2>::from_data(TensorData::new(v, [rows, w]), dev)
-        };
-        let half_mean = |r: Tensor<2>| {
-            let rows = r.dims()[0] as f64;
-            r.square().sum() * (0.5 / rows)
-        };
-        let net = &self.net;
-        let f = net.forward(t(diag.st, 2), t(diag.x, 2));
-        let diagonal = half_mean(f - t(diag.p, 2));
-        let (st, x, g, gap) = (t(off.st, 2), t(off.x, 2), t(off.p, 2), t(off.gap, 1));
-        let distill = match self.distill {
-            Distill::Lagrangian => {
-                let (f, df) = net.forward_dt(st, x);
-                let x_hat = g + f.clone() * gap.clone();
-                let dx_hat = t(off.dp, 2) + f + df * gap;
-                let y = x_hat.detach();
-                let teacher = apply_rows(t(off.aff, 5), y.clone()) + net.forward(t(off.ut, 2), y);
-                half_mean(dx_hat - teacher.detach())
-            }
-            Distill::Progressive => {
-                let student = g + net.forward(st, x.clone()) * gap.clone();
-                let gap_su = t(off.gap_su, 1);
-                let mid = t(off.g_su, 2) + net.forward(t(off.su, 2), x) * gap_su;
-                let mid = mid.detach();
-                let end = apply_rows(t(off.aff, 5), mid.clone())
-                    + net.forward(t(off.ut, 2), mid) * t(off.gap_ut, 1);
-                half_mean((student - end.detach()) / gap)
-            }
-            Distill::Exact => {
-                let student = g + net.forward(st, x) * gap.clone();
-                half_mean((student - t(off.dp, 2)) / gap)
-            }
-        };
-        let loss = diagonal.clone() + distill.clone();
-        let mut grads = loss.backward();
-        let g = GradientsParams::from_module(&mut grads, &self.net);
+        let parallel = crate::trainer::parallel_on(&self.device);
+        let (g, losses) =
+            step::gradients(&self.net, self.distill, diag, off, &self.device, parallel);
         let lr = self.config.lr_at(self.step);
         self.net = self.optim.step(lr, self.net.clone(), g);
         if let Some(avg) = self.average.as_mut() {
@@ -397,10 +324,7 @@ impl MapTrainer {
             avg.blend(&self.net, d);
         }
         self.step += 1;
-        MapLosses {
-            diagonal: diagonal.inner(),
-            distill: distill.inner(),
-        }
+        losses
     }
 
     /// The network to sample with and to save: the moving average when enabled, else the raw
