@@ -93,16 +93,17 @@ fn apply_rows(aff: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
     Tensor::cat(vec![out0, out1], 1)
 }
 
-/// The diagonal's and the distillation's losses on these rows, each ½|·|² summed over the rows
-/// and divided by its part's full count (`totals`: the diagonal's rows, the distillation's).
-fn losses(
+/// The gradient in `net`'s parameters of these rows' loss, and its two parts (off the graph):
+/// the diagonal's and the distillation's ½|·|², each summed over the rows and divided by its
+/// part's full count (`totals`: the diagonal's rows, the distillation's).
+fn gradient(
     net: &MapNet,
     distill: Distill,
     diag: Cols,
     off: Cols,
     totals: (usize, usize),
     dev: &Device,
-) -> (Tensor<1>, Tensor<1>) {
+) -> (GradientsParams, MapLosses) {
     let t = |v: Vec<f32>, w: usize| {
         let rows = v.len() / w;
         Tensor::<2>::from_data(TensorData::new(v, [rows, w]), dev)
@@ -134,19 +135,7 @@ fn losses(
             (student - t(off.dp, 2)) / gap
         }
     };
-    (diagonal, half_mean(residual, totals.1))
-}
-
-/// The gradient of these rows' loss in `net`'s parameters, and the two losses (off the graph).
-fn gradient(
-    net: &MapNet,
-    distill: Distill,
-    diag: Cols,
-    off: Cols,
-    totals: (usize, usize),
-    dev: &Device,
-) -> (GradientsParams, MapLosses) {
-    let (diagonal, residual) = losses(net, distill, diag, off, totals, dev);
+    let residual = half_mean(residual, totals.1);
     let mut grads = (diagonal.clone() + residual.clone()).backward();
     let g = GradientsParams::from_module(&mut grads, net);
     let losses = MapLosses {
