@@ -308,7 +308,7 @@ impl MapTrainer {
     }
 
     /// One Adam step on a fresh batch; the losses, unread. Natively on the CPU the batch's
-    /// gradient is taken in two halves on two threads ([`super::step`]).
+    /// gradient is taken in two halves on two threads (`flow_map/step.rs`).
     pub fn step(&mut self) -> MapLosses {
         let (diag, off) = self.draw();
         let parallel = crate::trainer::parallel_on(&self.device);
