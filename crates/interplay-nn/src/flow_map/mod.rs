@@ -6,7 +6,8 @@
 //! - [`gauss`]: the exact map of the target's Gaussian stand-in, under the learned one;
 //! - [`net`]: the network F(s, t, x) and its t-derivative by forward tangents;
 //! - [`train`]: the diagonal flow-matching loss plus Lagrangian or progressive self-distillation;
-//!   `step`: a step's gradient, in two halves on two threads natively;
+//!   `step`: the distillation rules, a step's losses and its gradient, in two halves on two
+//!   threads natively;
 //! - [`field`]: jumps, K-step sampling and the map's own velocity, on a device;
 //! - [`checkpoint`]: the checkpoint of a map, with its own kind;
 //! - [`eval`]: the map against the exact one (`interplay_core::flow_map`), cell by cell.

@@ -1,5 +1,6 @@
-//! The gradient of one flow-map step: the diagonal's and the distillation's losses over the
-//! batch's rows, either at once or, natively on the CPU, in two halves on two threads.
+//! The losses of a flow-map step ([`Distill`]: how the map away from the diagonal is learned)
+//! and their gradient: the diagonal's and the distillation's losses over the batch's rows,
+//! either at once or, natively on the CPU, in two halves on two threads.
 //!
 //! Each half holds half the diagonal's rows and half the distillation's, on its own copy of the
 //! network (the same parameters as fresh leaves, so that each half has its own autodiff graph).
@@ -15,10 +16,50 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use core::ops::Range;
 use interplay_core::P2;
+use serde::{Deserialize, Serialize};
 
 use super::net::MapNet;
-use super::train::{Distill, MapLosses};
 use crate::objective::Skip;
+
+/// How the map away from the diagonal is learned.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Distill {
+    /// ∂_t X̂_{s,t} against v̂_{t,t}(X̂_{s,t}) (the paper's most stable choice).
+    #[default]
+    Lagrangian,
+    /// X̂_{s,t} against X̂_{u,t} ∘ X̂_{s,u}.
+    Progressive,
+    /// A reference that only a project with exact fields can run: X̂_{s,t} against the exact map
+    /// X_{s,t} (`interplay_core::flow_map`), and the diagonal against the exact b. It shows
+    /// what the network and the budget can reach when nothing is estimated.
+    Exact,
+}
+
+impl Distill {
+    /// Both, in the CLI's order.
+    pub const ALL: [Distill; 3] = [Distill::Lagrangian, Distill::Progressive, Distill::Exact];
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Distill::Lagrangian => "lagrangian",
+            Distill::Progressive => "progressive",
+            Distill::Exact => "exact",
+        }
+    }
+    /// Parses [`Distill::name`].
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == s)
+    }
+}
+
+/// The losses of one step, unread.
+pub struct MapLosses {
+    /// ½|v̂_{t,t} − b|² on the diagonal rows (its excess over the minimum is ½ the squared error).
+    pub diagonal: Tensor<1>,
+    /// The distillation residual, ½|·|² in velocity units.
+    pub distill: Tensor<1>,
+}
 
 /// Below this many rows in a part, a step does not split (each half needs rows of both parts).
 const MIN_SPLIT_ROWS: usize = 16;

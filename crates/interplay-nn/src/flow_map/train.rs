@@ -26,16 +26,16 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, ModuleOptimizer};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{P2, Rng, Schedule, Target};
-use serde::{Deserialize, Serialize};
 
 use super::field::{END, MapField};
 use super::gauss::GaussMap;
 use super::net::MapNet;
 use super::step::{self, Cols, push_affine, push2};
+pub use super::step::{Distill, MapLosses};
 use crate::NnError;
 use crate::batch::TimeDraw;
 use crate::objective::sigma_data;
@@ -46,38 +46,6 @@ use crate::trainer::TrainConfig;
 /// squares against 0.82 with a quarter, after the same 1500 steps; BENCHMARKS.md, "Flow maps").
 pub const DIAGONAL_SHARE: f64 = 0.5;
 
-/// How the map away from the diagonal is learned.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Distill {
-    /// ∂_t X̂_{s,t} against v̂_{t,t}(X̂_{s,t}) (the paper's most stable choice).
-    #[default]
-    Lagrangian,
-    /// X̂_{s,t} against X̂_{u,t} ∘ X̂_{s,u}.
-    Progressive,
-    /// A reference that only a project with exact fields can run: X̂_{s,t} against the exact map
-    /// X_{s,t} (`interplay_core::flow_map`), and the diagonal against the exact b. It shows
-    /// what the network and the budget can reach when nothing is estimated.
-    Exact,
-}
-
-impl Distill {
-    /// Both, in the CLI's order.
-    pub const ALL: [Distill; 3] = [Distill::Lagrangian, Distill::Progressive, Distill::Exact];
-    /// The stable name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Distill::Lagrangian => "lagrangian",
-            Distill::Progressive => "progressive",
-            Distill::Exact => "exact",
-        }
-    }
-    /// Parses [`Distill::name`].
-    pub fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|d| d.name() == s)
-    }
-}
-
 /// A pair s < t on the triangle start ≤ s < t ≤ [`END`]: uniform, then both times warped by
 /// `times`' warp (the diagonal's), which keeps their order and, with a power above 1, draws more
 /// of the short jumps near t = 1 that a few-step sampler ends with. The one-step jump
@@ -87,14 +55,6 @@ pub fn draw_pair(rng: &mut Rng, start: f64, times: &TimeDraw) -> (f64, f64) {
     let (lo, hi) = (a.min(b), a.max(b));
     let at = |u: f64| start + (END - start) * times.warp(u);
     (at(lo), at(hi))
-}
-
-/// The losses of one step, unread.
-pub struct MapLosses {
-    /// ½|v̂_{t,t} − b|² on the diagonal rows (its excess over the minimum is ½ the squared error).
-    pub diagonal: Tensor<1>,
-    /// The distillation residual, ½|·|² in velocity units.
-    pub distill: Tensor<1>,
 }
 
 /// Owns the network, its moving average, its optimiser, the RNG and the step count.
