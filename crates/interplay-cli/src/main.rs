@@ -122,7 +122,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Keeps freed memory mapped. By default mimalloc hands memory it has not reused within 10 ms
 /// back to the kernel; a training step at batch 4096 frees and allocates hundreds of MB of
 /// activations, so the next step faulted them in again, each fault zeroing a 2 MB huge page
-/// (about 160 faults per step; BENCHMARKS.md, "Training speed, native CPU"). The process never
+/// (about 160 faults per step; BENCHMARKS.md, "Native CPU training against
+/// PyTorch at batch 4096"). The process never
 /// holds more than its peak.
 fn keep_freed_memory() {
     // SAFETY: mi_option_set only stores an integer in mimalloc's option table; the option is

@@ -74,6 +74,8 @@ pub struct MapTrainer {
     sigma_data: f64,
     pub(super) device: Device,
     pub(super) net: MapNet,
+    /// Whether a step splits its batch over two threads (natively on the CPU).
+    parallel: bool,
     average: Option<MapNet>,
     optim: ModuleOptimizer,
     rng: Rng,
@@ -166,6 +168,7 @@ impl MapTrainer {
             target,
             exact,
             gauss,
+            parallel: crate::trainer::parallel_on(&device),
             device,
             net,
             average,
@@ -271,9 +274,14 @@ impl MapTrainer {
     /// gradient is taken in two halves on two threads (`flow_map/step.rs`).
     pub fn step(&mut self) -> MapLosses {
         let (diag, off) = self.draw();
-        let parallel = crate::trainer::parallel_on(&self.device);
-        let (g, losses) =
-            step::gradients(&self.net, self.distill, diag, off, &self.device, parallel);
+        let (g, losses) = step::gradients(
+            &self.net,
+            self.distill,
+            diag,
+            off,
+            &self.device,
+            self.parallel,
+        );
         let lr = self.config.lr_at(self.step);
         self.net = self.optim.step(lr, self.net.clone(), g);
         if let Some(avg) = self.average.as_mut() {
