@@ -90,8 +90,12 @@ impl LearnedField {
         &self.nets
     }
 
+    /// The network's time input: `v` in every row of an `[n, 1]` column. It is uploaded, not
+    /// filled on the device: a fill is an operation of the fused stream, and where the stream was
+    /// cut just after it (which depends on how many steps a view took) it ran as a kernel of its
+    /// own, compiled in the middle of an animation for a shape no warm-up had met.
     fn column(&self, v: f64, n: usize) -> Tensor<2> {
-        Tensor::full([n, 1], v, &self.device)
+        Tensor::from_data(TensorData::new(vec![v as f32; n], [n, 1]), &self.device)
     }
 
     /// The schedule-free skip A·x + m on the device (a plain scale where it is one, as for
