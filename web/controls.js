@@ -101,6 +101,30 @@ export const TEMPLATE = `
     <span class="ip-fmap-status" role="status" aria-live="polite">Train the map to see one jump carry the Gaussian onto the target.</span>
   </figcaption>
 </figure>
+<figure class="ip-panel ip-nodata-panel">
+  <div class="ip-nodata-row">
+    <div class="ip-view ip-dark"><canvas class="ip-nodata-walkers" width="360" height="360" role="img"
+      aria-label="The energy's density as a heat map, with the walkers at the end of the annealing drawn by their weights"></canvas></div>
+    <canvas class="ip-nodata-curves" width="380" height="320" role="img"
+      aria-label="The effective sample size and the log Z estimate over the annealing time, for the learned drift and for no drift, beside the exact log Z"></canvas>
+  </div>
+  <figcaption>Sampling without data: the walkers know the density ρ only as an energy U = −log ρ, not its
+    normalisation Z and not one sample of it. They start from N(0, I) and are annealed towards e<sup>−U</sup> by
+    Langevin steps dX = (b̂ − ε∇U<sub>τ</sub>)dt + √(2ε)dW, each carrying a weight e<sup>A</sup> for the work done on it;
+    the weighted walkers are unbiased for ρ, and their mean weight for Z. Left: the energy's density and the
+    walkers at τ = 1, each dot's area its weight. Right: the effective sample size and the log Z estimate over
+    τ, <span class="ip-k-alone">b̂ = 0 (annealing alone)</span> and <span class="ip-k-learned">the drift b̂ learned by
+    NETS</span>, with the exact log Z.
+    <span class="ip-nodata-controls">
+      <button class="ip-nodata-train" type="button" aria-pressed="false">Train the drift</button>
+      <label class="ip-row ip-check"><input class="ip-nodata-drift" type="checkbox" checked>
+        <span>walkers moved by the learned drift (off: b̂ = 0)</span></label>
+      ${row("ip-energy", "energy")}
+      ${slider("ip-weps", "walkerEps")}
+    </span>
+    <span class="ip-nodata-status" role="status" aria-live="polite">Train the drift to see annealing alone lose its walkers and the learned transport keep them.</span>
+  </figcaption>
+</figure>
 <div class="ip-panels">
   <fieldset class="ip-box ip-schedule-box"><legend>Schedule: x<sub>t</sub> = α(t)x<sub>0</sub> + β(t)x<sub>1</sub> + γ(t)z</legend>
     ${row("ip-path", "path")}

@@ -95,6 +95,7 @@ export function figureTraining(w, { backend, chunk, button, status, words, chunk
     /** A new run: the next report is its first. */
     forget() {
       last = null;
+      setButton();
     },
     /**
      * Trains for about `ms` (the button's loop paused first), drawing after every chunk;

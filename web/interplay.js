@@ -22,6 +22,7 @@ import { epsExplorer } from "./eps-explorer.js";
 import { flowPick } from "./flow-pick.js";
 import { mixTriangle } from "./triangle.js";
 import { flowMapFigure } from "./flow-map.js";
+import { noDataFigure } from "./no-data.js";
 import { guardViewer } from "./viewer-guard.js";
 import { THEMES, applyTheme } from "./theme.js";
 
@@ -113,7 +114,7 @@ export function create(root, options = {}) {
     const width = root.clientWidth;
     const shown = (el) => !el.hidden && el.offsetParent !== null;
     const square = [...root.querySelectorAll(".ip-views > .ip-panel")].filter(shown).length;
-    const wide = [...root.querySelectorAll(".ip-spacetime-panel, .ip-mix-panel, .ip-fmap-panel")].filter(shown).length;
+    const wide = [...root.querySelectorAll(".ip-spacetime-panel, .ip-mix-panel, .ip-fmap-panel, .ip-nodata-panel")].filter(shown).length;
     const boxes = [...root.querySelectorAll(".ip-panels > .ip-box")].filter((el) => !el.hidden).length;
     const side = boxes > 0 && (width >= WIDE_PX || (width >= SIDE_PX && square <= 1 && wide === 0));
     root.classList.toggle("ip-beside", side);
@@ -126,6 +127,12 @@ export function create(root, options = {}) {
     if (touched.onlyFlowMap) {
       // Only the flow-map figure's jumps: it redraws its map; nothing else moves.
       w.flowMap.changed();
+      w.share.hashChanged();
+      return;
+    }
+    if (touched.onlyNoData) {
+      // Only the "no data" figure's energy or noise: it redraws its walkers; nothing else moves.
+      w.noData.changed();
       w.share.hashChanged();
       return;
     }
@@ -143,6 +150,7 @@ export function create(root, options = {}) {
     if (touched.mix) w.mix.changed();
     if (touched.losses) w.dirty.losses = true;
     w.flowMap.changed();
+    w.noData.changed();
     w.share.hashChanged();
     w.session.paramsChanged(p);
   }
@@ -158,6 +166,7 @@ export function create(root, options = {}) {
   w.epsExplorer = epsExplorer(w, w.session);
   w.mix = mixTriangle(w);
   w.flowMap = flowMapFigure(w);
+  w.noData = noDataFigure(w);
   const { session, views, loop } = w;
   let observer = null;
   let resizer = null;
@@ -258,6 +267,14 @@ export function create(root, options = {}) {
     flowMapState: () => w.flowMap.state(),
     /** The flow map's checkpoint bytes (a Uint8Array; `interplay sample --model` reads them). */
     exportFlowMap: () => w.flowMap.checkpoint(),
+    /** Trains the "no data" figure's drift for about `ms` and draws both arms; resolves to
+     * {energy, eps, steps, drift, ess: {learned, alone}, logZ: {learned, alone, exact}, tv:
+     * {learned, alone}, learning} (ESS and log Z at τ = 1). */
+    trainNoData: (ms) => w.noData.train(ms),
+    /** Redraws the "no data" figure's walkers for the current energy and ε; resolves to its state. */
+    redrawNoData: () => w.noData.redraw(),
+    /** The "no data" figure's state, as `trainNoData` resolves to. */
+    noDataState: () => w.noData.state(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */
     running: () => loop.running(),
     destroy() {
@@ -266,6 +283,7 @@ export function create(root, options = {}) {
       session.terminate();
       w.lineLearning.terminate();
       w.flowMap.terminate();
+      w.noData.terminate();
       w.mix.free();
       if (observer) observer.disconnect();
       if (resizer) resizer.disconnect();
@@ -397,6 +415,7 @@ export function create(root, options = {}) {
     session.paramsChanged(p);
     w.mix.refresh();
     w.flowMap.refresh();
+    w.noData.refresh();
     loop.wake();
     if (w.widget.autoplay) loop.play();
     return api;

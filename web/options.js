@@ -27,6 +27,7 @@ export const VIEWS = {
   spacetime: [".ip-spacetime-panel"],
   triangle: [".ip-mix-panel"],
   flowmap: [".ip-fmap-panel"],
+  nodata: [".ip-nodata-panel"],
   schedule: [".ip-schedule-box"],
   flow: [".ip-flow-box"],
   training: [".ip-training-box"],

@@ -20,6 +20,7 @@ use crate::fields::FieldAt;
 use crate::{P2, Rng};
 
 /// An energy U₁ = −log ρ(t*, ·) from the exact field at t*.
+#[derive(Clone, Debug)]
 pub struct Energy {
     at: FieldAt,
 }
@@ -28,6 +29,20 @@ impl Energy {
     /// The energy of the exact density `at` describes (normalised: Z₁ = 1).
     pub fn new(at: FieldAt) -> Self {
         Self { at }
+    }
+    /// The energy −log ρ(`at`, x) of `target` on the linear path with Brownian noise (the
+    /// page's energies), or why there is none: `at` must be in (0, 1), the target in the plane.
+    pub fn of(target: &crate::Target, at: f64) -> Result<Self, String> {
+        if !(at > 0.0 && at < 1.0) {
+            return Err(format!(
+                "at = {at}: the energy is the target's density at a time in (0, 1)"
+            ));
+        }
+        if matches!(target, crate::Target::Line(_)) {
+            return Err("the walkers live in the plane: choose a target in the plane".into());
+        }
+        let schedule = crate::Schedule::preset(crate::Path::Linear);
+        Ok(Self::new(crate::ExactField::new(schedule, target).at(at)))
     }
     /// U₁(x).
     pub fn value(&self, x: P2) -> f64 {

@@ -109,6 +109,17 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
             .await
             .map(Response::MapJumps),
         Request::MapErrors {} => crate::flow_map::errors(cell).await.map(Response::MapErrors),
+        Request::NetsStart { target, at, seed } => crate::nets_run::start(cell, &target, at, seed)
+            .await
+            .map(|generation| Response::Started { generation }),
+        Request::NetsTrain { ms } => crate::nets_run::train_for(cell, ms)
+            .await
+            .map(Response::Trained),
+        Request::NetsWalkers { drift, eps, seed } => {
+            crate::nets_run::walkers(cell, drift, eps, seed)
+                .await
+                .map(Response::NetsWalkers)
+        }
         Request::Gradients { from, to } => crate::shards::gradients(cell, from, to)
             .await
             .map(Response::Gradients),

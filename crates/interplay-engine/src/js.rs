@@ -122,5 +122,9 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
         }
         Response::MapErrors(e) => plain(&e),
         Response::Gradients(g) => with_arrays(plain(&g)?, &[("grads", &g.grads)]),
+        Response::NetsWalkers(w) => with_arrays(
+            plain(&w)?,
+            &[("points", &w.points), ("weights", &w.weights)],
+        ),
     }
 }

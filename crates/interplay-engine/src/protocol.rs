@@ -5,6 +5,7 @@
 //! refused by name, before anything runs), and the engine's answer leaves as a `Response`.
 //! Nothing between the two is an op name matched by hand.
 
+use interplay_core::spec::TargetSpec;
 use interplay_nn::quality::EpsBound;
 use interplay_nn::spec::{LiveRun, RunConfig, ScheduleSpec};
 use serde::{Deserialize, Serialize};
@@ -114,6 +115,32 @@ pub enum Request {
     },
     /// A flow map's error against the exact map on the (s, t) grid (one more row each time).
     MapErrors {},
+    /// Sampling without data: a fresh run of the transport sampler for the energy
+    /// −log ρ(`at`, x) of `target` (its exact density at time `at` of the linear path).
+    NetsStart {
+        /// The target whose density is the energy.
+        target: TargetSpec,
+        /// The time of the density, in (0, 1) (below 1 blurs the target).
+        at: f64,
+        /// The seed of the transport's weights and of its training walkers.
+        seed: u32,
+    },
+    /// Sampling without data: train the transport for about `ms` milliseconds (at least one
+    /// step).
+    NetsTrain {
+        /// The time budget.
+        ms: f64,
+    },
+    /// Sampling without data: walkers from N(0, I) to the energy at noise `eps`, with the
+    /// learned drift or without one (annealing alone), and their weights.
+    NetsWalkers {
+        /// With the learned drift (else b̂ = 0).
+        drift: bool,
+        /// The Langevin noise ε.
+        eps: f64,
+        /// The walkers' seed.
+        seed: u32,
+    },
     /// Training on several workers: the gradients of the next step's loss on rows `from..to` of
     /// its batch (a shard's share of the whole batch's loss), without stepping.
     Gradients {
@@ -159,6 +186,9 @@ impl Request {
             Self::RunConfig {} => "runConfig",
             Self::MapJumps { .. } => "mapJumps",
             Self::MapErrors {} => "mapErrors",
+            Self::NetsStart { .. } => "netsStart",
+            Self::NetsTrain { .. } => "netsTrain",
+            Self::NetsWalkers { .. } => "netsWalkers",
             Self::Gradients { .. } => "gradients",
             Self::Apply { .. } => "apply",
         }
@@ -210,6 +240,40 @@ pub enum Response {
     MapErrors(MapErrors),
     /// A shard's gradients.
     Gradients(ShardReport),
+    /// Walkers of the transport sampler and their weights.
+    NetsWalkers(NetsWalkers),
+}
+
+/// Walkers annealed to an energy, with their weights and what the weights say on the way.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetsWalkers {
+    /// Whether the learned drift moved them (else annealing alone, b̂ = 0).
+    pub drift: bool,
+    /// Their Langevin noise ε.
+    pub eps: f64,
+    /// Where they end, [x0, y0, x1, …] (leaves as a typed array).
+    #[serde(skip_serializing)]
+    pub points: Vec<f32>,
+    /// Their self-normalised weights at τ = 1, summing to 1 (leaves as a typed array).
+    #[serde(skip_serializing)]
+    pub weights: Vec<f32>,
+    /// The annealing times of the record, 0 to 1.
+    pub tau: Vec<f64>,
+    /// The effective sample size over n, (Σw)²/(nΣw²), at each τ.
+    pub ess: Vec<f64>,
+    /// The estimate of log(Z_τ/Z₀), the log of the mean weight, at each τ (unbiased in Z, not
+    /// in log Z).
+    pub log_z: Vec<f64>,
+    /// The exact log(Z₁/Z₀) = −log 2π.
+    pub exact_log_z: f64,
+    /// The weighted walkers' histogram TV to the exact density (16 × 16 bins of [−4, 4]² and
+    /// one outside).
+    pub tv: f64,
+    /// The run's generation.
+    pub generation: u32,
+    /// The training step of the transport that moved them.
+    pub model_steps: u64,
 }
 
 /// A shard's gradients and losses for the next step ([`Request::Gradients`]).

@@ -14,6 +14,7 @@ use interplay_nn::spec::{RunConfig, ScheduleSpec};
 use interplay_nn::{LearnedField, Trainer};
 
 use crate::map_run::MapRun;
+use crate::nets_run::NetsRun;
 
 use crate::protocol::Response;
 
@@ -69,6 +70,8 @@ pub struct Session {
     pub(crate) generation: u32,
     /// The learned model's particles.
     pub(crate) cloud: Option<Cloud>,
+    /// A run of the transport sampler (the "no data" figure's engine has only this).
+    pub(crate) nets: Option<NetsRun>,
 }
 
 /// Milliseconds on a clock that only moves forward: the worker's `performance.now()`
@@ -105,6 +108,7 @@ impl Session {
             map: None,
             generation: 0,
             cloud: None,
+            nets: None,
         }
     }
 
@@ -118,7 +122,11 @@ impl Session {
         match (&self.trainer, &self.map) {
             (Some(tr), _) => tr.steps(),
             (None, Some(m)) => m.trainer.steps(),
-            (None, None) => 0,
+            (None, None) => self
+                .nets
+                .as_ref()
+                .and_then(|n| n.trainer.as_ref())
+                .map_or(0, |t| t.steps()),
         }
     }
 
@@ -188,9 +196,17 @@ impl Session {
     fn replace(&mut self, trainer: Option<Trainer>, map: Option<MapRun>) -> u32 {
         self.trainer = trainer;
         self.map = map;
+        self.nets = None;
         self.cloud = None;
         self.generation += 1;
         self.generation
+    }
+
+    /// Replaces every run by a run of the transport sampler; returns its generation.
+    pub(crate) fn replace_nets(&mut self, run: NetsRun) -> u32 {
+        let generation = self.replace(None, None);
+        self.nets = Some(run);
+        generation
     }
 
     /// Continues training from checkpoint bytes; bad bytes are refused and keep the current run.

@@ -140,3 +140,17 @@ named!(
         Drawn = "drawn" => "drawn by hand",
     }
 );
+named!(
+    /// The energy of the "no data" figure: a target's exact density as −log ρ, known to the
+    /// walkers only as a function (its normalisation is what they estimate).
+    EnergyName, ENERGIES {
+        /// The Gaussian mixture: four separated modes of different shapes.
+        Gmm = "gmm" => "Gaussian mixture",
+        /// Two rings.
+        Rings = "rings" => "rings",
+        /// The checkerboard blurred (the interpolant's density at t = 0.9): eight flat squares.
+        Checkerboard = "checkerboard" => "blurred checkerboard",
+        /// The widget's own target (a drawing included).
+        Target = "target" => "the widget's target",
+    }
+);

@@ -8,8 +8,8 @@ use interplay_core::schedule::{EPS_RANGE, EXP_RANGE, GAMMA_SCALE_RANGE};
 use interplay_core::{GammaFamily, Path};
 use serde::Serialize;
 
-use crate::choices::{Arrows, Direction, Eulerian, LineName, Source, TargetName};
-use crate::params::{LR_RANGE, SEED_RANGE, T_RANGE};
+use crate::choices::{Arrows, Direction, EnergyName, Eulerian, LineName, Source, TargetName};
+use crate::params::{LR_RANGE, SEED_RANGE, T_RANGE, WALKER_EPS_RANGE};
 
 /// How a control takes its value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -278,6 +278,18 @@ pub fn controls() -> Vec<Control> {
             "jumps",
             "how many jumps the flow map takes from t = 0 to t = 1, each shorter towards t = 1",
             counts(&interplay_core::flow_map::JUMPS.map(|k| k as usize), false),
+        ),
+        c(
+            "energy",
+            "energy",
+            "the density the walkers sample, known to them only as an energy U = −log ρ up to its normalisation",
+            menu(EnergyName::ALL, EnergyName::name, EnergyName::label),
+        ),
+        c(
+            "walkerEps",
+            "walkers' noise ε",
+            "Langevin noise of the walkers: dX = (b̂ − ε∇U)dt + √(2ε)dW",
+            range(WALKER_EPS_RANGE, 0.1),
         ),
         c(
             "seed",

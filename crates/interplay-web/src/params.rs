@@ -19,8 +19,8 @@ use serde_json::{Map, Value};
 
 use crate::choices::choice;
 pub use crate::choices::{
-    ARROWS, Arrows, DIRECTIONS, Direction, EULERIAN, Eulerian, LINES, LineName, SOURCES, Source,
-    TARGETS, TargetName,
+    ARROWS, Arrows, DIRECTIONS, Direction, ENERGIES, EULERIAN, EnergyName, Eulerian, LINES,
+    LineName, SOURCES, Source, TARGETS, TargetName,
 };
 
 /// Everything that decides the picture and the training run. Serialised flat, with the URL's
@@ -75,6 +75,10 @@ pub struct Params {
     pub mix_path: Vec<Alpha>,
     /// The flow-map figure's jumps from t = 0 to t = 1 (one of `interplay_core::flow_map::JUMPS`).
     pub jumps: u32,
+    /// The "no data" figure's energy.
+    pub energy: EnergyName,
+    /// The "no data" figure's Langevin noise ε of the walkers.
+    pub walker_eps: f64,
 }
 
 impl Serialize for Params {
@@ -110,6 +114,8 @@ impl Serialize for Params {
             mix: String,
             mix_path: String,
             jumps: u32,
+            energy: EnergyName,
+            walker_eps: f64,
         }
         let sc = &self.schedule;
         Flat {
@@ -140,6 +146,8 @@ impl Serialize for Params {
             mix: encode_alpha(self.mix),
             mix_path: encode_mix_path(&self.mix_path),
             jumps: self.jumps,
+            energy: self.energy,
+            walker_eps: self.walker_eps,
         }
         .serialize(s)
     }
@@ -171,6 +179,8 @@ impl Default for Params {
             mix: quantise([1.0 / 3.0; 3]),
             mix_path: Vec::new(),
             jumps: 1,
+            energy: EnergyName::Gmm,
+            walker_eps: 1.0,
         }
     }
 }
@@ -187,6 +197,8 @@ pub const LR_RANGE: (f64, f64) = (1e-5, 0.1);
 pub const BATCH_RANGE: (f64, f64) = (16.0, 8192.0);
 /// The range of the width (units per hidden layer).
 pub const WIDTH_RANGE: (f64, f64) = (8.0, 512.0);
+/// The range of the walkers' Langevin noise ε in the "no data" figure.
+pub const WALKER_EPS_RANGE: (f64, f64) = (0.1, 4.0);
 /// The range of the depth (hidden layers).
 pub const DEPTH_RANGE: (f64, f64) = (1.0, 8.0);
 
@@ -283,7 +295,7 @@ pub fn drawing_code(prefix: &str, strokes: &[Vec<P2>]) -> Result<(String, bool),
 
 impl Params {
     /// The keys [`Params::apply`] accepts (`preset` is applied first and not stored).
-    pub const KEYS: [&'static str; 28] = [
+    pub const KEYS: [&'static str; 30] = [
         "preset",
         "t",
         "path",
@@ -312,6 +324,8 @@ impl Params {
         "mix",
         "mixPath",
         "jumps",
+        "energy",
+        "walkerEps",
     ];
 
     /// These parameters with `changes` applied, or a message naming the first bad key. The
@@ -396,6 +410,8 @@ impl Params {
                             )
                         })?;
                 }
+                "energy" => p.energy = EnergyName::parse(key, v)?,
+                "walkerEps" => p.walker_eps = number(key, v, WALKER_EPS_RANGE)?,
                 other => {
                     return Err(format!(
                         "unknown parameter '{other}'; known: {}",

@@ -13,6 +13,8 @@ const MIX: [&str; 6] = ["target", "drawn", "seed", "second", "mix", "mixPath"];
 const TRIANGLE_ONLY: [&str; 3] = ["second", "mix", "mixPath"];
 /// The keys only the flow-map figure reads.
 const FLOW_MAP_ONLY: [&str; 1] = ["jumps"];
+/// The keys only the "no data" figure reads.
+const NO_DATA_ONLY: [&str; 2] = ["energy", "walkerEps"];
 
 /// What a change touches beyond the views every change redraws.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -22,6 +24,8 @@ pub struct Touched {
     pub only_triangle: bool,
     /// Only the flow-map figure: nothing else is redrawn or reset.
     pub only_flow_map: bool,
+    /// Only the "no data" figure: nothing else is redrawn or reset.
+    pub only_no_data: bool,
     /// The schedule's plot.
     pub schedule: bool,
     /// The triangle of three marginals.
@@ -38,6 +42,7 @@ pub fn touched(changed: Option<&[String]>) -> Touched {
         return Touched {
             only_triangle: false,
             only_flow_map: false,
+            only_no_data: false,
             schedule: true,
             mix: true,
             line: true,
@@ -48,6 +53,7 @@ pub fn touched(changed: Option<&[String]>) -> Touched {
     Touched {
         only_triangle: keys.iter().all(|k| TRIANGLE_ONLY.contains(&k.as_str())),
         only_flow_map: keys.iter().all(|k| FLOW_MAP_ONLY.contains(&k.as_str())),
+        only_no_data: keys.iter().all(|k| NO_DATA_ONLY.contains(&k.as_str())),
         schedule: any(&SCHEDULE),
         mix: any(&MIX),
         line: keys.iter().any(|k| k == "line"),
@@ -72,6 +78,7 @@ mod tests {
             .chain(&MIX)
             .chain(&TRIANGLE_ONLY)
             .chain(&FLOW_MAP_ONLY)
+            .chain(&NO_DATA_ONLY)
         {
             assert!(Params::KEYS.contains(key), "{key} is not a parameter");
         }
@@ -100,8 +107,16 @@ mod tests {
             }
         );
         assert!(!of(&["jumps", "seed"]).only_flow_map);
+        assert_eq!(
+            of(&["energy", "walkerEps"]),
+            Touched {
+                only_no_data: true,
+                ..Touched::default()
+            }
+        );
+        assert!(!of(&["energy", "seed"]).only_no_data);
         let all = touched(None);
         assert!(all.schedule && all.mix && all.line && all.losses && !all.only_triangle);
-        assert!(!all.only_flow_map);
+        assert!(!all.only_flow_map && !all.only_no_data);
     }
 }

@@ -3,6 +3,7 @@
 //! shown, and the parameter changes that show a run the engine loaded from a checkpoint. The
 //! JavaScript builds none of these itself.
 
+use interplay_core::annealing::Energy;
 use interplay_core::coupling::Coupling;
 use interplay_core::spec::{LiveRun, ScheduleSpec, TargetSpec};
 use interplay_core::targets::encode_points;
@@ -10,7 +11,18 @@ use interplay_core::{GammaFamily, ObjectiveKind, Path, Target};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::params::{Params, Source};
+use crate::params::{EnergyName, Params, Source, TargetName};
+
+/// The "no data" figure's energy as the engine's `netsStart` reads it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EnergyRun {
+    /// The target whose exact density is the energy.
+    pub target: TargetSpec,
+    /// The time of that density.
+    pub at: f64,
+    /// The seed of the transport and of its training walkers.
+    pub seed: u32,
+}
 
 /// The network of the shipped checkpoint (`assets/checkerboard.ckpt`): units per hidden layer …
 const SHIPPED_WIDTH: usize = 128;
@@ -44,6 +56,40 @@ impl Params {
         }
     }
 
+    /// The "no data" figure's run as the engine reads it (`netsStart`): the energy −log ρ(at, x)
+    /// of a target at a time `at` of the linear path (the checkerboard blurred to t = 0.9, where
+    /// its squares are flat and nearly disconnected; every other target nearly sharp, 0.99).
+    pub fn energy_run(&self) -> EnergyRun {
+        let (target, checkerboard) = match self.energy {
+            EnergyName::Gmm => (TargetSpec::from(&Target::Gmm), false),
+            EnergyName::Rings => (TargetSpec::from(&Target::Rings), false),
+            EnergyName::Checkerboard => (TargetSpec::from(&Target::Checkerboard), true),
+            EnergyName::Target => (self.target_spec(), self.target == TargetName::Checkerboard),
+        };
+        EnergyRun {
+            target,
+            at: if checkerboard { 0.9 } else { 0.99 },
+            seed: self.seed as u32,
+        }
+    }
+
+    /// The "no data" figure's energy as its density e^{−U} on an `n × n` grid of
+    /// [−`half`, `half`]², row-major, top row first: the picture its walkers are drawn over.
+    pub fn energy_density(&self, n: usize, half: f64) -> Result<Vec<f32>, String> {
+        let e = self.energy_run();
+        let energy = Energy::of(&e.target.target()?, e.at)?;
+        let cell = 2.0 * half / n as f64;
+        let mut out = Vec::with_capacity(n * n);
+        for row in 0..n {
+            let y = half - (row as f64 + 0.5) * cell;
+            for col in 0..n {
+                let x = -half + (col as f64 + 0.5) * cell;
+                out.push((-energy.value([x, y])).exp() as f32);
+            }
+        }
+        Ok(out)
+    }
+
     /// What the engine's run depends on: the run these settings call for, without the schedule
     /// for the schedule-free model (which serves every schedule).
     pub fn run_key(&self) -> Value {
@@ -58,7 +104,7 @@ impl Params {
     /// checkerboard) is a model of these settings.
     pub fn shipped_model_fits(&self) -> bool {
         self.source == Source::ScheduleFree
-            && self.target == crate::params::TargetName::Checkerboard
+            && self.target == TargetName::Checkerboard
             && self.width == SHIPPED_WIDTH
             && self.depth == SHIPPED_DEPTH
     }

@@ -130,6 +130,27 @@ impl Viewer {
         to_js(&self.params.run_config())
     }
 
+    /// The "no data" figure's energy as the engine's `netsStart` reads it:
+    /// `{target, at, seed}`.
+    #[wasm_bindgen(js_name = energyRun)]
+    pub fn energy_run(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.params.energy_run())
+    }
+
+    /// The "no data" figure's energy as a density e^{−U} on an `n × n` grid of
+    /// [−`half`, `half`]² (row-major, top row first; `n` at most 256).
+    #[wasm_bindgen(js_name = energyDensity)]
+    pub fn energy_density(&self, n: u32, half: f64) -> Result<Vec<f32>, JsValue> {
+        if n == 0 || n > 256 || !(half > 0.0 && half.is_finite()) {
+            return Err(JsValue::from_str(&format!(
+                "energyDensity({n}, {half}): n from 1 to 256 cells per side, half > 0"
+            )));
+        }
+        self.params
+            .energy_density(n as usize, half)
+            .map_err(|e| JsValue::from_str(&e))
+    }
+
     /// What a change of the keys `changed` touches (`null`: a whole new state), from the
     /// parameters' own table: `{onlyTriangle, schedule, mix, line, losses}`.
     pub fn touched(&self, changed: JsValue) -> Result<JsValue, JsValue> {

@@ -8,7 +8,7 @@ use std::path::Path as FsPath;
 use interplay_core::{GammaFamily, Path, Target};
 use interplay_web::controls::{Input, controls};
 use interplay_web::params::{
-    ARROWS, DIRECTIONS, EULERIAN, LINES, PRESETS, Params, SOURCES, T_RANGE, TARGETS,
+    ARROWS, DIRECTIONS, ENERGIES, EULERIAN, LINES, PRESETS, Params, SOURCES, T_RANGE, TARGETS,
 };
 
 fn read(rel: &str) -> String {
@@ -58,6 +58,7 @@ fn the_readme_and_the_jekyll_include_name_every_key() {
         ("eulerian", EULERIAN),
         ("arrows", ARROWS),
         ("line", LINES),
+        ("energy", ENERGIES),
     ] {
         let listed = format!("`{name}` (`{}`)", list.join("|"));
         assert!(keys.contains(&listed), "README should list {listed}");
@@ -91,6 +92,7 @@ fn the_menus_offer_every_name_the_parameters_accept() {
         ("arrows", ARROWS.to_vec()),
         ("direction", DIRECTIONS.to_vec()),
         ("line", LINES.to_vec()),
+        ("energy", ENERGIES.to_vec()),
     ] {
         assert_eq!(names(key), owned(&want), "the {key} menu");
         assert!(

@@ -1,0 +1,106 @@
+// The "no data" figure in the full app (CPU backend): the reader trains a transport drift by
+// NETS in the page; the walkers at τ = 1 are drawn by their weights over the energy's density,
+// the ESS and log Z curves of annealing alone and of the learned drift are drawn beside the
+// exact log Z, the switch changes which walkers are drawn, a new ε or energy redraws, and a bad
+// energy is refused with a message that keeps the figure as it was.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serve } from "./lib/server.mjs";
+import { DIST, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
+
+const APP = ".interplay-app";
+const PANEL = `${APP} .ip-nodata-panel`;
+let server;
+let browser;
+
+before(async () => {
+  server = await serve({ "/app/": DIST });
+  browser = await launch({ webgpu: false });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("the learned drift keeps the weights even where annealing alone collapses, drawn and said", async () => {
+  const page = await openPage(browser, server.url("/app/index.html#views=nodata&backend=cpu"), { width: 1100, height: 900 });
+  await page.evaluate(() => window.interplay.ready);
+  await page.locator(PANEL).scrollIntoViewIfNeeded();
+  const status = page.locator(`${PANEL} .ip-nodata-status`);
+  assert.match(await status.textContent(), /Train the drift/);
+  assert.deepEqual(await page.locator(`${PANEL} .ip-energy option`).allTextContents(), ["Gaussian mixture", "rings", "blurred checkerboard", "the widget's target"]);
+  // Before any training the energy is drawn: four modes of the mixture, no walkers yet.
+  await frames(page);
+  const idle = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
+  assert.ok(idle.colors > 20, `the energy drawn: ${idle.colors} colours`);
+  await screenshot(page, "no-data-idle", PANEL);
+
+  // The button trains on until paused, drawing both arms after every chunk.
+  const button = page.locator(`${PANEL} .ip-nodata-train`);
+  await button.click();
+  assert.equal(await button.getAttribute("aria-pressed"), "true");
+  await page.waitForFunction(() => window.interplay.noDataState().steps > 0, null, { timeout: 120000 });
+  await button.click();
+  assert.equal(await button.getAttribute("aria-pressed"), "false");
+  assert.match(await status.textContent(), /The drift after \d+ steps? \(CPU\)\. At τ = 1, b̂ = 0 \(annealing alone\): ESS [\d.]+, log Z -?[\d.]+ .*learned drift: ESS [\d.]+/);
+  assert.match(await status.textContent(), /Exact log Z = -1\.838/);
+
+  // Trained on: the learned drift keeps far more of the walkers than annealing alone, and
+  // its weighted walkers are closer to the density.
+  const s = await page.evaluate(() => window.interplay.trainNoData(30000));
+  assert.ok(s.steps >= 200, `steps: ${s.steps}`);
+  assert.ok(s.ess.learned > 0.3 && s.ess.learned > 5 * s.ess.alone, `ESS at τ = 1: learned ${s.ess.learned}, alone ${s.ess.alone}`);
+  assert.ok(s.tv.learned < s.tv.alone, `TV: learned ${s.tv.learned}, alone ${s.tv.alone}`);
+  assert.ok(Math.abs(s.logZ.learned - s.logZ.exact) < 0.3, `log Z ${s.logZ.learned} against ${s.logZ.exact}`);
+  await frames(page);
+  const withDrift = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
+  const curves = await canvasDigest(page, `${PANEL} .ip-nodata-curves`);
+  assert.ok(withDrift.colors > 50 && curves.colors > 5, `drawn: ${withDrift.colors}, ${curves.colors} colours`);
+  await screenshot(page, "no-data-learned", PANEL);
+
+  // The switch shows annealing alone's walkers instead: the picture changes, nothing is lost.
+  await page.locator(`${PANEL} .ip-nodata-drift`).uncheck();
+  await frames(page);
+  const alone = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
+  assert.notEqual(alone.hash, withDrift.hash);
+  assert.equal((await page.evaluate(() => window.interplay.noDataState())).drift, false);
+  await screenshot(page, "no-data-alone", PANEL);
+  await page.locator(`${PANEL} .ip-nodata-drift`).check();
+
+  // A bad energy is refused with the names it accepts; the figure and its run are kept.
+  for (const [bad, says] of [["volcano", /energy.*volcano.*gmm, rings, checkerboard, target/], [3, /energy must be a name, got 3/]]) {
+    const err = await page.evaluate((e) => {
+      try {
+        window.interplay.setParams({ energy: e });
+        return "";
+      } catch (x) {
+        return String(x.message || x);
+      }
+    }, bad);
+    assert.match(err, says);
+  }
+  const kept = await page.evaluate(() => window.interplay.noDataState());
+  assert.equal(kept.energy, "gmm");
+  assert.equal(kept.steps, s.steps);
+
+  // A new ε redraws both arms at that noise without retraining.
+  await page.evaluate(() => window.interplay.setParams({ walkerEps: 2 }));
+  const e2 = await page.evaluate(() => window.interplay.redrawNoData());
+  assert.equal(e2.eps, 2);
+  assert.equal(e2.steps, s.steps);
+  assert.ok(e2.ess.learned > e2.ess.alone, JSON.stringify(e2));
+  assert.match(await page.evaluate(() => window.interplay.link()), /[#&]walkerEps=2(&|$)/);
+
+  // A new energy starts a new run: the blurred checkerboard, annealing alone drawn at once.
+  await page.locator(`${PANEL} .ip-energy`).selectOption("checkerboard");
+  const board = await page.evaluate(() => window.interplay.redrawNoData());
+  assert.equal(board.energy, "checkerboard");
+  assert.equal(board.steps, 0);
+  assert.ok(board.ess.alone > 0 && board.ess.learned === null, JSON.stringify(board));
+  await frames(page);
+  assert.notEqual((await canvasDigest(page, `${PANEL} .ip-nodata-walkers`)).hash, alone.hash);
+  await screenshot(page, "no-data-checkerboard", PANEL);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});

@@ -1,0 +1,301 @@
+// The "no data" figure: sampling a density known only as an energy U = −log ρ up to its
+// normalisation. Walkers start from N(0, I) and are annealed towards e^{−U} by Langevin steps,
+// each carrying a Jarzynski weight; with b̂ = 0 (annealing alone) the weights collapse onto a few
+// walkers, and a drift b̂ learned by NETS (the physics-informed loss, no data) moves the walkers
+// along with the density so the weights stay even. Left: the energy's density and the walkers at
+// τ = 1, drawn by their weights; right: the effective sample size and the log Z estimate over τ,
+// for the learned drift and for b̂ = 0, beside the exact log Z. The reader picks the energy, ε and
+// which drift moves the walkers on the left; training runs in an engine of the figure's own.
+import { readBackendChoice } from "./engine-session.js";
+import { figureTraining } from "./figure-training.js";
+import { fmt, messageOf, stepsText } from "./options.js";
+
+/** Training time between two drawings (ms). */
+const CHUNK_MS = 1500;
+/** The heat map's cells per side, and the half-width of the square drawn. */
+const GRID = 64;
+const HALF = 4.5;
+/** Colours of the two arms: the learned drift, and annealing alone (b̂ = 0). */
+const LEARNED = "#f28e2b";
+const ALONE = "#4e79a7";
+
+/** The colour of the walkers without a drift (lighter than ALONE, to stand out on the dark map). */
+const ALONE_DOTS = "#cfe4ff";
+
+/** The heat map's colour at u in [0, 1]: dark to a muted teal, which both walkers' colours stand out on. */
+function shade(u) {
+  const v = Math.sqrt(Math.min(1, Math.max(0, u)));
+  return [Math.round(20 + 30 * v), Math.round(20 + 120 * v), Math.round(30 + 100 * v)];
+}
+
+/** The "no data" figure of the widget `w`. */
+export function noDataFigure(w) {
+  const $ = w.$;
+  const panel = $(".ip-nodata-panel");
+  const status = $(".ip-nodata-status");
+  const driftBox = $(".ip-nodata-drift");
+  const canvases = { walkers: $(".ip-nodata-walkers"), curves: $(".ip-nodata-curves") };
+  let run = null; // { key, generation }
+  let alone = null; // the walkers without a drift, drawn
+  let aloneCache = null; // the walkers without a drift: { key, r } (they do not change as it trains)
+  let learned = null; // the walkers with the drift, for the run as trained
+  let train = null; // the last training report
+  let client = null; // the figure's engine, once started
+
+  function wantedBackend() {
+    if (w.widget.backend !== "auto") return w.widget.backend;
+    return w.api.backend ?? readBackendChoice()?.choice ?? "cpu";
+  }
+
+  async function ensureRun(c) {
+    const e = w.viewer.energyRun();
+    const key = JSON.stringify(e);
+    if (run && run.key === key) return run;
+    const r = await c.call("netsStart", e);
+    run = { key, generation: r.generation };
+    alone = aloneCache = learned = train = null;
+    training.forget();
+    return run;
+  }
+
+  /** The walkers at the reader's ε, with the drift or without (those cached for b̂ = 0). */
+  async function walkers(c, drift) {
+    const p = w.params();
+    const key = `${run.key}|${p.walkerEps}|${p.seed}`;
+    if (!drift && aloneCache && aloneCache.key === key) return aloneCache.r;
+    const r = await c.call("netsWalkers", { drift, eps: p.walkerEps, seed: p.seed });
+    if (!drift) aloneCache = { key, r };
+    return r;
+  }
+
+  let heat = null; // the energy's heat map: { key, image }
+
+  /** The energy's density e^{−U} as an image, from the viewer (cached by energy). */
+  function heatMap() {
+    const key = JSON.stringify(w.viewer.energyRun());
+    if (heat && heat.key === key) return heat.image;
+    const density = w.viewer.energyDensity(GRID, HALF);
+    const img = new ImageData(GRID, GRID);
+    const top = density.reduce((a, b) => Math.max(a, b), 0) || 1;
+    for (let i = 0; i < GRID * GRID; i++) {
+      const [cr, cg, cb] = shade(density[i] / top);
+      img.data.set([cr, cg, cb, 255], 4 * i);
+    }
+    const image = new OffscreenCanvas(GRID, GRID);
+    image.getContext("2d").putImageData(img, 0, 0);
+    heat = { key, image };
+    return image;
+  }
+
+  /** The energy's density, and over it the walkers `r` if given. */
+  function drawWalkers(r) {
+    const canvas = canvases.walkers;
+    const ctx = canvas.getContext("2d");
+    const W = canvas.width;
+    const H = canvas.height;
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(heatMap(), 0, 0, W, H);
+    if (!r) return;
+    // Each walker where it ended, its area its weight (the weight of an even sample: 1/n).
+    const px = (v) => ((v + HALF) / (2 * HALF)) * W;
+    const py = (v) => ((HALF - v) / (2 * HALF)) * H;
+    const m = r.weights.length;
+    ctx.fillStyle = r.drift ? LEARNED : ALONE_DOTS;
+    for (let i = 0; i < m; i++) {
+      const rel = r.weights[i] * m;
+      if (rel < 0.02) continue;
+      const rad = Math.min(9, 1.3 * Math.sqrt(rel));
+      ctx.globalAlpha = Math.min(0.9, 0.25 + 0.35 * rel);
+      ctx.beginPath();
+      ctx.arc(px(r.points[2 * i]), py(r.points[2 * i + 1]), rad, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** Before any run: the energy's density, and empty plots. */
+  function drawIdle() {
+    try {
+      drawWalkers(null);
+    } catch (e) {
+      w.sayLocal(status, `The energy could not be drawn: ${messageOf(e)}`);
+    }
+    drawCurves([], null);
+  }
+
+  /** ESS over τ (top) and the log Z estimate over τ (bottom), for both arms. */
+  function drawCurves(arms, exact) {
+    const canvas = canvases.curves;
+    const ctx = canvas.getContext("2d");
+    const W = canvas.width;
+    const H = canvas.height;
+    const styles = getComputedStyle(w.root);
+    const ink = styles.getPropertyValue("--ip-fg").trim() || "#222";
+    ctx.clearRect(0, 0, W, H);
+    ctx.font = "11px system-ui, sans-serif";
+    const L = 44;
+    const R = W - 10;
+    const half = (H - 30) / 2;
+    const plots = [
+      { key: "ess", y0: 8, lo: 0, hi: 1, label: "effective sample size / n", at: "bottom" },
+      { key: "logZ", y0: 20 + half, label: "log Z estimate", at: "top" },
+    ];
+    const all = arms.flatMap((a) => a.r.logZ).concat(exact === null ? [-2, 0] : [exact, 0]);
+    plots[1].lo = Math.min(...all) - 0.1;
+    plots[1].hi = Math.max(...all) + 0.1;
+    for (const pl of plots) {
+      const y = (v) => pl.y0 + half - ((v - pl.lo) / (pl.hi - pl.lo)) * (half - 4);
+      ctx.strokeStyle = ink;
+      ctx.globalAlpha = 0.35;
+      ctx.strokeRect(L, pl.y0, R - L, half);
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = ink;
+      ctx.textAlign = "right";
+      ctx.fillText(fmt(pl.hi, pl.key === "ess" ? 0 : 1), L - 4, pl.y0 + 10);
+      ctx.fillText(fmt(pl.lo, pl.key === "ess" ? 0 : 1), L - 4, pl.y0 + half);
+      // Each label in its plot's empty corner: ESS starts at 1, log Z at 0.
+      ctx.textAlign = pl.at === "top" ? "right" : "left";
+      ctx.fillText(pl.label, pl.at === "top" ? R - 6 : L + 6, pl.at === "top" ? pl.y0 + 14 : pl.y0 + half - 8);
+      if (pl.key === "logZ" && exact !== null) {
+        // The exact log(Z₁/Z₀) at τ = 1.
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(L, y(exact));
+        ctx.lineTo(R, y(exact));
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.textAlign = "right";
+        ctx.fillText(`exact at τ = 1: ${fmt(exact, 3)}`, R - 4, y(exact) - 4);
+      }
+      for (const a of arms) {
+        ctx.strokeStyle = a.colour;
+        ctx.lineWidth = 2;
+        ctx.beginPath();
+        a.r.tau.forEach((t, i) => {
+          const X = L + t * (R - L);
+          const Y = y(a.r[pl.key][i]);
+          if (i === 0) ctx.moveTo(X, Y);
+          else ctx.lineTo(X, Y);
+        });
+        ctx.stroke();
+        ctx.lineWidth = 1;
+      }
+    }
+    ctx.fillStyle = ink;
+    ctx.textAlign = "center";
+    ctx.fillText("annealing time τ: 0 (N(0, I)) → 1 (the energy)", (L + R) / 2, H - 4);
+  }
+
+  function show(c) {
+    const shown = driftBox.checked && learned ? learned : alone;
+    if (!shown) return;
+    drawWalkers(shown);
+    const arms = [{ r: alone, colour: ALONE }];
+    if (learned) arms.push({ r: learned, colour: LEARNED });
+    drawCurves(arms, alone.exactLogZ);
+    const end = (r) => r.ess[r.ess.length - 1];
+    const logZ = (r) => r.logZ[r.logZ.length - 1];
+    const arm = (r, name) =>
+      `${name}: ESS ${fmt(end(r), 3)}, log Z ${fmt(logZ(r), 3)} (error ${fmt(logZ(r) - r.exactLogZ, 3)}), weighted TV ${fmt(r.tv, 3)}`;
+    const backend = c.info.backend === "webgpu" ? `WebGPU (${c.info.adapter})` : "CPU";
+    const trained = train ? `The drift after ${stepsText(train.steps)} (${backend}). ` : "";
+    const parts = [arm(alone, "b̂ = 0 (annealing alone)")];
+    if (learned) parts.push(arm(learned, "learned drift"));
+    w.sayLocal(status, `${trained}At τ = 1, ${parts.join("; ")}. Exact log Z = ${fmt(alone.exactLogZ, 3)}.`);
+  }
+
+  /**
+   * The pictures for the run trained as `report` says (none: not yet trained): the walkers
+   * without a drift, and with it once trained. What is drawn and what `state` says change
+   * together.
+   */
+  async function picture(c, report) {
+    const mine = run;
+    const a = await walkers(c, false);
+    const l = report ? await walkers(c, true) : null;
+    if (run !== mine || a.generation !== mine.generation) return null;
+    client = c;
+    train = report;
+    alone = a;
+    learned = l;
+    show(c);
+    return { a, l };
+  }
+
+  async function chunk(c, ms) {
+    const mine = await ensureRun(c);
+    const r = await c.call("netsTrain", { ms });
+    if (run !== mine || r.generation !== mine.generation) return null;
+    await picture(c, r);
+    return { steps: r.steps };
+  }
+
+  const training = figureTraining(w, {
+    backend: wantedBackend,
+    chunk,
+    button: $(".ip-nodata-train"),
+    status,
+    words: { start: "Train the drift", more: "Go on training the drift", pause: "Pause", loading: "Loading the engine and annealing the first walkers…", stopped: "The transport stopped" },
+    chunkMs: CHUNK_MS,
+  });
+
+  /** Redraws for the settings as they are (a new ε or drift: new walkers; a new energy: a new run). */
+  async function redraw() {
+    if (!run) return null;
+    const c = await training.engine();
+    if (run.key !== JSON.stringify(w.viewer.energyRun())) {
+      if (training.learning()) training.stop();
+      await ensureRun(c);
+    }
+    return picture(c, train);
+  }
+
+  function redrawLater() {
+    redraw().catch((e) => w.sayLocal(status, `The walkers could not be drawn: ${messageOf(e)}`));
+  }
+
+  // Which walkers the left side shows: both arms are at hand, so nothing is recomputed.
+  w.listen(driftBox, "change", () => {
+    if (client) show(client);
+  });
+
+  const state = () => {
+    const end = (r) => (r ? r.ess[r.ess.length - 1] : null);
+    return {
+      energy: w.params().energy,
+      eps: w.params().walkerEps,
+      steps: train?.steps ?? 0,
+      drift: driftBox.checked,
+      ess: { learned: end(learned), alone: end(alone) },
+      logZ: { learned: learned ? learned.logZ[learned.logZ.length - 1] : null, alone: alone ? alone.logZ[alone.logZ.length - 1] : null, exact: alone?.exactLogZ ?? null },
+      tv: { learned: learned?.tv ?? null, alone: alone?.tv ?? null },
+      learning: training.learning(),
+    };
+  };
+
+  return {
+    /** Trains the drift for about `ms` and draws both arms; resolves to the figure's state. */
+    async train(ms = 2000) {
+      await training.train(ms, "trainNoData");
+      return state();
+    },
+    /** Redraws with the current settings; resolves to the figure's state. */
+    async redraw() {
+      await redraw();
+      return state();
+    },
+    state,
+    /** The settings changed: a new energy starts a new run; a new ε or seed new walkers. */
+    changed() {
+      // While it trains, the next chunk draws with the new settings (a new energy: a new run).
+      if (panel.hidden || training.learning()) return;
+      if (!run) drawIdle();
+      else redrawLater();
+    },
+    /** Draws the figure as it stands (before any run: the energy alone). */
+    refresh() {
+      if (!panel.hidden && !run) drawIdle();
+    },
+    terminate: () => training.terminate(),
+  };
+}
