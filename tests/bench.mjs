@@ -368,6 +368,40 @@ if (process.argv.includes("--flow-map")) {
   process.exit(0);
 }
 
+if (process.argv.includes("--no-data")) {
+  // The "no data" figure from pressing Train the drift: cumulative budgets of training in the
+  // page (CPU backend) for each energy, and the figure's own numbers at τ = 1 for the learned
+  // drift and for b̂ = 0 (2000 walkers, 100 steps, ε = 1): ESS, log Z error, weighted TV.
+  const budgets = arg("--budgets", "10,20,40").split(",").map(Number);
+  const energies = arg("--energies", "gmm,rings,checkerboard").split(",");
+  const server = await serve({ "/": DIST });
+  const browser = await launch({ webgpu: false });
+  const rows = [];
+  for (const energy of energies) {
+    const page = await openPage(browser, server.url(`/index.html#views=nodata&backend=cpu&energy=${energy}`));
+    await page.evaluate(() => window.interplay.ready);
+    let spent = 0;
+    for (const b of budgets) {
+      const r = await page.evaluate((ms) => window.interplay.trainNoData(ms), 1000 * (b - spent));
+      spent = b;
+      rows.push({ budget: b, ...r });
+      console.error(JSON.stringify(rows.at(-1)));
+    }
+    await page.close();
+  }
+  await browser.close();
+  await server.close();
+  const f = (v) => (v === null ? "–" : v.toFixed(3));
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend, one worker; the figure's 2000 walkers, 100 steps, ε = 1.`);
+  console.log("| energy | training | steps | ESS at τ = 1 (b̂ = 0 / learned) | log Z error (b̂ = 0 / learned) | weighted TV 16² (b̂ = 0 / learned) |");
+  console.log("|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const err = (v) => (v === null ? null : v - r.logZ.exact);
+    console.log(`| ${r.energy} | ${r.budget} s | ${r.steps} | ${f(r.ess.alone)} / ${f(r.ess.learned)} | ${f(err(r.logZ.alone))} / ${f(err(r.logZ.learned))} | ${f(r.tv.alone)} / ${f(r.tv.learned)} |`);
+  }
+  process.exit(0);
+}
+
 if (process.argv.includes("--soak")) {
   const minutes = Number(arg("--minutes", "10"));
   const webgpu = process.argv.includes("--webgpu");

@@ -45,6 +45,7 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   assert.equal(await button.getAttribute("aria-pressed"), "false");
   assert.match(await status.textContent(), /The drift after \d+ steps? \(CPU\)\. At τ = 1, b̂ = 0 \(annealing alone\): ESS [\d.]+, log Z -?[\d.]+ .*learned drift: ESS [\d.]+/);
   assert.match(await status.textContent(), /Exact log Z = -1\.838/);
+  assert.match(await status.textContent(), /log Z -?[\d.]+ ± [\d.]+ \(error/);
 
   // Trained on: the learned drift keeps far more of the walkers than annealing alone, and
   // its weighted walkers are closer to the density.
@@ -64,7 +65,11 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   await frames(page);
   const alone = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
   assert.notEqual(alone.hash, withDrift.hash);
-  assert.equal((await page.evaluate(() => window.interplay.noDataState())).drift, false);
+  const off = await page.evaluate(() => window.interplay.noDataState());
+  assert.equal(off.drift, false);
+  // The walkers drawn are annealing alone's now: their ESS is the collapsed one.
+  assert.deepEqual(off.shown, { drift: false, ess: s.ess.alone });
+  assert.equal(s.shown.ess, s.ess.learned);
   await screenshot(page, "no-data-alone", PANEL);
   await page.locator(`${PANEL} .ip-nodata-drift`).check();
 

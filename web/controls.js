@@ -110,8 +110,9 @@ export const TEMPLATE = `
   </div>
   <figcaption>Sampling without data: the walkers know the density ρ only as an energy U = −log ρ, not its
     normalisation Z and not one sample of it. They start from N(0, I) and are annealed towards e<sup>−U</sup> by
-    Langevin steps dX = (b̂ − ε∇U<sub>τ</sub>)dt + √(2ε)dW, each carrying a weight e<sup>A</sup> for the work done on it;
-    the weighted walkers are unbiased for ρ, and their mean weight for Z. Left: the energy's density and the
+    Langevin steps dX = (b̂ − ε∇U<sub>τ</sub>)dt + √(2ε)dW, each carrying a weight e<sup>A</sup> for the work done on it:
+    their mean weight is an unbiased estimate of Z (its log, drawn here, is biased low where the weights are uneven),
+    and their weighted averages estimate averages under ρ. Left: the energy's density and the
     walkers at τ = 1, each dot's area its weight. Right: the effective sample size and the log Z estimate over
     τ, <span class="ip-k-alone">b̂ = 0 (annealing alone)</span> and <span class="ip-k-learned">the drift b̂ learned by
     NETS</span>, with the exact log Z.

@@ -195,13 +195,16 @@ export function noDataFigure(w) {
     drawCurves(arms, alone.exactLogZ);
     const end = (r) => r.ess[r.ess.length - 1];
     const logZ = (r) => r.logZ[r.logZ.length - 1];
+    // The standard error of log(mean weight) by the delta method, √((1/ESS − 1)/n): how far
+    // the estimate may be from its mean, which the weights' spread decides (a collapse shows).
+    const se = (r) => Math.sqrt(Math.max(0, 1 / end(r) - 1) / r.weights.length);
     const arm = (r, name) =>
-      `${name}: ESS ${fmt(end(r), 3)}, log Z ${fmt(logZ(r), 3)} (error ${fmt(logZ(r) - r.exactLogZ, 3)}), weighted TV ${fmt(r.tv, 3)}`;
+      `${name}: ESS ${fmt(end(r), 3)}, log Z ${fmt(logZ(r), 3)} ± ${fmt(se(r), 3)} (error ${fmt(logZ(r) - r.exactLogZ, 3)}), weighted TV ${fmt(r.tv, 3)}`;
     const backend = c.info.backend === "webgpu" ? `WebGPU (${c.info.adapter})` : "CPU";
     const trained = train ? `The drift after ${stepsText(train.steps)} (${backend}). ` : "";
     const parts = [arm(alone, "b̂ = 0 (annealing alone)")];
     if (learned) parts.push(arm(learned, "learned drift"));
-    w.sayLocal(status, `${trained}At τ = 1, ${parts.join("; ")}. Exact log Z = ${fmt(alone.exactLogZ, 3)}.`);
+    w.sayLocal(status, `${trained}At τ = 1, ${parts.join("; ")}. Exact log Z = ${fmt(alone.exactLogZ, 3)} (± one standard error of the estimate, from the weights' spread).`);
   }
 
   /**
@@ -266,6 +269,8 @@ export function noDataFigure(w) {
       eps: w.params().walkerEps,
       steps: train?.steps ?? 0,
       drift: driftBox.checked,
+      // The walkers drawn on the left, and their ESS at τ = 1.
+      shown: { drift: Boolean(driftBox.checked && learned), ess: end(driftBox.checked && learned ? learned : alone) },
       ess: { learned: end(learned), alone: end(alone) },
       logZ: { learned: learned ? learned.logZ[learned.logZ.length - 1] : null, alone: alone ? alone.logZ[alone.logZ.length - 1] : null, exact: alone?.exactLogZ ?? null },
       tv: { learned: learned?.tv ?? null, alone: alone?.tv ?? null },

@@ -20,6 +20,21 @@ pub fn read_points(path: &Path) -> Result<Vec<P2>, String> {
 
 /// Parses the text of a point CSV.
 pub fn parse_points(text: &str) -> Result<Vec<P2>, String> {
+    parse_weighted(text).map(|(xs, _)| xs)
+}
+
+/// Reads a CSV with header `x,y` and, if the header names one, a `log_w` column of log-weights
+/// (as `interplay sample-energy` writes): the points, and their weights (e^{log_w}, scaled so
+/// the largest is 1) if there are any.
+pub fn read_weighted(path: &Path) -> Result<(Vec<P2>, Option<Vec<f64>>), String> {
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    parse_weighted(&text)
+}
+
+/// Parses the text of a point CSV, with the weights of its `log_w` column if the header names
+/// one (each log-weight a number below +∞; −inf is a weight of zero).
+pub fn parse_weighted(text: &str) -> Result<(Vec<P2>, Option<Vec<f64>>), String> {
     let mut lines = text
         .lines()
         .enumerate()
@@ -34,7 +49,9 @@ pub fn parse_points(text: &str) -> Result<Vec<P2>, String> {
             header.trim()
         ));
     }
+    let weight_col = cols.iter().position(|c| *c == "log_w");
     let mut out = Vec::new();
+    let mut weights = Vec::new();
     for (i, line) in lines {
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed = (fields.len() == cols.len())
@@ -58,8 +75,25 @@ pub fn parse_points(text: &str) -> Result<Vec<P2>, String> {
                 ));
             }
         }
+        if let Some(k) = weight_col {
+            match fields[k].parse::<f64>() {
+                Ok(a) if !a.is_nan() && a < f64::INFINITY => weights.push(a),
+                _ => {
+                    return Err(format!(
+                        "line {}: the log-weight \"{}\" is not a number below +inf",
+                        i + 1,
+                        fields[k]
+                    ));
+                }
+            }
+        }
     }
-    Ok(out)
+    let top = weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !weights.is_empty() && top == f64::NEG_INFINITY {
+        return Err("every log-weight is -inf: there is nothing to weigh".into());
+    }
+    let weights = weights.into_iter().map(|a| (a - top).exp()).collect();
+    Ok((out, weight_col.map(|_| weights)))
 }
 
 /// Writes rows under `header` to `path` atomically (a temporary file, then a rename).
@@ -133,6 +167,27 @@ mod tests {
         let e = parse_points("x,y\nnan,2\n").err().unwrap_or_default();
         assert!(e.contains("line 2") && e.contains("not finite"), "{e}");
         assert!(parse_points("").is_err());
+    }
+
+    #[test]
+    fn reads_log_weights_where_the_header_names_them() {
+        let text = format!("x,y,log_w\n1,2,{}\n3,4,-inf\n5,6,0\n", 0.5f64.ln());
+        let (xs, w) = parse_weighted(&text).unwrap_or_default();
+        assert_eq!(xs, vec![[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+        let w = w.unwrap_or_default();
+        assert!(
+            (w[0] - 0.5).abs() < 1e-15 && w[1] == 0.0 && w[2] == 1.0,
+            "{w:?}"
+        );
+        assert_eq!(parse_weighted("x,y\n1,2\n").unwrap_or_default().1, None);
+        let e = parse_weighted("x,y,log_w\n1,2,inf\n")
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("line 2") && e.contains("log-weight"), "{e}");
+        let e = parse_weighted("x,y,log_w\n1,2,-inf\n")
+            .err()
+            .unwrap_or_default();
+        assert!(e.contains("nothing to weigh"), "{e}");
     }
 
     #[test]

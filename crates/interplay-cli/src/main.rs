@@ -17,6 +17,7 @@ mod flow_map;
 mod model;
 mod multi;
 mod nets;
+mod nets_model;
 mod png_figure;
 mod sample;
 mod scene;
@@ -67,12 +68,17 @@ enum Command {
     /// Sampling an energy known up to its normalisation: annealed walkers with Jarzynski weights,
     /// with and without a learned transport (NETS), against the exact log Z and density, as JSON.
     Nets(nets::NetsArgs),
+    /// Walkers annealed to the energy of a transport checkpoint (--objective nets), moved by its
+    /// drift (or by none, --no-drift), written with their log-weights; prints the ESS and the
+    /// log Z estimate beside the exact value.
+    SampleEnergy(nets_model::SampleEnergyArgs),
 }
 
 /// `interplay eval`.
 #[derive(clap::Args, Debug)]
 struct EvalArgs {
-    /// Samples (CSV with header x,y).
+    /// Samples (CSV with header x,y; a log_w column of log-weights, as sample-energy writes,
+    /// makes them weighted samples).
     input: PathBuf,
     #[command(flatten)]
     common: Common,
@@ -80,16 +86,31 @@ struct EvalArgs {
 
 fn eval(a: &EvalArgs) -> Result<(), CliError> {
     let target = a.common.exact_target()?;
-    let xs = csvio::read_points(&a.input)
+    let (points, weights) = csvio::read_weighted(&a.input)
         .map_err(|e| CliError::usage(format!("{}: {e}", a.input.display())))?;
-    if xs.is_empty() {
+    if points.is_empty() {
         return Err(CliError::usage(format!(
             "{}: no samples",
             a.input.display()
         )));
     }
+    // Weighted samples (a log_w column): the weighted numbers directly, and every other metric
+    // of a systematic resample of them (as many points), an unweighted sample of the same
+    // distribution.
+    let xs = match &weights {
+        Some(w) => metrics::resample(
+            &points,
+            w,
+            points.len(),
+            &mut interplay_core::Rng::stream(
+                a.common.seed,
+                interplay_core::sampling::streams::RESAMPLE,
+            ),
+        ),
+        None => points.clone(),
+    };
     let m = metrics::evaluate(&target, &xs, a.common.seed);
-    let json = serde_json::json!({
+    let mut json = serde_json::json!({
         "target": a.common.target,
         "n": m.n,
         "non_finite": m.non_finite,
@@ -103,6 +124,22 @@ fn eval(a: &EvalArgs) -> Result<(), CliError> {
         "mean": m.mean,
         "cov": [[m.cov[0], m.cov[1]], [m.cov[1], m.cov[2]]],
     });
+    if let Some(w) = &weights {
+        let total: f64 = w.iter().sum();
+        let normalised: Vec<f64> = w.iter().map(|v| v / total).collect();
+        let inside: f64 = points
+            .iter()
+            .zip(&normalised)
+            .filter(|(x, _)| metrics::in_support(&target, **x))
+            .map(|(_, v)| v)
+            .sum();
+        json["weighted"] = serde_json::json!({
+            "ess": metrics::ess(w),
+            "in_support": inside,
+            "tv": metrics::weighted_histogram_tv(&points, &normalised, &metrics::tv_reference(&target)),
+            "note": "the other metrics are those of a systematic resample of the weighted points",
+        });
+    }
     println!(
         "{}",
         serde_json::to_string_pretty(&json).map_err(|e| CliError::failed(e.to_string()))?
@@ -145,6 +182,7 @@ fn main() -> ExitCode {
             Some(path) if flow_map::is_flow_map(path) => flow_map::sample(a, path),
             _ => sample::run(a),
         },
+        Command::Train(a) if nets_model::is_nets(a) => nets_model::train(a),
         Command::Train(a) => train::run_config(a).and_then(|rc| match rc.train.objective {
             interplay_core::ObjectiveKind::Multimarginal => multi::train(a, &rc),
             interplay_core::ObjectiveKind::FlowMap => flow_map::train(a, &rc),
@@ -157,6 +195,7 @@ fn main() -> ExitCode {
         Command::Figure(a) => figure::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Nets(a) => nets::run(a),
+        Command::SampleEnergy(a) => nets_model::sample(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,6 +56,10 @@ pub fn load(path: &Path, flag: &str) -> Result<Checkpoint, CliError> {
              field to use here: sample it with interplay sample --model FILE --steps K, or hold \
              it against the exact map with interplay error --model FILE",
         ),
+        Some(m) if m == interplay_nn::nets_checkpoint::NETS_MAGIC => Some(
+            "a transport learned by NETS (interplay train --objective nets), which samples an \
+             energy: interplay sample-energy --model FILE",
+        ),
         Some(m) if m == interplay_nn::multi_train::MULTI_MAGIC => Some(
             "a multimarginal model, which samples along a path on the triangle: interplay \
              sample --model FILE --alphas …",

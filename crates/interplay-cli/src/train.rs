@@ -70,9 +70,18 @@ pub struct TrainArgs {
     /// What to learn: velocity-score (b and s), v-score (v and s), denoiser (η),
     /// schedule-free (D(λ, y), which serves every schedule), multimarginal (g_k(α, x) of the
     /// interpolant of N(0, I), --target and --second on the triangle) or flow-map (X̂_{s,t}, the
-    /// ODE's jump from s to t, for sampling in one or a few steps).
+    /// ODE's jump from s to t, for sampling in one or a few steps) or nets (a transport drift
+    /// that samples --energy without data; its walkers' noise is --eps, 1 if 0).
     #[arg(long, default_value = "schedule-free")]
     pub objective: String,
+    /// The energy of --objective nets: a target whose exact density −log ρ(T, x) is the energy
+    /// (gmm, rings, checkerboard, moons, spirals, drawn:FILE, points:FILE).
+    #[arg(long, value_name = "NAME")]
+    pub energy: Option<String>,
+    /// The time T of the density of --energy, in (0, 1) (default 0.9 for the checkerboard,
+    /// blurred; 0.99 for the others).
+    #[arg(long, value_name = "T")]
+    pub at: Option<f64>,
     /// The second target of --objective multimarginal (same forms as --target).
     #[arg(long, value_name = "TARGET")]
     pub second: Option<String>,

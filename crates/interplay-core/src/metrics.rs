@@ -185,6 +185,37 @@ pub fn weighted_histogram_tv(xs: &[P2], weights: &[f64], reference: &[f64]) -> f
         .sum::<f64>()
 }
 
+/// The effective sample size of weights over their number, (Σw)²/(n·Σw²) ∈ (0, 1].
+pub fn ess(weights: &[f64]) -> f64 {
+    let (s1, s2) = weights
+        .iter()
+        .fold((0.0, 0.0), |(a, b), &w| (a + w, b + w * w));
+    s1 * s1 / (weights.len().max(1) as f64 * s2)
+}
+
+/// `n` points drawn from the weighted points by systematic resampling (one uniform offset, `n`
+/// evenly spaced draws through the cumulative weights): an unweighted sample of the weighted
+/// distribution, for the metrics that take plain samples. Weights need not be normalised.
+pub fn resample(xs: &[P2], weights: &[f64], n: usize, rng: &mut Rng) -> Vec<P2> {
+    let total: f64 = weights.iter().sum();
+    if xs.is_empty() || total.is_nan() || total <= 0.0 {
+        return Vec::new();
+    }
+    let step = total / n as f64;
+    let mut u = rng.uniform() * step;
+    let (mut i, mut acc) = (0, weights[0]);
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        while acc < u && i + 1 < xs.len() {
+            i += 1;
+            acc += weights[i];
+        }
+        out.push(xs[i]);
+        u += step;
+    }
+    out
+}
+
 /// Sliced Wasserstein-2 over `k` equally spaced directions (with a seeded offset).
 pub fn sliced_w2(a: &[P2], b: &[P2], k: usize, rng: &mut Rng) -> f64 {
     if a.is_empty() || b.is_empty() {

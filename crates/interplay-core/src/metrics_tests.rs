@@ -97,3 +97,37 @@ fn the_fine_histogram_tv_is_the_noise_level_for_exact_samples() {
         .collect();
     assert!(evaluate(&t, &blurred, 1).tv_fine > 0.15);
 }
+
+#[test]
+fn resampling_weighted_points_gives_their_distribution() {
+    // N(0, I) points weighted by the ratio N(m, I)/N(0, I) = exp(m·x − |m|²/2) are a weighted
+    // sample of N(m, I): the resample's mean is m (Monte Carlo), and its ESS is e^{−|m|²}.
+    let xs = Rng::new(3).normals(200_000);
+    let m = [0.6, -0.3];
+    let w: Vec<f64> = xs
+        .iter()
+        .map(|x| (m[0] * x[0] + m[1] * x[1] - 0.5 * (m[0] * m[0] + m[1] * m[1])).exp())
+        .collect();
+    let r = resample(&xs, &w, 100_000, &mut Rng::new(4));
+    assert_eq!(r.len(), 100_000);
+    let (mean, cov) = moments(&r);
+    assert!(
+        (mean[0] - m[0]).abs() < 0.02 && (mean[1] - m[1]).abs() < 0.02,
+        "{mean:?}"
+    );
+    assert!(
+        (cov[0] - 1.0).abs() < 0.03 && (cov[2] - 1.0).abs() < 0.03,
+        "{cov:?}"
+    );
+    let want = (-(m[0] * m[0] + m[1] * m[1])).exp();
+    assert!(
+        (ess(&w) - want).abs() < 0.02,
+        "ESS {} against {want}",
+        ess(&w)
+    );
+    // Even weights keep every point once; no weight, no points.
+    let even = resample(&xs[..10], &[2.0; 10], 10, &mut Rng::new(5));
+    assert_eq!(even, xs[..10].to_vec());
+    assert!((ess(&[1.0; 7]) - 1.0).abs() < 1e-12);
+    assert!(resample(&xs[..3], &[0.0; 3], 5, &mut Rng::new(6)).is_empty());
+}

@@ -57,6 +57,8 @@ pub mod streams {
     pub const FLOW_MAP_SEED: u64 = 0xf1a9;
     /// The seed of the walkers `interplay nets` scores, with and without the learned transport.
     pub const NETS_SEED: u64 = 0x7e75;
+    /// The systematic resample of weighted samples for their metrics (`interplay eval`).
+    pub const RESAMPLE: u64 = 0x5e5a;
 }
 
 /// The draws behind `n` interpolant samples: x0, x1 and z of each, with x0 paired to x1 by a

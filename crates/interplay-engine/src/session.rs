@@ -218,6 +218,11 @@ impl Session {
                 "this checkpoint holds a flow map (it starts with \"IPLYFMAP\"), which has no velocity or score: sample it with interplay sample --model",
             ));
         }
+        if bytes.starts_with(interplay_nn::nets_checkpoint::NETS_MAGIC) {
+            return Err(EngineError::refused(
+                "this checkpoint holds a transport learned by NETS (it starts with \"IPLYNETS\"), which samples an energy, not a velocity or score: sample it with interplay sample-energy --model",
+            ));
+        }
         let ck = Checkpoint::from_bytes(bytes).map_err(EngineError::refused)?;
         let schedule = ck
             .header

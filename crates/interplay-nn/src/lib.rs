@@ -19,6 +19,7 @@ pub mod multi;
 pub mod multi_train;
 pub mod net;
 pub mod nets;
+pub mod nets_checkpoint;
 pub mod objective;
 pub mod posterior;
 pub mod quality;

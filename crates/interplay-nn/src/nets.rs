@@ -41,7 +41,7 @@ pub struct Transport {
 }
 
 /// The settings of a run.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NetsConfig {
     /// The drift's network.
     pub net: NetConfig,

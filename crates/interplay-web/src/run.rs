@@ -60,15 +60,15 @@ impl Params {
     /// of a target at a time `at` of the linear path (the checkerboard blurred to t = 0.9, where
     /// its squares are flat and nearly disconnected; every other target nearly sharp, 0.99).
     pub fn energy_run(&self) -> EnergyRun {
-        let (target, checkerboard) = match self.energy {
-            EnergyName::Gmm => (TargetSpec::from(&Target::Gmm), false),
-            EnergyName::Rings => (TargetSpec::from(&Target::Rings), false),
-            EnergyName::Checkerboard => (TargetSpec::from(&Target::Checkerboard), true),
-            EnergyName::Target => (self.target_spec(), self.target == TargetName::Checkerboard),
+        let target = match self.energy {
+            EnergyName::Gmm => Target::Gmm,
+            EnergyName::Rings => Target::Rings,
+            EnergyName::Checkerboard => Target::Checkerboard,
+            EnergyName::Target => self.target(),
         };
         EnergyRun {
-            target,
-            at: if checkerboard { 0.9 } else { 0.99 },
+            target: TargetSpec::from(&target),
+            at: interplay_core::annealing::energy_time(&target),
             seed: self.seed as u32,
         }
     }
