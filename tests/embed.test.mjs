@@ -61,8 +61,8 @@ test("two widgets on a host page under a sub-path load, train and animate indepe
   assert.equal(pb.path, "linear");
   assert.ok(pb.compare && pb.eps === 0.5 && pb.seed === 3, "preset ode-vs-sde with seed 3");
   // The widgets build inside their elements: their own canvases, no ids, the host page untouched.
-  assert.equal(await page.locator("#a canvas").count(), 12);
-  assert.equal(await page.locator("#b canvas").count(), 12);
+  assert.equal(await page.locator("#a canvas").count(), 14);
+  assert.equal(await page.locator("#b canvas").count(), 14);
   assert.equal(await page.locator("[id^=ip-]").count(), await page.locator(".interplay [id^=ip-]").count());
   assert.equal(await page.locator(".host-text").evaluate((el) => getComputedStyle(el).fontFamily), "serif");
   // Options: views and hide.
@@ -172,7 +172,7 @@ test("the example blog post renders every figure as a live widget", async () => 
   const drawn = await page.evaluate(() =>
     [...document.querySelectorAll(".interplay-widget")].map((el) => el.querySelectorAll("canvas").length),
   );
-  assert.ok(drawn.every((n) => n === 12), `every figure built its canvases: ${drawn}`);
+  assert.ok(drawn.every((n) => n === 14), `every figure built its canvases: ${drawn}`);
   await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, "blog-post");
   assert.deepEqual(page.problems, []);

@@ -60,6 +60,27 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   assert.ok(withDrift.colors > 50 && curves.colors > 5, `drawn: ${withDrift.colors}, ${curves.colors} colours`);
   await screenshot(page, "no-data-learned", PANEL);
 
+  // The film: at τ = 0 the walkers are the Gaussian's, all of one weight, over N(0, I); the
+  // slider and Play move through τ, and Play ends at τ = 1 where the picture was.
+  const start = await page.evaluate(() => window.interplay.showNoDataAt(0));
+  assert.equal(start.tau, 0);
+  await frames(page);
+  const atZero = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
+  assert.notEqual(atZero.hash, withDrift.hash);
+  await screenshot(page, "no-data-tau-0", PANEL);
+  await page.locator(`${PANEL} .ip-nodata-tau`).fill("0.5");
+  assert.equal((await page.evaluate(() => window.interplay.noDataState())).tau, 0.5);
+  assert.equal(await page.locator(`${PANEL} .ip-nodata-tau-out`).textContent(), "0.50");
+  await screenshot(page, "no-data-tau-half", PANEL);
+  const err = await page.evaluate(() => { try { window.interplay.showNoDataAt(2); return ""; } catch (e) { return e.message; } });
+  assert.match(err, /from 0 to 1/);
+  await page.locator(`${PANEL} .ip-nodata-play`).click();
+  assert.equal((await page.evaluate(() => window.interplay.noDataState())).playing, true);
+  await page.waitForFunction(() => !window.interplay.noDataState().playing, null, { timeout: 20000 });
+  assert.equal((await page.evaluate(() => window.interplay.noDataState())).tau, 1);
+  await frames(page);
+  assert.equal((await canvasDigest(page, `${PANEL} .ip-nodata-walkers`)).hash, withDrift.hash);
+
   // The switch shows annealing alone's walkers instead: the picture changes, nothing is lost.
   await page.locator(`${PANEL} .ip-nodata-drift`).uncheck();
   await frames(page);

@@ -112,12 +112,15 @@ export const TEMPLATE = `
     normalisation Z and not one sample of it. They start from N(0, I) and are annealed towards e<sup>−U</sup> by
     Langevin steps dX = (b̂ − ε∇U<sub>τ</sub>)dt + √(2ε)dW, each carrying a weight e<sup>A</sup> for the work done on it:
     their mean weight is an unbiased estimate of Z (its log, drawn here, is biased low where the weights are uneven),
-    and their weighted averages estimate averages under ρ. Left: the energy's density and the
-    walkers at τ = 1, each dot's area its weight. Right: the effective sample size and the log Z estimate over
+    and their weighted averages estimate averages under ρ. Left: the annealed density e<sup>−U<sub>τ</sub></sup> and the
+    walkers at τ, each dot's area its weight (play the annealing, or move τ). Right: the effective sample size and the log Z estimate over
     τ, <span class="ip-k-alone">b̂ = 0 (annealing alone)</span> and <span class="ip-k-learned">the drift b̂ learned by
     NETS</span>, with the exact log Z.
     <span class="ip-nodata-controls">
       <button class="ip-nodata-train" type="button" aria-pressed="false">Train the drift</button>
+      <button class="ip-nodata-play" type="button" disabled>Play the annealing</button>
+      <label class="ip-row"><span>τ</span><input class="ip-nodata-tau" type="range" min="0" max="1" step="0.01" value="1" disabled
+        aria-label="annealing time tau of the walkers drawn"><output class="ip-nodata-tau-out">1.00</output></label>
       <label class="ip-row ip-check"><input class="ip-nodata-drift" type="checkbox" checked>
         <span>walkers moved by the learned drift (off: b̂ = 0)</span></label>
       ${row("ip-energy", "energy")}

@@ -273,6 +273,10 @@ export function create(root, options = {}) {
     trainNoData: (ms) => w.noData.train(ms),
     /** Redraws the "no data" figure's walkers for the current energy and ε; resolves to its state. */
     redrawNoData: () => w.noData.redraw(),
+    /** Plays the "no data" figure's annealing from τ = 0 to 1; resolves at its end. */
+    playNoData: () => w.noData.play(),
+    /** Draws the "no data" figure's walkers and annealed density at τ; returns its state. */
+    showNoDataAt: (tau) => w.noData.showAt(tau),
     /** The "no data" figure's state, as `trainNoData` resolves to. */
     noDataState: () => w.noData.state(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */

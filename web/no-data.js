@@ -12,6 +12,8 @@ import { fmt, messageOf, stepsText } from "./options.js";
 
 /** Training time between two drawings (ms). */
 const CHUNK_MS = 1500;
+/** How long the annealing plays, τ from 0 to 1 (ms). */
+const PLAY_MS = 4000;
 /** The heat map's cells per side, and the half-width of the square drawn. */
 const GRID = 64;
 const HALF = 4.5;
@@ -41,6 +43,11 @@ export function noDataFigure(w) {
   let learned = null; // the walkers with the drift, for the run as trained
   let train = null; // the last training report
   let client = null; // the figure's engine, once started
+  let tauShown = 1; // the annealing time the walkers are drawn at
+  let playing = null; // the annealing played: { frame, done }
+  const playButton = $(".ip-nodata-play");
+  const tauInput = $(".ip-nodata-tau");
+  const tauOut = $(".ip-nodata-tau-out");
 
   function wantedBackend() {
     if (w.widget.backend !== "auto") return w.widget.backend;
@@ -68,46 +75,69 @@ export function noDataFigure(w) {
     return r;
   }
 
-  let heat = null; // the energy's heat map: { key, image }
+  let logRho = null; // log ρ₁ on the heat map's grid: { key, values }
 
-  /** The energy's density e^{−U} as an image, from the viewer (cached by energy). */
-  function heatMap() {
+  /** log ρ₁ = −U on the grid, from the viewer (cached by energy). */
+  function logDensity() {
     const key = JSON.stringify(w.viewer.energyRun());
-    if (heat && heat.key === key) return heat.image;
+    if (logRho && logRho.key === key) return logRho.values;
     const density = w.viewer.energyDensity(GRID, HALF);
-    const img = new ImageData(GRID, GRID);
-    const top = density.reduce((a, b) => Math.max(a, b), 0) || 1;
-    for (let i = 0; i < GRID * GRID; i++) {
-      const [cr, cg, cb] = shade(density[i] / top);
-      img.data.set([cr, cg, cb, 255], 4 * i);
+    logRho = { key, values: Float64Array.from(density, (v) => Math.log(v)) };
+    return logRho.values;
+  }
+
+  /** The annealed density e^{−U_τ}, U_τ = (1 − τ)|x|²/2 + τU, as an image scaled to its peak. */
+  function heatMap(tau) {
+    const lr = logDensity();
+    const cell = (2 * HALF) / GRID;
+    const u = new Float64Array(GRID * GRID);
+    let top = -Infinity;
+    for (let row = 0; row < GRID; row++) {
+      const y = HALF - (row + 0.5) * cell;
+      for (let col = 0; col < GRID; col++) {
+        const x = -HALF + (col + 0.5) * cell;
+        const i = row * GRID + col;
+        u[i] = -(1 - tau) * 0.5 * (x * x + y * y) + (tau > 0 ? tau * lr[i] : 0);
+        if (u[i] > top) top = u[i];
+      }
     }
+    const img = new ImageData(GRID, GRID);
+    for (let i = 0; i < GRID * GRID; i++) img.data.set([...shade(Math.exp(u[i] - top)), 255], 4 * i);
     const image = new OffscreenCanvas(GRID, GRID);
     image.getContext("2d").putImageData(img, 0, 0);
-    heat = { key, image };
     return image;
   }
 
-  /** The energy's density, and over it the walkers `r` if given. */
-  function drawWalkers(r) {
+  /** The frame of the walkers' film nearest `tau`: { tau, at (its offset), n }. */
+  function frameAt(r, tau) {
+    const f = r.frameTau.reduce((best, t, i) => (Math.abs(t - tau) < Math.abs(r.frameTau[best] - tau) ? i : best), 0);
+    const n = r.weights.length;
+    return { tau: r.frameTau[f], at: 3 * n * f, n };
+  }
+
+  /** The annealed density at τ, and over it the walkers of `r` at τ if given. */
+  function drawWalkers(r, tau = 1) {
     const canvas = canvases.walkers;
     const ctx = canvas.getContext("2d");
     const W = canvas.width;
     const H = canvas.height;
+    const frame = r ? frameAt(r, tau) : { tau };
     ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(heatMap(), 0, 0, W, H);
+    ctx.drawImage(heatMap(frame.tau), 0, 0, W, H);
     if (!r) return;
-    // Each walker where it ended, its area its weight (the weight of an even sample: 1/n).
+    // Each walker, its area its weight (the weight of an even sample: 1/n).
     const px = (v) => ((v + HALF) / (2 * HALF)) * W;
     const py = (v) => ((HALF - v) / (2 * HALF)) * H;
-    const m = r.weights.length;
+    const { at, n } = frame;
+    const f = r.frames;
     ctx.fillStyle = r.drift ? LEARNED : ALONE_DOTS;
-    for (let i = 0; i < m; i++) {
-      const rel = r.weights[i] * m;
+    for (let i = 0; i < n; i++) {
+      const rel = f[at + 3 * i + 2] * n;
       if (rel < 0.02) continue;
       const rad = Math.min(9, 1.3 * Math.sqrt(rel));
       ctx.globalAlpha = Math.min(0.9, 0.25 + 0.35 * rel);
       ctx.beginPath();
-      ctx.arc(px(r.points[2 * i]), py(r.points[2 * i + 1]), rad, 0, 2 * Math.PI);
+      ctx.arc(px(f[at + 3 * i]), py(f[at + 3 * i + 1]), rad, 0, 2 * Math.PI);
       ctx.fill();
     }
     ctx.globalAlpha = 1;
@@ -123,8 +153,8 @@ export function noDataFigure(w) {
     drawCurves([], null);
   }
 
-  /** ESS over τ (top) and the log Z estimate over τ (bottom), for both arms. */
-  function drawCurves(arms, exact) {
+  /** ESS over τ (top) and the log Z estimate over τ (bottom), for both arms; a line at `tau`. */
+  function drawCurves(arms, exact, tau = null) {
     const canvas = canvases.curves;
     const ctx = canvas.getContext("2d");
     const W = canvas.width;
@@ -181,18 +211,71 @@ export function noDataFigure(w) {
         ctx.lineWidth = 1;
       }
     }
+    if (tau !== null && tau < 1) {
+      // Where the walkers drawn on the left are.
+      ctx.strokeStyle = ink;
+      ctx.globalAlpha = 0.6;
+      ctx.beginPath();
+      ctx.moveTo(L + tau * (R - L), plots[0].y0);
+      ctx.lineTo(L + tau * (R - L), plots[1].y0 + half);
+      ctx.stroke();
+      ctx.globalAlpha = 1;
+    }
     ctx.fillStyle = ink;
     ctx.textAlign = "center";
     ctx.fillText("annealing time τ: 0 (N(0, I)) → 1 (the energy)", (L + R) / 2, H - 4);
   }
 
-  function show(c) {
-    const shown = driftBox.checked && learned ? learned : alone;
+  /** The walkers drawn: the learned drift's where the switch asks for them and they exist. */
+  const shownArm = () => (driftBox.checked && learned ? learned : alone);
+
+  /** The pictures at τ: the walkers and the density on the left, the marker on the curves. */
+  function drawAt(tau) {
+    tauShown = tau;
+    tauInput.value = String(tau);
+    tauOut.value = tau.toFixed(2);
+    const shown = shownArm();
     if (!shown) return;
-    drawWalkers(shown);
+    drawWalkers(shown, tau);
     const arms = [{ r: alone, colour: ALONE }];
     if (learned) arms.push({ r: learned, colour: LEARNED });
-    drawCurves(arms, alone.exactLogZ);
+    drawCurves(arms, alone.exactLogZ, tau);
+  }
+
+  /** Plays the annealing from τ = 0 to 1 (PLAY_MS); resolves at its end or when stopped. */
+  function play() {
+    stopPlaying();
+    if (!shownArm()) return Promise.resolve();
+    return new Promise((done) => {
+      const t0 = performance.now();
+      const tick = () => {
+        if (!playing || w.destroyed) return done();
+        const tau = Math.min(1, (performance.now() - t0) / PLAY_MS);
+        drawAt(tau);
+        if (tau >= 1) {
+          stopPlaying();
+          return done();
+        }
+        playing.frame = requestAnimationFrame(tick);
+      };
+      playing = { frame: requestAnimationFrame(tick), done };
+      playButton.textContent = "Stop";
+    });
+  }
+
+  function stopPlaying() {
+    if (!playing) return;
+    cancelAnimationFrame(playing.frame);
+    const { done } = playing;
+    playing = null;
+    playButton.textContent = "Play the annealing";
+    done();
+  }
+
+  function show(c) {
+    if (!shownArm()) return;
+    playButton.disabled = tauInput.disabled = false;
+    if (!playing) drawAt(tauShown);
     const end = (r) => r.ess[r.ess.length - 1];
     const logZ = (r) => r.logZ[r.logZ.length - 1];
     // The standard error of log(mean weight) by the delta method, √((1/ESS − 1)/n): how far
@@ -261,6 +344,11 @@ export function noDataFigure(w) {
   w.listen(driftBox, "change", () => {
     if (client) show(client);
   });
+  w.listen(playButton, "click", () => (playing ? stopPlaying() : play()));
+  w.listen(tauInput, "input", () => {
+    stopPlaying();
+    drawAt(Number(tauInput.value));
+  });
 
   const state = () => {
     const end = (r) => (r ? r.ess[r.ess.length - 1] : null);
@@ -269,6 +357,8 @@ export function noDataFigure(w) {
       eps: w.params().walkerEps,
       steps: train?.steps ?? 0,
       drift: driftBox.checked,
+      tau: tauShown,
+      playing: playing !== null,
       // The walkers drawn on the left, and their ESS at τ = 1.
       shown: { drift: Boolean(driftBox.checked && learned), ess: end(driftBox.checked && learned ? learned : alone) },
       ess: { learned: end(learned), alone: end(alone) },
@@ -290,6 +380,15 @@ export function noDataFigure(w) {
       return state();
     },
     state,
+    /** Plays the annealing from τ = 0 to 1; resolves at its end. */
+    play,
+    /** Draws the walkers and the density at annealing time `tau` in [0, 1]. */
+    showAt(tau) {
+      if (!(Number.isFinite(tau) && tau >= 0 && tau <= 1)) throw new Error("showNoDataAt(tau) needs a time τ from 0 to 1");
+      stopPlaying();
+      drawAt(tau);
+      return state();
+    },
     /** The settings changed: a new energy starts a new run; a new ε or seed new walkers. */
     changed() {
       // While it trains, the next chunk draws with the new settings (a new energy: a new run).
@@ -301,6 +400,9 @@ export function noDataFigure(w) {
     refresh() {
       if (!panel.hidden && !run) drawIdle();
     },
-    terminate: () => training.terminate(),
+    terminate() {
+      stopPlaying();
+      training.terminate();
+    },
   };
 }

@@ -124,7 +124,11 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
         Response::Gradients(g) => with_arrays(plain(&g)?, &[("grads", &g.grads)]),
         Response::NetsWalkers(w) => with_arrays(
             plain(&w)?,
-            &[("points", &w.points), ("weights", &w.weights)],
+            &[
+                ("points", &w.points),
+                ("weights", &w.weights),
+                ("frames", &w.frames),
+            ],
         ),
     }
 }

@@ -10,7 +10,7 @@ use interplay_core::Rng;
 use interplay_core::annealing::{Energy, density_bins, exact_log_z};
 use interplay_core::metrics::weighted_histogram_tv;
 use interplay_core::spec::TargetSpec;
-use interplay_nn::nets::{NetsConfig, NetsTrainer, run_walkers};
+use interplay_nn::nets::{NetsConfig, NetsTrainer, walk};
 
 use crate::protocol::{NetsWalkers, TrainReport};
 use crate::session::{EngineError, Outcome, Session, now_ms};
@@ -19,6 +19,8 @@ use crate::session::{EngineError, Outcome, Session, now_ms};
 const WALKERS: usize = 2000;
 /// Annealing steps from τ = 0 to 1.
 const STEPS: usize = 100;
+/// Annealing steps between two frames of the walkers' film.
+const FRAME_EVERY: usize = 5;
 /// The bins per side of the weighted histogram's TV against the exact density.
 const TV_BINS: usize = 16;
 
@@ -146,9 +148,25 @@ pub(crate) async fn walkers(
     };
     let cfg = config(run_seed, eps);
     let mut rng = Rng::new(u64::from(seed) ^ interplay_core::sampling::streams::NETS_SEED);
-    let (w, record, _) = run_walkers(&energy, transport.as_ref(), &device, &cfg, &mut rng)
-        .await
-        .map_err(EngineError::refused)?;
+    // The film: every FRAME_EVERY steps, each walker's position and normalised weight.
+    let (mut frames, mut frame_tau) = (Vec::new(), Vec::new());
+    let (w, record) = walk(
+        &energy,
+        transport.as_ref(),
+        &device,
+        &cfg,
+        &mut rng,
+        |k, w| {
+            if k % FRAME_EVERY == 0 || k == STEPS {
+                frame_tau.push(w.tau);
+                for (x, v) in w.x.iter().zip(w.weights()) {
+                    frames.extend([x[0] as f32, x[1] as f32, v as f32]);
+                }
+            }
+        },
+    )
+    .await
+    .map_err(EngineError::refused)?;
     let weights = w.weights();
     let tv = weighted_histogram_tv(&w.x, &weights, &density_bins(energy.field(), TV_BINS));
     Ok(NetsWalkers {
@@ -165,6 +183,8 @@ pub(crate) async fn walkers(
         log_z: record.iter().map(|s| s.log_z).collect(),
         exact_log_z: exact_log_z(),
         tv,
+        frame_tau,
+        frames,
         generation,
         model_steps: steps,
     })

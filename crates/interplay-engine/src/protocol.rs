@@ -270,6 +270,12 @@ pub struct NetsWalkers {
     /// The weighted walkers' histogram TV to the exact density (16 × 16 bins of [−4, 4]² and
     /// one outside).
     pub tv: f64,
+    /// The times of the film's frames, 0 to 1.
+    pub frame_tau: Vec<f64>,
+    /// The film: per frame of `frame_tau`, each walker's x, y and normalised weight (leaves
+    /// as a typed array).
+    #[serde(skip_serializing)]
+    pub frames: Vec<f32>,
     /// The run's generation.
     pub generation: u32,
     /// The training step of the transport that moved them.

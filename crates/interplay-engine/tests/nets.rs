@@ -56,6 +56,22 @@ fn the_learned_drift_keeps_the_walkers_that_annealing_alone_loses() {
         (alone.ess.len(), alone.log_z.len()),
         (alone.tau.len(), alone.tau.len())
     );
+    // The film runs from τ = 0 to 1, each frame every walker's position and weight; its last
+    // frame is where the walkers end.
+    let frames = alone.frame_tau.len();
+    assert_eq!(
+        (alone.frame_tau[0], alone.frame_tau[frames - 1]),
+        (0.0, 1.0)
+    );
+    assert_eq!(alone.frames.len(), frames * 3 * n);
+    let last = &alone.frames[(frames - 1) * 3 * n..];
+    assert!(
+        last.chunks_exact(3)
+            .zip(alone.points.chunks_exact(2))
+            .all(|(f, p)| f[..2] == *p)
+    );
+    let first: f32 = alone.frames[..3 * n].chunks_exact(3).map(|f| f[2]).sum();
+    assert!((first - 1.0).abs() < 1e-4 && (alone.frames[2] * n as f32 - 1.0).abs() < 1e-4);
     // At τ = 0 every walker weighs the same.
     assert!((alone.ess[0] - 1.0).abs() < 1e-12 && alone.log_z[0].abs() < 1e-12);
     assert!((alone.exact_log_z + (2.0 * std::f64::consts::PI).ln()).abs() < 1e-12);

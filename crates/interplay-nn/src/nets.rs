@@ -96,13 +96,34 @@ pub async fn run_walkers(
     config: &NetsConfig,
     rng: &mut Rng,
 ) -> Result<(Walkers, Vec<WeightStats>, Vec<(f64, P2)>), NnError> {
+    let mut visited = Vec::with_capacity(config.walkers * config.steps.max(1));
+    let (w, record) = walk(energy, transport, device, config, rng, |k, w| {
+        if k < config.steps.max(1) {
+            visited.extend(w.x.iter().map(|&x| (w.tau, x)));
+        }
+    })
+    .await?;
+    Ok((w, record, visited))
+}
+
+/// The walkers' loop: `n` walkers from N(0, I) to τ = 1 in `steps` steps with the drift of
+/// `transport` (none: annealing alone), showing `each` the walkers before every step and after
+/// the last (with the step's index, `steps` for the end); returns them at τ = 1 and the weights'
+/// statistics after every step (the first entry at τ = 0).
+pub async fn walk(
+    energy: &Energy,
+    transport: Option<&Transport>,
+    device: &Device,
+    config: &NetsConfig,
+    rng: &mut Rng,
+    mut each: impl FnMut(usize, &Walkers),
+) -> Result<(Walkers, Vec<WeightStats>), NnError> {
     let mut w = Walkers::new(config.walkers, rng);
     let steps = config.steps.max(1);
     let dtau = 1.0 / steps as f64;
     let mut record = vec![w.stats()];
-    let mut visited = Vec::with_capacity(config.walkers * steps);
     for k in 0..steps {
-        visited.extend(w.x.iter().map(|&x| (w.tau, x)));
+        each(k, &w);
         let d = if k + 1 == steps { 1.0 - w.tau } else { dtau };
         match transport {
             None => step(energy, &mut w, d, config.eps, None, rng),
@@ -130,7 +151,8 @@ pub async fn run_walkers(
         }
         record.push(w.stats());
     }
-    Ok((w, record, visited))
+    each(steps, &w);
+    Ok((w, record))
 }
 
 /// Owns the transport, its optimiser, the walker positions it trains on and the RNG.
