@@ -130,3 +130,27 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   assert.deepEqual(page.problems, []);
   await page.close();
 });
+
+test("a drawing is an energy too, and a bad energy in a link is named while the figure draws", async () => {
+  // The widget's own target as the energy: the example drawing's exact density.
+  const page = await openPage(browser, server.url("/app/index.html#views=nodata,eulerian&backend=cpu&target=drawn&energy=target"), { width: 1100, height: 900 });
+  await page.evaluate(() => window.interplay.ready);
+  await frames(page);
+  const idle = await canvasDigest(page, `${PANEL} .ip-nodata-walkers`);
+  assert.ok(idle.colors > 20, `the drawing's energy drawn: ${idle.colors} colours`);
+  const s = await page.evaluate(() => window.interplay.trainNoData(3000));
+  assert.equal(s.energy, "target");
+  assert.ok(s.steps > 0 && s.ess.learned > 0 && s.ess.alone > 0, JSON.stringify(s));
+  assert.ok(Math.abs(s.logZ.exact + Math.log(2 * Math.PI)) < 1e-9, JSON.stringify(s.logZ));
+  await screenshot(page, "no-data-drawing", PANEL);
+  assert.deepEqual(page.problems, []);
+  await page.close();
+
+  const bad = await openPage(browser, server.url("/app/index.html#views=nodata&backend=cpu&energy=volcano"), { width: 1100, height: 900 });
+  await bad.evaluate(() => window.interplay.ready);
+  assert.match(await bad.locator(`${APP} .ip-message`).textContent(), /energy.*volcano/);
+  assert.equal((await bad.evaluate(() => window.interplay.noDataState())).energy, "gmm");
+  await frames(bad);
+  assert.ok((await canvasDigest(bad, `${PANEL} .ip-nodata-walkers`)).colors > 20, "the default energy is drawn");
+  await bad.close();
+});

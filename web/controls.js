@@ -119,7 +119,7 @@ export const TEMPLATE = `
     <span class="ip-nodata-controls">
       <button class="ip-nodata-train" type="button" aria-pressed="false">Train the drift</button>
       <button class="ip-nodata-play" type="button" disabled>Play the annealing</button>
-      <label class="ip-row"><span>τ</span><input class="ip-nodata-tau" type="range" min="0" max="1" step="0.01" value="1" disabled
+      <label class="ip-row"><span>τ</span><input class="ip-nodata-tau" type="range" disabled
         aria-label="annealing time tau of the walkers drawn"><output class="ip-nodata-tau-out">1.00</output></label>
       <label class="ip-row ip-check"><input class="ip-nodata-drift" type="checkbox" checked>
         <span>walkers moved by the learned drift (off: b̂ = 0)</span></label>

@@ -47,6 +47,8 @@ export function noDataFigure(w) {
   let playing = null; // the annealing played: { frame, done }
   const playButton = $(".ip-nodata-play");
   const tauInput = $(".ip-nodata-tau");
+  // The figure's own time (not a parameter of the picture, so not in the viewer's list).
+  Object.assign(tauInput, { min: "0", max: "1", step: "0.01", value: "1" });
   const tauOut = $(".ip-nodata-tau-out");
 
   function wantedBackend() {

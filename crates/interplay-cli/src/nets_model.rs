@@ -13,7 +13,6 @@ use interplay_core::{Rng, Target};
 use interplay_nn::nets::{NetsConfig, NetsTrainer, run_walkers};
 use interplay_nn::nets_checkpoint::{NETS_MAGIC, NetsCheckpoint};
 use interplay_nn::spec::TargetSpec;
-use interplay_nn::{Activation, NetConfig};
 
 use crate::args::parse_target;
 use crate::csvio;
@@ -63,21 +62,9 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
         return Err(CliError::usage("--steps must be at least 1"));
     }
     let (target, at) = energy(a)?;
-    let activation = Activation::from_name(&a.activation).ok_or_else(|| {
-        CliError::usage(format!(
-            "--activation '{}' is unknown; use relu, silu, gelu or tanh",
-            a.activation
-        ))
-    })?;
     let defaults = NetsConfig::default();
     let config = NetsConfig {
-        net: NetConfig {
-            width: a.width,
-            depth: a.depth,
-            activation,
-            fourier: a.fourier,
-            spatial: a.spatial,
-        },
+        net: crate::train::net_config(a)?,
         batch: a.batch,
         lr: a.lr.unwrap_or(defaults.lr),
         eps: if a.common.eps > 0.0 {

@@ -107,6 +107,24 @@ pub struct TrainArgs {
     pub common: Common,
 }
 
+/// The network the flags describe (`--width`, `--depth`, `--activation`, `--fourier`,
+/// `--spatial`).
+pub fn net_config(a: &TrainArgs) -> Result<NetConfig, CliError> {
+    let activation = Activation::from_name(&a.activation).ok_or_else(|| {
+        CliError::usage(format!(
+            "--activation '{}' is unknown; use relu, silu, gelu or tanh",
+            a.activation
+        ))
+    })?;
+    Ok(NetConfig {
+        width: a.width,
+        depth: a.depth,
+        activation,
+        fourier: a.fourier,
+        spatial: a.spatial,
+    })
+}
+
 /// The run the flags (or `--config`) describe, checked; what `interplay train` trains.
 pub fn run_config(a: &TrainArgs) -> Result<RunConfig, CliError> {
     let rc = described_run(a)?;
@@ -143,21 +161,15 @@ fn described_run(a: &TrainArgs) -> Result<RunConfig, CliError> {
             a.objective
         )));
     }
-    let activation = Activation::from_name(&a.activation).ok_or_else(|| {
-        CliError::usage(format!(
-            "--activation '{}' is unknown; use relu, silu, gelu or tanh",
-            a.activation
-        ))
-    })?;
+    if a.energy.is_some() || a.at.is_some() {
+        return Err(CliError::usage(format!(
+            "--energy and --at name the energy of --objective nets, not a setting of {}",
+            a.objective
+        )));
+    }
     let train = TrainConfig {
         objective,
-        net: NetConfig {
-            width: a.width,
-            depth: a.depth,
-            activation,
-            fourier: a.fourier,
-            spatial: a.spatial,
-        },
+        net: net_config(a)?,
         batch: a.batch,
         lr: a
             .lr
