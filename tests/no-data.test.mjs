@@ -6,7 +6,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
-import { DIST, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DIST, ROOT, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
 
 const APP = ".interplay-app";
 const PANEL = `${APP} .ip-nodata-panel`;
@@ -93,6 +97,21 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   assert.equal(s.shown.ess, s.ess.learned);
   await screenshot(page, "no-data-alone", PANEL);
   await page.locator(`${PANEL} .ip-nodata-drift`).check();
+
+  // The transport saves as a checkpoint that `interplay sample-energy` reads natively, with the
+  // ESS the page shows (other walkers: the CLI's seed stream is its own).
+  assert.ok(await page.locator(`${PANEL} .ip-nodata-save`).isVisible());
+  const bytes = await page.evaluate(async () => [...(await window.interplay.exportNoData())]);
+  assert.equal(String.fromCharCode(...bytes.slice(0, 8)), "IPLYNETS");
+  const exe = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "interplay");
+  if (existsSync(exe)) {
+    const dir = mkdtempSync(join(tmpdir(), "interplay-nets-"));
+    writeFileSync(join(dir, "t.ckpt"), Buffer.from(bytes));
+    const out = execFileSync(exe, ["sample-energy", "--model", join(dir, "t.ckpt"), "--n", "2000", "--out", join(dir, "w.csv")], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const ess = Number(/^ess ([\d.]+)/m.exec(out)?.[1]);
+    assert.ok(ess > 0.3, `the CLI's walkers with the page's transport: ${out}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   // A bad energy is refused with the names it accepts; the figure and its run are kept.
   for (const [bad, says] of [["volcano", /energy.*volcano.*gmm, rings, checkerboard, target/], [3, /energy must be a name, got 3/]]) {

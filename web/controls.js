@@ -125,6 +125,7 @@ export const TEMPLATE = `
         <span>walkers moved by the learned drift (off: b̂ = 0)</span></label>
       ${row("ip-energy", "energy")}
       ${slider("ip-weps", "walkerEps")}
+      <button class="ip-nodata-save" type="button" hidden>Checkpoint</button>
     </span>
     <span class="ip-nodata-status" role="status" aria-live="polite">Train the drift to see annealing alone lose its walkers and the learned transport keep them.</span>
   </figcaption>

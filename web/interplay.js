@@ -277,6 +277,9 @@ export function create(root, options = {}) {
     playNoData: () => w.noData.play(),
     /** Draws the "no data" figure's walkers and annealed density at τ; returns its state. */
     showNoDataAt: (tau) => w.noData.showAt(tau),
+    /** The "no data" figure's transport as checkpoint bytes (a Uint8Array; `interplay
+     * sample-energy --model` reads them). */
+    exportNoData: () => w.noData.checkpoint(),
     /** The "no data" figure's state, as `trainNoData` resolves to. */
     noDataState: () => w.noData.state(),
     /** Whether the frame loop is running (false off screen, paused or destroyed). */

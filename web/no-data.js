@@ -63,6 +63,7 @@ export function noDataFigure(w) {
     const r = await c.call("netsStart", e);
     run = { key, generation: r.generation };
     alone = aloneCache = learned = train = null;
+    save.hidden = true;
     training.forget();
     return run;
   }
@@ -306,6 +307,7 @@ export function noDataFigure(w) {
     train = report;
     alone = a;
     learned = l;
+    save.hidden = !report;
     show(c);
     return { a, l };
   }
@@ -341,6 +343,16 @@ export function noDataFigure(w) {
   function redrawLater() {
     redraw().catch((e) => w.sayLocal(status, `The walkers could not be drawn: ${messageOf(e)}`));
   }
+
+  const save = $(".ip-nodata-save");
+  w.listen(save, "click", async () => {
+    try {
+      const c = await training.engine();
+      w.share.save("interplay-transport.ckpt", new Blob([await c.call("checkpoint")], { type: "application/octet-stream" }));
+    } catch (e) {
+      w.sayLocal(status, `The transport's checkpoint could not be saved: ${messageOf(e)}`);
+    }
+  });
 
   // Which walkers the left side shows: both arms are at hand, so nothing is recomputed.
   w.listen(driftBox, "change", () => {
@@ -384,6 +396,12 @@ export function noDataFigure(w) {
     state,
     /** Plays the annealing from τ = 0 to 1; resolves at its end. */
     play,
+    /** The transport's checkpoint bytes (`interplay sample-energy --model` reads them). */
+    async checkpoint() {
+      if (!train) throw new Error("exportNoData(): train the drift first");
+      const c = await training.engine();
+      return new Uint8Array(await c.call("checkpoint"));
+    },
     /** Draws the walkers and the density at annealing time `tau` in [0, 1]. */
     showAt(tau) {
       if (!(Number.isFinite(tau) && tau >= 0 && tau <= 1)) throw new Error("showNoDataAt(tau) needs a time τ from 0 to 1");

@@ -11,7 +11,7 @@ use interplay_core::annealing::{Energy, density_bins, energy_time, exact_log_z};
 use interplay_core::metrics::weighted_histogram_tv;
 use interplay_core::{Rng, Target};
 use interplay_nn::nets::{NetsConfig, NetsTrainer, run_walkers};
-use interplay_nn::nets_checkpoint::{NETS_MAGIC, NetsCheckpoint};
+use interplay_nn::nets_checkpoint::{NETS_MAGIC, NetsCheckpoint, NetsHeader};
 use interplay_nn::spec::TargetSpec;
 
 use crate::args::parse_target;
@@ -91,8 +91,9 @@ pub fn train(a: &TrainArgs) -> Result<(), CliError> {
             );
         }
     }
-    let ck = pollster::block_on(NetsCheckpoint::of(&trainer, TargetSpec::from(&target), at))
-        .map_err(failed)?;
+    let header = NetsHeader::of(&trainer, TargetSpec::from(&target), at);
+    let ck =
+        pollster::block_on(NetsCheckpoint::of(header, &trainer.transport())).map_err(failed)?;
     csvio::write_bytes(&a.out, &ck.to_bytes())?;
     eprintln!(
         "wrote {} (a transport for −log ρ({at}, x) of {}, {} steps)",

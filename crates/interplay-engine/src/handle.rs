@@ -82,6 +82,9 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         } => crate::views::sample(cell, n, steps, eps, seed, &schedule)
             .await
             .map(Response::Sample),
+        Request::Checkpoint {} if cell.borrow().nets.is_some() => crate::nets_run::checkpoint(cell)
+            .await
+            .map(Response::Checkpoint),
         Request::Checkpoint {} if cell.borrow().map.is_some() => {
             let (header, net) = {
                 let st = cell.borrow();

@@ -11,6 +11,7 @@ use interplay_core::annealing::{Energy, density_bins, exact_log_z};
 use interplay_core::metrics::weighted_histogram_tv;
 use interplay_core::spec::TargetSpec;
 use interplay_nn::nets::{NetsConfig, NetsTrainer, walk};
+use interplay_nn::nets_checkpoint::{NetsCheckpoint, NetsHeader};
 
 use crate::protocol::{NetsWalkers, TrainReport};
 use crate::session::{EngineError, Outcome, Session, now_ms};
@@ -24,11 +25,13 @@ const FRAME_EVERY: usize = 5;
 /// The bins per side of the weighted histogram's TV against the exact density.
 const TV_BINS: usize = 16;
 
-/// A run of NETS: its trainer and its energy.
+/// A run of NETS: its trainer and its energy (the target and the time of its density).
 pub(crate) struct NetsRun {
     /// `None` while a training chunk has it (the chunk puts it back).
     pub(crate) trainer: Option<NetsTrainer>,
     energy: Energy,
+    target: TargetSpec,
+    at: f64,
     seed: u64,
 }
 
@@ -65,9 +68,31 @@ pub(crate) async fn start(
     let run = NetsRun {
         trainer: Some(trainer),
         energy,
+        target: target.clone(),
+        at,
         seed,
     };
     Ok(cell.borrow_mut().replace_nets(run))
+}
+
+/// The transport as checkpoint bytes (`interplay sample-energy --model` reads them).
+pub(crate) async fn checkpoint(cell: &RefCell<Session>) -> Outcome<Vec<u8>> {
+    let (header, transport) = {
+        let st = cell.borrow();
+        let run = st.nets.as_ref().ok_or(EngineError::NoRun)?;
+        let trainer = run
+            .trainer
+            .as_ref()
+            .ok_or_else(|| EngineError::refused("the transport is training"))?;
+        (
+            NetsHeader::of(trainer, run.target.clone(), run.at),
+            trainer.transport(),
+        )
+    };
+    let ck = NetsCheckpoint::of(header, &transport)
+        .await
+        .map_err(EngineError::refused)?;
+    Ok(ck.to_bytes())
 }
 
 /// Trains the transport for about `ms` (at least one step).

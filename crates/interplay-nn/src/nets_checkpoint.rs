@@ -49,23 +49,26 @@ fn err(msg: impl Into<String>) -> NnError {
     NnError::Checkpoint(msg.into())
 }
 
+impl NetsHeader {
+    /// The header of `trainer`'s run as it stands, for the energy of `target` at `at`.
+    pub fn of(trainer: &NetsTrainer, target: TargetSpec, at: f64) -> Self {
+        Self {
+            kind: NETS_KIND.into(),
+            target,
+            at,
+            config: trainer.config.clone(),
+            steps: trainer.steps(),
+        }
+    }
+}
+
 impl NetsCheckpoint {
-    /// Collects a checkpoint of the transport `trainer` has learned for the energy of `target`
-    /// at `at` (read asynchronously).
-    pub async fn of(trainer: &NetsTrainer, target: TargetSpec, at: f64) -> Result<Self, NnError> {
-        let transport = trainer.transport();
+    /// Collects a checkpoint of `transport` (from [`NetsTrainer::transport`]) under `header`,
+    /// read asynchronously, so that no borrow of the trainer is held while the device is read.
+    pub async fn of(header: NetsHeader, transport: &Transport) -> Result<Self, NnError> {
         let mut params = read_params_of(&transport.drift.layers).await?;
         params.push(crate::read_values(transport.rate.val()).await?);
-        Ok(Self {
-            header: NetsHeader {
-                kind: NETS_KIND.into(),
-                target,
-                at,
-                config: trainer.config.clone(),
-                steps: trainer.steps(),
-            },
-            params,
-        })
+        Ok(Self { header, params })
     }
 
     /// The bytes of this checkpoint.
