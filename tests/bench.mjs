@@ -464,7 +464,7 @@ for (const [name, file] of [["viewer wasm", "interplay-web_bg.wasm"], ["engine w
   const bytes = readFileSync(join(DIST, file));
   row(`${name} (${file})`, `${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzipSync(bytes, { level: 9 }).length / 1e6).toFixed(2)} MB gzip`);
 }
-const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "flow-map.js", "no-data.js", "figure-training.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "engine-team.js", "engine-helper.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
+const js = ["interplay.js", "controls.js", "options.js", "engine-session.js", "model-views.js", "frame-loop.js", "hand-drawing.js", "share.js", "spacetime-pick.js", "flow-pick.js", "viewer-guard.js", "theme.js", "png-export.js", "line-learning.js", "eps-explorer.js", "triangle.js", "flow-map.js", "no-data.js", "weight-curves.js", "figure-training.js", "engine-client.js", "engine-worker.js", "engine-scheduler.js", "engine-team.js", "engine-helper.js", "interplay-web.js", "embed.js"].map((f) => readFileSync(join(DIST, f)));
 row("viewer JavaScript (7 modules)", `${(js.reduce((a, b) => a + b.length, 0) / 1e3).toFixed(0)} KB raw, ${(js.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0) / 1e3).toFixed(0)} KB gzip`);
 
 const server = await serve({ "/": DIST });

@@ -9,6 +9,7 @@
 import { readBackendChoice } from "./engine-session.js";
 import { figureTraining } from "./figure-training.js";
 import { fmt, messageOf, stepsText } from "./options.js";
+import { drawWeightCurves } from "./weight-curves.js";
 
 /** Training time between two drawings (ms). */
 const CHUNK_MS = 1500;
@@ -156,77 +157,10 @@ export function noDataFigure(w) {
     drawCurves([], null);
   }
 
-  /** ESS over τ (top) and the log Z estimate over τ (bottom), for both arms; a line at `tau`. */
+  /** ESS and log Z over τ for `arms`, the exact log Z, a line at `tau`, in the widget's ink. */
   function drawCurves(arms, exact, tau = null) {
-    const canvas = canvases.curves;
-    const ctx = canvas.getContext("2d");
-    const W = canvas.width;
-    const H = canvas.height;
-    const styles = getComputedStyle(w.root);
-    const ink = styles.getPropertyValue("--ip-fg").trim() || "#222";
-    ctx.clearRect(0, 0, W, H);
-    ctx.font = "11px system-ui, sans-serif";
-    const L = 44;
-    const R = W - 10;
-    const half = (H - 30) / 2;
-    const plots = [
-      { key: "ess", y0: 8, lo: 0, hi: 1, label: "effective sample size / n", at: "bottom" },
-      { key: "logZ", y0: 20 + half, label: "log Z estimate", at: "top" },
-    ];
-    const all = arms.flatMap((a) => a.r.logZ).concat(exact === null ? [-2, 0] : [exact, 0]);
-    plots[1].lo = Math.min(...all) - 0.1;
-    plots[1].hi = Math.max(...all) + 0.1;
-    for (const pl of plots) {
-      const y = (v) => pl.y0 + half - ((v - pl.lo) / (pl.hi - pl.lo)) * (half - 4);
-      ctx.strokeStyle = ink;
-      ctx.globalAlpha = 0.35;
-      ctx.strokeRect(L, pl.y0, R - L, half);
-      ctx.globalAlpha = 1;
-      ctx.fillStyle = ink;
-      ctx.textAlign = "right";
-      ctx.fillText(fmt(pl.hi, pl.key === "ess" ? 0 : 1), L - 4, pl.y0 + 10);
-      ctx.fillText(fmt(pl.lo, pl.key === "ess" ? 0 : 1), L - 4, pl.y0 + half);
-      // Each label in its plot's empty corner: ESS starts at 1, log Z at 0.
-      ctx.textAlign = pl.at === "top" ? "right" : "left";
-      ctx.fillText(pl.label, pl.at === "top" ? R - 6 : L + 6, pl.at === "top" ? pl.y0 + 14 : pl.y0 + half - 8);
-      if (pl.key === "logZ" && exact !== null) {
-        // The exact log(Z₁/Z₀) at τ = 1.
-        ctx.setLineDash([4, 3]);
-        ctx.beginPath();
-        ctx.moveTo(L, y(exact));
-        ctx.lineTo(R, y(exact));
-        ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.textAlign = "right";
-        ctx.fillText(`exact at τ = 1: ${fmt(exact, 3)}`, R - 4, y(exact) - 4);
-      }
-      for (const a of arms) {
-        ctx.strokeStyle = a.colour;
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        a.r.tau.forEach((t, i) => {
-          const X = L + t * (R - L);
-          const Y = y(a.r[pl.key][i]);
-          if (i === 0) ctx.moveTo(X, Y);
-          else ctx.lineTo(X, Y);
-        });
-        ctx.stroke();
-        ctx.lineWidth = 1;
-      }
-    }
-    if (tau !== null && tau < 1) {
-      // Where the walkers drawn on the left are.
-      ctx.strokeStyle = ink;
-      ctx.globalAlpha = 0.6;
-      ctx.beginPath();
-      ctx.moveTo(L + tau * (R - L), plots[0].y0);
-      ctx.lineTo(L + tau * (R - L), plots[1].y0 + half);
-      ctx.stroke();
-      ctx.globalAlpha = 1;
-    }
-    ctx.fillStyle = ink;
-    ctx.textAlign = "center";
-    ctx.fillText("annealing time τ: 0 (N(0, I)) → 1 (the energy)", (L + R) / 2, H - 4);
+    const ink = getComputedStyle(w.root).getPropertyValue("--ip-fg").trim() || "#222";
+    drawWeightCurves(canvases.curves, arms, exact, tau, ink);
   }
 
   /** The walkers drawn: the learned drift's where the switch asks for them and they exist. */

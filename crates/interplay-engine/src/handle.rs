@@ -82,7 +82,7 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         } => crate::views::sample(cell, n, steps, eps, seed, &schedule)
             .await
             .map(Response::Sample),
-        Request::Checkpoint {} if cell.borrow().nets.is_some() => crate::nets_run::checkpoint(cell)
+        Request::Checkpoint {} if cell.borrow().nets.is_some() => crate::nets::checkpoint(cell)
             .await
             .map(Response::Checkpoint),
         Request::Checkpoint {} if cell.borrow().map.is_some() => {
@@ -112,17 +112,15 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
             .await
             .map(Response::MapJumps),
         Request::MapErrors {} => crate::flow_map::errors(cell).await.map(Response::MapErrors),
-        Request::NetsStart { target, at, seed } => crate::nets_run::start(cell, &target, at, seed)
+        Request::NetsStart { target, at, seed } => crate::nets::start(cell, &target, at, seed)
             .await
             .map(|generation| Response::Started { generation }),
-        Request::NetsTrain { ms } => crate::nets_run::train_for(cell, ms)
+        Request::NetsTrain { ms } => crate::nets::train_for(cell, ms)
             .await
             .map(Response::Trained),
-        Request::NetsWalkers { drift, eps, seed } => {
-            crate::nets_run::walkers(cell, drift, eps, seed)
-                .await
-                .map(Response::NetsWalkers)
-        }
+        Request::NetsWalkers { drift, eps, seed } => crate::nets::walkers(cell, drift, eps, seed)
+            .await
+            .map(Response::NetsWalkers),
         Request::Gradients { from, to } => crate::shards::gradients(cell, from, to)
             .await
             .map(Response::Gradients),

@@ -21,6 +21,7 @@ mod handle;
 mod js;
 mod line_flow;
 mod map_run;
+mod nets;
 mod nets_run;
 pub mod protocol;
 pub mod session;
