@@ -3,11 +3,19 @@
 // about `chunkMs`, then draw) behind one toggle button, which pauses out of sight and says why it
 // stopped. The figure supplies what a chunk does and the words; this owns the loop.
 import { EngineClient } from "./engine-client.js";
+import { readBackendChoice } from "./engine-session.js";
 import { messageOf } from "./options.js";
+
+/** The backend: the widget's, else the one `auto` chose for the widget, else the CPU. */
+function widgetBackend(w) {
+  if (w.widget.backend !== "auto") return w.widget.backend;
+  return w.api.backend ?? readBackendChoice()?.choice ?? "cpu";
+}
 
 /**
  * The training loop of a figure of the widget `w`.
- * - `backend()`: the backend its engine starts on (read when it starts);
+ * - `backend()`: the backend its engine starts on (read when it starts; by default the widget's,
+ *   else the one `auto` chose for the widget, else the CPU);
  * - `chunk(client, ms)`: trains about `ms` and draws; resolves to a report with `steps`, or null
  *   when the run was replaced meanwhile;
  * - `button`, `status`: the toggle and the figure's status line;
@@ -15,7 +23,7 @@ import { messageOf } from "./options.js";
  *   after one and while training, the status while the engine loads, and the prefix of a failure;
  * - `chunkMs`: training per chunk; `maxSteps`: the steps one press trains at most (none: no limit).
  */
-export function figureTraining(w, { backend, chunk, button, status, words, chunkMs, maxSteps = Infinity }) {
+export function figureTraining(w, { backend = () => widgetBackend(w), chunk, button, status, words, chunkMs, maxSteps = Infinity }) {
   let client = null;
   let starting = null;
   let learning = false;

@@ -5,7 +5,6 @@
 // ODE's particles from the same starts at the same times, in the same colours; right: the map's
 // error E|X̂_{s,t} − X_{s,t}| over the (s, t) triangle, which fills in row by row as the exact
 // side is solved and darkens as the map learns.
-import { readBackendChoice } from "./engine-session.js";
 import { figureTraining } from "./figure-training.js";
 import { fmt, messageOf, stepsText } from "./options.js";
 
@@ -82,12 +81,6 @@ export function flowMapFigure(w) {
   let redrawing = null; // the redraw for a new number of jumps, in flight
   let idleSeed = null; // the seed of the starting points drawn before any map
   const panel = $(".ip-fmap-panel");
-
-  /** The backend: the widget's, else the one `auto` chose for the widget, else the CPU. */
-  function wantedBackend() {
-    if (w.widget.backend !== "auto") return w.widget.backend;
-    return w.api.backend ?? readBackendChoice()?.choice ?? "cpu";
-  }
 
   /** The map's run: the widget's schedule, target and seed, the objective flow-map. */
   function config() {
@@ -248,7 +241,6 @@ export function flowMapFigure(w) {
   }
 
   const training = figureTraining(w, {
-    backend: wantedBackend,
     chunk,
     button: $(".ip-fmap-train"),
     status,

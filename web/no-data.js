@@ -6,7 +6,6 @@
 // τ = 1, drawn by their weights; right: the effective sample size and the log Z estimate over τ,
 // for the learned drift and for b̂ = 0, beside the exact log Z. The reader picks the energy, ε and
 // which drift moves the walkers on the left; training runs in an engine of the figure's own.
-import { readBackendChoice } from "./engine-session.js";
 import { figureTraining } from "./figure-training.js";
 import { fmt, messageOf, stepsText } from "./options.js";
 import { drawWeightCurves } from "./weight-curves.js";
@@ -51,11 +50,6 @@ export function noDataFigure(w) {
   // The figure's own time (not a parameter of the picture, so not in the viewer's list).
   Object.assign(tauInput, { min: "0", max: "1", step: "0.01", value: "1" });
   const tauOut = $(".ip-nodata-tau-out");
-
-  function wantedBackend() {
-    if (w.widget.backend !== "auto") return w.widget.backend;
-    return w.api.backend ?? readBackendChoice()?.choice ?? "cpu";
-  }
 
   async function ensureRun(c) {
     const e = w.viewer.energyRun();
@@ -255,7 +249,6 @@ export function noDataFigure(w) {
   }
 
   const training = figureTraining(w, {
-    backend: wantedBackend,
     chunk,
     button: $(".ip-nodata-train"),
     status,
