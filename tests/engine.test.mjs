@@ -223,6 +223,50 @@ test("after training, the learned particles at t = 1 are the trained model's, no
   }
 });
 
+test("a widget that shows no learned particles never asks the engine for them; one that shows them does", async () => {
+  // The learned particles cost the engine's worker about 40 ms a request on the page's network,
+  // which training then waits for. A widget with only the training panel (or a figure) does not
+  // show them, so it must not ask; and its time animation must not wait for them either.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: false });
+  try {
+    const run = "#backend=cpu&source=schedule-free&checkpoint=none&width=16&depth=2&batch=64&t=0.5";
+    const out = {};
+    for (const views of ["training", "training,lagrangian"]) {
+      const page = await openPage(browser, server.url(`/index.html${run}&views=${views}`));
+      out[views] = await page.evaluate(async () => {
+        const api = window.interplay;
+        await api.ready;
+        for (let i = 0; i < 4; i++) {
+          await api.train(2);
+          await api.whenDrawn();
+        }
+        await new Promise((ok) => setTimeout(ok, 300));
+        const s = await api.engineStats();
+        // The time animation runs to its end without particles to wait for.
+        api.setParams({ t: 0.9 });
+        api.play();
+        const t0 = performance.now();
+        while (api.getParams().t < 1 && performance.now() - t0 < 20000) await new Promise((ok) => setTimeout(ok, 100));
+        return { particles: s.viewsByOp.particles || 0, steps: s.steps, learnedTime: api.learnedTime(), t: api.getParams().t, shown: !document.querySelector(".ip-ode-panel").hidden };
+      });
+      assert.deepEqual(page.problems, [], `${views}: ${page.problems.join("; ")}`);
+      await page.close();
+    }
+    assert.equal(out.training.shown, false);
+    assert.equal(out.training.particles, 0, JSON.stringify(out.training));
+    assert.equal(out.training.learnedTime, null);
+    assert.equal(out.training.t, 1, "the time animation reached t = 1");
+    assert.equal(out["training,lagrangian"].shown, true);
+    assert.ok(out["training,lagrangian"].particles >= 4, JSON.stringify(out["training,lagrangian"]));
+    assert.ok(out["training,lagrangian"].learnedTime !== null);
+    assert.equal(out["training,lagrangian"].t, 1);
+  } finally {
+    await browser.close();
+  }
+});
+
 test("while it trains, the learned flow plays at the slider's t and both go on", async () => {
   // The engine's worker shares its time between training chunks and the model views; the sweep
   // waits for the learned particles, so the heat map and the particles show the same time.

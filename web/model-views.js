@@ -22,6 +22,16 @@ export function modelViews(w, session) {
   let shownCloud = null; // the cloud (count, noise, seed, schedule) of the particles on screen
 
   const cpu = () => session.engine().info.backend === "cpu";
+  const shows = (view) => w.widget.views.includes(view);
+  /**
+   * Whether a view of this widget shows the learned particles: the Lagrangian panels, the
+   * heat map of them, or the share box (its CSV holds the particles on screen). A widget
+   * without one (the training panel alone, a figure) never asks the engine for them, which
+   * would take training's time for nothing.
+   */
+  const particlesShown = (p) => p.source !== "exact" && (shows("lagrangian") || shows("share") || (shows("eulerian") && p.eulerian === "model"));
+  /** Whether the heat map shows the model's density. */
+  const densityShown = (p) => p.eulerian === "model-density" && shows("eulerian");
   /** An error that only says the model changed under the request (the next one will do). */
   const transient = (e) => /the training run was replaced|no training run/.test(messageOf(e));
 
@@ -77,7 +87,7 @@ export function modelViews(w, session) {
     const cloud = { n: p.particles, eps: p.eps, seed: p.seed, schedule: w.viewer.scheduleSpec() };
     const cloudKey = JSON.stringify(cloud);
     const behind = shown !== model || shownCloud !== cloudKey || w.viewer.modelTime() !== w.viewer.modelTarget();
-    if (!particleRequest && model !== null && behind) {
+    if (particlesShown(p) && !particleRequest && model !== null && behind) {
       // The engine shows at most what its backend moves smoothly, in at most its steps per request.
       particleRequest = engine.client
         .call("particles", { t: p.t, ...cloud, maxSteps: particleSteps })
@@ -103,7 +113,7 @@ export function modelViews(w, session) {
         })
         .finally(() => (particleRequest = null));
     }
-    if (p.eulerian === "model-density" && !densityRequest && w.viewer.modelDensityTime() !== p.t) {
+    if (densityShown(p) && !densityRequest && w.viewer.modelDensityTime() !== p.t) {
       densityRequest = engine.client
         .call("density", { t: p.t, n: 32, steps: 16, schedule: w.viewer.scheduleSpec() })
         .then((d) => {
@@ -158,7 +168,7 @@ export function modelViews(w, session) {
   }
 
   /** Whether the learned particles are wanted and the engine can give them. */
-  const following = (p) => p.source !== "exact" && session.engine() !== null && !failed;
+  const following = (p) => particlesShown(p) && session.engine() !== null && !failed;
 
   return {
     poll,
@@ -182,8 +192,8 @@ export function modelViews(w, session) {
     /** Whether the learned views on screen are behind the model or the time shown. */
     pending(p) {
       const engine = session.engine();
-      if (p.eulerian === "model-density" && (!engine || densityRequest || w.viewer.modelDensityTime() !== p.t)) return true;
-      if (p.source === "exact") return false;
+      if (densityShown(p) && (!engine || densityRequest || w.viewer.modelDensityTime() !== p.t)) return true;
+      if (!particlesShown(p)) return false;
       return !engine || !!particleRequest || shown !== session.model() || w.viewer.modelTime() !== w.viewer.modelTarget();
     },
   };
