@@ -5,8 +5,10 @@
 // `key` (on the CPU backend), every other op is the engine's own request (a configure or a load
 // that mirrors the run, the gradients of a shard, a step to apply); "memory" answers the size of
 // its wasm memory. They run in order, one
-// message after the other; the answer is the last request's result, { id, ok, result | error, ms },
-// with a gradient's buffer transferred and `ms` the time the last request took here.
+// message after the other; the answer is the last request's result,
+// { id, ok, result | error, ms, done }, with a gradient's buffer transferred, `ms` the time the
+// last request took here and `done` when it ended, on the clock every worker of the page shares
+// (`performance.timeOrigin + performance.now()`).
 import init, { Engine } from "./interplay-engine.js";
 
 const engines = new Map();
@@ -48,7 +50,7 @@ self.onmessage = (ev) => {
   queue = queue
     .then(() => serve(msg))
     .then(
-      (result) => self.postMessage({ id: msg.id, ok: true, result, ms }, result && result.grads ? [result.grads.buffer] : []),
+      (result) => self.postMessage({ id: msg.id, ok: true, result, ms, done: performance.timeOrigin + performance.now() }, result && result.grads ? [result.grads.buffer] : []),
       (e) => self.postMessage({ id: msg.id, ok: false, error: String(e && e.message ? e.message : e) }),
     );
 };

@@ -22,7 +22,9 @@ const SETUP_PATIENCE_MS = 30000;
 /** One helper worker: `call(msg)` resolves with its answer or rejects with why it failed. */
 function startHelper(module, index) {
   const worker = new Worker(new URL("./engine-helper.js", import.meta.url), { type: "module", name: `interplay-helper-${index + 1}` });
-  const h = { worker, pending: new Map(), next: 1, dead: null };
+  // `delivery`: how long an answer takes to reach this worker once the helper sent it (ms),
+  // measured where this worker was waiting for it.
+  const h = { worker, pending: new Map(), next: 1, dead: null, delivery: 0.5 };
   const die = (why) => {
     if (h.dead) return;
     h.dead = new Error(why);
@@ -31,11 +33,13 @@ function startHelper(module, index) {
     worker.terminate();
   };
   worker.onmessage = (ev) => {
-    const { id, ok, result, error, ms } = ev.data;
+    const { id, ok, result, error, ms, done } = ev.data;
     const p = h.pending.get(id);
     if (!p) return;
     h.pending.delete(id);
     h.lastMs = ms;
+    h.lastDone = done;
+    h.lastArrived = performance.timeOrigin + performance.now();
     ok ? p.resolve(result) : p.reject(new Error(error));
   };
   worker.onerror = (ev) => {
@@ -62,6 +66,35 @@ function startHelper(module, index) {
 }
 
 const now = () => performance.now();
+
+/**
+ * How late (ms) the answer of helper `h` to this step was ready here against `ownDone`, the time
+ * this worker's own shard ended (negative: that much early), both on the clock every worker of
+ * the page shares (`performance.timeOrigin + performance.now()`): when the helper's shard ended
+ * (`h.lastDone`) plus how long its answers take to arrive (`h.delivery`, measured on the steps
+ * where this worker was waiting, so that the arrival was seen at once). The wait here cannot
+ * tell the two apart: an answer that came early is read only once this worker is free, which
+ * takes a few tenths of a millisecond, so balancing by the wait moved rows onto this worker
+ * even where it was the slower one.
+ */
+export function helperLag(h, ownDone) {
+  if (h.lastDone > ownDone) h.delivery += 0.2 * (Math.max(0, h.lastArrived - h.lastDone) - h.delivery);
+  return h.lastDone + h.delivery - ownDone;
+}
+
+/**
+ * This worker's next share of a batch of `n` rows on a team of `k` workers: `share` eased (by
+ * half) towards the split that would have had the slowest helper's answer arrive just as this
+ * worker's shard was done, from this step's times (`ownMs` for this worker's `ownRows`,
+ * `helperMs` for a helper's `helperRows`) and `lag` (helperLag's, the slowest helper's). Kept
+ * within [0.25 / k, 2 / k]. Which worker takes which rows never changes the step.
+ */
+export function nextShare({ share, k, n, ownRows, ownMs, helperRows, helperMs, lag }) {
+  const perRowHere = Math.max(ownMs, 0.1) / Math.max(1, ownRows);
+  const perRowThere = Math.max(helperMs, 0.1) / Math.max(1, helperRows);
+  const rows = lag / (perRowHere + perRowThere / (k - 1));
+  return Math.min(2 / k, Math.max(0.25 / k, share + (0.5 * rows) / n));
+}
 
 export class Team {
   /** `module`: the engine's compiled WebAssembly.Module, which every helper instantiates. */
@@ -171,17 +204,12 @@ export class Team {
           t.losses.forEach((v, j) => (losses[j] += v));
         }
         done++;
-        // Balance: the rows that would have made the slowest helper's answer arrive when this
-        // worker's own shard was done move here (or, where this worker was the slower, away),
-        // eased in. A helper's lag is the wait here when there was one (its compute and the
-        // messages both ways), else its own time for its shard against this worker's.
+        // Balance: the split follows how late the slowest helper's answer was.
         const own = Math.max(s1 - s0, 0.1);
         const helperMs = Math.max(...helpers.map((h) => h.lastMs ?? own));
-        const lag = s2 - s1 > 0.05 ? s2 - s1 : helperMs - own;
-        const perRowHere = own / cut[1];
-        const perRowThere = Math.max(helperMs, 0.1) / Math.max(1, cut[2] - cut[1]);
-        const rows = lag / (perRowHere + perRowThere / (k - 1));
-        member.share = Math.min(2 / k, Math.max(0.25 / k, member.share + (0.5 * rows) / n));
+        const ownDone = performance.timeOrigin + s1;
+        const lag = Math.max(...helpers.map((h) => helperLag(h, ownDone)));
+        member.share = nextShare({ share: member.share, k, n, ownRows: cut[1], ownMs: own, helperRows: cut[2] - cut[1], helperMs, lag });
         split();
         const s3 = now();
         const elapsed = s3 - t0;
