@@ -10,9 +10,12 @@
 //       train from scratch for each budget, sample 20 000 points from the model, score them with
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (on SwiftShader: very slow, 2000 samples)
-//   node tests/bench.mjs --workers-scaling [--counts 1,2] [--rounds 3] [--seconds 8] [--sources schedule-free,learned] [--all-views]
+//   node tests/bench.mjs --workers-scaling [--counts 1,2] [--rounds 3] [--seconds 8] [--warmup 5] [--sources schedule-free,learned] [--all-views] [--pair]
 //       steps/s of the page's network on K workers (CPU backend) through train(n), one session
-//       (the training panel alone unless --all-views)
+//       (the training panel alone unless --all-views), after --warmup seconds of training (the
+//       first seconds, while V8 optimises the engine's code, are time to quality's business);
+//       --pair adds two pages of one worker each training at once: what two workers give
+//       without a team, the most a team can reach on the machine
 //   node tests/bench.mjs --watching [--seconds 20] [--webgpu]
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
@@ -229,29 +232,53 @@ if (process.argv.includes("--workers-scaling")) {
   const views = process.argv.includes("--all-views") ? "" : "&views=training";
   const rounds = Number(arg("--rounds", "3"));
   const seconds = Number(arg("--seconds", "8"));
+  const warmup = Number(arg("--warmup", "5"));
+  const pair = process.argv.includes("--pair");
   const server = await serve({ "/": DIST });
   const browser = await launch({ webgpu: false });
   const rates = {};
+  const open = async (source, k) => {
+    const page = await openPage(browser, server.url(`/index.html#backend=cpu&source=${source}&checkpoint=none&workers=${k}${views}`));
+    await page.evaluate(async (warmup) => {
+      const api = window.interplay;
+      await api.ready;
+      await api.train(5); // the engine, the run and the helpers set up
+      const t0 = performance.now();
+      while (performance.now() - t0 < warmup * 1000) await api.train(20);
+    }, warmup);
+    return page;
+  };
+  const timed = (page) =>
+    page.evaluate(async (seconds) => {
+      const api = window.interplay;
+      let steps = 0;
+      let engineMs = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < seconds * 1000) {
+        const r = await api.train(20);
+        steps += 20;
+        engineMs += r.ms;
+      }
+      return { steps, pageMs: performance.now() - t0, engineMs, workers: api.workers };
+    }, seconds);
   for (const source of arg("--sources", "schedule-free,learned").split(",")) {
     for (let round = 0; round < rounds; round++) {
-      for (const k of round % 2 ? [...counts].reverse() : counts) {
-        const page = await openPage(browser, server.url(`/index.html#backend=cpu&source=${source}&checkpoint=none&workers=${k}${views}`));
-        const r = await page.evaluate(async (seconds) => {
-          const api = window.interplay;
-          await api.ready;
-          await api.train(5); // the engine, the run and the helpers set up
-          let steps = 0;
-          let engineMs = 0;
-          const t0 = performance.now();
-          while (performance.now() - t0 < seconds * 1000) {
-            const r = await api.train(20);
-            steps += 20;
-            engineMs += r.ms;
-          }
-          return { steps, pageMs: performance.now() - t0, engineMs, workers: api.workers };
-        }, seconds);
-        await page.close();
-        const row = { source, k, round, ...r, rate: (1000 * r.steps) / r.pageMs, engineRate: (1000 * r.steps) / r.engineMs };
+      const cases = [...counts, ...(pair ? ["pair"] : [])];
+      for (const k of round % 2 ? cases.reverse() : cases) {
+        let r;
+        if (k === "pair") {
+          // Two pages of one worker each, timed at once: their steps/s added up.
+          const pages = [await open(source, 1), await open(source, 1)];
+          const both = await Promise.all(pages.map(timed));
+          for (const p of pages) await p.close();
+          const sum = (f) => f(both[0]) + f(both[1]);
+          r = { steps: sum((b) => b.steps), workers: 2, rate: sum((b) => (1000 * b.steps) / b.pageMs), engineRate: sum((b) => (1000 * b.steps) / b.engineMs) };
+        } else {
+          const page = await open(source, k);
+          r = await timed(page);
+          await page.close();
+        }
+        const row = { source, k, round, rate: (1000 * r.steps) / r.pageMs, engineRate: (1000 * r.steps) / r.engineMs, ...r };
         console.error(JSON.stringify(row));
         ((rates[source] ??= {})[k] ??= []).push(row);
       }
@@ -260,14 +287,15 @@ if (process.argv.includes("--workers-scaling")) {
   await browser.close();
   await server.close();
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s per count, alternating; ${views ? "the training panel alone" : "every view"}.`);
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s per count after ${warmup} s of training, alternating; ${views ? "the training panel alone" : "every view"}.`);
   console.log("| network | workers | steps/s (page, median) | steps/s (engine, median) | × one worker (median of rounds) |\n|---|---|---|---|---|");
   for (const [source, byK] of Object.entries(rates)) {
     const base = byK[counts[0]];
-    for (const k of counts) {
+    for (const k of [...counts, ...(pair ? ["pair"] : [])]) {
       const rows = byK[k];
       const ratios = rows.map((r, i) => r.rate / base[i].rate);
-      console.log(`| ${source}, 3 × 128, batch 1024 | ${k} | ${median(rows.map((r) => r.rate)).toFixed(2)} | ${median(rows.map((r) => r.engineRate)).toFixed(2)} | ${median(ratios).toFixed(2)} |`);
+      const label = k === "pair" ? "2 pages × 1, at once" : k;
+      console.log(`| ${source}, 3 × 128, batch 1024 | ${label} | ${median(rows.map((r) => r.rate)).toFixed(2)} | ${median(rows.map((r) => r.engineRate)).toFixed(2)} | ${median(ratios).toFixed(2)} |`);
     }
   }
   process.exit(0);
