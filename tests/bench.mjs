@@ -16,10 +16,11 @@
 //       first seconds, while V8 optimises the engine's code, are time to quality's business);
 //       --pair adds two pages of one worker each training at once: what two workers give
 //       without a team, the most a team can reach on the machine
-//   node tests/bench.mjs --watching [--seconds 20] [--webgpu]
+//   node tests/bench.mjs --watching [--seconds 20] [--webgpu] [--workers 1,2]
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
-//       behind the slider, and the kernels compiled meanwhile
+//       behind the slider, the page's frames per second and longest frame, and the kernels
+//       compiled meanwhile; on the CPU backend for each number of workers
 //   node tests/bench.mjs --line [--budgets 2,5,10]
 //       the space–time view's Learn b: a fresh network on each target on the line trained for
 //       each budget (cumulative) with learnLine(), steps/s and the learned b's error
@@ -453,7 +454,7 @@ if (process.argv.includes("--watching")) {
   // Training while the learned flow plays, against training alone, in one session.
   const seconds = Number(arg("--seconds", "20"));
   const server = await serve({ "/": DIST });
-  const cases = [["cpu", false, "backend=cpu&source=schedule-free&checkpoint=none&eps=0.5", 200]];
+  const cases = arg("--workers", "1").split(",").map((k) => ["cpu", false, `backend=cpu&source=schedule-free&checkpoint=none&eps=0.5&workers=${k}`, 200]);
   // SwiftShader is slow: a small network, so that a run ends in minutes.
   if (process.argv.includes("--webgpu")) cases.push(["webgpu", true, "backend=webgpu&source=learned&width=16&depth=2&batch=64&particles=1000", 8]);
   const out = [];
@@ -466,15 +467,15 @@ if (process.argv.includes("--watching")) {
     out.push(
       `| ${backend} (${r.adapter}) | \`${hash}\` | ${f(r.aloneRate)} | ${f(r.watchingRate)} | ${f(r.watchingRate / r.aloneRate)} | ` +
         `${e ? f(e.viewMs / (e.viewMs + e.trainMs)) : "–"} | ${e ? f(e.longestViewWhileTrainingMs, 0) : "–"} | ${f(r.watching.tPerSecond, 3)} | ` +
-        `${f(r.watching.lagMedian, 3)} / ${f(r.watching.lagMax, 3)} | ${e ? `${e.shaderModules} / ${e.pipelines}` : "–"} |`,
+        `${f(r.watching.lagMedian, 3)} / ${f(r.watching.lagMax, 3)} | ${f(r.watching.framesPerSecond, 1)} / ${f(r.watching.longestFrameMs, 0)} | ${e ? `${e.shaderModules} / ${e.pipelines}` : "–"} |`,
     );
     if (r.problems.length) console.error(`page problems: ${r.problems.join("; ")}`);
     await browser.close();
   }
   await server.close();
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless; ${seconds} s watching.`);
-  console.log("| backend | page | steps/s alone | steps/s watching | ratio | view share of engine time | longest view while training (ms) | t per second while playing | lag of the learned particles (median / max) | shader modules / pipelines created while watching |");
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("| backend | page | steps/s alone | steps/s watching | ratio | view share of engine time | longest view while training (ms) | t per second while playing | lag of the learned particles (median / max) | page frames per second / longest frame (ms) | shader modules / pipelines created while watching |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   console.log(out.join("\n"));
   process.exit(0);
 }

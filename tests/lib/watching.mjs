@@ -29,6 +29,15 @@ export async function trainingWhileWatching(browser, url, { hash, aloneSteps = 1
       let sweeps = 0;
       let tTravelled = 0;
       let lastT = 0;
+      // The page's frames while watching: how many, and the longest gap between two.
+      const frames = { n: 0, last: null, longest: 0, on: true };
+      const tick = (now) => {
+        if (frames.last !== null) frames.longest = Math.max(frames.longest, now - frames.last);
+        frames.last = now;
+        frames.n++;
+        if (frames.on) requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
       $(".ip-train").click();
       api.play();
       const w0 = performance.now();
@@ -49,6 +58,7 @@ export async function trainingWhileWatching(browser, url, { hash, aloneSteps = 1
         if ($(".ip-train").getAttribute("aria-pressed") !== "true") $(".ip-train").click();
       }
       const wallMs = performance.now() - w0;
+      frames.on = false;
       $(".ip-train").click();
       api.pause();
       // The last chunk reports after the stop: wait for the panel to settle.
@@ -67,6 +77,8 @@ export async function trainingWhileWatching(browser, url, { hash, aloneSteps = 1
           lagMedian: lags.length ? lags[lags.length >> 1] : null,
           lagMax: lags.length ? lags[lags.length - 1] : null,
           lagSamples: lags.length,
+          framesPerSecond: frames.n / (wallMs / 1000),
+          longestFrameMs: frames.longest,
         },
         before,
         after,
