@@ -57,10 +57,7 @@ pub(crate) async fn checkpoint(cell: &RefCell<Session>) -> Outcome<Vec<u8>> {
     let (header, transport) = {
         let st = cell.borrow();
         let run = st.nets.as_ref().ok_or(EngineError::NoRun)?;
-        let trainer = run
-            .trainer
-            .as_ref()
-            .ok_or_else(|| EngineError::refused("the transport is training"))?;
+        let trainer = run.idle_trainer()?;
         (
             NetsHeader::of(trainer, run.target.clone(), run.at),
             trainer.transport(),
@@ -134,10 +131,7 @@ pub(crate) async fn walkers(
     let (energy, transport, steps, run_seed, generation, device) = {
         let st = cell.borrow();
         let run = st.nets.as_ref().ok_or(EngineError::NoRun)?;
-        let trainer = run
-            .trainer
-            .as_ref()
-            .ok_or_else(|| EngineError::refused("the transport is training"))?;
+        let trainer = run.idle_trainer()?;
         let transport = drift.then(|| trainer.transport());
         (
             run.energy.clone(),

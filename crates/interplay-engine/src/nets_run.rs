@@ -5,6 +5,8 @@ use interplay_core::annealing::Energy;
 use interplay_core::spec::TargetSpec;
 use interplay_nn::nets::{NetsConfig, NetsTrainer};
 
+use crate::session::{EngineError, Outcome};
+
 /// Walkers of each refresh while training, and of the figure's runs.
 pub(crate) const WALKERS: usize = 2000;
 /// Annealing steps from τ = 0 to 1.
@@ -18,6 +20,15 @@ pub(crate) struct NetsRun {
     pub(crate) target: TargetSpec,
     pub(crate) at: f64,
     pub(crate) seed: u64,
+}
+
+impl NetsRun {
+    /// The run's trainer, refused while a training chunk has it.
+    pub(crate) fn idle_trainer(&self) -> Outcome<&NetsTrainer> {
+        self.trainer
+            .as_ref()
+            .ok_or_else(|| EngineError::refused("the transport is training"))
+    }
 }
 
 /// The config of a run from `seed`, at noise `eps`.
