@@ -2,6 +2,7 @@
 // map's particles are drawn with their jumps beside the exact ODE's, the (s, t) error triangle
 // fills in row by row and falls as the map learns, the number of jumps switches among 1, 2, 4
 // and 8, and any other is refused with a message that keeps the figure as it was.
+import { readFileSync } from "node:fs";
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
@@ -105,6 +106,10 @@ test("the flow map trains in the page, jumps beside the exact ODE, and its error
   const head = await page.evaluate(async () => String.fromCharCode(...(await window.interplay.exportFlowMap()).slice(0, 8)));
   assert.equal(head, "IPLYFMAP");
   assert.ok(await page.locator(`${PANEL} .ip-fmap-save`).isVisible());
+  // The button saves the map as a file.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`${PANEL} .ip-fmap-save`).click()]);
+  assert.equal(download.suggestedFilename(), "interplay-flow-map.ckpt");
+  assert.equal(readFileSync(await download.path()).subarray(0, 8).toString("latin1"), "IPLYFMAP");
   assert.deepEqual(page.problems, []);
   await page.close();
 });

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DIST, ROOT, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
@@ -103,6 +103,10 @@ test("the learned drift keeps the weights even where annealing alone collapses, 
   assert.ok(await page.locator(`${PANEL} .ip-nodata-save`).isVisible());
   const bytes = await page.evaluate(async () => [...(await window.interplay.exportNoData())]);
   assert.equal(String.fromCharCode(...bytes.slice(0, 8)), "IPLYNETS");
+  // The button saves the same bytes as a file.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.locator(`${PANEL} .ip-nodata-save`).click()]);
+  assert.equal(download.suggestedFilename(), "interplay-transport.ckpt");
+  assert.equal(readFileSync(await download.path()).subarray(0, 8).toString("latin1"), "IPLYNETS");
   const exe = join(process.env.CARGO_TARGET_DIR || join(ROOT, "target"), "debug", "interplay");
   if (existsSync(exe)) {
     const dir = mkdtempSync(join(tmpdir(), "interplay-nets-"));

@@ -124,6 +124,18 @@ export function figureTraining(w, { backend = () => widgetBackend(w), chunk, but
       setButton();
       return { report: r, ms: performance.now() - t0 };
     },
+    /**
+     * Saves the run of the figure's engine as checkpoint bytes, in a file named `file`; a
+     * failure says that `what` could not be saved, in the figure's status line.
+     */
+    async saveCheckpoint(file, what) {
+      try {
+        const c = await engine();
+        w.share.save(file, new Blob([await c.call("checkpoint")], { type: "application/octet-stream" }));
+      } catch (e) {
+        w.sayLocal(status, `${what} could not be saved: ${messageOf(e)}`);
+      }
+    },
     terminate() {
       learning = false;
       if (client) client.terminate();

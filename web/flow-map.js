@@ -264,14 +264,7 @@ export function flowMapFigure(w) {
     return redrawing;
   }
 
-  w.listen(save, "click", async () => {
-    try {
-      const c = await training.engine();
-      w.share.save("interplay-flow-map.ckpt", new Blob([await c.call("checkpoint")], { type: "application/octet-stream" }));
-    } catch (e) {
-      w.sayLocal(status, `The map's checkpoint could not be saved: ${messageOf(e)}`);
-    }
-  });
+  w.listen(save, "click", () => training.saveCheckpoint("interplay-flow-map.ckpt", "The map's checkpoint"));
 
   return {
     /** Trains the map for about `ms` and draws it; resolves to { steps, k, inSquares, errors }. */

@@ -272,14 +272,7 @@ export function noDataFigure(w) {
   }
 
   const save = $(".ip-nodata-save");
-  w.listen(save, "click", async () => {
-    try {
-      const c = await training.engine();
-      w.share.save("interplay-transport.ckpt", new Blob([await c.call("checkpoint")], { type: "application/octet-stream" }));
-    } catch (e) {
-      w.sayLocal(status, `The transport's checkpoint could not be saved: ${messageOf(e)}`);
-    }
-  });
+  w.listen(save, "click", () => training.saveCheckpoint("interplay-transport.ckpt", "The transport's checkpoint"));
 
   // Which walkers the left side shows: both arms are at hand, so nothing is recomputed.
   w.listen(driftBox, "change", () => {
