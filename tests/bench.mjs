@@ -69,7 +69,9 @@ if (process.argv.includes("--peer")) {
       // On WebGPU the first steps of each shape race autotune's candidates, whose results
       // arrive on the worker's event loop: warm up over several awaited steps before timing.
       const [warm, n] = webgpu ? [6, 4] : [3, steps];
-      const page = await openPage(browser, server.url(`/index.html#backend=${ours}&source=schedule-free&checkpoint=none&width=${width}&depth=3&batch=${batch}`));
+      // No learned view is shown: the peer draws nothing either, and the engine's worker then
+      // spends the timed steps on training alone.
+      const page = await openPage(browser, server.url(`/index.html#backend=${ours}&source=schedule-free&checkpoint=none&width=${width}&depth=3&batch=${batch}&views=training`));
       const me = await page.evaluate(async ({ warm, n }) => {
         const api = window.interplay;
         await api.ready;
@@ -107,7 +109,8 @@ if (process.argv.includes("--profile")) {
   const batch = Number(arg("--batch", "1024"));
   const sources = arg("--sources", "schedule-free,learned").split(",");
   for (const source of sources) {
-    const page = await openPage(browser, server.url(`/index.html#backend=webgpu&source=${source}&checkpoint=none&width=${width}&depth=3&batch=${batch}`));
+    // No learned view is shown, so that the counts are a training step's alone.
+    const page = await openPage(browser, server.url(`/index.html#backend=webgpu&source=${source}&checkpoint=none&width=${width}&depth=3&batch=${batch}&views=training`));
     const r = await page.evaluate(async () => {
       const api = window.interplay;
       await api.ready;

@@ -22,33 +22,53 @@ function checkpointParams(bytes) {
   return { header: JSON.parse(buf.subarray(16, at).toString("utf8")), params };
 }
 
-/** Trains `steps` steps on `backend` from the run's seeded start; the parameters and what ran. */
-async function trained(browser, server, backend, steps) {
-  // The page's network at a small batch: the same layers, activations and Adam as the default.
-  const page = await openPage(browser, server.url(`/index.html#backend=${backend}&source=schedule-free&checkpoint=none&width=32&depth=2&batch=128`));
+/**
+ * Trains `steps` steps of `source` on `backend` from the run's seeded start; the parameters
+ * (of each network, in turn), the losses and what ran (the engine's counters around the last
+ * step; no learned view is shown, so the step is all the worker does).
+ */
+async function trained(browser, server, backend, steps, { source, width, depth, batch }) {
+  const page = await openPage(browser, server.url(`/index.html#backend=${backend}&source=${source}&checkpoint=none&width=${width}&depth=${depth}&batch=${batch}&views=training`));
   const r = await page.evaluate(async (steps) => {
     const api = window.interplay;
     await api.ready;
     const losses = [];
-    for (let i = 0; i < steps; i++) losses.push(Object.values((await api.train(1)).losses)[0]);
+    let before;
+    for (let i = 0; i < steps; i++) {
+      before = await api.engineStats();
+      losses.push(Object.values((await api.train(1)).losses));
+    }
+    const stats = await api.engineStats();
     const bytes = await api.exportCheckpoint();
     const adapter = await navigator.gpu.requestAdapter();
     const subgroups = adapter.features.has("subgroups");
-    return { bytes: Array.from(bytes), losses, backend: api.backend, subgroups, stats: await api.engineStats() };
+    return { bytes: Array.from(bytes), losses, backend: api.backend, subgroups, before, stats };
   }, steps);
   assert.deepEqual(page.problems, []);
   await page.close();
   return { ...r, ...checkpointParams(r.bytes) };
 }
 
-test("a few steps on WebGPU from the same start and batches give the CPU backend's parameters", async () => {
+/** The kernels of the fused step (crates/interplay-nn/src/fused), by the entry point's name. */
+const FUSED = ["features", "hidden_forward", "output_loss", "hidden_backward", "gradient_adam"];
+
+// The page's network at a small batch (the same layers, activations and Adam as the default),
+// for one network and for two; and sizes that are not whole tiles of the kernels (4 × 4).
+const CASES = [
+  { source: "schedule-free", nets: 1, width: 32, depth: 2, batch: 128 },
+  { source: "learned", nets: 2, width: 32, depth: 2, batch: 128 },
+  { source: "schedule-free", nets: 1, width: 30, depth: 3, batch: 61 },
+];
+
+for (const run of CASES) test(`a few steps of ${run.source} (${run.depth} × ${run.width}, batch ${run.batch}) on WebGPU from the same start and batches give the CPU backend's parameters, in the fused step's dispatches`, async () => {
+  const { nets, depth } = run;
   const server = await serve({ "/": DIST });
   servers.push(server);
   const browser = await launch({ webgpu: true });
   try {
     const steps = 4;
-    const cpu = await trained(browser, server, "cpu", steps);
-    const gpu = await trained(browser, server, "webgpu", steps);
+    const cpu = await trained(browser, server, "cpu", steps, run);
+    const gpu = await trained(browser, server, "webgpu", steps, run);
     assert.equal(cpu.backend, "cpu");
     assert.equal(gpu.backend, "webgpu");
     // The engine's device was given the adapter's subgroups, which autotune's kernels read.
@@ -57,16 +77,27 @@ test("a few steps on WebGPU from the same start and batches give the CPU backend
     assert.deepEqual(f.offered, ["subgroups"], JSON.stringify(f));
     assert.ok(f.requested.includes("subgroups"), JSON.stringify(f));
     assert.ok(gpu.stats.dispatches > 0 && cpu.stats.dispatches === 0);
+    // A step is the fused kernels: per network, the features, each hidden layer forward and
+    // back, the output layer with the loss, and each layer's gradient with its Adam step.
+    const ran = {};
+    for (const [k, v] of Object.entries(gpu.stats.kernels)) {
+      const name = FUSED.find((f) => k.startsWith(`${f}_`));
+      const d = v - (gpu.before.kernels[k] || 0);
+      if (d > 0) ran[name || k] = (ran[name || k] || 0) + d;
+    }
+    assert.deepEqual(ran, { features: nets, hidden_forward: depth * nets, output_loss: nets, hidden_backward: depth * nets, gradient_adam: (depth + 1) * nets }, JSON.stringify(ran));
+    assert.equal(gpu.stats.dispatches - gpu.before.dispatches, nets * (3 + 3 * depth));
+    assert.equal(gpu.stats.pipelines - gpu.before.pipelines, 0, "nothing compiled after the first step");
     assert.deepEqual(gpu.header.net, cpu.header.net);
     assert.equal(gpu.params.length, cpu.params.length);
-    // Each layer's weights and biases in turn (the header's shapes), compared as vectors: an
-    // Adam step moves a weight whose gradient is ~0 by ±lr either way, so elementwise ratios of
-    // such weights say nothing about the backends.
+    // Each layer's weights and biases in turn (the header's shapes), network by network,
+    // compared as vectors: an Adam step moves a weight whose gradient is ~0 by ±lr either way,
+    // so elementwise ratios of such weights say nothing about the backends.
     const net = cpu.header.net;
     const dims = [3 + 2 * net.fourier + 4 * net.spatial, ...Array(net.depth).fill(net.width), 2];
     let at = 0;
     const worst = [];
-    for (let k = 0; k + 1 < dims.length; k++) {
+    for (let m = 0; m < nets; m++) for (let k = 0; k + 1 < dims.length; k++) {
       for (const n of [dims[k] * dims[k + 1], dims[k + 1]]) {
         let diff = 0;
         let norm = 0;
@@ -84,10 +115,13 @@ test("a few steps on WebGPU from the same start and batches give the CPU backend
     for (const w of worst) assert.ok(w.rel <= 1e-4, `parameters differ: ${JSON.stringify(worst)}`);
     // The losses along the way agree too (the same batches on both backends).
     for (let i = 0; i < steps; i++) {
-      assert.ok(Math.abs(gpu.losses[i] - cpu.losses[i]) <= 1e-4 * Math.abs(cpu.losses[i]), `losses: ${cpu.losses} vs ${gpu.losses}`);
+      for (let m = 0; m < nets; m++) {
+        const [a, b] = [cpu.losses[i][m], gpu.losses[i][m]];
+        assert.ok(Math.abs(b - a) <= 1e-4 * Math.abs(a), `losses: ${JSON.stringify(cpu.losses)} vs ${JSON.stringify(gpu.losses)}`);
+      }
     }
     // Trained at all: the parameters are not the shared starting point.
-    assert.ok(cpu.losses[steps - 1] !== cpu.losses[0]);
+    assert.ok(cpu.losses[steps - 1][0] !== cpu.losses[0][0]);
   } finally {
     await browser.close();
   }

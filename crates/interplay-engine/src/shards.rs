@@ -31,7 +31,11 @@ pub(crate) async fn gradients(cell: &RefCell<Session>, from: u32, to: u32) -> Ou
         let st = cell.borrow();
         let tr = st.trainer()?;
         let rows = rows(tr.config.batch, from, to)?;
-        (tr.shard_gradients(rows), tr.steps(), st.generation)
+        (
+            tr.shard_gradients(rows).map_err(EngineError::refused)?,
+            tr.steps(),
+            st.generation,
+        )
     };
     let read = |e: interplay_nn::NnError| EngineError::refused(e);
     Ok(ShardReport {

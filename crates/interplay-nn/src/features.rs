@@ -108,6 +108,14 @@ impl Features {
 
     /// The features of `u` (`[B, 1]`) and `x` (`[B, 2]`), `[B, len]`, and, when asked, their
     /// derivatives along x₁ and x₂ (two `[B, len]`).
+    /// The rows of the table that give the features themselves (`w₁, w₂, w_u, m_id, m_sin,
+    /// m_cos`, [`Features::len`] numbers each): the fused step's kernels compute them per row.
+    pub(crate) fn angle_rows(self) -> Vec<f32> {
+        let mut t = self.table();
+        t.truncate(T1 * self.len());
+        t
+    }
+
     pub(crate) fn of(
         self,
         u: Tensor<2>,

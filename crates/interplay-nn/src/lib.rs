@@ -14,6 +14,7 @@ mod features;
 pub mod few_step;
 pub mod field;
 pub mod flow_map;
+pub mod fused;
 pub mod line_flow;
 pub mod multi;
 pub mod multi_train;

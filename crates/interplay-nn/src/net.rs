@@ -256,6 +256,16 @@ pub struct FieldNet {
 }
 
 impl FieldNet {
+    /// A network of `config`'s architecture with the given layers.
+    pub(crate) fn from_layers(config: &NetConfig, layers: Vec<Linear>) -> Self {
+        Self {
+            layers,
+            activation: config.activation,
+            fourier: config.fourier,
+            spatial: config.spatial,
+        }
+    }
+
     /// self ← d·self + (1 − d)·other, parameter by parameter (`other` may be on the autodiff
     /// device; the result stays on self's device and outside any graph).
     pub fn blend(&mut self, other: &FieldNet, d: f64) {

@@ -14,6 +14,7 @@ use interplay_core::{Rng, Schedule, Target};
 use crate::NnError;
 use crate::batch::{Col, HostBatch, PairCol, PairNet, TimeDraw, draw_rows};
 use crate::field::LearnedField;
+use crate::fused::{FusedNets, LossRows, Region, fusable};
 use crate::net::FieldNet;
 use crate::objective::Objective;
 
@@ -49,6 +50,10 @@ pub struct Trainer {
     /// The moving average of each network (on the plain device), when `ema` > 0.
     averages: Option<Vec<FieldNet>>,
     optims: Vec<ModuleOptimizer>,
+    /// On a GPU the networks, their Adam state and moving average live here instead, and a
+    /// step is the fused kernels of [`crate::fused`] (`nets`, `averages` and `optims` are then
+    /// empty).
+    fused: Option<FusedNets>,
     step: u64,
     /// Whether the networks of a two-network objective step on two threads.
     parallel: bool,
@@ -88,6 +93,25 @@ fn batch_objective<'a>(
 
 fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_epsilon(1e-8).init()
+}
+
+type Weights = (
+    Vec<FieldNet>,
+    Option<Vec<FieldNet>>,
+    Vec<ModuleOptimizer>,
+    Option<FusedNets>,
+);
+
+/// Fresh networks as burn's graph trains them (with an optimiser each and, when asked, their
+/// moving average), or, on a GPU, as the state of the fused step.
+fn weights(config: &TrainConfig, nets: Vec<FieldNet>, device: &Device) -> Weights {
+    if fusable(&config.net, device) {
+        let fused = FusedNets::new(&config.net, &nets, device);
+        return (Vec::new(), None, Vec::new(), Some(fused));
+    }
+    let optims = nets.iter().map(|_| adam()).collect();
+    let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+    (nets, averages, optims, None)
 }
 
 impl Trainer {
@@ -134,8 +158,7 @@ impl Trainer {
             .iter()
             .map(|_| config.net.init(&device, &mut init_rng))
             .collect();
-        let optims = nets.iter().map(|_| adam()).collect();
-        let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+        let (nets, averages, optims, fused) = weights(&config, nets, &device);
         Ok(Self {
             config,
             objective,
@@ -146,6 +169,7 @@ impl Trainer {
             nets,
             averages,
             optims,
+            fused,
             step: 0,
             parallel,
         })
@@ -178,8 +202,7 @@ impl Trainer {
             .map(|p| config.net.from_params(p, &device))
             .collect::<Result<Vec<_>, _>>()
             .map_err(NnError::Checkpoint)?;
-        let optims = nets.iter().map(|_| adam()).collect();
-        let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+        let (nets, averages, optims, fused) = weights(&config, nets, &device);
         Ok(Self {
             exact: ExactTarget::new(&target),
             config,
@@ -190,6 +213,7 @@ impl Trainer {
             nets,
             averages,
             optims,
+            fused,
             parallel,
             step,
         })
@@ -240,6 +264,16 @@ impl Trainer {
     pub fn step(&mut self) -> StepLosses {
         let batch = self.batch_rows(0..self.config.batch);
         let lr = self.lr_at(self.step);
+        let keep = self.average_weight();
+        let objective = &self.objective;
+        if let Some(fused) = self.fused.as_mut() {
+            let rows: Vec<LossRows> = (0..objective.nets().len())
+                .map(|k| LossRows::of(objective, k, &batch))
+                .collect();
+            let losses = fused.step(&rows, lr, keep);
+            self.step += 1;
+            return StepLosses { losses };
+        }
         let (objective, device) = (&self.objective, &self.device);
         // Each network's loss depends on that network alone, so each takes its own backward
         // pass and optimiser step; natively on the CPU the two networks of a two-network
@@ -274,12 +308,8 @@ impl Trainer {
 
     /// The moving average and the step count after the networks stepped.
     fn finish_step(&mut self) {
+        let d = self.average_weight();
         if let Some(avg) = self.averages.as_mut() {
-            // Bias-corrected warm-up: the average starts as the raw weights' mean so far.
-            let d = self
-                .config
-                .ema
-                .min((1.0 + self.step as f64) / (10.0 + self.step as f64));
             for (a, n) in avg.iter_mut().zip(&self.nets) {
                 a.blend(n, d);
             }
@@ -287,11 +317,30 @@ impl Trainer {
         self.step += 1;
     }
 
+    /// The moving average's weight on its old value after this step (0 without an average).
+    /// Bias-corrected warm-up: the average starts as the raw weights' mean so far.
+    fn average_weight(&self) -> f64 {
+        let warm = (1.0 + self.step as f64) / (10.0 + self.step as f64);
+        self.config.ema.min(warm)
+    }
+
+    /// Why a fused trainer takes no shards.
+    fn shards_refused(&self) -> Result<(), NnError> {
+        match self.fused {
+            Some(_) => Err(NnError::Config(
+                "training on several workers takes the CPU backend: this run trains on a GPU"
+                    .into(),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The gradients of the next step's loss on rows `rows` of its batch (a shard's share of the
     /// whole batch's mean), without stepping: every network's, flattened in the order
     /// [`Trainer::apply`] takes them (layer by layer, weight then bias), and the shard's losses.
     /// K workers that each take one shard and sum what they get have the whole batch's gradient.
-    pub fn shard_gradients(&self, rows: Range<usize>) -> ShardGradients {
+    pub fn shard_gradients(&self, rows: Range<usize>) -> Result<ShardGradients, NnError> {
+        self.shards_refused()?;
         let batch = self.batch_rows(rows);
         let (mut grads, mut losses) = (Vec::new(), Vec::new());
         for (k, net) in self.nets.iter().enumerate() {
@@ -309,16 +358,17 @@ impl Trainer {
             }
             losses.push(loss.inner());
         }
-        ShardGradients {
+        Ok(ShardGradients {
             grads: Tensor::cat(grads, 0),
             losses: Tensor::cat(losses, 0),
-        }
+        })
     }
 
     /// One optimisation step with the gradient `flat` (the sum of every shard's
     /// [`Trainer::shard_gradients`]): the same Adam step on every worker that applies the same
     /// sum, so their networks stay the same without being sent.
     pub fn apply(&mut self, flat: &[f32]) -> Result<(), NnError> {
+        self.shards_refused()?;
         let want = self.nets.len() * self.config.net.num_params();
         if flat.len() != want {
             return Err(NnError::Config(format!(
@@ -371,15 +421,28 @@ impl Trainer {
     /// The networks to sample with and to save: the moving average when enabled, else the raw
     /// weights (on the plain device).
     pub fn model(&self) -> Vec<FieldNet> {
+        if let Some(f) = &self.fused {
+            let ema = self.config.ema > 0.0;
+            return f.nets(if ema { Region::Average } else { Region::Params });
+        }
         match &self.averages {
             Some(a) => a.clone(),
             None => self.nets.iter().map(|n| n.valid()).collect(),
         }
     }
 
-    /// The raw networks being optimised (on the autodiff device).
-    pub fn nets(&self) -> &[FieldNet] {
-        &self.nets
+    /// The raw networks being optimised (on the autodiff device; on the plain device where
+    /// the step is fused).
+    pub fn nets(&self) -> Vec<FieldNet> {
+        match &self.fused {
+            Some(f) => f.nets(Region::Params),
+            None => self.nets.clone(),
+        }
+    }
+
+    /// Whether a step is the fused kernels of [`crate::fused`] (on a GPU).
+    pub fn fused(&self) -> bool {
+        self.fused.is_some()
     }
 }
 

@@ -62,7 +62,7 @@ fn team_steps(c: &TrainConfig, k: usize, steps: usize) -> Vec<Trainer> {
         let mut sum: Option<Vec<f32>> = None;
         for (i, t) in team.iter().enumerate() {
             let rows = c.batch * i / k..c.batch * (i + 1) / k;
-            let g = read(t.shard_gradients(rows).grads);
+            let g = read(t.shard_gradients(rows).expect("CPU").grads);
             sum = Some(match sum {
                 None => g,
                 Some(s) => s.iter().zip(&g).map(|(a, b)| a + b).collect(),
@@ -141,10 +141,10 @@ fn a_row_is_the_same_whichever_shard_draws_it() {
 fn shard_losses_sum_to_the_batch_loss_and_a_wrong_gradient_is_refused() {
     let c = config("velocity-score");
     let t = trainer(&c);
-    let whole = read(t.shard_gradients(0..c.batch).losses);
+    let whole = read(t.shard_gradients(0..c.batch).expect("CPU").losses);
     let halves: Vec<Vec<f32>> = [0..100, 100..300]
         .into_iter()
-        .map(|r| read(t.shard_gradients(r).losses))
+        .map(|r| read(t.shard_gradients(r).expect("CPU").losses))
         .collect();
     for n in 0..whole.len() {
         let sum = halves[0][n] + halves[1][n];

@@ -1,0 +1,254 @@
+//! A whole training step of a field network as nine kernels of the project's own, on a GPU.
+//!
+//! burn's graph (autodiff, per-parameter Adam, the fuser's kernels) spends about a hundred
+//! dispatches on a step of the page's network on WebGPU, and a step of this size on a GPU is
+//! bound by dispatches. On a CubeCL device (WebGPU, native wgpu) the trainer instead keeps each
+//! network's parameters, Adam's moments and the moving average in one buffer and runs
+//! [`op::FusedStepOps::fused_step`]: the features, each hidden layer's forward pass, the output
+//! layer with the loss and its gradient, each hidden layer's backward pass, and every
+//! parameter's gradient with its Adam step and average (`kernels`). The CPU backend keeps burn's
+//! graph. Both compute the same step: the loss of every objective is written per row as
+//! `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in the browser checks that a few
+//! steps on WebGPU give the CPU backend's parameters.
+
+#[cfg(feature = "wgpu")]
+mod kernels;
+#[cfg(feature = "wgpu")]
+pub mod op;
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::batch::{Col, HostBatch, PairCol, PairNet};
+use crate::features::Features;
+use crate::net::{Activation, FieldNet, NetConfig};
+use crate::objective::Objective;
+
+/// Appends a row: `u`, `x` (its first two numbers), `q`, `r`, `c`.
+type Push<'a> = &'a mut dyn FnMut(f32, &[f32], [f32; 2], [f32; 2], f32);
+
+/// The numbers of a row of [`LossRows`].
+pub const ROW: usize = 8;
+
+/// A network's loss on a batch written per row: inputs `u, x₁, x₂` and the terms `q₁, q₂, r₁,
+/// r₂, c` of `Σ_c ½ q_c f_c² − r_c f_c + c`, whose mean over `norm` rows is the trainer's loss.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LossRows {
+    /// `ROW` numbers per row.
+    pub data: Vec<f32>,
+    /// Rows.
+    pub rows: usize,
+    /// What the rows' sum is divided by (the rows of the whole batch's mean, for a shard).
+    pub norm: f64,
+}
+
+impl LossRows {
+    /// The rows of network `k`'s loss (in [`Objective::nets`] order) on `batch`: the same
+    /// loss as [`crate::trainer::net_loss`].
+    pub fn of(objective: &Objective, k: usize, batch: &HostBatch) -> Self {
+        let col = |c: Col| {
+            batch
+                .col(c)
+                .unwrap_or_else(|| panic!("the batch of this objective has no column {c:?}"))
+                .0
+        };
+        let u = col(Col::U);
+        let n = batch.n;
+        let mut data = Vec::new();
+        let mut push = |u: f32, x: &[f32], q: [f32; 2], r: [f32; 2], c: f32| {
+            data.extend([u, x[0], x[1], q[0], q[1], r[0], r[1], c]);
+        };
+        let pair = |net: PairNet, push: Push<'_>| {
+            let (x, q, r) = (
+                col(Col::Pair(net, PairCol::In)),
+                col(Col::Pair(net, PairCol::Q)),
+                col(Col::Pair(net, PairCol::R)),
+            );
+            for j in 0..2 * n {
+                let r = [r[2 * j], r[2 * j + 1]];
+                push(u[j % n], &x[2 * j..], [q[j]; 2], r, 0.0);
+            }
+        };
+        let plain = |target: Col, push: Push<'_>| {
+            let (x, t) = (col(Col::Xp), col(target));
+            for i in 0..n {
+                push(u[i], &x[2 * i..], [1.0; 2], [t[2 * i], t[2 * i + 1]], 0.0);
+            }
+        };
+        match (objective, k) {
+            (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => {
+                pair(PairNet::B, &mut push)
+            }
+            (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => {
+                pair(PairNet::S, &mut push)
+            }
+            (Objective::VScore, _) => plain(Col::Tv, &mut push),
+            (Objective::Denoiser, _) => plain(Col::Te, &mut push),
+            (Objective::ScheduleFree { .. }, _) => {
+                // ½w|f − T|² = Σ_c ½w f_c² − wT_c f_c + ½w|T|².
+                let (x, t) = (col(Col::X), col(Col::Target));
+                let w = batch.col(Col::W).map(|(w, _)| w);
+                for i in 0..n {
+                    let wi = w.map_or(1.0, |w| w[i]);
+                    let (t0, t1) = (t[2 * i], t[2 * i + 1]);
+                    let c = 0.5 * wi * (t0 * t0 + t1 * t1);
+                    push(u[i], &x[2 * i..], [wi; 2], [wi * t0, wi * t1], c);
+                }
+            }
+        }
+        let rows = data.len() / ROW;
+        Self {
+            data,
+            rows,
+            norm: rows as f64 / batch.share(),
+        }
+    }
+}
+
+/// What a fused trainer's networks are read as: the parameters being optimised or their
+/// moving average.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Region {
+    Params,
+    Average,
+}
+
+/// The networks of a trainer as state buffers on a CubeCL device (`[4P]` each: parameters,
+/// Adam's first and second moments, moving average).
+pub(crate) struct FusedNets {
+    net: NetConfig,
+    states: Vec<Tensor<1>>,
+    #[cfg_attr(not(feature = "wgpu"), allow(dead_code))]
+    table: Tensor<1>,
+    /// Adam steps taken (burn's Adam counts from 1 at its first step).
+    adam_steps: i32,
+}
+
+/// Whether a network of `net` trains fused on `device`: a CubeCL (GPU) device in a build with
+/// the `wgpu` feature, and SiLU units (the kernels' activation).
+pub(crate) fn fusable(net: &NetConfig, device: &Device) -> bool {
+    cfg!(feature = "wgpu")
+        && net.activation == Activation::Silu
+        && device.clone().without_autodiff() != Device::flex()
+}
+
+impl FusedNets {
+    /// The state of `nets` (fresh moments, the average at the parameters), on `device`'s plain
+    /// device.
+    pub(crate) fn new(net: &NetConfig, nets: &[FieldNet], device: &Device) -> Self {
+        let plain = device.clone().without_autodiff();
+        let states = nets
+            .iter()
+            .map(|f| {
+                let mut parts = Vec::new();
+                for layer in &f.layers {
+                    parts.push(layer.weight.val().inner().flatten::<1>(0, 1));
+                    if let Some(b) = &layer.bias {
+                        parts.push(b.val().inner());
+                    }
+                }
+                let p = Tensor::cat(parts, 0);
+                let zeros = Tensor::<1>::zeros([p.dims()[0]], &plain);
+                Tensor::cat(vec![p.clone(), zeros.clone(), zeros, p], 0)
+            })
+            .collect();
+        let f = Features {
+            fourier: net.fourier,
+            spatial: net.spatial,
+        };
+        let rows = f.angle_rows();
+        let table = Tensor::from_data(TensorData::new(rows.clone(), [rows.len()]), &plain);
+        Self {
+            net: net.clone(),
+            states,
+            table,
+            adam_steps: 0,
+        }
+    }
+
+    /// The networks read from `region`, on the state's (plain) device.
+    pub(crate) fn nets(&self, region: Region) -> Vec<FieldNet> {
+        let p = self.net.num_params();
+        let base = match region {
+            Region::Params => 0,
+            Region::Average => 3 * p,
+        };
+        self.states
+            .iter()
+            .map(|s| {
+                let mut at = base;
+                let mut take = |len: usize| {
+                    at += len;
+                    s.clone().slice(at - len..at)
+                };
+                let layers = self
+                    .net
+                    .shapes()
+                    .into_iter()
+                    .map(|(i, o)| {
+                        let w = take(i * o).reshape([i, o]);
+                        let b = take(o);
+                        linear_of(w, b)
+                    })
+                    .collect();
+                FieldNet::from_layers(&self.net, layers)
+            })
+            .collect()
+    }
+
+    /// One Adam step of each network on its loss rows with learning rate `lr`, then the moving
+    /// average `keep·average + (1 − keep)·parameters`; the losses, unread.
+    #[cfg_attr(not(feature = "wgpu"), allow(unused_variables))]
+    pub(crate) fn step(&mut self, rows: &[LossRows], lr: f64, keep: f64) -> Vec<Tensor<1>> {
+        self.adam_steps += 1;
+        #[cfg(feature = "wgpu")]
+        {
+            use burn::backend::Dispatch;
+            use op::{FusedStepOps, StepSpec};
+            let (beta1, beta2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+            let t = self.adam_steps;
+            let c2 = (1.0 - beta2.powi(t)).sqrt();
+            let device: Device = self.table.device();
+            let mut losses = Vec::new();
+            for (state, r) in self.states.iter_mut().zip(rows) {
+                let spec = StepSpec {
+                    rows: r.rows,
+                    nin: self.net.inputs(),
+                    width: self.net.width,
+                    depth: self.net.depth,
+                    params: self.net.num_params(),
+                    inv_norm: (1.0 / r.norm) as f32,
+                    lr: lr as f32,
+                    beta1,
+                    beta2,
+                    factor: c2 / (1.0 - beta1.powi(t)),
+                    eps: eps * c2,
+                    keep: keep as f32,
+                    fresh: (1.0 - keep) as f32,
+                };
+                let batch = Tensor::<1>::from_data(
+                    TensorData::new(r.data.clone(), [r.data.len()]),
+                    &device,
+                );
+                let (next, loss) = Dispatch::fused_step(
+                    state.clone().into_dispatch(),
+                    batch.into_dispatch(),
+                    self.table.clone().into_dispatch(),
+                    spec,
+                );
+                *state = Tensor::from_dispatch(next);
+                losses.push(Tensor::from_dispatch(loss));
+            }
+            losses
+        }
+        #[cfg(not(feature = "wgpu"))]
+        unreachable!("a build without the wgpu feature never fuses (`fusable`)")
+    }
+}
+
+fn linear_of(w: Tensor<2>, b: Tensor<1>) -> burn::nn::Linear {
+    use burn::module::Param;
+    burn::nn::Linear {
+        weight: Param::from_tensor(w),
+        bias: Some(Param::from_tensor(b)),
+    }
+}
