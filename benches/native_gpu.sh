@@ -6,9 +6,10 @@
 #   bash benches/native_gpu.sh            # or INTERPLAY_BIN=path/to/interplay to skip the build
 #
 # Prints: the reference MLP (b and s, 4×256 ReLU) steps/s on wgpu and in PyTorch at batches
-# 1024, 4096 and 16384; `interplay train` steps/s for the page's 3×256 SiLU networks (both
-# objectives) at the same batches; the time-to-quality table at 15 and 30 s. Not part of the test
-# suite.
+# 1024, 4096 and 16384 (burn's graph: ReLU units); `interplay train` steps/s of the fused step
+# (docs/fused-step.md) for the page's 3×128 SiLU networks at batch 1024 and 3×256 at the same
+# batches as above (both objectives); the time-to-quality table at 15 and 30 s. Not part of the
+# test suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${INTERPLAY_BIN:-}" ]; then
@@ -27,10 +28,12 @@ timeout 90 "${PYTHON:-python3}" benches/torch_reference.py --device cuda --batch
 
 # `interplay train` reports its rate every steps/20 steps, counted from the start (warm-up and
 # kernel compilation included); the steady rate is (1000 − 500)/(t1000 − t500).
-for batch in 1024 4096 16384; do
+for shape in 128:1024 256:1024 256:4096 256:16384; do
+  width=${shape%:*}
+  batch=${shape#*:}
   for obj in velocity-score schedule-free; do
-    echo "== interplay train --objective $obj --width 256 --depth 3 --batch $batch (wgpu)"
-    timeout 30 "$B" train --device wgpu --objective "$obj" --width 256 --depth 3 --batch "$batch" \
+    echo "== interplay train --objective $obj --width $width --depth 3 --batch $batch (wgpu)"
+    timeout 30 "$B" train --device wgpu --objective "$obj" --width "$width" --depth 3 --batch "$batch" \
       --steps 1000 --out "$OUT_CKPT/m.ckpt" 2>&1 | grep -E "step (50|100|500|1000)/|trained|rror"
   done
 done

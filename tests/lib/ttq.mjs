@@ -19,6 +19,28 @@ export function interplayBin() {
   throw new Error(`no interplay binary under ${dir}: run cargo build --release -p interplay-cli first`);
 }
 
+/**
+ * Scores a model exported from the page (checkpoint bytes) natively on the CPU: `samples` points
+ * from `interplay sample` (the page's ODE sampler) scored by `interplay eval`, and the velocity
+ * error of `interplay error`. The same metrics as `score` and `quality()`, for a page whose
+ * device would first autotune the sampler's kernels (WebGPU on a software adapter: minutes).
+ */
+export function scoreCheckpoint(bytes, samples, sampleSteps) {
+  const dir = mkdtempSync(join(tmpdir(), "interplay-ttq-"));
+  try {
+    const model = join(dir, "model.ckpt");
+    const out = join(dir, "samples.csv");
+    writeFileSync(model, Buffer.from(bytes));
+    const run = (args) => execFileSync(interplayBin(), args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    run(["sample", "--model", model, "--n", String(samples), "--steps", String(sampleSteps), "--out", out]);
+    const m = JSON.parse(run(["eval", out]));
+    const e = JSON.parse(run(["error", "--model", model]));
+    return { m, bError: e.b_relative_l2 };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Scores xy samples (Float32Array of pairs) with `interplay eval`. */
 export function score(xy) {
   const dir = mkdtempSync(join(tmpdir(), "interplay-ttq-"));
@@ -38,7 +60,7 @@ export function score(xy) {
  * scores the model at each of `budgets` (seconds of training wall time). `hash` adds page
  * parameters. Returns one row per budget.
  */
-export async function timeToQuality(browser, url, { backend, source, budgets, samples = 20000, sampleSteps = 100, hash = "" }) {
+export async function timeToQuality(browser, url, { backend, source, budgets, samples = 20000, sampleSteps = 100, hash = "", native = false }) {
   const page = await openPage(browser, `${url}#backend=${backend}&source=${source}&checkpoint=none&particles=1000${hash}`);
   await page.evaluate(() => window.interplay.ready);
   const rows = [];
@@ -68,15 +90,23 @@ export async function timeToQuality(browser, url, { backend, source, budgets, sa
     trainedMs = r.trainedMs;
     steps = r.steps;
     const t0 = Date.now();
-    const { xy, quality } = await page.evaluate(
-      async ({ samples, sampleSteps }) => {
-        const api = window.interplay;
-        const xy = await api.sample(samples, { source: "model", steps: sampleSteps, eps: 0 });
-        return { xy: Array.from(xy), quality: await api.quality() };
-      },
-      { samples, sampleSteps },
-    );
-    const m = score(Float32Array.from(xy));
+    let m;
+    let bError;
+    if (native) {
+      const bytes = await page.evaluate(async () => Array.from(await window.interplay.exportCheckpoint()));
+      ({ m, bError } = scoreCheckpoint(bytes, samples, sampleSteps));
+    } else {
+      const { xy, quality } = await page.evaluate(
+        async ({ samples, sampleSteps }) => {
+          const api = window.interplay;
+          const xy = await api.sample(samples, { source: "model", steps: sampleSteps, eps: 0 });
+          return { xy: Array.from(xy), quality: await api.quality() };
+        },
+        { samples, sampleSteps },
+      );
+      m = score(Float32Array.from(xy));
+      bError = quality.b_error;
+    }
     rows.push({
       source,
       backend: r.backend,
@@ -89,7 +119,7 @@ export async function timeToQuality(browser, url, { backend, source, budgets, sa
       tv: m.tv,
       tvFine: m.tv_fine,
       slicedW2: m.sliced_w2,
-      bError: quality.b_error,
+      bError,
       evalS: (Date.now() - t0) / 1000,
     });
   }

@@ -9,7 +9,7 @@ use interplay_core::sampling::{Recipe, initial_particles};
 use interplay_core::{ExactField, Schedule, Target};
 use interplay_nn::quality::{ERROR_TIMES, field_errors};
 use interplay_nn::sampler::{points_tensor, run_recipe};
-use interplay_nn::{TrainConfig, Trainer};
+use interplay_nn::{LearnedField, TrainConfig, Trainer};
 
 use crate::error::CliError;
 use crate::model::{self, DeviceArg};
@@ -135,14 +135,14 @@ pub fn run(a: &TtqArgs) -> Result<(), CliError> {
                 Ok(())
             })?;
             trained += start.elapsed().as_secs_f64();
-            let field = tr.field();
             let eval = Instant::now();
+            let (field, cpu) = cpu_field(&tr)?;
             let x0 = initial_particles(&schedule, exact.target(), a.samples, 1);
             let recipe = Recipe {
                 steps: a.sample_steps,
                 ..Recipe::default()
             };
-            let (x, _) = run_recipe(&field, points_tensor(&x0, &backend.device), &recipe, 1)
+            let (x, _) = run_recipe(&field, points_tensor(&x0, &cpu), &recipe, 1)
                 .map_err(|e| CliError::failed(e.to_string()))?;
             let xs = pollster::block_on(interplay_nn::read_points(x))
                 .map_err(|e| CliError::failed(e.to_string()))?;
@@ -173,4 +173,26 @@ pub fn run(a: &TtqArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The model trained so far, on the CPU backend (where training ran on a GPU, its networks are
+/// read back): what is scored is the weights, wherever they were trained, and the scoring is not
+/// timed. On a software Vulkan (lavapipe) the sampler's products on the GPU would wait minutes for
+/// autotune to compile their candidate kernels.
+fn cpu_field(tr: &Trainer) -> Result<(LearnedField, burn::tensor::Device), CliError> {
+    let cpu = burn::tensor::Device::flex();
+    let nets = tr
+        .model()
+        .iter()
+        .map(|n| {
+            let p = pollster::block_on(interplay_nn::checkpoint::read_params(n))
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            tr.config
+                .net
+                .from_params(&p, &cpu)
+                .map_err(CliError::failed)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let field = LearnedField::new(tr.objective.clone(), tr.schedule, nets, cpu.clone());
+    Ok((field, cpu))
 }

@@ -16,6 +16,7 @@ pub mod field;
 pub mod flow_map;
 pub mod fused;
 pub mod line_flow;
+pub mod losses;
 pub mod multi;
 pub mod multi_train;
 pub mod net;

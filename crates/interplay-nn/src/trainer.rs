@@ -12,9 +12,10 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
 use crate::NnError;
-use crate::batch::{Col, HostBatch, PairCol, PairNet, TimeDraw, draw_rows};
+use crate::batch::{HostBatch, TimeDraw, draw_rows};
 use crate::field::LearnedField;
-use crate::fused::{FusedNets, LossRows, Region, fusable};
+use crate::fused::{FusedNets, Region, fusable};
+pub use crate::losses::{LossRows, net_loss, tensor_losses};
 use crate::net::FieldNet;
 use crate::objective::Objective;
 
@@ -437,86 +438,6 @@ impl Trainer {
         match &self.fused {
             Some(f) => f.nets(Region::Params),
             None => self.nets.clone(),
-        }
-    }
-
-    /// Whether a step is the fused kernels of [`crate::fused`] (on a GPU).
-    pub fn fused(&self) -> bool {
-        self.fused.is_some()
-    }
-}
-
-/// The loss of each network on a host batch, as tensors on `device` (the trainer's forward
-/// pass; `batch::host_loss` computes the same numbers on the host).
-pub fn tensor_losses(
-    objective: &Objective,
-    nets: &[FieldNet],
-    batch: &HostBatch,
-    device: &Device,
-) -> Vec<Tensor<1>> {
-    nets.iter()
-        .enumerate()
-        .map(|(k, net)| net_loss(objective, k, net, batch, device))
-        .collect()
-}
-
-/// The loss of network `k` (in [`Objective::nets`] order) on a host batch: each depends on its
-/// own network alone.
-pub fn net_loss(
-    objective: &Objective,
-    k: usize,
-    net: &FieldNet,
-    batch: &HostBatch,
-    device: &Device,
-) -> Tensor<1> {
-    // Column `col` of the batch, stacked `copies` times (on the host: one upload, no copy on
-    // the device). Every objective's batch holds the columns its losses read (`draw_batch`).
-    let stacked = |col: Col, copies: usize| -> Tensor<2> {
-        let (v, w) = batch
-            .col(col)
-            .unwrap_or_else(|| panic!("the batch of this objective has no column {col:?}"));
-        let rows = copies * v.len() / w;
-        Tensor::from_data(TensorData::new(v.repeat(copies), [rows, w]), device)
-    };
-    let col = |c: Col| stacked(c, 1);
-    let half_sq = |y: Tensor<2>| y.square() * 0.5;
-    // The mean over rows of the row sums, as one reduction (one kernel on WebGPU, not two).
-    // A shard's rows count as their share of the whole batch's (so the shards' losses sum to it).
-    let mean_rows = |y: Tensor<2>| {
-        let rows = y.dims()[0] as f64 / batch.share();
-        y.sum() / rows
-    };
-    // ½ of the antithetic pair loss ½q|F(x₊)|² − r₊·F(x₊) + ½q|F(x₋)|² − r₋·F(x₋) of a network
-    // on the pair columns of `pair` (one pass over both halves).
-    let pair_loss = |net: &FieldNet, pair: PairNet| {
-        let c = |part: PairCol| col(Col::Pair(pair, part));
-        let f = net.forward(stacked(Col::U, 2), c(PairCol::In));
-        let l = half_sq(f.clone()) * c(PairCol::Q) - c(PairCol::R) * f;
-        // The mean over 2n rows is already ½ of the mean pair sum.
-        mean_rows(l)
-    };
-    match (objective, k) {
-        (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => {
-            pair_loss(net, PairNet::B)
-        }
-        (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => pair_loss(net, PairNet::S),
-        (Objective::VScore, _) => {
-            let v = net.forward(col(Col::U), col(Col::Xp));
-            mean_rows(half_sq(v.clone()) - col(Col::Tv) * v)
-        }
-        (Objective::Denoiser, _) => {
-            let eta = net.forward(col(Col::U), col(Col::Xp));
-            mean_rows(half_sq(eta.clone()) - col(Col::Te) * eta)
-        }
-        (Objective::ScheduleFree { .. }, _) => {
-            let f = net.forward(col(Col::U), col(Col::X));
-            let l = half_sq(f - col(Col::Target));
-            // Rows weighted by the output scale's narrowing, where the objective has one.
-            mean_rows(if batch.col(Col::W).is_some() {
-                l * col(Col::W)
-            } else {
-                l
-            })
         }
     }
 }

@@ -13,7 +13,7 @@ use interplay_core::coupling::Coupling;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 use interplay_nn::batch::{TimeDraw, draw_rows};
-use interplay_nn::fused::{LossRows, ROW};
+use interplay_nn::losses::{LossRows, ROW};
 use interplay_nn::net::{FieldNet, NetConfig};
 use interplay_nn::objective::Objective;
 use interplay_nn::trainer::tensor_losses;

@@ -8,8 +8,8 @@
 //! layer with the loss and its gradient, each hidden layer's backward pass, and every
 //! parameter's gradient with its Adam step and average (`kernels`). The CPU backend keeps burn's
 //! graph. Both compute the same step: the loss of every objective is written per row as
-//! `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in the browser checks that a few
-//! steps on WebGPU give the CPU backend's parameters.
+//! `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in the browser checks that a
+//! few steps on WebGPU give the CPU backend's parameters.
 
 #[cfg(feature = "wgpu")]
 mod kernels;
@@ -18,91 +18,9 @@ pub mod op;
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::batch::{Col, HostBatch, PairCol, PairNet};
 use crate::features::Features;
+use crate::losses::LossRows;
 use crate::net::{Activation, FieldNet, NetConfig};
-use crate::objective::Objective;
-
-/// Appends a row: `u`, `x` (its first two numbers), `q`, `r`, `c`.
-type Push<'a> = &'a mut dyn FnMut(f32, &[f32], [f32; 2], [f32; 2], f32);
-
-/// The numbers of a row of [`LossRows`].
-pub const ROW: usize = 8;
-
-/// A network's loss on a batch written per row: inputs `u, x₁, x₂` and the terms `q₁, q₂, r₁,
-/// r₂, c` of `Σ_c ½ q_c f_c² − r_c f_c + c`, whose mean over `norm` rows is the trainer's loss.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LossRows {
-    /// `ROW` numbers per row.
-    pub data: Vec<f32>,
-    /// Rows.
-    pub rows: usize,
-    /// What the rows' sum is divided by (the rows of the whole batch's mean, for a shard).
-    pub norm: f64,
-}
-
-impl LossRows {
-    /// The rows of network `k`'s loss (in [`Objective::nets`] order) on `batch`: the same
-    /// loss as [`crate::trainer::net_loss`].
-    pub fn of(objective: &Objective, k: usize, batch: &HostBatch) -> Self {
-        let col = |c: Col| {
-            batch
-                .col(c)
-                .unwrap_or_else(|| panic!("the batch of this objective has no column {c:?}"))
-                .0
-        };
-        let u = col(Col::U);
-        let n = batch.n;
-        let mut data = Vec::new();
-        let mut push = |u: f32, x: &[f32], q: [f32; 2], r: [f32; 2], c: f32| {
-            data.extend([u, x[0], x[1], q[0], q[1], r[0], r[1], c]);
-        };
-        let pair = |net: PairNet, push: Push<'_>| {
-            let (x, q, r) = (
-                col(Col::Pair(net, PairCol::In)),
-                col(Col::Pair(net, PairCol::Q)),
-                col(Col::Pair(net, PairCol::R)),
-            );
-            for j in 0..2 * n {
-                let r = [r[2 * j], r[2 * j + 1]];
-                push(u[j % n], &x[2 * j..], [q[j]; 2], r, 0.0);
-            }
-        };
-        let plain = |target: Col, push: Push<'_>| {
-            let (x, t) = (col(Col::Xp), col(target));
-            for i in 0..n {
-                push(u[i], &x[2 * i..], [1.0; 2], [t[2 * i], t[2 * i + 1]], 0.0);
-            }
-        };
-        match (objective, k) {
-            (Objective::VelocityScore { .. }, 0) | (Objective::Denoiser, 0) => {
-                pair(PairNet::B, &mut push)
-            }
-            (Objective::VelocityScore { .. }, _) | (Objective::VScore, 1) => {
-                pair(PairNet::S, &mut push)
-            }
-            (Objective::VScore, _) => plain(Col::Tv, &mut push),
-            (Objective::Denoiser, _) => plain(Col::Te, &mut push),
-            (Objective::ScheduleFree { .. }, _) => {
-                // ½w|f − T|² = Σ_c ½w f_c² − wT_c f_c + ½w|T|².
-                let (x, t) = (col(Col::X), col(Col::Target));
-                let w = batch.col(Col::W).map(|(w, _)| w);
-                for i in 0..n {
-                    let wi = w.map_or(1.0, |w| w[i]);
-                    let (t0, t1) = (t[2 * i], t[2 * i + 1]);
-                    let c = 0.5 * wi * (t0 * t0 + t1 * t1);
-                    push(u[i], &x[2 * i..], [wi; 2], [wi * t0, wi * t1], c);
-                }
-            }
-        }
-        let rows = data.len() / ROW;
-        Self {
-            data,
-            rows,
-            norm: rows as f64 / batch.share(),
-        }
-    }
-}
 
 /// What a fused trainer's networks are read as: the parameters being optimised or their
 /// moving average.
