@@ -62,6 +62,26 @@ fn clamped(i: usize, n: usize) -> usize {
 /// `2·TILE` numbers per `TILE²` products.
 pub(crate) const TILE: usize = 4;
 
+/// A 4 × 4 tile of accumulators, zeroed.
+#[cube]
+fn zero_tile() -> Array<f32> {
+    let mut acc = Array::<f32>::new(16usize);
+    #[unroll]
+    for t in 0..16usize {
+        acc[t] = 0.0f32;
+    }
+    acc
+}
+
+/// `acc += a·bᵀ` on a 4 × 4 tile (`acc[t]` is row `t / 4`, column `t % 4`).
+#[cube]
+fn tile_add(acc: &mut Array<f32>, a: &Array<f32>, b: &Array<f32>) {
+    #[unroll]
+    for t in 0..16usize {
+        acc[t] += a[t / 4] * b[t % 4];
+    }
+}
+
 /// A hidden layer: `z = in·W + b`, its SiLU output `z·s(z)` and slope `s(z)(1 + z(1 − s(z)))`
 /// with `s` the logistic function (one unit per 4 × 4 tile of rows × units).
 #[cube(launch)]
@@ -106,10 +126,7 @@ pub(crate) fn hidden_forward(
             a[q] = acts[in_off + clamped(i0 + q, r) * d_in + k];
             b[q] = state[start + k * w + clamped(j0 + q, w)];
         }
-        #[unroll]
-        for t in 0..16usize {
-            acc[t] += a[t / 4] * b[t % 4];
-        }
+        tile_add(&mut acc, &a, &b);
     }
     let out_off = r * n + l * r * w;
     #[unroll]
@@ -191,23 +208,16 @@ pub(crate) fn hidden_backward(
     }
     let start = layer_start(l + 1, n, w);
     let next = (l + 1) * r * w;
-    let mut acc = Array::<f32>::new(16usize);
+    let mut acc = zero_tile();
     let mut a = Array::<f32>::new(4usize);
     let mut b = Array::<f32>::new(4usize);
-    #[unroll]
-    for t in 0..16usize {
-        acc[t] = 0.0f32;
-    }
     for m in 0..d_out {
         #[unroll]
         for q in 0..4usize {
             a[q] = dz[next + clamped(i0 + q, r) * d_out + m];
             b[q] = state[start + clamped(j0 + q, w) * d_out + m];
         }
-        #[unroll]
-        for t in 0..16usize {
-            acc[t] += a[t / 4] * b[t % 4];
-        }
+        tile_add(&mut acc, &a, &b);
     }
     #[unroll]
     for t in 0..16usize {
@@ -284,13 +294,9 @@ pub(crate) fn gradient_adam(
     let a0 = (pos / tiles) * 4;
     let b0 = (pos % tiles) * 4;
     let dz_off = l * r * w;
-    let mut acc = Array::<f32>::new(16usize);
+    let mut acc = zero_tile();
     let mut a = Array::<f32>::new(4usize);
     let mut b = Array::<f32>::new(4usize);
-    #[unroll]
-    for t in 0..16usize {
-        acc[t] = 0.0f32;
-    }
     for i in 0..r {
         #[unroll]
         for q in 0..4usize {
@@ -303,10 +309,7 @@ pub(crate) fn gradient_adam(
             a[q] = v;
             b[q] = dz[dz_off + i * d_out + clamped(b0 + q, d_out)];
         }
-        #[unroll]
-        for t in 0..16usize {
-            acc[t] += a[t / 4] * b[t % 4];
-        }
+        tile_add(&mut acc, &a, &b);
     }
     let start = layer_start(l, n, w);
     #[unroll]
