@@ -1,15 +1,16 @@
-//! A whole training step of a field network as nine kernels of the project's own, on a GPU.
+//! A whole training step of a field network as kernels of the project's own, on a GPU
+//! (docs/fused-step.md).
 //!
 //! burn's graph (autodiff, per-parameter Adam, the fuser's kernels) spends about a hundred
 //! dispatches on a step of the page's network on WebGPU, and a step of this size on a GPU is
 //! bound by dispatches. On a CubeCL device (WebGPU, native wgpu) the trainer instead keeps each
 //! network's parameters, Adam's moments and the moving average in one buffer and runs
-//! [`op::FusedStepOps::fused_step`]: the features, each hidden layer's forward pass, the output
-//! layer with the loss and its gradient, each hidden layer's backward pass, and every
-//! parameter's gradient with its Adam step and average (`kernels`). The CPU backend keeps burn's
-//! graph. Both compute the same step: the loss of every objective is written per row as
-//! `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in the browser checks that a
-//! few steps on WebGPU give the CPU backend's parameters.
+//! `op::FusedStepOps::fused_step` (built with the `wgpu` feature), 3·depth + 3 dispatches: the
+//! features, each hidden layer's forward pass, the output layer with the loss and its gradient,
+//! each hidden layer's backward pass, and each layer's gradient with its Adam step and average
+//! (`kernels`). The CPU backend keeps burn's graph. Both compute the same step: the loss of every
+//! objective is written per row as `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in
+//! the browser checks that a few steps on WebGPU give the CPU backend's parameters.
 
 #[cfg(feature = "wgpu")]
 mod kernels;

@@ -1,5 +1,5 @@
 //! The fused training step as an operation of burn's backend: on a CubeCL device (WebGPU,
-//! native wgpu) it is the kernels of [`super::kernels`], queued in burn's fusion stream like any
+//! native wgpu) it is the kernels of `fused/kernels.rs`, queued in burn's fusion stream like any
 //! other operation.
 
 use burn::backend::Backend;
