@@ -16,6 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 mod effort;
 mod eps_sweep;
+mod error;
 mod flow_map;
 mod handle;
 mod js;

@@ -5,7 +5,7 @@ use interplay_core::annealing::Energy;
 use interplay_core::spec::TargetSpec;
 use interplay_nn::nets::{NetsConfig, NetsTrainer};
 
-use crate::session::{EngineError, Outcome};
+use crate::error::{EngineError, Outcome};
 
 /// Walkers of each refresh while training, and of the figure's runs.
 pub(crate) const WALKERS: usize = 2000;
