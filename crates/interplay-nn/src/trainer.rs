@@ -271,7 +271,7 @@ impl Trainer {
             let rows: Vec<LossRows> = (0..objective.nets().len())
                 .map(|k| LossRows::of(objective, k, &batch))
                 .collect();
-            let losses = fused.step(&rows, lr, keep);
+            let losses = fused.step(rows, lr, keep);
             self.step += 1;
             return StepLosses { losses };
         }

@@ -31,6 +31,26 @@ fn layer_start(l: usize, nin: usize, width: usize) -> usize {
     start
 }
 
+/// Layer `l`'s inputs per row: the features for layer 0, a hidden layer's units after it.
+#[cube]
+fn fan_in(l: usize, nin: usize, width: usize) -> usize {
+    let mut k = nin;
+    if l > 0 {
+        k = width;
+    }
+    k
+}
+
+/// Where layer `l`'s input starts in `acts` (layer `l − 1`'s output where `l > 0`).
+#[cube]
+fn input_start(l: usize, rows: usize, nin: usize, width: usize) -> usize {
+    let mut at = 0;
+    if l > 0 {
+        at = rows * nin + (l - 1) * rows * width;
+    }
+    at
+}
+
 /// The input features of each row: `a = x₁w₁ + x₂w₂ + u·w_u`, then `m_id·a + m_sin·sin a +
 /// m_cos·cos a` (one unit per feature of a row).
 #[cube(launch)]
@@ -102,12 +122,8 @@ pub(crate) fn hidden_forward(
     }
     let i0 = (pos / tiles) * 4;
     let j0 = (pos % tiles) * 4;
-    let mut d_in = n;
-    let mut in_off = 0;
-    if l > 0 {
-        d_in = w;
-        in_off = r * n + (l - 1) * r * w;
-    }
+    let d_in = fan_in(l, n, w);
+    let in_off = input_start(l, r, n, w);
     let start = layer_start(l, n, w);
     let mut acc = Array::<f32>::new(16usize);
     let mut a = Array::<f32>::new(4usize);
@@ -128,7 +144,7 @@ pub(crate) fn hidden_forward(
         }
         tile_add(&mut acc, &a, &b);
     }
-    let out_off = r * n + l * r * w;
+    let out_off = input_start(l + 1, r, n, w);
     #[unroll]
     for t in 0..16usize {
         let (i, j) = (i0 + t / 4, j0 + t % 4);
@@ -163,7 +179,7 @@ pub(crate) fn output_loss(
         terminate!();
     }
     let start = layer_start(d, n, w);
-    let in_off = r * n + (d - 1) * r * w + i * w;
+    let in_off = input_start(d, r, n, w) + i * w;
     let mut f0 = state[start + w * 2];
     let mut f1 = state[start + w * 2 + 1];
     for k in 0..w {
@@ -269,12 +285,8 @@ pub(crate) fn gradient_adam(
 ) {
     let (n, w, d, l) = (nin as usize, width as usize, depth as usize, layer as usize);
     let (r, np) = (rows as usize, params as usize);
-    let mut d_in = n;
-    let mut in_off = 0;
-    if l > 0 {
-        d_in = w;
-        in_off = r * n + (l - 1) * r * w;
-    }
+    let d_in = fan_in(l, n, w);
+    let in_off = input_start(l, r, n, w);
     let mut d_out = w;
     if l == d {
         d_out = 2;

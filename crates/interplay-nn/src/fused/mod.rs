@@ -117,7 +117,7 @@ impl FusedNets {
     /// One Adam step of each network on its loss rows with learning rate `lr`, then the moving
     /// average `keep·average + (1 − keep)·parameters`; the losses, unread.
     #[cfg_attr(not(feature = "wgpu"), allow(unused_variables))]
-    pub(crate) fn step(&mut self, rows: &[LossRows], lr: f64, keep: f64) -> Vec<Tensor<1>> {
+    pub(crate) fn step(&mut self, rows: Vec<LossRows>, lr: f64, keep: f64) -> Vec<Tensor<1>> {
         self.adam_steps += 1;
         #[cfg(feature = "wgpu")]
         {
@@ -144,10 +144,8 @@ impl FusedNets {
                     keep: keep as f32,
                     fresh: (1.0 - keep) as f32,
                 };
-                let batch = Tensor::<1>::from_data(
-                    TensorData::new(r.data.clone(), [r.data.len()]),
-                    &device,
-                );
+                let len = r.data.len();
+                let batch = Tensor::<1>::from_data(TensorData::new(r.data, [len]), &device);
                 let (next, loss) = Dispatch::fused_step(
                     state.clone().into_dispatch(),
                     batch.into_dispatch(),
