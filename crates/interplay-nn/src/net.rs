@@ -238,6 +238,11 @@ pub(crate) fn linear(
 ) -> Linear {
     let w = Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), device);
     let b = Tensor::<1>::from_data(TensorData::new(b, [d_out]), device);
+    linear_of(w, b)
+}
+
+/// A linear layer with the weight `[d_in, d_out]` and bias `b`.
+pub(crate) fn linear_of(w: Tensor<2>, b: Tensor<1>) -> Linear {
     Linear {
         weight: Param::from_tensor(w),
         bias: Some(Param::from_tensor(b)),

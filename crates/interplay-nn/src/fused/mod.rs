@@ -21,7 +21,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::features::Features;
 use crate::losses::LossRows;
-use crate::net::{Activation, FieldNet, NetConfig};
+use crate::net::{Activation, FieldNet, NetConfig, linear_of};
 
 /// What a fused trainer's networks are read as: the parameters being optimised or their
 /// moving average.
@@ -75,7 +75,8 @@ impl FusedNets {
             spatial: net.spatial,
         };
         let rows = f.angle_rows();
-        let table = Tensor::from_data(TensorData::new(rows.clone(), [rows.len()]), &plain);
+        let len = rows.len();
+        let table = Tensor::from_data(TensorData::new(rows, [len]), &plain);
         Self {
             net: net.clone(),
             states,
@@ -159,13 +160,5 @@ impl FusedNets {
         }
         #[cfg(not(feature = "wgpu"))]
         unreachable!("a build without the wgpu feature never fuses (`fusable`)")
-    }
-}
-
-fn linear_of(w: Tensor<2>, b: Tensor<1>) -> burn::nn::Linear {
-    use burn::module::Param;
-    burn::nn::Linear {
-        weight: Param::from_tensor(w),
-        bias: Some(Param::from_tensor(b)),
     }
 }
