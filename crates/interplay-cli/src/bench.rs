@@ -37,6 +37,10 @@ pub struct BenchArgs {
     /// Where `--train` trains (wgpu needs the `wgpu` build feature).
     #[arg(long, value_enum, default_value = "cpu")]
     pub train_device: crate::model::DeviceArg,
+    /// With `--train-device wgpu`: each kernel's device time in a training step, from
+    /// timestamp queries around every launch (`train-steps` more steps, timed that way).
+    #[arg(long)]
+    pub kernel_times: bool,
     #[command(flatten)]
     pub ttq: crate::ttq::TtqArgs,
 }
@@ -177,6 +181,11 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
         return Ok(rows);
     }
     let backend = crate::model::backend(a.train_device)?;
+    if a.kernel_times && backend.kind != "webgpu" {
+        return Err(CliError::usage(
+            "--kernel-times times GPU kernels: add --train-device wgpu",
+        ));
+    }
     let on = match backend.kind {
         "webgpu" => format!("wgpu on {}", backend.adapter),
         _ => "CPU backend".to_string(),
@@ -236,6 +245,9 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
                 seconds: s,
                 rate: format!("{:.2} steps/s", a.train_steps as f64 / s),
             });
+            if a.kernel_times {
+                rows.extend(kernel_rows(a.train_steps, || read(&mut tr))?);
+            }
             // The host's share of a step: drawing the batch (its posterior targets included).
             let (_, d) = time(|| {
                 for _ in 0..a.train_steps {
@@ -251,4 +263,65 @@ fn time_training(a: &BenchArgs, sched: Schedule) -> Result<Vec<Row>, CliError> {
         }
     }
     Ok(rows)
+}
+
+/// The `--kernel-times` rows: each kernel's launches and device time per step, over `steps`
+/// more steps taken by `step`.
+#[cfg(feature = "wgpu")]
+fn kernel_rows(
+    steps: usize,
+    mut step: impl FnMut() -> Result<(), CliError>,
+) -> Result<Vec<Row>, CliError> {
+    use interplay_nn::kernel_times::KernelTimer;
+    let timer = KernelTimer::start();
+    let start = Instant::now();
+    for _ in 0..steps {
+        step()?;
+    }
+    let wall = start.elapsed().as_secs_f64() / steps as f64;
+    let times = pollster::block_on(timer.finish());
+    let per = |x: f64| x / steps as f64;
+    let total = per(times.total_seconds());
+    let clock = if times.device_clock {
+        "device timestamps"
+    } else {
+        "host clock around each submit (no timestamp queries)"
+    };
+    let mut rows = vec![Row {
+        name: format!("  kernels of a step ({clock})"),
+        work: format!(
+            "{:.1} launches a step, {} untimed",
+            per(times.launches() as f64),
+            times.untimed
+        ),
+        seconds: total,
+        rate: format!(
+            "{:.0} % of a timed step's {:.2} ms",
+            100.0 * total / wall,
+            wall * 1e3
+        ),
+    }];
+    for k in &times.kernels {
+        rows.push(Row {
+            name: format!("    {}", k.kernel),
+            work: format!("{:.1} launches a step", per(k.launches as f64)),
+            seconds: per(k.seconds),
+            rate: format!(
+                "{:.2} ms a step, {:.1} %",
+                per(k.seconds) * 1e3,
+                100.0 * k.seconds / times.total_seconds()
+            ),
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(not(feature = "wgpu"))]
+fn kernel_rows(
+    _steps: usize,
+    _step: impl FnMut() -> Result<(), CliError>,
+) -> Result<Vec<Row>, CliError> {
+    Err(CliError::usage(
+        "--kernel-times needs a build with the `wgpu` feature and --train-device wgpu",
+    ))
 }

@@ -298,6 +298,14 @@ fn bench_times_training_and_names_where_it_ran() {
         stderr(&o)
     );
     assert_eq!(stderr(&o).matches("device:").count(), 1, "{}", stderr(&o));
+    // Kernel times are a GPU's: on the CPU backend the flag says what it needs.
+    let o = interplay(&["bench", "--quick", "--train", "32", "--kernel-times"]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("add --train-device wgpu"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// Decodes a PNG written by `interplay figure`: (width, height, RGB bytes).

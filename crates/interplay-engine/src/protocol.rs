@@ -141,6 +141,11 @@ pub enum Request {
         /// The walkers' seed.
         seed: u32,
     },
+    /// `steps` more training steps with each GPU kernel timed (WebGPU only).
+    KernelTimes {
+        /// How many (1 to 200).
+        steps: u32,
+    },
     /// Training on several workers: the gradients of the next step's loss on rows `from..to` of
     /// its batch (a shard's share of the whole batch's loss), without stepping.
     Gradients {
@@ -191,6 +196,7 @@ impl Request {
             Self::NetsWalkers { .. } => "netsWalkers",
             Self::Gradients { .. } => "gradients",
             Self::Apply { .. } => "apply",
+            Self::KernelTimes { .. } => "kernelTimes",
         }
     }
 }
@@ -242,6 +248,8 @@ pub enum Response {
     Gradients(ShardReport),
     /// Walkers of the transport sampler and their weights.
     NetsWalkers(NetsWalkers),
+    /// Each GPU kernel's launches and time in a training step.
+    KernelTimes(crate::kernel_times::KernelTimes),
 }
 
 /// Walkers annealed to an energy, with their weights and what the weights say on the way.

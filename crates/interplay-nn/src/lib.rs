@@ -15,6 +15,8 @@ pub mod few_step;
 pub mod field;
 pub mod flow_map;
 pub mod fused;
+#[cfg(feature = "wgpu")]
+pub mod kernel_times;
 pub mod line_flow;
 pub mod losses;
 pub mod multi;
