@@ -3,7 +3,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
-import { DIST, launch, openPage } from "./lib/browser.mjs";
+import { DIST, installWorkerClient, launch, openPage } from "./lib/browser.mjs";
 
 const servers = [];
 after(async () => {
@@ -142,3 +142,64 @@ for (const run of CASES) test(`a few steps of ${run.source} (${run.depth} × ${r
   }
 });
 
+test("the learned views on WebGPU, run by the project's forward kernels, give the CPU backend's particles and density", async () => {
+  // One checkpoint, trained on the CPU, loaded by a CPU engine and a WebGPU engine of the same
+  // worker; the same requests to both. `sample` integrates the ODE with the network forward;
+  // `density` integrates back to t = 0 with the divergence (the kernels' tangents). For the
+  // schedule-free D (one network, the skip with the target's moments) and for b and s.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
+    await installWorkerClient(page);
+    const r = await page.evaluate(async () => {
+      const { worker, call } = window.engineWorker();
+      const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
+      const ok = async (engine, op, args) => {
+        const a = await call(engine, op, args);
+        if (!a.ok) throw new Error(`${op}: ${a.error}`);
+        return a.result;
+      };
+      const out = {};
+      for (const objective of ["schedule-free", "velocity-score"]) {
+        const config = { objective, width: 24, depth: 2, batch: 64, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" };
+        await ok(1, "create", { backend: "cpu" });
+        await ok(1, "configure", { config });
+        await ok(1, "train", { steps: 20 });
+        const bytes = await ok(1, "checkpoint", {});
+        const gpu = await ok(2, "create", { backend: "webgpu" });
+        await ok(2, "load", { bytes });
+        const views = {};
+        for (const engine of [1, 2]) {
+          const before = (await ok(engine, "stats", {})).kernels;
+          views[engine] = {
+            sample: Array.from(await ok(engine, "sample", { n: 64, steps: 8, eps: 0, seed: 3, schedule })),
+            density: Array.from(await ok(engine, "density", { t: 0.6, n: 12, steps: 6, schedule })),
+          };
+          const after = (await ok(engine, "stats", {})).kernels;
+          views[engine].kernels = Object.keys(after).filter((k) => after[k] > (before[k] || 0));
+        }
+        out[objective] = { cpu: views[1], gpu: views[2], backend: gpu.backend };
+        for (const engine of [1, 2]) await call(engine, "drop", {});
+      }
+      worker.terminate();
+      return out;
+    });
+    for (const [objective, { cpu, gpu, backend }] of Object.entries(r)) {
+      assert.equal(backend, "webgpu", objective);
+      assert.equal(gpu.sample.length, cpu.sample.length);
+      const worst = Math.max(...cpu.sample.map((v, i) => Math.abs(v - gpu.sample[i])));
+      assert.ok(worst < 1e-3, `${objective}: samples differ by ${worst}`);
+      assert.equal(gpu.density.length, 144);
+      const scale = Math.max(...cpu.density);
+      const off = Math.max(...cpu.density.map((v, i) => Math.abs(v - gpu.density[i])));
+      assert.ok(scale > 0 && off < 1e-3 * scale, `${objective}: densities differ by ${off} of ${scale}`);
+      // On WebGPU the networks ran as the forward kernels, and no matrix product of burn's.
+      for (const k of ["features_", "hidden_forward_", "output_field_"]) assert.ok(gpu.kernels.some((n) => n.startsWith(k)), `${objective}: ${gpu.kernels}`);
+      assert.deepEqual(gpu.kernels.filter((n) => n.startsWith("matmul")), [], objective);
+    }
+  } finally {
+    await browser.close();
+  }
+});

@@ -4,6 +4,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use interplay_core::{Schedule, ScheduleAt};
 
+use crate::fused::FusedForward;
 use crate::net::FieldNet;
 use crate::objective::{Affine, Objective, Skip};
 
@@ -28,6 +29,8 @@ pub struct LearnedField {
     /// The schedule the fields are evaluated under.
     pub schedule: Schedule,
     nets: Vec<FieldNet>,
+    /// Each network's forward pass as the project's kernels, where the device runs them.
+    fused: Vec<Option<FusedForward>>,
     device: Device,
 }
 
@@ -61,10 +64,12 @@ impl LearnedField {
         nets: Vec<FieldNet>,
         device: Device,
     ) -> Self {
+        let fused = nets.iter().map(|n| FusedForward::of(n, &device)).collect();
         Self {
             objective,
             schedule,
             nets,
+            fused,
             device,
         }
     }
@@ -99,22 +104,29 @@ impl LearnedField {
     }
 
     /// The schedule-free skip A·x + m on the device (a plain scale where it is one, as for
-    /// checkpoints without the target's moments).
+    /// checkpoints without the target's moments). A is symmetric 2 × 2, so A·x is written out
+    /// elementwise: a matrix product this small is no work, but on a GPU burn would autotune
+    /// one for every number of points a view asks for.
     fn skip(&self, skip: &Skip, x: Tensor<2>) -> Tensor<2> {
         if let Some(a) = skip.scalar() {
             return x * a;
         }
         let n = x.dims()[0];
         let [a00, a01, a11] = skip.a.map(|v| v as f32);
-        let a = Tensor::<2>::from_data(
-            TensorData::new(vec![a00, a01, a01, a11], [2, 2]),
-            &self.device,
-        );
+        let row = |v: [f32; 2]| {
+            Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, 2]), &self.device).expand([n, 2])
+        };
         let m = skip.m.map(|v| v as f32);
-        let m = Tensor::<2>::from_data(TensorData::new(m.to_vec(), [1, 2]), &self.device);
-        x.matmul(a) + m.expand([n, 2])
+        // (A·x)ᵢ = a_ii·xᵢ + a01·x_j (j the other coordinate).
+        let swapped = Tensor::cat(
+            vec![x.clone().slice([0..n, 1..2]), x.clone().slice([0..n, 0..1])],
+            1,
+        );
+        x * row([a00, a11]) + swapped * a01 + row(m)
     }
 
+    /// Network `i` at (u, x), and its divergence in x when asked: the project's kernels on a
+    /// GPU, burn's layers elsewhere.
     fn run(
         &self,
         i: usize,
@@ -122,6 +134,9 @@ impl LearnedField {
         x: Tensor<2>,
         want_div: bool,
     ) -> (Tensor<2>, Option<Tensor<2>>) {
+        if let Some(f) = &self.fused[i] {
+            return f.eval(u, x, want_div);
+        }
         if want_div {
             let (y, d) = self.nets[i].forward_div(u, x);
             (y, Some(d))
@@ -190,7 +205,7 @@ impl DeviceField for LearnedField {
                 } else {
                     st.alpha
                 };
-                let s = self.nets[1].forward(u, x) / (-k);
+                let s = self.run(1, u, x, false).0 / (-k);
                 FieldOut { b, s, div_b }
             }
             Objective::ScheduleFree { .. } => {
@@ -236,7 +251,7 @@ impl DeviceField for LearnedField {
                     .objective
                     .sf_at(st.sigma2().sqrt(), st.beta)
                     .expect("schedule-free");
-                let f = self.nets[0].forward(self.column(at.u, n), x.clone() * at.c_in);
+                let (f, _) = self.run(0, self.column(at.u, n), x.clone() * at.c_in, false);
                 self.skip(&at.skip, x) + f * at.c_out
             }
             _ => {

@@ -271,6 +271,18 @@ impl FieldNet {
         }
     }
 
+    /// The network's architecture, read from its layers.
+    pub fn config(&self) -> NetConfig {
+        let width = self.layers.first().map_or(0, |l| l.weight.dims()[1]);
+        NetConfig {
+            width,
+            depth: self.layers.len().saturating_sub(1),
+            activation: self.activation,
+            fourier: self.fourier,
+            spatial: self.spatial,
+        }
+    }
+
     /// self ← d·self + (1 − d)·other, parameter by parameter (`other` may be on the autodiff
     /// device; the result stays on self's device and outside any graph).
     pub fn blend(&mut self, other: &FieldNet, d: f64) {

@@ -78,3 +78,57 @@ fn the_skip_leaves_the_checkerboard_a_smaller_residual_and_stays_finite_on_the_l
     assert!(s.a.iter().chain(&s.m).all(|v| v.is_finite()), "{s:?}");
     assert!((s.a[0] - 1.0 / 0.8).abs() < 1e-6 && s.a[2] == 0.0);
 }
+
+#[test]
+fn a_learned_field_applies_the_skip_on_the_device_as_on_the_host() {
+    // With every network weight zero, the learned posterior mean E[x1 | x_t = x] of the
+    // schedule-free D is its skip A·x + m alone: the device's (written out elementwise) must be
+    // the host's, for a correlated, off-centre Gaussian (A not a multiple of I, m ≠ 0).
+    use burn::tensor::{Device, Tensor, TensorData};
+    use interplay_core::{ObjectiveKind, Schedule};
+    use interplay_nn::{DeviceField, LearnedField, NetConfig, Objective};
+    let gauss = ExactTarget::Mixture(Mixture::new(vec![Component {
+        weight: 1.0,
+        mean: [1.5, -0.7],
+        cov: Sym2 {
+            a: 2.0,
+            b: 0.8,
+            c: 0.9,
+        },
+    }]));
+    let objective = Objective::of(ObjectiveKind::ScheduleFree, &gauss).expect("schedule-free");
+    let device = Device::flex();
+    let net = NetConfig {
+        width: 8,
+        depth: 1,
+        ..NetConfig::default()
+    };
+    let zeros: Vec<Vec<f32>> = net
+        .shapes()
+        .iter()
+        .flat_map(|&(i, o)| [vec![0.0; i * o], vec![0.0; o]])
+        .collect();
+    let nets = vec![net.from_params(&zeros, &device).expect("a network")];
+    let schedule = Schedule::default();
+    let field = LearnedField::new(objective.clone(), schedule, nets, device.clone());
+    let mut rng = Rng::new(5);
+    let xs: Vec<[f64; 2]> = (0..16).map(|_| rng.normal2().map(|v| 2.0 * v)).collect();
+    let flat: Vec<f32> = xs.iter().flat_map(|p| p.map(|v| v as f32)).collect();
+    for t in [0.2, 0.5, 0.9] {
+        let x = Tensor::<2>::from_data(TensorData::new(flat.clone(), [xs.len(), 2]), &device);
+        let got = pollster::block_on(interplay_nn::read_points(field.posterior_mean(t, x)))
+            .expect("read");
+        let st = schedule.at(t);
+        let at = objective
+            .sf_at(st.sigma2().sqrt(), st.beta)
+            .expect("schedule-free");
+        assert!(at.skip.scalar().is_none(), "a full skip: {:?}", at.skip);
+        for (p, g) in xs.iter().zip(&got) {
+            let want = at.skip.apply(*p);
+            assert!(
+                (0..2).all(|d| (g[d] - want[d]).abs() < 1e-4 * (1.0 + want[d].abs())),
+                "t {t} x {p:?}: {g:?} against {want:?}"
+            );
+        }
+    }
+}

@@ -23,7 +23,7 @@ use cubecl::prelude::*;
 
 /// Where layer `l`'s parameters start in `state`.
 #[cube]
-fn layer_start(l: usize, nin: usize, width: usize) -> usize {
+pub(crate) fn layer_start(l: usize, nin: usize, width: usize) -> usize {
     let mut start = 0;
     if l > 0 {
         start = nin * width + width + (l - 1) * (width * width + width);
@@ -43,7 +43,7 @@ fn fan_in(l: usize, nin: usize, width: usize) -> usize {
 
 /// Where layer `l`'s input starts in `acts` (layer `l − 1`'s output where `l > 0`).
 #[cube]
-fn input_start(l: usize, rows: usize, nin: usize, width: usize) -> usize {
+pub(crate) fn input_start(l: usize, rows: usize, nin: usize, width: usize) -> usize {
     let mut at = 0;
     if l > 0 {
         at = rows * nin + (l - 1) * rows * width;
@@ -52,19 +52,40 @@ fn input_start(l: usize, rows: usize, nin: usize, width: usize) -> usize {
 }
 
 /// The input features of each row: `a = x₁w₁ + x₂w₂ + u·w_u`, then `m_id·a + m_sin·sin a +
-/// m_cos·cos a` (one unit per feature of a row).
+/// m_cos·cos a` (one unit per feature of a row). A row of `inputs` is `stride` numbers starting
+/// `u, x₁, x₂`. With `tangents`, also each feature's derivatives along x₁ and x₂ into `tan`
+/// (along x₁ at the start, along x₂ from `tan_half` on).
 #[cube(launch)]
-pub(crate) fn features(batch: &[f32], table: &[f32], acts: &mut [f32], rows: u32, nin: u32) {
-    let n = nin as usize;
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn features(
+    inputs: &[f32],
+    table: &[f32],
+    acts: &mut [f32],
+    tan: &mut [f32],
+    rows: u32,
+    nin: u32,
+    stride: u32,
+    tan_half: u32,
+    #[comptime] tangents: bool,
+) {
+    let (n, st) = (nin as usize, stride as usize);
     let pos = ABSOLUTE_POS;
-    if pos >= rows as usize * n {
+    let len = rows as usize * n;
+    if pos >= len {
         terminate!();
     }
     let i = pos / n;
     let k = pos % n;
-    let u = batch[i * 8];
-    let a = batch[i * 8 + 1] * table[k] + batch[i * 8 + 2] * table[n + k] + u * table[2 * n + k];
-    acts[pos] = table[3 * n + k] * a + table[4 * n + k] * a.sin() + table[5 * n + k] * a.cos();
+    let u = inputs[i * st];
+    let a =
+        inputs[i * st + 1] * table[k] + inputs[i * st + 2] * table[n + k] + u * table[2 * n + k];
+    let (m_id, m_sin, m_cos) = (table[3 * n + k], table[4 * n + k], table[5 * n + k]);
+    acts[pos] = m_id * a + m_sin * a.sin() + m_cos * a.cos();
+    if tangents {
+        let slope = m_id + m_sin * a.cos() - m_cos * a.sin();
+        tan[pos] = table[k] * slope;
+        tan[tan_half as usize + pos] = table[n + k] * slope;
+    }
 }
 
 /// `i` if it is below `n`, else `n − 1` (reads at the edge of a tile stay in the buffer; what
@@ -103,16 +124,22 @@ fn tile_add(acc: &mut Array<f32>, a: &Array<f32>, b: &Array<f32>) {
 }
 
 /// A hidden layer: `z = in·W + b`, its SiLU output `z·s(z)` and slope `s(z)(1 + z(1 − s(z)))`
-/// with `s` the logistic function (one unit per 4 × 4 tile of rows × units).
+/// with `s` the logistic function (one unit per 4 × 4 tile of rows × units). With `tangents`,
+/// also the layer's output tangents `(t·W) ⊙ slope` of the input tangents `t` along x₁ and x₂
+/// (`tan`: laid out as `acts` along x₁, then from `tan_half` on along x₂).
 #[cube(launch)]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn hidden_forward(
     state: &[f32],
     acts: &mut [f32],
     slope: &mut [f32],
+    tan: &mut [f32],
     rows: u32,
     nin: u32,
     width: u32,
     layer: u32,
+    tan_half: u32,
+    #[comptime] tangents: bool,
 ) {
     let (n, w, l, r) = (nin as usize, width as usize, layer as usize, rows as usize);
     let tiles = (w + 3) / 4;
@@ -125,7 +152,11 @@ pub(crate) fn hidden_forward(
     let d_in = fan_in(l, n, w);
     let in_off = input_start(l, r, n, w);
     let start = layer_start(l, n, w);
+    // Where the tangents along x₂ start (after those along x₁ of every layer's input).
+    let half = tan_half as usize;
     let mut acc = Array::<f32>::new(16usize);
+    let mut ta = zero_tile();
+    let mut tb = zero_tile();
     let mut a = Array::<f32>::new(4usize);
     let mut b = Array::<f32>::new(4usize);
     #[unroll]
@@ -143,6 +174,18 @@ pub(crate) fn hidden_forward(
             b[q] = state[start + k * w + clamped(j0 + q, w)];
         }
         tile_add(&mut acc, &a, &b);
+        if tangents {
+            #[unroll]
+            for q in 0..4usize {
+                a[q] = tan[in_off + clamped(i0 + q, r) * d_in + k];
+            }
+            tile_add(&mut ta, &a, &b);
+            #[unroll]
+            for q in 0..4usize {
+                a[q] = tan[half + in_off + clamped(i0 + q, r) * d_in + k];
+            }
+            tile_add(&mut tb, &a, &b);
+        }
     }
     let out_off = input_start(l + 1, r, n, w);
     #[unroll]
@@ -151,8 +194,13 @@ pub(crate) fn hidden_forward(
         if i < r && j < w {
             let z = acc[t];
             let s = 1.0f32 / (1.0f32 + (-z).exp());
+            let d = s * (1.0f32 + z * (1.0f32 - s));
             acts[out_off + i * w + j] = z * s;
-            slope[l * r * w + i * w + j] = s * (1.0f32 + z * (1.0f32 - s));
+            slope[l * r * w + i * w + j] = d;
+            if tangents {
+                tan[out_off + i * w + j] = ta[t] * d;
+                tan[half + out_off + i * w + j] = tb[t] * d;
+            }
         }
     }
 }

@@ -11,7 +11,12 @@
 //! (`kernels`). The CPU backend keeps burn's graph. Both compute the same step: the loss of every
 //! objective is written per row as `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in
 //! the browser checks that a few steps on WebGPU give the CPU backend's parameters.
+//!
+//! The views of a learned field run the same kernels forward ([`FusedForward`], `forward`):
+//! depth + 2 dispatches per evaluation, the divergence carried along as two tangents.
 
+#[cfg(feature = "wgpu")]
+pub mod forward;
 #[cfg(feature = "wgpu")]
 mod kernels;
 #[cfg(feature = "wgpu")]
@@ -50,6 +55,30 @@ pub(crate) fn fusable(net: &NetConfig, device: &Device) -> bool {
         && device.clone().without_autodiff() != Device::flex()
 }
 
+/// A network's parameters in one buffer (layer by layer, the weight `[d_in, d_out]` row-major
+/// then the bias), outside any graph.
+fn flat_params(net: &FieldNet) -> Tensor<1> {
+    let mut parts = Vec::new();
+    for layer in &net.layers {
+        parts.push(layer.weight.val().inner().flatten::<1>(0, 1));
+        if let Some(b) = &layer.bias {
+            parts.push(b.val().inner());
+        }
+    }
+    Tensor::cat(parts, 0)
+}
+
+/// The feature table of `net`'s input layer (`features` reads it) on `device`.
+fn feature_table(net: &NetConfig, device: &Device) -> Tensor<1> {
+    let f = Features {
+        fourier: net.fourier,
+        spatial: net.spatial,
+    };
+    let rows = f.angle_rows();
+    let len = rows.len();
+    Tensor::from_data(TensorData::new(rows, [len]), device)
+}
+
 impl FusedNets {
     /// The state of `nets` (fresh moments, the average at the parameters), on `device`'s plain
     /// device.
@@ -58,29 +87,15 @@ impl FusedNets {
         let states = nets
             .iter()
             .map(|f| {
-                let mut parts = Vec::new();
-                for layer in &f.layers {
-                    parts.push(layer.weight.val().inner().flatten::<1>(0, 1));
-                    if let Some(b) = &layer.bias {
-                        parts.push(b.val().inner());
-                    }
-                }
-                let p = Tensor::cat(parts, 0);
+                let p = flat_params(f);
                 let zeros = Tensor::<1>::zeros([p.dims()[0]], &plain);
                 Tensor::cat(vec![p.clone(), zeros.clone(), zeros, p], 0)
             })
             .collect();
-        let f = Features {
-            fourier: net.fourier,
-            spatial: net.spatial,
-        };
-        let rows = f.angle_rows();
-        let len = rows.len();
-        let table = Tensor::from_data(TensorData::new(rows, [len]), &plain);
         Self {
             net: net.clone(),
             states,
-            table,
+            table: feature_table(net, &plain),
             adam_steps: 0,
         }
     }
@@ -157,6 +172,70 @@ impl FusedNets {
                 losses.push(Tensor::from_dispatch(loss));
             }
             losses
+        }
+        #[cfg(not(feature = "wgpu"))]
+        unreachable!("a build without the wgpu feature never fuses (`fusable`)")
+    }
+}
+
+/// A network's forward pass as the project's kernels, for the views of a learned field on a
+/// CubeCL device (`forward`): its parameters in one buffer and its feature table.
+#[derive(Clone, Debug)]
+pub(crate) struct FusedForward {
+    #[cfg_attr(not(feature = "wgpu"), allow(dead_code))]
+    net: NetConfig,
+    #[cfg_attr(not(feature = "wgpu"), allow(dead_code))]
+    params: Tensor<1>,
+    #[cfg_attr(not(feature = "wgpu"), allow(dead_code))]
+    table: Tensor<1>,
+}
+
+impl FusedForward {
+    /// `net`'s forward pass on `device` as the project's kernels, where it runs there
+    /// ([`fusable`]).
+    pub(crate) fn of(net: &FieldNet, device: &Device) -> Option<Self> {
+        let config = net.config();
+        if !fusable(&config, device) {
+            return None;
+        }
+        Some(Self {
+            table: feature_table(&config, device),
+            params: flat_params(net),
+            net: config,
+        })
+    }
+
+    /// f(u, x) and, when asked, its divergence in x (`u`: `[B, 1]`, `x`: `[B, 2]` →
+    /// `[B, 2]`, `[B, 1]`).
+    #[cfg_attr(not(feature = "wgpu"), allow(unused_variables))]
+    pub(crate) fn eval(
+        &self,
+        u: Tensor<2>,
+        x: Tensor<2>,
+        divergence: bool,
+    ) -> (Tensor<2>, Option<Tensor<2>>) {
+        #[cfg(feature = "wgpu")]
+        {
+            use burn::backend::Dispatch;
+            use forward::{ForwardSpec, FusedForwardOps};
+            let rows = x.dims()[0];
+            let spec = ForwardSpec {
+                rows,
+                nin: self.net.inputs(),
+                width: self.net.width,
+                depth: self.net.depth,
+                divergence,
+            };
+            let inputs = Tensor::cat(vec![u, x], 1).reshape([3 * rows]);
+            let out: Tensor<2> = Tensor::from_dispatch(Dispatch::fused_forward(
+                self.params.clone().into_dispatch(),
+                inputs.into_dispatch(),
+                self.table.clone().into_dispatch(),
+                spec,
+            ));
+            let f = out.clone().slice([0..rows, 0..2]);
+            let div = divergence.then(|| out.slice([0..rows, 2..3]));
+            (f, div)
         }
         #[cfg(not(feature = "wgpu"))]
         unreachable!("a build without the wgpu feature never fuses (`fusable`)")

@@ -102,6 +102,8 @@ impl FusedStepOps for CubeBackend {
         let slope = tensor(d * r * w);
         let dz = tensor(d * r * w + 2 * r);
         let row_loss = tensor(r);
+        // The tangents' buffer, which a step never reads or writes (bound all the same).
+        let unused = tensor(1);
         let grid = |units: usize| -> (CubeCount, CubeDim) {
             let dim = CubeDim::new(&client, units);
             (calculate_cube_count_elemwise(&client, units, dim), dim)
@@ -115,8 +117,12 @@ impl FusedStepOps for CubeBackend {
             buffer(&batch),
             buffer(&table),
             buffer(&acts),
+            buffer(&unused),
             ru,
             nu,
+            8,
+            0,
+            false,
         );
         // Units of 4 × 4 tiles of an `[m, k]` output.
         let tiles = |m: usize, k: usize| m.div_ceil(TILE) * k.div_ceil(TILE);
@@ -129,10 +135,13 @@ impl FusedStepOps for CubeBackend {
                 buffer(&state),
                 buffer(&acts),
                 buffer(&slope),
+                buffer(&unused),
                 ru,
                 nu,
                 wu,
                 l as u32,
+                0,
+                false,
             );
         }
         let (count, dim) = grid(r);
