@@ -8,8 +8,8 @@
 # Prints: the reference MLP (b and s, 4×256 ReLU) steps/s on wgpu and in PyTorch at batches
 # 1024, 4096 and 16384 (burn's graph: ReLU units); `interplay train` steps/s of the fused step
 # (docs/fused-step.md) for the page's 3×128 SiLU networks at batch 1024 and 3×256 at the same
-# batches as above (both objectives); the time-to-quality table at 15 and 30 s. Not part of the
-# test suite.
+# batches as above (both objectives); each kernel's device time in a step (--kernel-times); the
+# time-to-quality table at 15 and 30 s. Not part of the test suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${INTERPLAY_BIN:-}" ]; then
@@ -37,6 +37,10 @@ for shape in 128:1024 256:1024 256:4096 256:16384; do
       --steps 1000 --out "$OUT_CKPT/m.ckpt" 2>&1 | grep -E "step (50|100|500|1000)/|trained|rror"
   done
 done
+
+echo "== each kernel's device time in a step (timestamp queries), batch 1024"
+timeout 90 "$B" bench --quick --train 1024 --train-steps 50 --train-device wgpu --kernel-times 2>&1 |
+  grep -E "^\| (train|  kernels|    )|rror"
 
 echo "== time to quality, training on wgpu"
 timeout 150 "$B" bench --time-to-quality --ttq-device wgpu --budgets 15,30 2>&1 | tail -n 8

@@ -35,6 +35,10 @@
 //   node tests/bench.mjs --soak [--minutes 10] [--webgpu] [--workers K]
 //       training on, playing, source and target switched every 4 s; page JS heap, engine wasm
 //       memory and live WebGPU buffers sampled every 30 s
+//   node tests/bench.mjs --learned-views [--against OTHER_DIST] [--sources schedule-free,learned] [--steps 200]
+//       the learned views on WebGPU: a checkpoint trained on the CPU loaded into a WebGPU page,
+//       2000 model samples and the quality numbers timed cold and warm (and the pipelines
+//       compiled), beside the CPU backend's times; with --against, another build on WebGPU too
 //   node tests/bench.mjs --profile [--sources schedule-free,learned] [--width 128] [--batch 1024]
 //       one WebGPU training step taken apart: dispatches per step by kernel (the pipelines'
 //       labels), submits, and each kernel's time from timestamp queries (kernelTimes)
@@ -51,6 +55,7 @@ import { interplayBin, timeToQuality, ttqRow } from "./lib/ttq.mjs";
 import { trainingWhileWatching } from "./lib/watching.mjs";
 import { soak } from "./lib/soak.mjs";
 import { abTraining } from "./lib/ab.mjs";
+import { learnedViews } from "./lib/learned-views.mjs";
 
 /** The value after flag `name` on the command line, or `dflt`. */
 const arg = (name, dflt) => {
@@ -211,6 +216,28 @@ if (process.argv.includes("--dpr")) {
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU (no WebGPU); one session, ${rounds} rounds each.`);
   console.log("| device pixel ratio | first drawn frame | frame interval, 20k particles playing (median, p95) |\n|---|---|---|");
   for (const d of [1, 2]) console.log(`| ${d} | ${med("first", d).toFixed(0)} ms | ${med("median", d).toFixed(1)} ms, ${med("p95", d).toFixed(1)} ms |`);
+  await browser.close();
+  await server.close();
+  process.exit(0);
+}
+
+if (process.argv.includes("--learned-views")) {
+  const other = arg("--against");
+  const server = await serve(other ? { "/this/": DIST, "/other/": other } : { "/this/": DIST });
+  const urls = { this: server.url("/this/index.html") };
+  if (other) urls.other = server.url("/other/index.html");
+  const browser = await launch({ webgpu: true });
+  const steps = Number(arg("--steps", "200"));
+  console.log(`this: ${DIST}${other ? `; other: ${other}` : ""}. Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless (SwiftShader); one session.`);
+  console.log("| objective | build, backend | 2000 samples cold / warm (s) | quality numbers cold / warm (s) | pipelines compiled cold / warm | burn matmul kernels run |\n|---|---|---|---|---|---|");
+  for (const source of arg("--sources", "schedule-free,learned").split(",")) {
+    const rows = await learnedViews(browser, urls, { source, steps });
+    for (const r of rows) {
+      console.error(JSON.stringify(r));
+      const s = (x) => (x / 1000).toFixed(2);
+      console.log(`| ${source} | ${r.build}, ${r.backend} | ${s(r.cold.sample)} / ${s(r.warm.sample)} | ${s(r.cold.quality)} / ${s(r.warm.quality)} | ${r.pipelines.cold} / ${r.pipelines.warm} | ${r.matmulKernels} |`);
+    }
+  }
   await browser.close();
   await server.close();
   process.exit(0);
