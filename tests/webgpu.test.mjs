@@ -203,3 +203,63 @@ test("the learned views on WebGPU, run by the project's forward kernels, give th
     await browser.close();
   }
 });
+
+test("every activation trains and evaluates in the fused kernels on WebGPU, as on the CPU backend", async () => {
+  // A run set up in full (`configureRun`: the page offers SiLU only) with ReLU, tanh and GELU
+  // units, on a CPU and a WebGPU engine of one worker from the same seed: a few steps give the
+  // same parameters, and the model's samples agree, through the fused kernels.
+  const server = await serve({ "/": DIST });
+  servers.push(server);
+  const browser = await launch({ webgpu: true });
+  try {
+    const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
+    await installWorkerClient(page);
+    const r = await page.evaluate(async () => {
+      const { worker, call } = window.engineWorker();
+      const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
+      const ok = async (engine, op, args) => {
+        const a = await call(engine, op, args);
+        if (!a.ok) throw new Error(`${op}: ${a.error}`);
+        return a.result;
+      };
+      await ok(1, "create", { backend: "cpu" });
+      await ok(1, "configure", { config: { objective: "velocity-score", width: 20, depth: 2, batch: 61, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" } });
+      const base = JSON.parse(await ok(1, "runConfig", {}));
+      await ok(2, "create", { backend: "webgpu" });
+      const out = {};
+      for (const activation of ["relu", "tanh", "gelu"]) {
+        const config = { ...base, train: { ...base.train, net: { ...base.train.net, activation } } };
+        const got = {};
+        for (const engine of [1, 2]) {
+          const before = (await ok(engine, "stats", {})).kernels;
+          await ok(engine, "configureRun", { config });
+          await ok(engine, "train", { steps: 3 });
+          const sample = Array.from(await ok(engine, "sample", { n: 32, steps: 6, eps: 0, seed: 3, schedule }));
+          const after = (await ok(engine, "stats", {})).kernels;
+          got[engine] = { bytes: Array.from(await ok(engine, "checkpoint", {})), sample, kernels: Object.keys(after).filter((k) => after[k] > (before[k] || 0)) };
+        }
+        out[activation] = got;
+      }
+      worker.terminate();
+      return out;
+    });
+    for (const [activation, got] of Object.entries(r)) {
+      const [cpu, gpu] = [checkpointParams(got[1].bytes), checkpointParams(got[2].bytes)];
+      assert.equal(gpu.header.net.activation, activation);
+      assert.deepEqual(gpu.header.net, cpu.header.net);
+      let diff = 0;
+      let norm = 0;
+      for (let i = 0; i < cpu.params.length; i++) {
+        diff += (gpu.params[i] - cpu.params[i]) ** 2;
+        norm += cpu.params[i] ** 2;
+      }
+      assert.ok(Math.sqrt(diff / norm) <= 1e-4, `${activation}: parameters differ by ${Math.sqrt(diff / norm)} relative`);
+      const worst = Math.max(...got[1].sample.map((v, i) => Math.abs(v - got[2].sample[i])));
+      assert.ok(worst < 1e-3, `${activation}: samples differ by ${worst}`);
+      for (const k of ["gradient_adam_", "hidden_forward_", "output_field_"]) assert.ok(got[2].kernels.some((n) => n.startsWith(k)), `${activation}: ${got[2].kernels}`);
+      assert.deepEqual(got[2].kernels.filter((n) => n.startsWith("matmul")), [], activation);
+    }
+  } finally {
+    await browser.close();
+  }
+});

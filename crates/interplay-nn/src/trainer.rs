@@ -106,7 +106,7 @@ type Weights = (
 /// Fresh networks as burn's graph trains them (with an optimiser each and, when asked, their
 /// moving average), or, on a GPU, as the state of the fused step.
 fn weights(config: &TrainConfig, nets: Vec<FieldNet>, device: &Device) -> Weights {
-    if fusable(&config.net, device) {
+    if fusable(device) {
         let fused = FusedNets::new(&config.net, &nets, device);
         return (Vec::new(), None, Vec::new(), Some(fused));
     }

@@ -32,6 +32,8 @@ pub struct ForwardSpec {
     pub depth: usize,
     /// Whether to carry the divergence in x (a third output column).
     pub divergence: bool,
+    /// The hidden units' activation (`kernels::SILU`, `RELU`, `TANH` or `GELU`).
+    pub activation: u32,
 }
 
 impl ForwardSpec {
@@ -180,6 +182,7 @@ impl FusedForwardOps for CubeBackend {
                 l as u32,
                 half,
                 spec.divergence,
+                spec.activation,
             );
         }
         let (count, dim) = grid(r);

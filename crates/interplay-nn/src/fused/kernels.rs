@@ -1,14 +1,14 @@
 //! The fused training step's kernels (CubeCL: one source for WebGPU, native wgpu and CUDA).
 //!
 //! Buffers, for a batch of `rows` rows, `nin` input features, `depth` hidden layers of `width`
-//! SiLU units and 2 outputs (offsets in floats):
+//! units and 2 outputs (offsets in floats):
 //! - `batch`: 8 numbers per row, `[u, x₁, x₂, q₁, q₂, r₁, r₂, c]` (the loss of a row is
 //!   `Σ_c ½ q_c f_c² − r_c f_c + c`, [`super::LossRows`]);
 //! - `table`: the 6 rows of the feature table (`w₁, w₂, w_u, m_id, m_sin, m_cos`, `nin` each);
 //! - `state`: the parameters (layer by layer, weight `[d_in, d_out]` row-major then bias), then
 //!   Adam's first and second moments and the moving average, `P` each;
 //! - `acts`: each layer's input, the features (`rows × nin`) then each hidden layer's output;
-//! - `slope`: σ′(z) of each hidden layer's pre-activation z;
+//! - `slope`: σ′(z) of each hidden layer's pre-activation z (SiLU, ReLU, tanh or GELU units);
 //! - `dz`: the loss's gradient in each layer's pre-activation (the last layer's, the outputs',
 //!   already divided by the rows of the mean).
 //!
@@ -123,8 +123,42 @@ fn tile_add(acc: &mut Array<f32>, a: &Array<f32>, b: &Array<f32>) {
     }
 }
 
-/// A hidden layer: `z = in·W + b`, its SiLU output `z·s(z)` and slope `s(z)(1 + z(1 − s(z)))`
-/// with `s` the logistic function (one unit per 4 × 4 tile of rows × units). With `tangents`,
+/// The activation codes of the kernels (`act`), as [`crate::net::Activation`] names them.
+pub(crate) const SILU: u32 = 0;
+pub(crate) const RELU: u32 = 1;
+pub(crate) const TANH: u32 = 2;
+pub(crate) const GELU: u32 = 3;
+
+/// The unit's output σ(z) and its slope σ′(z) for the activation `act`: SiLU `z·s(z)` with
+/// slope `s(1 + z(1 − s))` (`s` the logistic function), ReLU, tanh (`1 − tanh²`) and GELU
+/// `z·Φ(z)` (`Φ + z·φ`), as `Activation::apply` and `Activation::derivative` on the CPU.
+#[cube]
+fn activate(z: f32, #[comptime] act: u32) -> (f32, f32) {
+    let mut h = 0.0f32;
+    let mut d = 0.0f32;
+    if act == SILU {
+        let s = 1.0f32 / (1.0f32 + (-z).exp());
+        h = z * s;
+        d = s * (1.0f32 + z * (1.0f32 - s));
+    } else if act == RELU {
+        if z > 0.0f32 {
+            h = z;
+            d = 1.0f32;
+        }
+    } else if act == TANH {
+        h = z.tanh();
+        d = 1.0f32 - h * h;
+    } else {
+        let cdf = 0.5f32 * (1.0f32 + Erf::erf(z * core::f32::consts::FRAC_1_SQRT_2));
+        let pdf = (-0.5f32 * z * z).exp() * 0.398_942_3f32;
+        h = z * cdf;
+        d = cdf + z * pdf;
+    }
+    (h, d)
+}
+
+/// A hidden layer: `z = in·W + b`, its output σ(z) and slope σ′(z) for the activation `act`
+/// (one unit per 4 × 4 tile of rows × units). With `tangents`,
 /// also the layer's output tangents `(t·W) ⊙ slope` of the input tangents `t` along x₁ and x₂
 /// (`tan`: laid out as `acts` along x₁, then from `tan_half` on along x₂).
 #[cube(launch)]
@@ -140,6 +174,7 @@ pub(crate) fn hidden_forward(
     layer: u32,
     tan_half: u32,
     #[comptime] tangents: bool,
+    #[comptime] act: u32,
 ) {
     let (n, w, l, r) = (nin as usize, width as usize, layer as usize, rows as usize);
     let tiles = (w + 3) / 4;
@@ -192,10 +227,8 @@ pub(crate) fn hidden_forward(
     for t in 0..16usize {
         let (i, j) = (i0 + t / 4, j0 + t % 4);
         if i < r && j < w {
-            let z = acc[t];
-            let s = 1.0f32 / (1.0f32 + (-z).exp());
-            let d = s * (1.0f32 + z * (1.0f32 - s));
-            acts[out_off + i * w + j] = z * s;
+            let (h, d) = activate(acc[t], act);
+            acts[out_off + i * w + j] = h;
             slope[l * r * w + i * w + j] = d;
             if tangents {
                 tan[out_off + i * w + j] = ta[t] * d;

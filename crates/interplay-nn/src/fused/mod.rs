@@ -26,7 +26,9 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::features::Features;
 use crate::losses::LossRows;
-use crate::net::{Activation, FieldNet, NetConfig, linear_of};
+#[cfg(feature = "wgpu")]
+use crate::net::Activation;
+use crate::net::{FieldNet, NetConfig, linear_of};
 
 /// What a fused trainer's networks are read as: the parameters being optimised or their
 /// moving average.
@@ -47,12 +49,21 @@ pub(crate) struct FusedNets {
     adam_steps: i32,
 }
 
-/// Whether a network of `net` trains fused on `device`: a CubeCL (GPU) device in a build with
-/// the `wgpu` feature, and SiLU units (the kernels' activation).
-pub(crate) fn fusable(net: &NetConfig, device: &Device) -> bool {
-    cfg!(feature = "wgpu")
-        && net.activation == Activation::Silu
-        && device.clone().without_autodiff() != Device::flex()
+/// Whether networks train (and are evaluated) fused on `device`: a CubeCL (GPU) device in a
+/// build with the `wgpu` feature.
+pub(crate) fn fusable(device: &Device) -> bool {
+    cfg!(feature = "wgpu") && device.clone().without_autodiff() != Device::flex()
+}
+
+/// The kernels' code of an activation.
+#[cfg(feature = "wgpu")]
+fn activation_code(a: Activation) -> u32 {
+    match a {
+        Activation::Silu => kernels::SILU,
+        Activation::Relu => kernels::RELU,
+        Activation::Tanh => kernels::TANH,
+        Activation::Gelu => kernels::GELU,
+    }
 }
 
 /// A network's parameters in one buffer (layer by layer, the weight `[d_in, d_out]` row-major
@@ -151,6 +162,7 @@ impl FusedNets {
                     width: self.net.width,
                     depth: self.net.depth,
                     params: self.net.num_params(),
+                    activation: activation_code(self.net.activation),
                     inv_norm: (1.0 / r.norm) as f32,
                     lr: lr as f32,
                     beta1,
@@ -194,10 +206,10 @@ impl FusedForward {
     /// `net`'s forward pass on `device` as the project's kernels, where it runs there
     /// ([`fusable`]).
     pub(crate) fn of(net: &FieldNet, device: &Device) -> Option<Self> {
-        let config = net.config();
-        if !fusable(&config, device) {
+        if !fusable(device) {
             return None;
         }
+        let config = net.config();
         Some(Self {
             table: feature_table(&config, device),
             params: flat_params(net),
@@ -225,6 +237,7 @@ impl FusedForward {
                 width: self.net.width,
                 depth: self.net.depth,
                 divergence,
+                activation: activation_code(self.net.activation),
             };
             let inputs = Tensor::cat(vec![u, x], 1).reshape([3 * rows]);
             let out: Tensor<2> = Tensor::from_dispatch(Dispatch::fused_forward(

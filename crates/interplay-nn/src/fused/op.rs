@@ -28,6 +28,8 @@ pub struct StepSpec {
     pub depth: usize,
     /// Parameters of the network (`P`; the state holds `4P` numbers).
     pub params: usize,
+    /// The hidden units' activation (`kernels::SILU`, `RELU`, `TANH` or `GELU`).
+    pub activation: u32,
     /// 1 / the rows of the loss's mean.
     pub inv_norm: f32,
     /// The learning rate.
@@ -142,6 +144,7 @@ impl FusedStepOps for CubeBackend {
                 l as u32,
                 0,
                 false,
+                spec.activation,
             );
         }
         let (count, dim) = grid(r);
