@@ -154,13 +154,8 @@ test("the learned views on WebGPU, run by the project's forward kernels, give th
     const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
     await installWorkerClient(page);
     const r = await page.evaluate(async () => {
-      const { worker, call } = window.engineWorker();
+      const { worker, call, ask: ok } = window.engineWorker();
       const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
-      const ok = async (engine, op, args) => {
-        const a = await call(engine, op, args);
-        if (!a.ok) throw new Error(`${op}: ${a.error}`);
-        return a.result;
-      };
       const out = {};
       for (const objective of ["schedule-free", "velocity-score"]) {
         const config = { objective, width: 24, depth: 2, batch: 64, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" };
@@ -215,13 +210,8 @@ test("every activation trains and evaluates in the fused kernels on WebGPU, as o
     const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
     await installWorkerClient(page);
     const r = await page.evaluate(async () => {
-      const { worker, call } = window.engineWorker();
+      const { worker, call, ask: ok } = window.engineWorker();
       const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
-      const ok = async (engine, op, args) => {
-        const a = await call(engine, op, args);
-        if (!a.ok) throw new Error(`${op}: ${a.error}`);
-        return a.result;
-      };
       await ok(1, "create", { backend: "cpu" });
       await ok(1, "configure", { config: { objective: "velocity-score", width: 20, depth: 2, batch: 61, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" } });
       const base = JSON.parse(await ok(1, "runConfig", {}));

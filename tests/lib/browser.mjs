@@ -114,8 +114,9 @@ export async function screenshot(page, name, selector) {
 /**
  * Installs `window.engineWorker()` in `page`: a fresh engine worker (engine-worker.js) of the
  * page's build and a function call(engine, op, args) that posts one request in the worker's own
- * protocol and resolves with its answer { id, ok, result | error }. For tests that speak to the
- * worker directly, below the page's API.
+ * protocol and resolves with its answer { id, ok, result | error }, and ask(engine, op, args),
+ * its result or a throw with the worker's error. For tests that speak to the worker directly,
+ * below the page's API.
  */
 export async function installWorkerClient(page) {
   await page.evaluate(() => {
@@ -133,7 +134,13 @@ export async function installWorkerClient(page) {
           worker.addEventListener("message", on);
           worker.postMessage({ id, engine, op, args });
         });
-      return { worker, call };
+      // The answer's result, or a throw with the engine's words.
+      const ask = async (engine, op, args) => {
+        const a = await call(engine, op, args);
+        if (!a.ok) throw new Error(`${op}: ${a.error}`);
+        return a.result;
+      };
+      return { worker, call, ask };
     };
   });
 }

@@ -10,14 +10,13 @@ use burn::backend::Backend;
 use burn::backend::backend_extension;
 use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::tensor::FloatTensor;
-use burn::tensor::DType;
 use burn_cubecl::CubeBackend;
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::prelude::*;
-use cubecl::{CubeCount, calculate_cube_count_elemwise};
 
-use super::kernels::{self, TILE};
+use super::kernels;
+use super::launch::{Launcher, Shapes, Tangents, buffer};
 
 /// The shapes of one forward pass.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -112,10 +111,6 @@ fn output_field(
     }
 }
 
-fn buffer(t: &CubeTensor) -> BufferArg {
-    t.clone().into_buffer_arg()
-}
-
 impl FusedForwardOps for CubeBackend {
     fn fused_forward(
         params: CubeTensor,
@@ -128,77 +123,43 @@ impl FusedForwardOps for CubeBackend {
             into_contiguous(inputs),
             into_contiguous(table),
         );
-        let client = params.client.clone();
+        let k = Launcher::of(&params);
         let (r, n, w, d) = (spec.rows, spec.nin, spec.width, spec.depth);
-        let tensor = |shape: Vec<usize>| {
-            let len: usize = shape.iter().product();
-            CubeTensor::new_contiguous(
-                client.clone(),
-                params.device.clone(),
-                shape.into(),
-                client.empty(len * 4),
-                DType::F32,
-            )
-        };
         let acts_len = r * n + d * r * w;
-        let acts = tensor(vec![acts_len]);
-        let slope = tensor(vec![d * r * w]);
-        let tan = tensor(vec![if spec.divergence { 2 * acts_len } else { 1 }]);
-        let out = tensor(vec![r, spec.columns()]);
-        let grid = |units: usize| -> (CubeCount, CubeDim) {
-            let dim = CubeDim::new(&client, units);
-            (calculate_cube_count_elemwise(&client, units, dim), dim)
+        let acts = k.tensor(&[acts_len]);
+        let slope = k.tensor(&[d * r * w]);
+        let tan = k.tensor(&[if spec.divergence { 2 * acts_len } else { 1 }]);
+        let out = k.tensor(&[r, spec.columns()]);
+        let tangents = Tangents {
+            buffer: &tan,
+            half: acts_len,
+            on: spec.divergence,
         };
-        let (ru, nu, wu, half) = (r as u32, n as u32, w as u32, acts_len as u32);
-        let (count, dim) = grid(r * n);
-        kernels::features::launch(
-            &client,
-            count,
-            dim,
-            buffer(&inputs),
-            buffer(&table),
-            buffer(&acts),
-            buffer(&tan),
-            ru,
-            nu,
-            3,
-            half,
-            spec.divergence,
-        );
-        let tiles = r.div_ceil(TILE) * w.div_ceil(TILE);
+        let shapes = Shapes {
+            rows: r,
+            nin: n,
+            width: w,
+            activation: spec.activation,
+        };
+        // An input row is u, x₁, x₂.
+        k.features(shapes, &inputs, 3, &table, &acts, tangents);
         for l in 0..d {
-            let (count, dim) = grid(tiles);
-            kernels::hidden_forward::launch(
-                &client,
-                count,
-                dim,
-                buffer(&params),
-                buffer(&acts),
-                buffer(&slope),
-                buffer(&tan),
-                ru,
-                nu,
-                wu,
-                l as u32,
-                half,
-                spec.divergence,
-                spec.activation,
-            );
+            k.hidden_forward(shapes, l, &params, &acts, &slope, tangents);
         }
-        let (count, dim) = grid(r);
+        let (count, dim) = k.grid(r);
         output_field::launch(
-            &client,
+            k.client(),
             count,
             dim,
             buffer(&params),
             buffer(&acts),
             buffer(&tan),
             buffer(&out),
-            ru,
-            nu,
-            wu,
+            r as u32,
+            n as u32,
+            w as u32,
             d as u32,
-            half,
+            acts_len as u32,
             spec.divergence,
         );
         out

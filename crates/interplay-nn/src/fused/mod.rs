@@ -20,6 +20,8 @@ pub mod forward;
 #[cfg(feature = "wgpu")]
 mod kernels;
 #[cfg(feature = "wgpu")]
+mod launch;
+#[cfg(feature = "wgpu")]
 pub mod op;
 
 use burn::tensor::{Device, Tensor, TensorData};

@@ -2,18 +2,15 @@
 //! native wgpu) it is the kernels of `fused/kernels.rs`, queued in burn's fusion stream like any
 //! other operation.
 
+use super::kernels::{self, TILE};
+use super::launch::{Launcher, Shapes, Tangents, buffer};
 use burn::backend::Backend;
 use burn::backend::backend_extension;
 use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::tensor::FloatTensor;
-use burn::tensor::DType;
 use burn_cubecl::CubeBackend;
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::tensor::CubeTensor;
-use cubecl::prelude::*;
-use cubecl::{CubeCount, calculate_cube_count_elemwise};
-
-use super::kernels::{self, TILE};
 
 /// The shapes and settings of one fused step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -71,10 +68,6 @@ pub trait FusedStepOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
-fn buffer(t: &CubeTensor) -> BufferArg {
-    t.clone().into_buffer_arg()
-}
-
 impl FusedStepOps for CubeBackend {
     fn fused_step(
         state: CubeTensor,
@@ -87,69 +80,39 @@ impl FusedStepOps for CubeBackend {
             into_contiguous(batch),
             into_contiguous(table),
         );
-        let client = state.client.clone();
+        let k = Launcher::of(&state);
         let (r, n, w, d) = (spec.rows, spec.nin, spec.width, spec.depth);
-        let tensor = |len: usize| {
-            CubeTensor::new_contiguous(
-                client.clone(),
-                state.device.clone(),
-                [len].into(),
-                client.empty(len * 4),
-                DType::F32,
-            )
+        let next = k.tensor(&[4 * spec.params]);
+        let loss = k.tensor(&[1]);
+        let acts = k.tensor(&[r * n + d * r * w]);
+        let slope = k.tensor(&[d * r * w]);
+        let dz = k.tensor(&[d * r * w + 2 * r]);
+        let row_loss = k.tensor(&[r]);
+        let unused = k.tensor(&[1]);
+        let none = Tangents {
+            buffer: &unused,
+            half: 0,
+            on: false,
         };
-        let next = tensor(4 * spec.params);
-        let loss = tensor(1);
-        let acts = tensor(r * n + d * r * w);
-        let slope = tensor(d * r * w);
-        let dz = tensor(d * r * w + 2 * r);
-        let row_loss = tensor(r);
-        // The tangents' buffer, which a step never reads or writes (bound all the same).
-        let unused = tensor(1);
-        let grid = |units: usize| -> (CubeCount, CubeDim) {
-            let dim = CubeDim::new(&client, units);
-            (calculate_cube_count_elemwise(&client, units, dim), dim)
+        let shapes = Shapes {
+            rows: r,
+            nin: n,
+            width: w,
+            activation: spec.activation,
         };
         let (ru, nu, wu, du) = (r as u32, n as u32, w as u32, d as u32);
-        let (count, dim) = grid(r * n);
-        kernels::features::launch(
-            &client,
-            count,
-            dim,
-            buffer(&batch),
-            buffer(&table),
-            buffer(&acts),
-            buffer(&unused),
-            ru,
-            nu,
-            8,
-            0,
-            false,
-        );
+        let client = k.client();
+        let grid = |units| k.grid(units);
+        // A batch row is 8 numbers (`LossRows`), starting u, x₁, x₂.
+        k.features(shapes, &batch, 8, &table, &acts, none);
+        for l in 0..d {
+            k.hidden_forward(shapes, l, &state, &acts, &slope, none);
+        }
         // Units of 4 × 4 tiles of an `[m, k]` output.
         let tiles = |m: usize, k: usize| m.div_ceil(TILE) * k.div_ceil(TILE);
-        for l in 0..d {
-            let (count, dim) = grid(tiles(r, w));
-            kernels::hidden_forward::launch(
-                &client,
-                count,
-                dim,
-                buffer(&state),
-                buffer(&acts),
-                buffer(&slope),
-                buffer(&unused),
-                ru,
-                nu,
-                wu,
-                l as u32,
-                0,
-                false,
-                spec.activation,
-            );
-        }
         let (count, dim) = grid(r);
         kernels::output_loss::launch(
-            &client,
+            client,
             count,
             dim,
             buffer(&state),
@@ -166,7 +129,7 @@ impl FusedStepOps for CubeBackend {
         for l in (0..d).rev() {
             let (count, dim) = grid(tiles(r, w));
             kernels::hidden_backward::launch(
-                &client,
+                client,
                 count,
                 dim,
                 buffer(&state),
@@ -184,7 +147,7 @@ impl FusedStepOps for CubeBackend {
             let d_out = if l == d { 2 } else { w };
             let (count, dim) = grid(tiles(d_in + 1, d_out));
             kernels::gradient_adam::launch(
-                &client,
+                client,
                 count,
                 dim,
                 buffer(&state),
