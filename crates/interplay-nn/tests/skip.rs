@@ -7,11 +7,9 @@ use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Target};
 use interplay_nn::objective::{Moments, precondition, sf_skip};
 
-#[test]
-fn the_skip_is_the_posterior_mean_of_a_gaussian_target() {
-    // One correlated, off-centre Gaussian: its exact posterior mean is affine in x, and the
-    // skip built from its moments must be that map, at every (σ, β) including β = 0 (the mean).
-    let gauss = ExactTarget::Mixture(Mixture::new(vec![Component {
+/// One correlated, off-centre Gaussian.
+fn gaussian() -> ExactTarget {
+    ExactTarget::Mixture(Mixture::new(vec![Component {
         weight: 1.0,
         mean: [1.5, -0.7],
         cov: Sym2 {
@@ -19,7 +17,14 @@ fn the_skip_is_the_posterior_mean_of_a_gaussian_target() {
             b: 0.8,
             c: 0.9,
         },
-    }]));
+    }]))
+}
+
+#[test]
+fn the_skip_is_the_posterior_mean_of_a_gaussian_target() {
+    // One correlated, off-centre Gaussian: its exact posterior mean is affine in x, and the
+    // skip built from its moments must be that map, at every (σ, β) including β = 0 (the mean).
+    let gauss = gaussian();
     let mo = Moments::of(&gauss);
     assert_eq!(mo.mean, [1.5, -0.7]);
     let mut rng = Rng::new(2);
@@ -87,15 +92,7 @@ fn a_learned_field_applies_the_skip_on_the_device_as_on_the_host() {
     use burn::tensor::{Device, Tensor, TensorData};
     use interplay_core::{ObjectiveKind, Schedule};
     use interplay_nn::{DeviceField, LearnedField, NetConfig, Objective};
-    let gauss = ExactTarget::Mixture(Mixture::new(vec![Component {
-        weight: 1.0,
-        mean: [1.5, -0.7],
-        cov: Sym2 {
-            a: 2.0,
-            b: 0.8,
-            c: 0.9,
-        },
-    }]));
+    let gauss = gaussian();
     let objective = Objective::of(ObjectiveKind::ScheduleFree, &gauss).expect("schedule-free");
     let device = Device::flex();
     let net = NetConfig {

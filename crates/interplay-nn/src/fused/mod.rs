@@ -16,6 +16,8 @@
 //! depth + 2 dispatches per evaluation, the divergence carried along as two tangents.
 
 #[cfg(feature = "wgpu")]
+mod backward;
+#[cfg(feature = "wgpu")]
 pub mod forward;
 #[cfg(feature = "wgpu")]
 mod kernels;

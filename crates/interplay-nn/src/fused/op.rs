@@ -1,8 +1,9 @@
 //! The fused training step as an operation of burn's backend: on a CubeCL device (WebGPU,
-//! native wgpu) it is the kernels of `fused/kernels.rs`, queued in burn's fusion stream like any
-//! other operation.
+//! native wgpu) it is the kernels of `fused/kernels.rs` and `fused/backward.rs`, queued in
+//! burn's fusion stream like any other operation.
 
-use super::kernels::{self, TILE};
+use super::backward;
+use super::kernels::TILE;
 use super::launch::{Launcher, Shapes, Tangents, buffer};
 use burn::backend::Backend;
 use burn::backend::backend_extension;
@@ -111,7 +112,7 @@ impl FusedStepOps for CubeBackend {
         // Units of 4 × 4 tiles of an `[m, k]` output.
         let tiles = |m: usize, k: usize| m.div_ceil(TILE) * k.div_ceil(TILE);
         let (count, dim) = grid(r);
-        kernels::output_loss::launch(
+        backward::output_loss::launch(
             client,
             count,
             dim,
@@ -128,7 +129,7 @@ impl FusedStepOps for CubeBackend {
         );
         for l in (0..d).rev() {
             let (count, dim) = grid(tiles(r, w));
-            kernels::hidden_backward::launch(
+            backward::hidden_backward::launch(
                 client,
                 count,
                 dim,
@@ -146,7 +147,7 @@ impl FusedStepOps for CubeBackend {
             let d_in = if l == 0 { n } else { w };
             let d_out = if l == d { 2 } else { w };
             let (count, dim) = grid(tiles(d_in + 1, d_out));
-            kernels::gradient_adam::launch(
+            backward::gradient_adam::launch(
                 client,
                 count,
                 dim,
@@ -163,7 +164,7 @@ impl FusedStepOps for CubeBackend {
                 l as u32,
                 spec.params as u32,
                 spec.inv_norm,
-                kernels::AdamStepLaunch::new(
+                backward::AdamStepLaunch::new(
                     spec.lr,
                     spec.beta1,
                     spec.beta2,
