@@ -2,44 +2,14 @@
 
 use std::cell::RefCell;
 
-use serde::Serialize;
-
 use crate::error::{EngineError, Outcome};
+#[cfg(target_arch = "wasm32")]
+use crate::protocol::KernelRow;
+use crate::protocol::KernelTimes;
 use crate::session::Session;
 
 /// The most steps one request times.
 const MAX_STEPS: u32 = 200;
-
-/// One kernel's share of the timed steps.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct KernelRow {
-    /// The kernel's name.
-    pub kernel: String,
-    /// Its launches per step.
-    pub launches: f64,
-    /// Its time per step, in milliseconds.
-    pub ms: f64,
-}
-
-/// Each kernel's launches and time in `steps` training steps, per step.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KernelTimes {
-    /// The steps timed.
-    pub steps: u32,
-    /// A timed step's wall-clock, in milliseconds (each launch timed closes its compute pass,
-    /// so this is more than an untimed step's).
-    pub step_ms: f64,
-    /// The kernels, the most time first.
-    pub kernels: Vec<KernelRow>,
-    /// Whether every time is from the device's timestamps (else some are the worker's clock
-    /// around a submit).
-    pub device_clock: bool,
-    /// Launches whose time could not be read.
-    pub untimed: usize,
-    /// The run's steps after the timed ones.
-    pub model_steps: u64,
-}
 
 /// Trains `steps` steps of the current run with each GPU kernel timed.
 pub(crate) async fn kernel_times(cell: &RefCell<Session>, steps: u32) -> Outcome<KernelTimes> {
