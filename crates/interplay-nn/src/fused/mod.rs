@@ -12,7 +12,7 @@
 //! objective is written per row as `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in
 //! the browser checks that a few steps on WebGPU give the CPU backend's parameters.
 //!
-//! The views of a learned field run the same kernels forward ([`FusedForward`], `forward`):
+//! The views of a learned field run the same kernels forward (`FusedForward`, `forward`):
 //! depth + 2 dispatches per evaluation, the divergence carried along as two tangents.
 
 #[cfg(feature = "wgpu")]
