@@ -41,7 +41,7 @@
 //       compiled), beside the CPU backend's times; with --against, another build on WebGPU too
 //   node tests/bench.mjs --profile [--sources schedule-free,learned] [--width 128] [--batch 1024]
 //       one WebGPU training step taken apart: dispatches per step by kernel (the pipelines'
-//       labels), submits, and each kernel's time from timestamp queries (kernelTimes)
+//       labels) and submits (each kernel's time: `interplay bench --train-device wgpu --kernel-times`)
 //
 // Prints a Markdown table for BENCHMARKS.md. Numbers are medians of a few runs in one session.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -134,15 +134,8 @@ if (process.argv.includes("--profile")) {
       }
       const per = (k) => (after[k] - before[k]) / n;
       const adapter = await navigator.gpu.requestAdapter();
-      // An untimed step's wall-clock, then each kernel's own time from timestamp queries.
-      const t0 = performance.now();
-      await api.train(n);
-      const stepMs = (performance.now() - t0) / n;
-      const times = await api.kernelTimes(n);
       return {
         backend: api.backend,
-        stepMs,
-        times,
         kernels,
         dispatches: per("dispatches"),
         submits: per("submits"),
@@ -161,11 +154,6 @@ if (process.argv.includes("--profile")) {
     console.log("| kernel | dispatches per step |\n|---|---|");
     for (const [k, v] of Object.entries(groups).sort((a, b) => b[1] - a[1])) console.log(`| ${k} | ${v} |`);
     console.error(JSON.stringify(r.kernels));
-    const t = r.times;
-    const total = t.kernels.reduce((a, k) => a + k.ms, 0);
-    console.log(`\nEach kernel's time (${t.deviceClock ? "device timestamps" : "the worker's clock"}; ${t.untimed} untimed), per step: ${total.toFixed(2)} ms in kernels; a step takes ${r.stepMs.toFixed(2)} ms untimed, ${t.stepMs.toFixed(2)} ms timed (each timed launch closes its pass)`);
-    console.log("| kernel | launches per step | ms per step | share |\n|---|---|---|---|");
-    for (const k of t.kernels) console.log(`| ${k.kernel} | ${k.launches} | ${k.ms.toFixed(3)} | ${((100 * k.ms) / total).toFixed(1)} % |`);
   }
   await browser.close();
   await server.close();

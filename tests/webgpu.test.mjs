@@ -42,11 +42,7 @@ async function trained(browser, server, backend, steps, { source, width, depth, 
     const bytes = await api.exportCheckpoint();
     const adapter = await navigator.gpu.requestAdapter();
     const subgroups = adapter.features.has("subgroups");
-    // Two more steps with each kernel timed (after the checkpoint, so the comparison above is
-    // of the untimed steps), then one untimed: the timing leaves training as it was.
-    const times = await api.kernelTimes(2).catch((e) => ({ refused: String(e.message || e) }));
-    const next = await api.train(1);
-    return { bytes: Array.from(bytes), losses, backend: api.backend, subgroups, before, stats, times, next };
+    return { bytes: Array.from(bytes), losses, backend: api.backend, subgroups, before, stats };
   }, steps);
   assert.deepEqual(page.problems, []);
   await page.close();
@@ -92,17 +88,6 @@ for (const run of CASES) test(`a few steps of ${run.source} (${run.depth} × ${r
     assert.deepEqual(ran, { features: nets, hidden_forward: depth * nets, output_loss: nets, hidden_backward: depth * nets, gradient_adam: (depth + 1) * nets }, JSON.stringify(ran));
     assert.equal(gpu.stats.dispatches - gpu.before.dispatches, nets * (3 + 3 * depth));
     assert.equal(gpu.stats.pipelines - gpu.before.pipelines, 0, "nothing compiled after the first step");
-    // Each kernel's own time, read from timestamp queries: the same kernels, each timed.
-    const t = gpu.times;
-    assert.equal(t.deviceClock, true, JSON.stringify(t));
-    assert.equal(t.untimed, 0);
-    const timed = Object.fromEntries(t.kernels.map((k) => [k.kernel, k.launches]));
-    assert.deepEqual(timed, { Features: nets, HiddenForward: depth * nets, OutputLoss: nets, HiddenBackward: depth * nets, GradientAdam: (depth + 1) * nets }, JSON.stringify(t));
-    for (const k of t.kernels) assert.ok(k.ms > 0 && k.ms < t.stepMs * 2, JSON.stringify(t));
-    assert.equal(t.modelSteps, steps + 2);
-    assert.equal(gpu.next.steps, steps + 3);
-    assert.ok(Number.isFinite(gpu.next.losses[Object.keys(gpu.next.losses)[0]]));
-    assert.match(cpu.times.refused, /kernel times are measured on WebGPU/);
     assert.deepEqual(gpu.header.net, cpu.header.net);
     assert.equal(gpu.params.length, cpu.params.length);
     // Each layer's weights and biases in turn (the header's shapes), network by network,

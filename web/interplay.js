@@ -227,15 +227,6 @@ export function create(root, options = {}) {
       const { client } = await session.start();
       return client.call("stats");
     },
-    /**
-     * Trains `steps` more steps (1 to 200) with each GPU kernel timed, on WebGPU only: resolves
-     * to {steps, stepMs, kernels: [{kernel, launches, ms}] (per step, the most time first),
-     * deviceClock, untimed, modelSteps}; refused on the CPU backend.
-     */
-    async kernelTimes(steps = 10) {
-      const client = await session.ensureRun();
-      return client.call("kernelTimes", { steps });
-    },
     /** The time the learned particles on screen have reached (null before there are any). */
     learnedTime: () => (w.viewer ? (w.viewer.modelTime() ?? null) : null),
     /** A link to the full app showing this state. */

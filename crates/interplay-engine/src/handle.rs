@@ -127,9 +127,6 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         Request::Apply { grads, losses } => {
             crate::shards::apply(cell, &grads, losses).map(Response::Trained)
         }
-        Request::KernelTimes { steps } => crate::kernel_times::kernel_times(cell, steps)
-            .await
-            .map(Response::KernelTimes),
         Request::RunConfig {} => {
             let rc = cell.borrow().run_config()?;
             serde_json::to_string_pretty(&rc)

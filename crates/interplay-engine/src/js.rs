@@ -121,7 +121,6 @@ pub(crate) fn response(r: Response) -> Result<JsValue, JsValue> {
             with_arrays(plain(&m)?, &[("learned", &m.learned), ("exact", &m.exact)])
         }
         Response::MapErrors(e) => plain(&e),
-        Response::KernelTimes(k) => plain(&k),
         Response::Gradients(g) => with_arrays(plain(&g)?, &[("grads", &g.grads)]),
         Response::NetsWalkers(w) => with_arrays(
             plain(&w)?,

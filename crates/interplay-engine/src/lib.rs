@@ -20,7 +20,6 @@ mod error;
 mod flow_map;
 mod handle;
 mod js;
-mod kernel_times;
 mod line_flow;
 mod map_run;
 mod nets;

@@ -141,11 +141,6 @@ pub enum Request {
         /// The walkers' seed.
         seed: u32,
     },
-    /// `steps` more training steps with each GPU kernel timed (WebGPU only).
-    KernelTimes {
-        /// How many (1 to 200).
-        steps: u32,
-    },
     /// Training on several workers: the gradients of the next step's loss on rows `from..to` of
     /// its batch (a shard's share of the whole batch's loss), without stepping.
     Gradients {
@@ -196,7 +191,6 @@ impl Request {
             Self::NetsWalkers { .. } => "netsWalkers",
             Self::Gradients { .. } => "gradients",
             Self::Apply { .. } => "apply",
-            Self::KernelTimes { .. } => "kernelTimes",
         }
     }
 }
@@ -248,8 +242,6 @@ pub enum Response {
     Gradients(ShardReport),
     /// Walkers of the transport sampler and their weights.
     NetsWalkers(NetsWalkers),
-    /// Each GPU kernel's launches and time in a training step.
-    KernelTimes(KernelTimes),
 }
 
 /// Walkers annealed to an energy, with their weights and what the weights say on the way.
@@ -287,37 +279,6 @@ pub struct NetsWalkers {
     /// The run's generation.
     pub generation: u32,
     /// The training step of the transport that moved them.
-    pub model_steps: u64,
-}
-
-/// One kernel's share of the timed steps.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct KernelRow {
-    /// The kernel's name.
-    pub kernel: String,
-    /// Its launches per step.
-    pub launches: f64,
-    /// Its time per step, in milliseconds.
-    pub ms: f64,
-}
-
-/// Each kernel's launches and time in `steps` training steps, per step ([`Request::KernelTimes`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KernelTimes {
-    /// The steps timed.
-    pub steps: u32,
-    /// A timed step's wall-clock, in milliseconds (each launch timed closes its compute pass,
-    /// so this is more than an untimed step's).
-    pub step_ms: f64,
-    /// The kernels, the most time first.
-    pub kernels: Vec<KernelRow>,
-    /// Whether every time is from the device's timestamps (else some are the worker's clock
-    /// around a submit).
-    pub device_clock: bool,
-    /// Launches whose time could not be read.
-    pub untimed: usize,
-    /// The run's steps after the timed ones.
     pub model_steps: u64,
 }
 

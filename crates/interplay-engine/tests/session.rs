@@ -229,12 +229,6 @@ fn what_cannot_run_is_refused_in_words_and_changes_nothing() {
         ask(&s, "lineFlow", json!({"schedule": schedule()})),
         "target on the line",
     );
-    // Kernel times are a GPU's, and a bounded number of steps.
-    refused(ask(&s, "kernelTimes", json!({"steps": 2})), "on WebGPU");
-    refused(
-        ask(&s, "kernelTimes", json!({"steps": 0})),
-        "1 to 200 steps",
-    );
     // A run that cannot be built keeps the one there.
     let r = ask(
         &s,
