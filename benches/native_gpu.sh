@@ -8,7 +8,9 @@
 # Prints: the reference MLP (b and s, 4×256 ReLU) steps/s on wgpu and in PyTorch at batches
 # 1024, 4096 and 16384 (burn's graph: ReLU units); `interplay train` steps/s of the fused step
 # (docs/fused-step.md) for the page's 3×128 SiLU networks at batch 1024 and 3×256 at the same
-# batches as above (both objectives); each kernel's device time in a step (--kernel-times); the
+# batches as above (both objectives); TensorFlow.js's WebGPU backend on the same GPU through
+# Dawn for Node where node and benches/dawn's modules are there (the browser peer's network, 3×128
+# and 3×256, batch 1024); each kernel's device time in a step (--kernel-times); the
 # time-to-quality table at 15 and 30 s. Not part of the test suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +39,13 @@ for shape in 128:1024 256:1024 256:4096 256:16384; do
       --steps 1000 --out "$OUT_CKPT/m.ckpt" 2>&1 | grep -E "step (50|100|500|1000)/|trained|rror"
   done
 done
+
+echo "== TensorFlow.js WebGPU on Dawn for Node, same GPU (benches/dawn; needs node and npm ci there)"
+if command -v "${NODE:-node}" >/dev/null && [ -d benches/dawn/node_modules ]; then
+  (cd benches/dawn && timeout 240 "${NODE:-node}" peer.mjs --dawn vulkan --widths 128,256 2>&1 | grep -E "^\||Dawn|rror")
+else
+  echo "skipped: no node, or benches/dawn/node_modules missing (cd benches/dawn && npm ci)"
+fi
 
 echo "== each kernel's device time in a step (timestamp queries), batch 1024"
 timeout 90 "$B" bench --quick --train 1024 --train-steps 50 --train-device wgpu --kernel-times 2>&1 |
