@@ -127,60 +127,68 @@ for (const run of CASES) test(`a few steps of ${run.source} (${run.depth} × ${r
   }
 });
 
-test("the learned views on WebGPU, run by the project's forward kernels, give the CPU backend's particles and density", async () => {
-  // One checkpoint, trained on the CPU, loaded by a CPU engine and a WebGPU engine of the same
-  // worker; the same requests to both. `sample` integrates the ODE with the network forward;
-  // `density` integrates back to t = 0 with the divergence (the kernels' tangents). For the
-  // schedule-free D (one network, the skip with the target's moments) and for b and s.
+/**
+ * Runs `fn` in a page of the build with a client of a fresh engine worker (`window.engineWorker`,
+ * tests/lib/browser.mjs) on a browser with WebGPU, and returns what it returns.
+ */
+async function inWorker(fn) {
   const server = await serve({ "/": DIST });
   servers.push(server);
   const browser = await launch({ webgpu: true });
   try {
     const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
     await installWorkerClient(page);
-    const r = await page.evaluate(async () => {
-      const { worker, call, ask: ok } = window.engineWorker();
-      const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
-      const out = {};
-      for (const objective of ["schedule-free", "velocity-score"]) {
-        const config = { objective, width: 24, depth: 2, batch: 64, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" };
-        await ok(1, "create", { backend: "cpu" });
-        await ok(1, "configure", { config });
-        await ok(1, "train", { steps: 20 });
-        const bytes = await ok(1, "checkpoint", {});
-        const gpu = await ok(2, "create", { backend: "webgpu" });
-        await ok(2, "load", { bytes });
-        const views = {};
-        for (const engine of [1, 2]) {
-          const before = (await ok(engine, "stats", {})).kernels;
-          views[engine] = {
-            sample: Array.from(await ok(engine, "sample", { n: 64, steps: 8, eps: 0, seed: 3, schedule })),
-            density: Array.from(await ok(engine, "density", { t: 0.6, n: 12, steps: 6, schedule })),
-          };
-          const after = (await ok(engine, "stats", {})).kernels;
-          views[engine].kernels = Object.keys(after).filter((k) => after[k] > (before[k] || 0));
-        }
-        out[objective] = { cpu: views[1], gpu: views[2], backend: gpu.backend };
-        for (const engine of [1, 2]) await call(engine, "drop", {});
-      }
-      worker.terminate();
-      return out;
-    });
-    for (const [objective, { cpu, gpu, backend }] of Object.entries(r)) {
-      assert.equal(backend, "webgpu", objective);
-      assert.equal(gpu.sample.length, cpu.sample.length);
-      const worst = Math.max(...cpu.sample.map((v, i) => Math.abs(v - gpu.sample[i])));
-      assert.ok(worst < 1e-3, `${objective}: samples differ by ${worst}`);
-      assert.equal(gpu.density.length, 144);
-      const scale = Math.max(...cpu.density);
-      const off = Math.max(...cpu.density.map((v, i) => Math.abs(v - gpu.density[i])));
-      assert.ok(scale > 0 && off < 1e-3 * scale, `${objective}: densities differ by ${off} of ${scale}`);
-      // On WebGPU the networks ran as the forward kernels, and no matrix product of burn's.
-      for (const k of ["features_", "hidden_forward_", "output_field_"]) assert.ok(gpu.kernels.some((n) => n.startsWith(k)), `${objective}: ${gpu.kernels}`);
-      assert.deepEqual(gpu.kernels.filter((n) => n.startsWith("matmul")), [], objective);
-    }
+    return await page.evaluate(fn);
   } finally {
     await browser.close();
+  }
+}
+
+test("the learned views on WebGPU, run by the project's forward kernels, give the CPU backend's particles and density", async () => {
+  // One checkpoint, trained on the CPU, loaded by a CPU engine and a WebGPU engine of the same
+  // worker; the same requests to both. `sample` integrates the ODE with the network forward;
+  // `density` integrates back to t = 0 with the divergence (the kernels' tangents). For the
+  // schedule-free D (one network, the skip with the target's moments) and for b and s.
+  const r = await inWorker(async () => {
+    const { worker, call, ask: ok } = window.engineWorker();
+    const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
+    const out = {};
+    for (const objective of ["schedule-free", "velocity-score"]) {
+      const config = { objective, width: 24, depth: 2, batch: 64, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" };
+      await ok(1, "create", { backend: "cpu" });
+      await ok(1, "configure", { config });
+      await ok(1, "train", { steps: 20 });
+      const bytes = await ok(1, "checkpoint", {});
+      const gpu = await ok(2, "create", { backend: "webgpu" });
+      await ok(2, "load", { bytes });
+      const views = {};
+      for (const engine of [1, 2]) {
+        const before = (await ok(engine, "stats", {})).kernels;
+        views[engine] = {
+          sample: Array.from(await ok(engine, "sample", { n: 64, steps: 8, eps: 0, seed: 3, schedule })),
+          density: Array.from(await ok(engine, "density", { t: 0.6, n: 12, steps: 6, schedule })),
+        };
+        const after = (await ok(engine, "stats", {})).kernels;
+        views[engine].kernels = Object.keys(after).filter((k) => after[k] > (before[k] || 0));
+      }
+      out[objective] = { cpu: views[1], gpu: views[2], backend: gpu.backend };
+      for (const engine of [1, 2]) await call(engine, "drop", {});
+    }
+    worker.terminate();
+    return out;
+  });
+  for (const [objective, { cpu, gpu, backend }] of Object.entries(r)) {
+    assert.equal(backend, "webgpu", objective);
+    assert.equal(gpu.sample.length, cpu.sample.length);
+    const worst = Math.max(...cpu.sample.map((v, i) => Math.abs(v - gpu.sample[i])));
+    assert.ok(worst < 1e-3, `${objective}: samples differ by ${worst}`);
+    assert.equal(gpu.density.length, 144);
+    const scale = Math.max(...cpu.density);
+    const off = Math.max(...cpu.density.map((v, i) => Math.abs(v - gpu.density[i])));
+    assert.ok(scale > 0 && off < 1e-3 * scale, `${objective}: densities differ by ${off} of ${scale}`);
+    // On WebGPU the networks ran as the forward kernels, and no matrix product of burn's.
+    for (const k of ["features_", "hidden_forward_", "output_field_"]) assert.ok(gpu.kernels.some((n) => n.startsWith(k)), `${objective}: ${gpu.kernels}`);
+    assert.deepEqual(gpu.kernels.filter((n) => n.startsWith("matmul")), [], objective);
   }
 });
 
@@ -188,53 +196,44 @@ test("every activation trains and evaluates in the fused kernels on WebGPU, as o
   // A run set up in full (`configureRun`: the page offers SiLU only) with ReLU, tanh and GELU
   // units, on a CPU and a WebGPU engine of one worker from the same seed: a few steps give the
   // same parameters, and the model's samples agree, through the fused kernels.
-  const server = await serve({ "/": DIST });
-  servers.push(server);
-  const browser = await launch({ webgpu: true });
-  try {
-    const page = await openPage(browser, server.url("/index.html#checkpoint=none"));
-    await installWorkerClient(page);
-    const r = await page.evaluate(async () => {
-      const { worker, call, ask: ok } = window.engineWorker();
-      const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
-      await ok(1, "create", { backend: "cpu" });
-      await ok(1, "configure", { config: { objective: "velocity-score", width: 20, depth: 2, batch: 61, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" } });
-      const base = JSON.parse(await ok(1, "runConfig", {}));
-      await ok(2, "create", { backend: "webgpu" });
-      const out = {};
-      for (const activation of ["relu", "tanh", "gelu"]) {
-        const config = { ...base, train: { ...base.train, net: { ...base.train.net, activation } } };
-        const got = {};
-        for (const engine of [1, 2]) {
-          const before = (await ok(engine, "stats", {})).kernels;
-          await ok(engine, "configureRun", { config });
-          await ok(engine, "train", { steps: 3 });
-          const sample = Array.from(await ok(engine, "sample", { n: 32, steps: 6, eps: 0, seed: 3, schedule }));
-          const after = (await ok(engine, "stats", {})).kernels;
-          got[engine] = { bytes: Array.from(await ok(engine, "checkpoint", {})), sample, kernels: Object.keys(after).filter((k) => after[k] > (before[k] || 0)) };
-        }
-        out[activation] = got;
+  const r = await inWorker(async () => {
+    const { worker, call, ask: ok } = window.engineWorker();
+    const schedule = { path: "linear", gamma: "brownian", alpha_exp: 1, beta_exp: 1, gamma_scale: 1 };
+    await ok(1, "create", { backend: "cpu" });
+    await ok(1, "configure", { config: { objective: "velocity-score", width: 20, depth: 2, batch: 61, lr: 0.005, seed: 7, schedule, target: { name: "checkerboard" }, coupling: "independent" } });
+    const base = JSON.parse(await ok(1, "runConfig", {}));
+    await ok(2, "create", { backend: "webgpu" });
+    const out = {};
+    for (const activation of ["relu", "tanh", "gelu"]) {
+      const config = { ...base, train: { ...base.train, net: { ...base.train.net, activation } } };
+      const got = {};
+      for (const engine of [1, 2]) {
+        const before = (await ok(engine, "stats", {})).kernels;
+        await ok(engine, "configureRun", { config });
+        await ok(engine, "train", { steps: 3 });
+        const sample = Array.from(await ok(engine, "sample", { n: 32, steps: 6, eps: 0, seed: 3, schedule }));
+        const after = (await ok(engine, "stats", {})).kernels;
+        got[engine] = { bytes: Array.from(await ok(engine, "checkpoint", {})), sample, kernels: Object.keys(after).filter((k) => after[k] > (before[k] || 0)) };
       }
-      worker.terminate();
-      return out;
-    });
-    for (const [activation, got] of Object.entries(r)) {
-      const [cpu, gpu] = [checkpointParams(got[1].bytes), checkpointParams(got[2].bytes)];
-      assert.equal(gpu.header.net.activation, activation);
-      assert.deepEqual(gpu.header.net, cpu.header.net);
-      let diff = 0;
-      let norm = 0;
-      for (let i = 0; i < cpu.params.length; i++) {
-        diff += (gpu.params[i] - cpu.params[i]) ** 2;
-        norm += cpu.params[i] ** 2;
-      }
-      assert.ok(Math.sqrt(diff / norm) <= 1e-4, `${activation}: parameters differ by ${Math.sqrt(diff / norm)} relative`);
-      const worst = Math.max(...got[1].sample.map((v, i) => Math.abs(v - got[2].sample[i])));
-      assert.ok(worst < 1e-3, `${activation}: samples differ by ${worst}`);
-      for (const k of ["gradient_adam_", "hidden_forward_", "output_field_"]) assert.ok(got[2].kernels.some((n) => n.startsWith(k)), `${activation}: ${got[2].kernels}`);
-      assert.deepEqual(got[2].kernels.filter((n) => n.startsWith("matmul")), [], activation);
+      out[activation] = got;
     }
-  } finally {
-    await browser.close();
+    worker.terminate();
+    return out;
+  });
+  for (const [activation, got] of Object.entries(r)) {
+    const [cpu, gpu] = [checkpointParams(got[1].bytes), checkpointParams(got[2].bytes)];
+    assert.equal(gpu.header.net.activation, activation);
+    assert.deepEqual(gpu.header.net, cpu.header.net);
+    let diff = 0;
+    let norm = 0;
+    for (let i = 0; i < cpu.params.length; i++) {
+      diff += (gpu.params[i] - cpu.params[i]) ** 2;
+      norm += cpu.params[i] ** 2;
+    }
+    assert.ok(Math.sqrt(diff / norm) <= 1e-4, `${activation}: parameters differ by ${Math.sqrt(diff / norm)} relative`);
+    const worst = Math.max(...got[1].sample.map((v, i) => Math.abs(v - got[2].sample[i])));
+    assert.ok(worst < 1e-3, `${activation}: samples differ by ${worst}`);
+    for (const k of ["gradient_adam_", "hidden_forward_", "output_field_"]) assert.ok(got[2].kernels.some((n) => n.startsWith(k)), `${activation}: ${got[2].kernels}`);
+    assert.deepEqual(got[2].kernels.filter((n) => n.startsWith("matmul")), [], activation);
   }
 });
