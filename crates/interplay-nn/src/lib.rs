@@ -15,7 +15,6 @@ pub mod few_step;
 pub mod field;
 pub mod flow_map;
 pub mod fused;
-mod host_adam;
 #[cfg(feature = "wgpu")]
 pub mod kernel_times;
 pub mod line_flow;

@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use burn::tensor::{Device, Tensor};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
 use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
@@ -13,7 +15,6 @@ use crate::NnError;
 use crate::batch::{HostBatch, TimeDraw, draw_rows};
 use crate::field::LearnedField;
 use crate::fused::{FusedNets, Region, fusable};
-use crate::host_adam::{HostAdam, flat_gradient, floats};
 pub use crate::losses::{LossRows, net_loss, tensor_losses};
 use crate::net::FieldNet;
 use crate::objective::Objective;
@@ -46,11 +47,14 @@ pub struct Trainer {
     pub target: Target,
     exact: ExactTarget,
     device: Device,
-    /// The networks burn differentiates (on the autodiff device; empty where the step is
-    /// fused), rebuilt from the state's parameters after each step.
     nets: Vec<FieldNet>,
-    /// The networks' parameters, Adam's moments and the moving average.
-    state: State,
+    /// The moving average of each network (on the plain device), when `ema` > 0.
+    averages: Option<Vec<FieldNet>>,
+    optims: Vec<ModuleOptimizer>,
+    /// On a GPU the networks, their Adam state and moving average live here instead, and a
+    /// step is the fused kernels of [`crate::fused`] (`nets`, `averages` and `optims` are then
+    /// empty).
+    fused: Option<FusedNets>,
     step: u64,
     /// Whether the networks of a two-network objective step on two threads.
     parallel: bool,
@@ -88,24 +92,27 @@ fn batch_objective<'a>(
     )
 }
 
-/// Where a trainer's parameters, Adam's moments and the moving average live: in memory, where
-/// the CPU backend takes each network's gradient with burn's autodiff and Adam steps on the
-/// host ([`crate::host_adam`]), or on a GPU, where a step is the fused kernels of
-/// [`crate::fused`].
-enum State {
-    Host(HostAdam),
-    Fused(FusedNets),
+fn adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(1e-8).init()
 }
 
-/// Fresh networks (`nets`, on the autodiff device) with fresh moments, the average at the
-/// parameters: the networks burn differentiates and their state.
-fn weights(config: &TrainConfig, nets: Vec<FieldNet>, device: &Device) -> (Vec<FieldNet>, State) {
+type Weights = (
+    Vec<FieldNet>,
+    Option<Vec<FieldNet>>,
+    Vec<ModuleOptimizer>,
+    Option<FusedNets>,
+);
+
+/// Fresh networks as burn's graph trains them (with an optimiser each and, when asked, their
+/// moving average), or, on a GPU, as the state of the fused step.
+fn weights(config: &TrainConfig, nets: Vec<FieldNet>, device: &Device) -> Weights {
     if fusable(device) {
         let fused = FusedNets::new(&config.net, &nets, device);
-        return (Vec::new(), State::Fused(fused));
+        return (Vec::new(), None, Vec::new(), Some(fused));
     }
-    let host = HostAdam::new(&config.net, &nets);
-    (nets, State::Host(host))
+    let optims = nets.iter().map(|_| adam()).collect();
+    let averages = (config.ema > 0.0).then(|| nets.iter().map(|n| n.valid()).collect());
+    (nets, averages, optims, None)
 }
 
 impl Trainer {
@@ -152,7 +159,7 @@ impl Trainer {
             .iter()
             .map(|_| config.net.init(&device, &mut init_rng))
             .collect();
-        let (nets, state) = weights(&config, nets, &device);
+        let (nets, averages, optims, fused) = weights(&config, nets, &device);
         Ok(Self {
             config,
             objective,
@@ -161,7 +168,9 @@ impl Trainer {
             exact,
             device,
             nets,
-            state,
+            averages,
+            optims,
+            fused,
             step: 0,
             parallel,
         })
@@ -194,7 +203,7 @@ impl Trainer {
             .map(|p| config.net.from_params(p, &device))
             .collect::<Result<Vec<_>, _>>()
             .map_err(NnError::Checkpoint)?;
-        let (nets, state) = weights(&config, nets, &device);
+        let (nets, averages, optims, fused) = weights(&config, nets, &device);
         Ok(Self {
             exact: ExactTarget::new(&target),
             config,
@@ -203,7 +212,9 @@ impl Trainer {
             target,
             device,
             nets,
-            state,
+            averages,
+            optims,
+            fused,
             parallel,
             step,
         })
@@ -255,39 +266,56 @@ impl Trainer {
         let batch = self.batch_rows(0..self.config.batch);
         let lr = self.lr_at(self.step);
         let keep = self.average_weight();
+        let objective = &self.objective;
+        if let Some(fused) = self.fused.as_mut() {
+            let rows: Vec<LossRows> = (0..objective.nets().len())
+                .map(|k| LossRows::of(objective, k, &batch))
+                .collect();
+            let losses = fused.step(rows, lr, keep);
+            self.step += 1;
+            return StepLosses { losses };
+        }
         let (objective, device) = (&self.objective, &self.device);
-        let losses = match &mut self.state {
-            State::Fused(fused) => {
-                let rows: Vec<LossRows> = (0..objective.nets().len())
-                    .map(|k| LossRows::of(objective, k, &batch))
-                    .collect();
-                fused.step(rows, lr, keep)
-            }
-            State::Host(adam) => {
-                // Each network's loss depends on that network alone, so each takes its own
-                // backward pass; natively on the CPU the two networks of a two-network
-                // objective do so on two threads at once (`rayon::join`, which stays on one
-                // thread inside a one-thread pool).
-                let one = |k: usize, net: &FieldNet| {
-                    let loss = net_loss(objective, k, net, &batch, device);
-                    let g = flat_gradient(&mut loss.backward(), net);
-                    (floats(g), loss.inner())
-                };
-                let (grads, losses): (Vec<Vec<f32>>, Vec<Tensor<1>>) =
-                    match (self.parallel, self.nets.as_slice()) {
-                        (true, [n0, n1]) => {
-                            let (a, b) = join(|| one(0, n0), || one(1, n1));
-                            [a, b].into_iter().unzip()
-                        }
-                        (_, nets) => nets.iter().enumerate().map(|(k, n)| one(k, n)).unzip(),
-                    };
-                adam.step(&grads.concat(), lr, keep);
-                self.nets = adam.nets(Region::Params, device);
-                losses
-            }
+        // Each network's loss depends on that network alone, so each takes its own backward
+        // pass and optimiser step; natively on the CPU the two networks of a two-network
+        // objective do so on two threads at once (`rayon::join`, which stays on one thread
+        // inside a one-thread pool).
+        let one = |k: usize, net: FieldNet, opt: &mut ModuleOptimizer| {
+            let loss = net_loss(objective, k, &net, &batch, device);
+            let mut grads = loss.backward();
+            let g = GradientsParams::from_module(&mut grads, &net);
+            (opt.step(lr, net, g), loss.inner())
         };
-        self.step += 1;
+        let mut nets = std::mem::take(&mut self.nets);
+        let (stepped, losses): (Vec<FieldNet>, Vec<Tensor<1>>) =
+            match (self.parallel, nets.len(), self.optims.as_mut_slice()) {
+                (true, 2, [o0, o1]) => {
+                    let n1 = nets.pop().expect("two networks");
+                    let n0 = nets.pop().expect("two networks");
+                    let (a, b) = join(|| one(0, n0, o0), || one(1, n1, o1));
+                    [a, b].into_iter().unzip()
+                }
+                (_, _, optims) => nets
+                    .into_iter()
+                    .zip(optims.iter_mut())
+                    .enumerate()
+                    .map(|(k, (net, opt))| one(k, net, opt))
+                    .unzip(),
+            };
+        self.nets = stepped;
+        self.finish_step();
         StepLosses { losses }
+    }
+
+    /// The moving average and the step count after the networks stepped.
+    fn finish_step(&mut self) {
+        let d = self.average_weight();
+        if let Some(avg) = self.averages.as_mut() {
+            for (a, n) in avg.iter_mut().zip(&self.nets) {
+                a.blend(n, d);
+            }
+        }
+        self.step += 1;
     }
 
     /// The moving average's weight on its old value after this step (0 without an average).
@@ -298,10 +326,14 @@ impl Trainer {
     }
 
     /// Why a fused trainer takes no shards.
-    fn shards_refused() -> NnError {
-        NnError::Config(
-            "training on several workers takes the CPU backend: this run trains on a GPU".into(),
-        )
+    fn shards_refused(&self) -> Result<(), NnError> {
+        match self.fused {
+            Some(_) => Err(NnError::Config(
+                "training on several workers takes the CPU backend: this run trains on a GPU"
+                    .into(),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// The gradients of the next step's loss on rows `rows` of its batch (a shard's share of the
@@ -309,14 +341,22 @@ impl Trainer {
     /// [`Trainer::apply`] takes them (layer by layer, weight then bias), and the shard's losses.
     /// K workers that each take one shard and sum what they get have the whole batch's gradient.
     pub fn shard_gradients(&self, rows: Range<usize>) -> Result<ShardGradients, NnError> {
-        if let State::Fused(_) = self.state {
-            return Err(Self::shards_refused());
-        }
+        self.shards_refused()?;
         let batch = self.batch_rows(rows);
         let (mut grads, mut losses) = (Vec::new(), Vec::new());
         for (k, net) in self.nets.iter().enumerate() {
             let loss = net_loss(&self.objective, k, net, &batch, &self.device);
-            grads.push(flat_gradient(&mut loss.backward(), net));
+            let mut g = loss.backward();
+            let g = GradientsParams::from_module(&mut g, net);
+            for layer in &net.layers {
+                let w = g
+                    .get::<2>(layer.weight.id)
+                    .expect("every weight has a gradient");
+                grads.push(w.flatten::<1>(0, 1));
+                if let Some(b) = &layer.bias {
+                    grads.push(g.get::<1>(b.id).expect("every bias has a gradient"));
+                }
+            }
             losses.push(loss.inner());
         }
         Ok(ShardGradients {
@@ -329,21 +369,42 @@ impl Trainer {
     /// [`Trainer::shard_gradients`]): the same Adam step on every worker that applies the same
     /// sum, so their networks stay the same without being sent.
     pub fn apply(&mut self, flat: &[f32]) -> Result<(), NnError> {
-        let lr = self.lr_at(self.step);
-        let keep = self.average_weight();
-        let State::Host(adam) = &mut self.state else {
-            return Err(Self::shards_refused());
-        };
-        if flat.len() != adam.len() {
+        self.shards_refused()?;
+        let want = self.nets.len() * self.config.net.num_params();
+        if flat.len() != want {
             return Err(NnError::Config(format!(
-                "a gradient of {} numbers given, this run's networks have {}",
-                flat.len(),
-                adam.len()
+                "a gradient of {} numbers given, this run's networks have {want}",
+                flat.len()
             )));
         }
-        adam.step(flat, lr, keep);
-        self.nets = adam.nets(Region::Params, &self.device);
-        self.step += 1;
+        let lr = self.lr_at(self.step);
+        let inner = self.device.clone().without_autodiff();
+        let mut at = 0;
+        let mut take = |len: usize| {
+            at += len;
+            flat[at - len..at].to_vec()
+        };
+        let nets = std::mem::take(&mut self.nets);
+        for (net, opt) in nets.into_iter().zip(self.optims.iter_mut()) {
+            let mut g = GradientsParams::new();
+            for layer in &net.layers {
+                let [d_in, d_out] = layer.weight.dims();
+                let w = take(d_in * d_out);
+                g.register(
+                    layer.weight.id,
+                    Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), &inner),
+                );
+                if let Some(b) = &layer.bias {
+                    let v = take(d_out);
+                    g.register(
+                        b.id,
+                        Tensor::<1>::from_data(TensorData::new(v, [d_out]), &inner),
+                    );
+                }
+            }
+            self.nets.push(opt.step(lr, net, g));
+        }
+        self.finish_step();
         Ok(())
     }
 
@@ -361,23 +422,22 @@ impl Trainer {
     /// The networks to sample with and to save: the moving average when enabled, else the raw
     /// weights (on the plain device).
     pub fn model(&self) -> Vec<FieldNet> {
-        let region = if self.config.ema > 0.0 {
-            Region::Average
-        } else {
-            Region::Params
-        };
-        match &self.state {
-            State::Fused(f) => f.nets(region),
-            State::Host(adam) => adam.nets(region, &self.device.clone().without_autodiff()),
+        if let Some(f) = &self.fused {
+            let ema = self.config.ema > 0.0;
+            return f.nets(if ema { Region::Average } else { Region::Params });
+        }
+        match &self.averages {
+            Some(a) => a.clone(),
+            None => self.nets.iter().map(|n| n.valid()).collect(),
         }
     }
 
     /// The raw networks being optimised (on the autodiff device; on the plain device where
     /// the step is fused).
     pub fn nets(&self) -> Vec<FieldNet> {
-        match &self.state {
-            State::Fused(f) => f.nets(Region::Params),
-            State::Host(_) => self.nets.clone(),
+        match &self.fused {
+            Some(f) => f.nets(Region::Params),
+            None => self.nets.clone(),
         }
     }
 }

@@ -8,10 +8,9 @@
 //! `op::FusedStepOps::fused_step` (built with the `wgpu` feature), 3·depth + 3 dispatches: the
 //! features, each hidden layer's forward pass, the output layer with the loss and its gradient,
 //! each hidden layer's backward pass, and each layer's gradient with its Adam step and average
-//! (`kernels`). The CPU backend takes each network's gradient from burn's graph and steps the same
-//! state with the same Adam on the host (`host_adam`). Both compute the same step: the
-//! loss of every objective is written per row as `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]),
-//! and a test in the browser checks that a few steps on WebGPU give the CPU backend's parameters.
+//! (`kernels`). The CPU backend keeps burn's graph. Both compute the same step: the loss of every
+//! objective is written per row as `Σ_c ½ q_c f_c² − r_c f_c + c` ([`LossRows`]), and a test in
+//! the browser checks that a few steps on WebGPU give the CPU backend's parameters.
 //!
 //! The views of a learned field run the same kernels forward (`FusedForward`, `forward`):
 //! depth + 2 dispatches per evaluation, the divergence carried along as two tangents.
@@ -153,10 +152,11 @@ impl FusedNets {
         self.adam_steps += 1;
         #[cfg(feature = "wgpu")]
         {
-            use crate::host_adam::{BETA1, BETA2, corrections};
             use burn::backend::Dispatch;
             use op::{FusedStepOps, StepSpec};
-            let (factor, eps) = corrections(self.adam_steps);
+            let (beta1, beta2, eps) = (0.9f32, 0.999f32, 1e-8f32);
+            let t = self.adam_steps;
+            let c2 = (1.0 - beta2.powi(t)).sqrt();
             let device: Device = self.table.device();
             let mut losses = Vec::new();
             for (state, r) in self.states.iter_mut().zip(rows) {
@@ -169,10 +169,10 @@ impl FusedNets {
                     activation: activation_code(self.net.activation),
                     inv_norm: (1.0 / r.norm) as f32,
                     lr: lr as f32,
-                    beta1: BETA1,
-                    beta2: BETA2,
-                    factor,
-                    eps,
+                    beta1,
+                    beta2,
+                    factor: c2 / (1.0 - beta1.powi(t)),
+                    eps: eps * c2,
                     keep: keep as f32,
                     fresh: (1.0 - keep) as f32,
                 };
