@@ -11,12 +11,13 @@
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (the page shows the training panel alone and its model is scored natively
 //       from its checkpoint: the page's sampler on WebGPU waits minutes for autotune on SwiftShader)
-//   node tests/bench.mjs --workers-scaling [--counts 1,2] [--rounds 3] [--seconds 8] [--warmup 5] [--sources schedule-free,learned] [--all-views] [--pair]
+//   node tests/bench.mjs --workers-scaling [--counts 1,2] [--rounds 3] [--seconds 8] [--warmup 5] [--sources schedule-free,learned] [--all-views] [--pair] [--against OTHER_DIST]
 //       steps/s of the page's network on K workers (CPU backend) through train(n), one session
 //       (the training panel alone unless --all-views), after --warmup seconds of training (the
 //       first seconds, while V8 optimises the engine's code, are time to quality's business);
 //       --pair adds two pages of one worker each training at once: what two workers give
-//       without a team, the most a team can reach on the machine
+//       without a team, the most a team can reach on the machine; --against OTHER_DIST times
+//       each count on another build too, in the same rounds
 //   node tests/bench.mjs --watching [--seconds 20] [--webgpu] [--workers 1,2]
 //       training steps/s while the learned flow plays (Train pressed, time animation running)
 //       against train() alone, the engine's time on model views, the learned particles' lag
@@ -266,11 +267,15 @@ if (process.argv.includes("--workers-scaling")) {
   const seconds = Number(arg("--seconds", "8"));
   const warmup = Number(arg("--warmup", "5"));
   const pair = process.argv.includes("--pair");
-  const server = await serve({ "/": DIST });
+  // With --against OTHER_DIST, every count is timed on that build too ("K@b"), in the same rounds.
+  const other = arg("--against");
+  // (Each build under a path of its own: a service worker's scope never covers the other.)
+  const server = await serve(other ? { "/a/": DIST, "/b/": other } : { "/": DIST });
   const browser = await launch({ webgpu: false });
   const rates = {};
   const open = async (source, k) => {
-    const page = await openPage(browser, server.url(`/index.html#backend=cpu&source=${source}&checkpoint=none&workers=${k}${views}`));
+    const [workers, build = other ? "a" : ""] = String(k).split("@");
+    const page = await openPage(browser, server.url(`/${build ? `${build}/` : ""}index.html#backend=cpu&source=${source}&checkpoint=none&workers=${workers}${views}`));
     await page.evaluate(async (warmup) => {
       const api = window.interplay;
       await api.ready;
@@ -295,7 +300,7 @@ if (process.argv.includes("--workers-scaling")) {
     }, seconds);
   for (const source of arg("--sources", "schedule-free,learned").split(",")) {
     for (let round = 0; round < rounds; round++) {
-      const cases = [...counts, ...(pair ? ["pair"] : [])];
+      const cases = [...counts, ...(pair ? ["pair"] : []), ...(other ? counts.map((k) => `${k}@b`) : [])];
       for (const k of round % 2 ? cases.reverse() : cases) {
         let r;
         if (k === "pair") {
@@ -323,10 +328,10 @@ if (process.argv.includes("--workers-scaling")) {
   console.log("| network | workers | steps/s (page, median) | steps/s (engine, median) | × one worker (median of rounds) |\n|---|---|---|---|---|");
   for (const [source, byK] of Object.entries(rates)) {
     const base = byK[counts[0]];
-    for (const k of [...counts, ...(pair ? ["pair"] : [])]) {
+    for (const k of [...counts, ...(pair ? ["pair"] : []), ...(other ? counts.map((k) => `${k}@b`) : [])]) {
       const rows = byK[k];
       const ratios = rows.map((r, i) => r.rate / base[i].rate);
-      const label = k === "pair" ? "2 pages × 1, at once" : k;
+      const label = k === "pair" ? "2 pages × 1, at once" : String(k).endsWith("@b") ? `${parseInt(k)} (${other})` : k;
       console.log(`| ${source}, 3 × 128, batch 1024 | ${label} | ${median(rows.map((r) => r.rate)).toFixed(2)} | ${median(rows.map((r) => r.engineRate)).toFixed(2)} | ${median(ratios).toFixed(2)} |`);
     }
   }

@@ -2,7 +2,7 @@
 // pure JavaScript, so it is tested without a browser.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { helperLag, nextShare } from "../web/engine-team.js";
+import { busyLag, nextShare } from "../web/engine-team.js";
 
 const step = { k: 2, n: 1024, ownRows: 512, ownMs: 16, helperRows: 512, helperMs: 16 };
 
@@ -25,22 +25,23 @@ test("the split stays within a quarter and twice an even share", () => {
   assert.equal(nextShare({ ...step, k: 4, share: 0.25, lag: -1e6 }), 0.0625);
 });
 
-test("a helper that finished early lags by how early, not by the time its answer took to be read", () => {
-  // This worker was the slower: its shard ended at 100 ms, the helper's at 97 ms, and the answer
-  // (there since 97.2 ms) was read at 100.4 ms. The wait here (0.4 ms) would have said the helper
-  // was late and moved rows onto this worker; the lag says 3 ms early.
-  const h = { lastDone: 97, lastArrived: 100.4, delivery: 0.2 };
-  const lag = helperLag(h, 100);
-  assert.ok(Math.abs(lag - -2.8) < 1e-9, `lag ${lag}`);
-  assert.equal(h.delivery, 0.2, "an answer read late says nothing of how long answers take to arrive");
-  assert.ok(nextShare({ ...step, share: 0.5, lag }) < 0.5, "rows move to the helper");
+test("the lag is how much longer the busiest helper worked than this worker", () => {
+  // This worker: 18 ms of shard, 5 of rows drawn ahead, 0.3 of sum, 1 of Adam. The helpers: their
+  // step and shard, and their rows drawn ahead; the busier one decides.
+  const helpers = [
+    { busy: 19, drawBusy: 5.5 },
+    { busy: 17, drawBusy: 5 },
+  ];
+  assert.ok(Math.abs(busyLag(24.3, helpers) - 0.2) < 1e-12);
+  assert.ok(nextShare({ ...step, k: 3, share: 1 / 3, lag: busyLag(24.3, helpers) }) > 1 / 3, "rows move here");
+  assert.ok(Math.abs(busyLag(30, helpers) - -5.5) < 1e-12);
+  assert.ok(nextShare({ ...step, share: 0.5, lag: busyLag(30, helpers) }) < 0.5, "rows move to the helpers");
 });
 
-test("where this worker waited, the answers' delivery time is learnt from what it saw", () => {
-  // The helper was late (its shard ended at 103 ms, this worker's at 100 ms) and its answer was
-  // seen at 104 ms: it took 1 ms to arrive. The estimate moves a fifth of the way there.
-  const h = { lastDone: 103, lastArrived: 104, delivery: 0.5 };
-  const lag = helperLag(h, 100);
-  assert.ok(Math.abs(h.delivery - 0.6) < 1e-12, `delivery ${h.delivery}`);
-  assert.ok(Math.abs(lag - 3.6) < 1e-12, `lag ${lag}`);
+test("waiting and messages move no rows: only the work each worker timed enters", () => {
+  // However long this worker waited for the answers, or they took to arrive, a helper that
+  // worked as long as this worker leaves the split where it is.
+  const h = { busy: 20, drawBusy: 4, ms: 19 };
+  assert.equal(busyLag(24, [h]), 0);
+  assert.equal(nextShare({ ...step, share: 0.5, ownMs: 23, helperMs: h.ms + h.drawBusy, lag: busyLag(24, [h]) }), 0.5);
 });

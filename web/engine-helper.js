@@ -3,20 +3,21 @@
 // ({ module }) and then sends it lists of requests for one of its engines,
 // { id, key, requests: [{ op, args }, …] }: "create" and "drop" start and free the engine of
 // `key` (on the CPU backend), every other op is the engine's own request (a configure or a load
-// that mirrors the run, the gradients of a shard, a step to apply); "memory" answers the size of
-// its wasm memory. They run in order, one
-// message after the other; the answer is the last request's result,
-// { id, ok, result | error, ms, done }, with a gradient's buffer transferred, `ms` the time the
-// last request took here and `done` when it ended, on the clock every worker of the page shares
-// (`performance.timeOrigin + performance.now()`).
+// that mirrors the run, the gradients of a shard, a step to apply, rows drawn ahead); "memory"
+// answers the size of its wasm memory. They run in order, one message after the other; the
+// answer is the last request's result, { id, ok, result | error, ms, busy }, with a gradient's
+// buffer transferred, `ms` the time the last request took here and `busy` the time the whole
+// message took (the team balances its shards by them).
 import init, { Engine } from "./interplay-engine.js";
 
 const engines = new Map();
 let queue = Promise.resolve();
 let wasm = null;
 
-/** How long the last engine request of a message took here (ms): the team balances its shards by it. */
+/** How long the last engine request of a message took here (ms). */
 let ms = 0;
+/** When the message being served began here, then how long it took (ms). */
+let busy = 0;
 
 async function serve({ module, key, requests }) {
   if (module) {
@@ -48,9 +49,12 @@ async function serve({ module, key, requests }) {
 self.onmessage = (ev) => {
   const msg = ev.data;
   queue = queue
-    .then(() => serve(msg))
+    .then(() => {
+      busy = performance.now();
+      return serve(msg);
+    })
     .then(
-      (result) => self.postMessage({ id: msg.id, ok: true, result, ms, done: performance.timeOrigin + performance.now() }, result && result.grads ? [result.grads.buffer] : []),
+      (result) => self.postMessage({ id: msg.id, ok: true, result, ms, busy: performance.now() - busy }, result && result.grads ? [result.grads.buffer] : []),
       (e) => self.postMessage({ id: msg.id, ok: false, error: String(e && e.message ? e.message : e) }),
     );
 };

@@ -22,9 +22,9 @@ const SETUP_PATIENCE_MS = 30000;
 /** One helper worker: `call(msg)` resolves with its answer or rejects with why it failed. */
 function startHelper(module, index) {
   const worker = new Worker(new URL("./engine-helper.js", import.meta.url), { type: "module", name: `interplay-helper-${index + 1}` });
-  // `delivery`: how long an answer takes to reach this worker once the helper sent it (ms),
-  // measured where this worker was waiting for it.
-  const h = { worker, pending: new Map(), next: 1, dead: null, delivery: 0.5 };
+  // `busy`: how long the helper worked on its last shard's message (the step applied and the
+  // shard), `drawBusy` on its last rows drawn ahead, `ms` its last shard alone.
+  const h = { worker, pending: new Map(), next: 1, dead: null, busy: 0, drawBusy: 0, ms: 0 };
   const die = (why) => {
     if (h.dead) return;
     h.dead = new Error(why);
@@ -33,13 +33,12 @@ function startHelper(module, index) {
     worker.terminate();
   };
   worker.onmessage = (ev) => {
-    const { id, ok, result, error, ms, done } = ev.data;
+    const { id, ok, result, error, ms, busy } = ev.data;
     const p = h.pending.get(id);
     if (!p) return;
     h.pending.delete(id);
-    h.lastMs = ms;
-    h.lastDone = done;
-    h.lastArrived = performance.timeOrigin + performance.now();
+    if (p.quiet) h.drawBusy = busy || 0;
+    else [h.ms, h.busy] = [ms || 0, busy || 0];
     ok ? p.resolve(result) : p.reject(new Error(error));
   };
   worker.onerror = (ev) => {
@@ -47,7 +46,8 @@ function startHelper(module, index) {
     die(`training helper ${index + 1} stopped (${ev.message || "it could not be loaded"})`);
   };
   h.die = die;
-  h.call = (msg, transfer = [], patienceMs = 0) => {
+  // `quiet`: a request whose times say nothing of the helper's shards (rows drawn ahead).
+  h.call = (msg, transfer = [], patienceMs = 0, quiet = false) => {
     if (h.dead) return Promise.reject(h.dead);
     const id = h.next++;
     return new Promise((resolve, reject) => {
@@ -56,7 +56,7 @@ function startHelper(module, index) {
         clearTimeout(timer);
         fn(v);
       };
-      h.pending.set(id, { resolve: done(resolve), reject: done(reject) });
+      h.pending.set(id, { resolve: done(resolve), reject: done(reject), quiet });
       if (patienceMs > 0) timer = setTimeout(() => die(`training helper ${index + 1} did not answer in ${Math.round(patienceMs / 1000)} s`), patienceMs);
       worker.postMessage({ ...msg, id }, transfer);
     });
@@ -68,26 +68,24 @@ function startHelper(module, index) {
 const now = () => performance.now();
 
 /**
- * How late (ms) the answer of helper `h` to this step was ready here against `ownDone`, the time
- * this worker's own shard ended (negative: that much early), both on the clock every worker of
- * the page shares (`performance.timeOrigin + performance.now()`): when the helper's shard ended
- * (`h.lastDone`) plus how long its answers take to arrive (`h.delivery`, measured on the steps
- * where this worker was waiting, so that the arrival was seen at once). The wait here cannot
- * tell the two apart: an answer that came early is read only once this worker is free, which
- * takes a few tenths of a millisecond, so balancing by the wait moved rows onto this worker
- * even where it was the slower one.
+ * How much longer (ms) the busiest helper worked on the last step than this worker did
+ * (negative: that much less): `ownBusy` is this worker's time on its shard, its rows drawn
+ * ahead, the sum and the step applied; a helper's is its shard's message (the step applied and
+ * the shard) and its rows drawn ahead (`busy`, `drawBusy`, timed by the helper itself). Busy
+ * times leave out every wait and message, so neither the time an answer takes to arrive nor
+ * the time it waits to be read moves rows; where the two are equal, each is done with its work
+ * just as the other's is ready for it.
  */
-export function helperLag(h, ownDone) {
-  if (h.lastDone > ownDone) h.delivery += 0.2 * (Math.max(0, h.lastArrived - h.lastDone) - h.delivery);
-  return h.lastDone + h.delivery - ownDone;
+export function busyLag(ownBusy, helpers) {
+  return Math.max(...helpers.map((h) => h.busy + h.drawBusy)) - ownBusy;
 }
 
 /**
  * This worker's next share of a batch of `n` rows on a team of `k` workers: `share` eased (by
- * half) towards the split that would have had the slowest helper's answer arrive just as this
- * worker's shard was done, from this step's times (`ownMs` for this worker's `ownRows`,
- * `helperMs` for a helper's `helperRows`) and `lag` (helperLag's, the slowest helper's). Kept
- * within [0.25 / k, 2 / k]. Which worker takes which rows never changes the step.
+ * half) towards the split that would have had the busiest helper and this worker work equally
+ * long, from this step's times (`ownMs` for this worker's `ownRows`, `helperMs` for a helper's
+ * `helperRows`, each the shard and its rows drawn ahead) and `lag` (busyLag's). Kept within
+ * [0.25 / k, 2 / k]. Which worker takes which rows never changes the step.
  */
 export function nextShare({ share, k, n, ownRows, ownMs, helperRows, helperMs, lag }) {
   const perRowHere = Math.max(ownMs, 0.1) / Math.max(1, ownRows);
@@ -105,9 +103,9 @@ export class Team {
     this.wanted = new Map(); // engine key → workers asked for
     this.broken = null; // why the helpers were given up, if they were
     this.stepMs = 0; // a recent step's time, for the patience given to helpers
-    // Where a team's steps spend their time here (ms): this worker's own shard, waiting for the
-    // helpers' shards, summing, and applying the step.
-    this.time = { steps: 0, own: 0, waiting: 0, summing: 0, applying: 0, helpers: 0 };
+    // Where a team's steps spend their time here (ms): this worker's own shard, drawing its
+    // rows of the next batch, waiting for the helpers' shards, summing, and applying the step.
+    this.time = { steps: 0, own: 0, drawing: 0, waiting: 0, summing: 0, applying: 0, helpers: 0 };
   }
 
   /** How many workers the engine `key` asks for (1 trains here alone). */
@@ -182,16 +180,24 @@ export class Team {
       cut = [0, a, ...helpers.map((_, i) => a + Math.round(((n - a) * (i + 1)) / (k - 1)))];
     };
     const shard = (i) => ({ op: "gradients", args: { from: cut[i + 1], to: cut[i + 2] } });
+    // Rows of a coming batch, drawn while a worker would otherwise wait for the exchange (a
+    // batch does not depend on the steps before it): this worker draws its next rows before it
+    // reads the helpers' gradients, a helper right after sending its own. A split that moved
+    // since uses the rows drawn where they overlap.
+    const ahead = (step, from, to) => ({ op: "draw", args: { step, from, to } });
     split();
     const t0 = now();
     let done = 0;
     let report = null;
+    let applied = 0; // this worker's last step applied in this call (ms), a helper's is in its busy time
     try {
       let pending = helpers.map((h, i) => h.call({ key, requests: [shard(i)] }, [], this.patience()));
       for (;;) {
         const s0 = now();
         const mine = await engine.handle({ op: "gradients", args: { from: 0, to: cut[1] } });
         const s1 = now();
+        await engine.handle(ahead(mine.steps + 1, 0, cut[1]));
+        const sd = now();
         const theirs = await Promise.all(pending);
         const s2 = now();
         const grads = mine.grads;
@@ -204,25 +210,27 @@ export class Team {
           t.losses.forEach((v, j) => (losses[j] += v));
         }
         done++;
-        // Balance: the split follows how late the slowest helper's answer was.
-        const own = Math.max(s1 - s0, 0.1);
-        const helperMs = Math.max(...helpers.map((h) => h.lastMs ?? own));
-        const ownDone = performance.timeOrigin + s1;
-        const lag = Math.max(...helpers.map((h) => helperLag(h, ownDone)));
+        const s3 = now();
+        // Balance: the split follows which worker had the more work this step.
+        const own = Math.max(s1 - s0 + (sd - s1), 0.1);
+        const helperMs = Math.max(...helpers.map((h) => h.ms + h.drawBusy));
+        const lag = busyLag(own + (s3 - s2) + applied, helpers);
         member.share = nextShare({ share: member.share, k, n, ownRows: cut[1], ownMs: own, helperRows: cut[2] - cut[1], helperMs, lag });
         split();
-        const s3 = now();
         const elapsed = s3 - t0;
         const more = done < steps && elapsed + elapsed / done < ms;
         const apply = { op: "apply", args: { grads, losses } };
         pending = helpers.map((h, i) => h.call({ key, requests: more ? [apply, shard(i)] : [apply] }, [], this.patience()));
+        if (more) helpers.forEach((h, i) => h.call({ key, requests: [ahead(mine.steps + 2, cut[i + 1], cut[i + 2])] }, [], 0, true).catch(() => {}));
         report = await engine.handle(apply);
         const s4 = now();
+        applied = s4 - s3;
         this.stepMs = s4 - s0;
         const t = this.time;
         t.steps++;
         t.own += s1 - s0;
-        t.waiting += s2 - s1;
+        t.drawing += sd - s1;
+        t.waiting += s2 - sd;
         t.summing += s3 - s2;
         t.applying += s4 - s3;
         t.helpers += helperMs;

@@ -8,6 +8,7 @@
 //   node benches/node-team/team.mjs [--dist dist] [--counts 1,2,4] [--rounds 3] [--seconds 8]
 //       [--warmup 5] [--objective schedule-free|velocity-score] [--width 128] [--depth 3] [--batch 1024]
 //       [--pair]   adds two engine workers of one worker each timed at once: two cores with no team
+//       [--ab OTHER_DIST]   times every count on OTHER_DIST's build too, in the same rounds
 //   node benches/node-team/team.mjs --check [--dist dist]
 //       K = 1 and K = 2 (and 3) train the same small run a few steps: their losses must agree to
 //       1e-5 (relative) and their samples to 1e-4; exits 1 where they do not
@@ -134,7 +135,7 @@ async function timed(w, workers, { seconds, warmup }) {
   const after = (await w.call(0, "stats")).team?.time;
   const per = {};
   if (before && after && after.steps > before.steps) {
-    for (const k of ["own", "waiting", "summing", "applying", "helpers"]) per[k] = (after[k] - before[k]) / (after.steps - before.steps);
+    for (const k of ["own", "drawing", "waiting", "summing", "applying", "helpers"]) per[k] = (after[k] - before[k]) / (after.steps - before.steps);
   }
   return { workers, steps, ms, rate: (1000 * steps) / ms, engineRate: (1000 * steps) / engineMs, perStep: per };
 }
@@ -175,6 +176,7 @@ const arg = (name, dflt) => {
 
 async function main() {
   const copy = moduleCopy(resolve(arg("--dist", join(ROOT, "dist"))));
+  const other = process.argv.includes("--ab") ? moduleCopy(resolve(arg("--ab"))) : null;
   try {
     if (process.argv.includes("--check")) {
       const rows = await sameModel(copy.dir);
@@ -192,29 +194,32 @@ async function main() {
     const warmup = Number(arg("--warmup", "5"));
     const net = { objective: arg("--objective", "schedule-free"), width: Number(arg("--width", "128")), depth: Number(arg("--depth", "3")), batch: Number(arg("--batch", "1024")) };
     const config = runConfig(net);
-    const cases = [...counts, ...(process.argv.includes("--pair") ? ["2 × 1"] : [])];
-    const byK = new Map(cases.map((k) => [k, []]));
+    // A case: a count of workers (or the pair) on this build, or with --ab on the other one.
+    const cases = [...counts, ...(process.argv.includes("--pair") ? ["2 × 1"] : [])].map((k) => ({ k, label: k, dir: copy.dir }));
+    if (other) cases.push(...counts.map((k) => ({ k, label: `${k} (${arg("--ab")})`, dir: other.dir })));
+    const byK = new Map(cases.map((c) => [c.label, []]));
     for (let round = 0; round < rounds; round++) {
-      for (const k of round % 2 ? [...cases].reverse() : cases) {
+      for (const { k, label, dir } of round % 2 ? [...cases].reverse() : cases) {
         const opts = { seconds, warmup };
-        const r = k === "2 × 1" ? await pairRate(copy.dir, config, opts) : await rate(copy.dir, k, config, opts);
-        console.error(JSON.stringify({ round, ...r }));
-        byK.get(k).push(r);
+        const r = k === "2 × 1" ? await pairRate(dir, config, opts) : await rate(dir, k, config, opts);
+        console.error(JSON.stringify({ round, case: label, ...r }));
+        byK.get(label).push(r);
       }
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const base = byK.get(counts[0]);
     console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}, worker threads, CPU backend; ${config.objective} ${net.depth} × ${net.width}, batch ${net.batch}; ${rounds} rounds of ${seconds} s per count after ${warmup} s of training, alternating.`);
-    console.log(`| workers | steps/s (median) | steps/s (engine, median) | × ${counts[0]} worker(s), per round | a team's step: own shard / wait / sum / Adam (ms) |\n|---|---|---|---|---|`);
-    for (const k of cases) {
+    console.log(`| workers | steps/s (median) | steps/s (engine, median) | × ${counts[0]} worker(s), per round | a team's step: own shard / drawing ahead / wait / sum / Adam (ms) |\n|---|---|---|---|---|`);
+    for (const { label: k } of cases) {
       const rows = byK.get(k);
       const ratios = rows.map((r, i) => (r.rate / base[i].rate).toFixed(2)).join(", ");
       const p = rows[rows.length - 1].perStep;
-      const split = p.own !== undefined ? [p.own, p.waiting, p.summing, p.applying].map((v) => v.toFixed(2)).join(" / ") : "";
+      const split = p.own !== undefined ? [p.own, p.drawing, p.waiting, p.summing, p.applying].map((v) => v.toFixed(2)).join(" / ") : "";
       console.log(`| ${k} | ${median(rows.map((r) => r.rate)).toFixed(2)} | ${median(rows.map((r) => r.engineRate)).toFixed(2)} | ${ratios} | ${split} |`);
     }
   } finally {
     copy.remove();
+    other?.remove();
   }
 }
 

@@ -124,6 +124,7 @@ pub async fn handle(session: Rc<RefCell<Session>>, request: Request) -> Outcome<
         Request::Gradients { from, to } => crate::shards::gradients(cell, from, to)
             .await
             .map(Response::Gradients),
+        Request::Draw { step, from, to } => crate::shards::draw(cell, step, from, to),
         Request::Apply { grads, losses } => {
             crate::shards::apply(cell, &grads, losses).map(Response::Trained)
         }

@@ -149,6 +149,17 @@ pub enum Request {
         /// The row after its last.
         to: u32,
     },
+    /// Training on several workers: rows `from..to` of the batch of step `step` (counted from
+    /// 0, as `steps` counts), drawn now for that step's shard to find ready: what a worker does
+    /// while it waits for the other shards' gradients.
+    Draw {
+        /// The step whose batch the rows are of.
+        step: u64,
+        /// The first row.
+        from: u32,
+        /// The row after the last.
+        to: u32,
+    },
     /// Training on several workers: one step with the sum of every shard's gradients (the same
     /// sum on every worker, so their networks stay the same), and the summed losses to report.
     Apply {
@@ -190,6 +201,7 @@ impl Request {
             Self::NetsTrain { .. } => "netsTrain",
             Self::NetsWalkers { .. } => "netsWalkers",
             Self::Gradients { .. } => "gradients",
+            Self::Draw { .. } => "draw",
             Self::Apply { .. } => "apply",
         }
     }
@@ -199,7 +211,8 @@ impl Request {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Response {
-    /// A fresh run (`configure`, `configureRun`).
+    /// A fresh run (`configure`, `configureRun`), or rows drawn ahead for one (`draw`): the
+    /// run's generation.
     Started {
         /// The engine's generation of the new run.
         generation: u32,

@@ -114,6 +114,14 @@ impl Session {
         }
     }
 
+    pub(crate) fn trainer_mut(&mut self) -> Outcome<&mut Trainer> {
+        match (&mut self.trainer, &self.map) {
+            (Some(tr), _) => Ok(tr),
+            (None, Some(_)) => Err(EngineError::MapRun),
+            (None, None) => Err(EngineError::NoRun),
+        }
+    }
+
     /// The flow map's run, or why there is none.
     pub(crate) fn map_run(&mut self) -> Outcome<&mut MapRun> {
         match (&self.trainer, &mut self.map) {

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use interplay_nn::Trainer;
 
-use crate::protocol::{ShardReport, TrainReport};
+use crate::protocol::{Response, ShardReport, TrainReport};
 use crate::session::{EngineError, Losses, Outcome, Session, now_ms};
 
 /// Rows `from..to` of a batch of `batch`, or why they are not a shard of it.
@@ -28,13 +28,14 @@ fn rows(batch: usize, from: u32, to: u32) -> Outcome<std::ops::Range<usize>> {
 /// The gradients of the next step on rows `from..to` of its batch, read from the device.
 pub(crate) async fn gradients(cell: &RefCell<Session>, from: u32, to: u32) -> Outcome<ShardReport> {
     let (g, steps, generation) = {
-        let st = cell.borrow();
-        let tr = st.trainer()?;
+        let mut st = cell.borrow_mut();
+        let generation = st.generation;
+        let tr = st.trainer_mut()?;
         let rows = rows(tr.config.batch, from, to)?;
         (
             tr.shard_gradients(rows).map_err(EngineError::refused)?,
             tr.steps(),
-            st.generation,
+            generation,
         )
     };
     let read = |e: interplay_nn::NnError| EngineError::refused(e);
@@ -46,6 +47,17 @@ pub(crate) async fn gradients(cell: &RefCell<Session>, from: u32, to: u32) -> Ou
     })
 }
 
+/// Rows `from..to` of step `step`'s batch drawn ahead ([`interplay_nn::Trainer::draw_ahead`]);
+/// answers the run's generation.
+pub(crate) fn draw(cell: &RefCell<Session>, step: u64, from: u32, to: u32) -> Outcome<Response> {
+    let mut st = cell.borrow_mut();
+    let generation = st.generation;
+    let tr = st.trainer_mut()?;
+    let rows = rows(tr.config.batch, from, to)?;
+    tr.draw_ahead(step, rows).map_err(EngineError::refused)?;
+    Ok(Response::Started { generation })
+}
+
 /// One step with the summed gradient `grads`; reports like `train`, with the summed `losses`.
 pub(crate) fn apply(
     cell: &RefCell<Session>,
@@ -55,7 +67,7 @@ pub(crate) fn apply(
     let t0 = now_ms();
     let mut st = cell.borrow_mut();
     let generation = st.generation;
-    let tr = st.trainer.as_mut().ok_or(EngineError::NoRun)?;
+    let tr = st.trainer_mut()?;
     tr.apply(grads).map_err(EngineError::refused)?;
     let losses = named(tr, losses);
     Ok(TrainReport {

@@ -42,7 +42,16 @@ fn two_engines_sharing_each_batch_train_the_model_one_engine_trains() {
                 .zip(&shards[1].1)
                 .map(|(a, b)| a + b)
                 .collect();
-            for s in &team {
+            for (i, s) in team.iter().enumerate() {
+                // Each draws rows of the next batch while it would wait for the sum: rows that
+                // the next split moves (it asks for 0..40 and 40..64 again), which it must use
+                // where they overlap and draw again where not.
+                let rows = [[0, 37], [37, 64]][i];
+                let next = json!({"step": step + 1, "from": rows[0], "to": rows[1]});
+                match ask(s, "draw", next) {
+                    Ok(Response::Started { .. }) => {}
+                    other => panic!("draw: {other:?}"),
+                }
                 match ask(s, "apply", json!({"grads": grads, "losses": losses})) {
                     Ok(Response::Trained(r)) => {
                         assert_eq!((r.steps, r.done), (step + 1, 1));
@@ -78,7 +87,11 @@ fn shards_outside_the_batch_and_flow_maps_are_refused() {
     assert!(e.to_string().contains("rows 10..10 are not a shard"), "{e}");
     let e = ask(&s, "gradients", json!({"from": 0, "to": 65})).expect_err("past the batch");
     assert!(e.to_string().contains("a batch of 64 rows"), "{e}");
+    let e = ask(&s, "draw", json!({"step": 1, "from": 60, "to": 70})).expect_err("past it");
+    assert!(e.to_string().contains("rows 60..70 are not a shard"), "{e}");
     let map = configured("flow-map");
     let e = ask(&map, "gradients", json!({"from": 0, "to": 32})).expect_err("a flow map");
+    assert!(e.to_string().contains("flow map"), "{e}");
+    let e = ask(&map, "draw", json!({"step": 1, "from": 0, "to": 32})).expect_err("a flow map");
     assert!(e.to_string().contains("flow map"), "{e}");
 }

@@ -6,6 +6,7 @@
 //! tensor synchronously (that panics on WebGPU): losses and particles come back through
 //! `into_data_async`, read by the caller when it chooses.
 
+mod ahead;
 pub mod batch;
 pub mod checkpoint;
 pub use interplay_core::coupling;

@@ -6,12 +6,13 @@ use std::ops::Range;
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use interplay_core::sampling::streams;
 use interplay_core::targets::ExactTarget;
 use interplay_core::{Rng, Schedule, Target};
 
 use crate::NnError;
+use crate::ahead::Ahead;
 use crate::batch::{HostBatch, TimeDraw, draw_rows};
 use crate::field::LearnedField;
 use crate::fused::{FusedNets, Region, fusable};
@@ -20,6 +21,8 @@ use crate::net::FieldNet;
 use crate::objective::Objective;
 
 pub use crate::train_config::{LrDecay, TrainConfig, default_lr, default_t_power};
+
+mod shards;
 
 /// A shard's gradients and losses, unread: [`Trainer::shard_gradients`].
 pub struct ShardGradients {
@@ -58,6 +61,8 @@ pub struct Trainer {
     step: u64,
     /// Whether the networks of a two-network objective step on two threads.
     parallel: bool,
+    /// Rows of a coming batch drawn while this worker of a team waited ([`Trainer::draw_ahead`]).
+    ahead: Option<Ahead>,
 }
 
 /// Whether two networks can step at once on `device`: natively on the CPU backend (a Web
@@ -172,6 +177,7 @@ impl Trainer {
             optims,
             fused,
             step: 0,
+            ahead: None,
             parallel,
         })
     }
@@ -217,6 +223,7 @@ impl Trainer {
             fused,
             parallel,
             step,
+            ahead: None,
         })
     }
 
@@ -240,13 +247,18 @@ impl Trainer {
     /// step alone, and each row by the batch and its index, so a resumed run draws the batches an
     /// unbroken one would, and K workers drawing a shard each draw the batch of one.
     pub fn batch_rows(&self, rows: Range<usize>) -> HostBatch {
+        self.batch_rows_at(self.step, rows)
+    }
+
+    /// Rows `rows` of the batch of step `step` (the next is [`Trainer::steps`]).
+    fn batch_rows_at(&self, step: u64, rows: Range<usize>) -> HostBatch {
         let seed = Rng::stream(
-            self.config.seed ^ self.step.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            self.config.seed ^ step.wrapping_mul(0x9E37_79B9_7F4A_7C15),
             streams::TRAINING,
         )
         .next_u64();
         draw_rows(
-            &batch_objective(&self.objective, &self.config, self.step),
+            &batch_objective(&self.objective, &self.config, step),
             &self.schedule,
             &self.exact,
             self.config.batch,
@@ -261,9 +273,15 @@ impl Trainer {
         )
     }
 
+    /// Rows `rows` of the next step's batch, with those drawn ahead for it used.
+    fn next_rows(&mut self, rows: Range<usize>) -> HostBatch {
+        let ahead = self.ahead.take();
+        Ahead::take(ahead, self.step, rows, |r| self.batch_rows_at(self.step, r))
+    }
+
     /// One optimisation step on a fresh batch. Returns the losses without reading them.
     pub fn step(&mut self) -> StepLosses {
-        let batch = self.batch_rows(0..self.config.batch);
+        let batch = self.next_rows(0..self.config.batch);
         let lr = self.lr_at(self.step);
         let keep = self.average_weight();
         let objective = &self.objective;
@@ -323,89 +341,6 @@ impl Trainer {
     fn average_weight(&self) -> f64 {
         let warm = (1.0 + self.step as f64) / (10.0 + self.step as f64);
         self.config.ema.min(warm)
-    }
-
-    /// Why a fused trainer takes no shards.
-    fn shards_refused(&self) -> Result<(), NnError> {
-        match self.fused {
-            Some(_) => Err(NnError::Config(
-                "training on several workers takes the CPU backend: this run trains on a GPU"
-                    .into(),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// The gradients of the next step's loss on rows `rows` of its batch (a shard's share of the
-    /// whole batch's mean), without stepping: every network's, flattened in the order
-    /// [`Trainer::apply`] takes them (layer by layer, weight then bias), and the shard's losses.
-    /// K workers that each take one shard and sum what they get have the whole batch's gradient.
-    pub fn shard_gradients(&self, rows: Range<usize>) -> Result<ShardGradients, NnError> {
-        self.shards_refused()?;
-        let batch = self.batch_rows(rows);
-        let (mut grads, mut losses) = (Vec::new(), Vec::new());
-        for (k, net) in self.nets.iter().enumerate() {
-            let loss = net_loss(&self.objective, k, net, &batch, &self.device);
-            let mut g = loss.backward();
-            let g = GradientsParams::from_module(&mut g, net);
-            for layer in &net.layers {
-                let w = g
-                    .get::<2>(layer.weight.id)
-                    .expect("every weight has a gradient");
-                grads.push(w.flatten::<1>(0, 1));
-                if let Some(b) = &layer.bias {
-                    grads.push(g.get::<1>(b.id).expect("every bias has a gradient"));
-                }
-            }
-            losses.push(loss.inner());
-        }
-        Ok(ShardGradients {
-            grads: Tensor::cat(grads, 0),
-            losses: Tensor::cat(losses, 0),
-        })
-    }
-
-    /// One optimisation step with the gradient `flat` (the sum of every shard's
-    /// [`Trainer::shard_gradients`]): the same Adam step on every worker that applies the same
-    /// sum, so their networks stay the same without being sent.
-    pub fn apply(&mut self, flat: &[f32]) -> Result<(), NnError> {
-        self.shards_refused()?;
-        let want = self.nets.len() * self.config.net.num_params();
-        if flat.len() != want {
-            return Err(NnError::Config(format!(
-                "a gradient of {} numbers given, this run's networks have {want}",
-                flat.len()
-            )));
-        }
-        let lr = self.lr_at(self.step);
-        let inner = self.device.clone().without_autodiff();
-        let mut at = 0;
-        let mut take = |len: usize| {
-            at += len;
-            flat[at - len..at].to_vec()
-        };
-        let nets = std::mem::take(&mut self.nets);
-        for (net, opt) in nets.into_iter().zip(self.optims.iter_mut()) {
-            let mut g = GradientsParams::new();
-            for layer in &net.layers {
-                let [d_in, d_out] = layer.weight.dims();
-                let w = take(d_in * d_out);
-                g.register(
-                    layer.weight.id,
-                    Tensor::<2>::from_data(TensorData::new(w, [d_in, d_out]), &inner),
-                );
-                if let Some(b) = &layer.bias {
-                    let v = take(d_out);
-                    g.register(
-                        b.id,
-                        Tensor::<1>::from_data(TensorData::new(v, [d_out]), &inner),
-                    );
-                }
-            }
-            self.nets.push(opt.step(lr, net, g));
-        }
-        self.finish_step();
-        Ok(())
     }
 
     /// The current networks (their moving average when enabled) as a field for sampling, on

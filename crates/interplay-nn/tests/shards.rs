@@ -60,7 +60,7 @@ fn team_steps(c: &TrainConfig, k: usize, steps: usize) -> Vec<Trainer> {
     let mut team: Vec<Trainer> = (0..k).map(|_| trainer(c)).collect();
     for _ in 0..steps {
         let mut sum: Option<Vec<f32>> = None;
-        for (i, t) in team.iter().enumerate() {
+        for (i, t) in team.iter_mut().enumerate() {
             let rows = c.batch * i / k..c.batch * (i + 1) / k;
             let g = read(t.shard_gradients(rows).expect("CPU").grads);
             sum = Some(match sum {
@@ -140,7 +140,7 @@ fn a_row_is_the_same_whichever_shard_draws_it() {
 #[test]
 fn shard_losses_sum_to_the_batch_loss_and_a_wrong_gradient_is_refused() {
     let c = config("velocity-score");
-    let t = trainer(&c);
+    let mut t = trainer(&c);
     let whole = read(t.shard_gradients(0..c.batch).expect("CPU").losses);
     let halves: Vec<Vec<f32>> = [0..100, 100..300]
         .into_iter()
@@ -154,10 +154,86 @@ fn shard_losses_sum_to_the_batch_loss_and_a_wrong_gradient_is_refused() {
             whole[n]
         );
     }
-    let mut t = t;
     let e = t
         .apply(&[0.0; 7])
         .expect_err("a gradient of the wrong size");
     assert!(e.to_string().contains("7 numbers"), "{e}");
     assert_eq!(t.steps(), 0, "a refused gradient takes no step");
+}
+
+#[test]
+fn shards_join_and_slice_into_the_rows_of_the_batch() {
+    // The pair losses' columns hold 2n rows (the plus halves first): velocity-score has them.
+    for objective in ["schedule-free", "velocity-score", "denoiser"] {
+        let c = config(objective);
+        let t = trainer(&c);
+        let whole = t.batch_rows(0..c.batch);
+        let joined = interplay_nn::batch::HostBatch::join(vec![
+            t.batch_rows(0..17),
+            t.batch_rows(17..17),
+            t.batch_rows(17..c.batch),
+        ]);
+        let sliced = whole.slice(40..131);
+        let direct = t.batch_rows(40..131);
+        assert_eq!((joined.n, joined.total), (c.batch, c.batch));
+        assert_eq!((sliced.n, sliced.total), (91, c.batch));
+        assert!(!whole.cols.is_empty());
+        for (col, values, w) in &whole.cols {
+            assert_eq!(
+                joined.col(*col),
+                Some((values.as_slice(), *w)),
+                "{objective}: joined {col:?}"
+            );
+            let want = direct.col(*col).expect("the column");
+            assert_eq!(sliced.col(*col), Some(want), "{objective}: sliced {col:?}");
+        }
+    }
+}
+
+/// Every number of a shard's gradients and losses.
+fn shard(t: &mut Trainer, rows: std::ops::Range<usize>) -> (Vec<f32>, Vec<f32>) {
+    let g = t.shard_gradients(rows).expect("CPU");
+    (read(g.grads), read(g.losses))
+}
+
+#[test]
+fn rows_drawn_ahead_give_the_shard_a_step_would_draw() {
+    for objective in ["schedule-free", "velocity-score"] {
+        let c = config(objective);
+        let (mut plain, mut ahead) = (trainer(&c), trainer(&c));
+        // Drawn ahead, then asked for: the same rows, a split that moved either way, rows
+        // that do not overlap, a batch of another step; the shard must be the same bits.
+        let cases = [
+            (0, 0..150, 0..150),
+            (0, 0..150, 0..161),
+            (0, 20..150, 0..141),
+            (0, 150..300, 133..290),
+            (0, 0..100, 200..300),
+            (1, 0..150, 0..150),
+        ];
+        for _ in 0..2 {
+            for (later, drawn, asked) in cases.clone() {
+                let step = ahead.steps() + later;
+                ahead.draw_ahead(step, drawn.clone()).expect("CPU");
+                assert_eq!(
+                    shard(&mut ahead, asked.clone()),
+                    shard(&mut plain, asked.clone()),
+                    "{objective}: rows {asked:?} after {drawn:?} drawn ahead for step {step}"
+                );
+            }
+            // A step with those rows drawn ahead of it steps the same too.
+            ahead.draw_ahead(ahead.steps(), 0..c.batch).expect("CPU");
+            plain.step();
+            ahead.step();
+            assert_eq!(
+                params(&ahead),
+                params(&plain),
+                "{objective}: a step drawn ahead"
+            );
+        }
+        // Rows drawn ahead are used once: the next shard of that step draws them again.
+        ahead.draw_ahead(ahead.steps(), 0..150).expect("CPU");
+        shard(&mut ahead, 0..150);
+        assert_eq!(shard(&mut ahead, 0..150), shard(&mut plain, 0..150));
+    }
 }
