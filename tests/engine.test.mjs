@@ -51,7 +51,9 @@ test("the engine's contract in the browser: the fixture's requests get the answe
         const a = await call(r.op, r.args);
         const v = a.result;
         const numbers = ArrayBuffer.isView(v) ? v.length : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => ArrayBuffer.isView(x)).map(([k, x]) => [k, x.length])) : null;
-        out.push({ ok: a.ok, error: a.error, answer: v && !ArrayBuffer.isView(v) && typeof v === "object" ? v : null, numbers });
+        // The short lists of numbers themselves (a shard's losses), for the fixture's `close`.
+        const lists = v && typeof v === "object" && !ArrayBuffer.isView(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => (ArrayBuffer.isView(x) || Array.isArray(x)) && x.length <= 16).map(([k, x]) => [k, Array.from(x)])) : {};
+        out.push({ ok: a.ok, error: a.error, answer: v && !ArrayBuffer.isView(v) && typeof v === "object" ? v : null, numbers, lists });
       }
       worker.terminate();
       return out;
@@ -66,6 +68,10 @@ test("the engine's contract in the browser: the fixture's requests get the answe
       }
       assert.ok(got.ok, what);
       for (const [k, v] of Object.entries(want.answer || {})) assert.deepEqual(got.answer[k], v, what);
+      for (const [k, { values, rel }] of Object.entries(want.close || {})) {
+        const have = got.lists[k] || [];
+        assert.ok(have.length === values.length && have.every((g, j) => Math.abs(g - values[j]) <= rel * Math.abs(values[j])), `${what}: ${k} ${JSON.stringify(have)}, the fixture's ${JSON.stringify(values)}`);
+      }
       if (typeof want.numbers === "number") assert.equal(got.numbers, want.numbers, what);
       else if (want.numbers) for (const [k, n] of Object.entries(want.numbers)) assert.equal(got.numbers[k], n, what);
     });

@@ -286,6 +286,11 @@ fn a_run_on_the_line_draws_its_learned_flow_lines() {
     assert_eq!(f.error_times, interplay_nn::quality::ERROR_TIMES);
 }
 
+fn floats_of(v: &Value) -> Vec<f64> {
+    let list = v.as_array().unwrap_or_else(|| panic!("numbers, not {v}"));
+    list.iter().map(|x| x.as_f64().expect("a number")).collect()
+}
+
 /// The shared fixture (`tests/fixtures/engine-contract.json`), which the browser test runs
 /// through the engine's Web Worker: the same requests, the same answers, natively.
 #[test]
@@ -314,6 +319,18 @@ fn the_contract_fixture_holds_natively() {
         if let Some(fields) = step["answer"].as_object() {
             for (k, v) in fields {
                 assert_eq!(&got[k], v, "{what}: {k} in {got}");
+            }
+        }
+        if let Some(fields) = step["close"].as_object() {
+            for (k, want) in fields {
+                let rel = want["rel"].as_f64().expect("a tolerance");
+                let (got, want) = (floats_of(&got[k]), floats_of(&want["values"]));
+                let apart = got.len() != want.len()
+                    || got
+                        .iter()
+                        .zip(&want)
+                        .any(|(g, w)| (g - w).abs() > rel * w.abs());
+                assert!(!apart, "{what}: {k} {got:?}, the fixture's {want:?}");
             }
         }
         let count = match (&r, &step["numbers"]) {

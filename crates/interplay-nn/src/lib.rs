@@ -18,6 +18,7 @@ pub mod flow_map;
 pub mod fused;
 #[cfg(feature = "wgpu")]
 pub mod kernel_times;
+mod lanes;
 pub mod line_flow;
 pub mod losses;
 pub mod multi;

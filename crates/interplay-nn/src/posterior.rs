@@ -31,6 +31,8 @@
 
 use interplay_core::P2;
 
+use crate::lanes::F4;
+
 /// The reference-set size `interplay train` and live training use: at batch 1024 it costs a few
 /// per cent of a step and halves the velocity error (BENCHMARKS.md, "Batch-posterior targets").
 pub const REFS: usize = 256;
@@ -48,7 +50,15 @@ pub struct Centre {
 pub struct BatchPosterior<'a> {
     x1: &'a [P2],
     refs: usize,
-    logits: Vec<f64>,
+    /// The samples' coordinates in f32, in the order of the batch and then its first `refs`
+    /// again (so that every row's set is one run), in groups of four lanes: `xs[k][q]` holds
+    /// samples 4q + k … 4q + k + 3, so that a set that starts at any row is whole groups.
+    xs: [Vec<F4>; 4],
+    ys: [Vec<F4>; 4],
+    /// What the last group of a set adds to its logits: 0, or −∞ for the lanes past the set.
+    past: F4,
+    /// Scratch: a set's logits, by groups.
+    logits: Vec<F4>,
     /// With the control variate: the target's centre and the prefix sums of `x1` (n + 1 rows).
     centre: Option<(Centre, Vec<P2>)>,
 }
@@ -57,10 +67,28 @@ impl<'a> BatchPosterior<'a> {
     /// Reference sets of `refs` members (clamped to the batch) from the batch samples `x1`.
     pub fn new(x1: &'a [P2], refs: usize) -> Self {
         let refs = refs.clamp(1, x1.len().max(1));
+        let groups = refs.div_ceil(4);
+        let coord = |d: usize| -> [Vec<F4>; 4] {
+            let mut v: Vec<f32> = x1
+                .iter()
+                .chain(&x1[..refs.min(x1.len())])
+                .map(|p| p[d] as f32)
+                .collect();
+            v.resize(x1.len() + 4 * groups + 8, 0.0);
+            [0, 1, 2, 3].map(|k| {
+                (0..x1.len().div_ceil(4) + groups)
+                    .map(|q| F4::new([0, 1, 2, 3].map(|i| v[4 * q + k + i])))
+                    .collect()
+            })
+        };
+        let last = refs - 4 * (groups - 1);
         Self {
             x1,
             refs,
-            logits: vec![0.0; refs],
+            xs: coord(0),
+            ys: coord(1),
+            past: F4::new([0, 1, 2, 3].map(|i| if i < last { 0.0 } else { f32::NEG_INFINITY })),
+            logits: vec![F4::splat(0.0); groups],
             centre: None,
         }
     }
@@ -104,37 +132,42 @@ impl<'a> BatchPosterior<'a> {
     }
 
     /// T(x) for a point `x = β·x1[own] + σ·n`: the posterior mean of x1 over row `own`'s set
-    /// (its own sample and the next `refs − 1` of the batch, cyclically).
+    /// (its own sample and the next `refs − 1` of the batch, cyclically). Computed in f32, four
+    /// members at a time: the weights to about 10⁻⁶, far below the targets' own noise.
     pub fn mean(&mut self, own: usize, x: P2, beta: f64, sigma: f64) -> P2 {
-        let inv = 0.5 / (sigma * sigma).max(1e-300);
-        // The set as two runs of the batch (the second where it wraps around), not an index
-        // modulo n per member: the division cost more than the rest of the loop in wasm.
-        let n = self.x1.len();
-        let end = own + self.refs;
-        let (head, tail) = if end <= n {
-            (&self.x1[own..end], &self.x1[..0])
-        } else {
-            (&self.x1[own..], &self.x1[..end - n])
-        };
-        let members = || head.iter().chain(tail);
-        let mut top = f64::NEG_INFINITY;
-        for (l, p) in self.logits.iter_mut().zip(members()) {
-            let (dx, dy) = (x[0] - beta * p[0], x[1] - beta * p[1]);
-            *l = -(dx * dx + dy * dy) * inv;
+        // 1/(2σ²), finite where σ is 0 (only the own sample, at distance 0, then has weight).
+        let inv = F4::splat((0.5 / (sigma * sigma)).min(f64::from(f32::MAX)) as f32);
+        let (cx, cy, b) = (
+            F4::splat(x[0] as f32),
+            F4::splat(x[1] as f32),
+            F4::splat(beta as f32),
+        );
+        let (q, k) = (own / 4, own % 4);
+        let (xs, ys) = (&self.xs[k][q..], &self.ys[k][q..]);
+        let groups = self.logits.len();
+        let mut top = F4::splat(f32::NEG_INFINITY);
+        for (g, l) in self.logits.iter_mut().enumerate() {
+            let dx = cx.sub(b.mul(xs[g]));
+            let dy = cy.sub(b.mul(ys[g]));
+            *l = F4::splat(0.0).sub(dx.mul(dx).add(dy.mul(dy)).mul(inv));
+            if g + 1 == groups {
+                *l = l.add(self.past);
+            }
             top = top.max(*l);
         }
-        let (mut w, mut m) = (0.0, [0.0, 0.0]);
-        for (l, p) in self.logits.iter().zip(members()) {
-            let d = l - top;
-            // Below e^−40 a member's weight is lost in rounding anyway.
-            if d > -40.0 {
-                let e = exp_neg(d);
-                w += e;
-                m[0] += e * p[0];
-                m[1] += e * p[1];
-            }
+        let top = F4::splat(top.lanes().into_iter().fold(f32::NEG_INFINITY, f32::max));
+        // Below e^−40 a member's weight is lost in rounding anyway: it counts 0.
+        let floor = F4::splat(-40.0);
+        let (mut w, mut mx, mut my) = (F4::splat(0.0), F4::splat(0.0), F4::splat(0.0));
+        for (g, l) in self.logits.iter().enumerate() {
+            let d = l.sub(top);
+            let e = d.where_gt(floor, d.exp_neg());
+            w = w.add(e);
+            mx = mx.add(e.mul(xs[g]));
+            my = my.add(e.mul(ys[g]));
         }
-        let t = [m[0] / w, m[1] / w];
+        let w = w.sum();
+        let t = [f64::from(mx.sum() / w), f64::from(my.sum() / w)];
         match &self.centre {
             None => t,
             Some((c, prefix)) => {
@@ -148,26 +181,9 @@ impl<'a> BatchPosterior<'a> {
     }
 }
 
-/// e^x for x ∈ (−40, 0], to about 10⁻⁸ relative: x = n·ln 2 + r with |r| ≤ ½ln 2, a degree-7
-/// Taylor series for e^r and the exponent bits for 2^n: no branches and no table, unlike
-/// libm's `exp` (which wasm32 runs in software).
-fn exp_neg(x: f64) -> f64 {
-    const LN2: f64 = core::f64::consts::LN_2;
-    let n = (x / LN2).round();
-    let r = x - n * LN2;
-    let p = 1.0
-        + r * (1.0
-            + r * (0.5
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
-    // n ∈ [−58, 0]: a normal power of two.
-    p * f64::from_bits(((n as i64 + 1023) as u64) << 52)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{BatchPosterior, Centre, exp_neg};
+    use super::{BatchPosterior, Centre};
     use interplay_core::P2;
 
     #[test]
@@ -196,12 +212,55 @@ mod tests {
         );
     }
 
+    /// The posterior mean in f64, member by member, as the module's doc defines it.
+    fn plain_mean(x1: &[P2], refs: usize, own: usize, x: P2, beta: f64, sigma: f64) -> P2 {
+        let set: Vec<P2> = (0..refs).map(|j| x1[(own + j) % x1.len()]).collect();
+        let logit = |p: &P2| {
+            -((x[0] - beta * p[0]).powi(2) + (x[1] - beta * p[1]).powi(2)) / (2.0 * sigma * sigma)
+        };
+        let top = set.iter().map(logit).fold(f64::NEG_INFINITY, f64::max);
+        let w: Vec<f64> = set.iter().map(|p| (logit(p) - top).exp()).collect();
+        let sum: f64 = w.iter().sum();
+        [0, 1].map(|d| set.iter().zip(&w).map(|(p, w)| w * p[d]).sum::<f64>() / sum)
+    }
+
     #[test]
-    fn exp_neg_matches_exp() {
-        for k in 0..=40_000 {
-            let x = -(k as f64) * 1e-3;
-            let (a, b) = (exp_neg(x), x.exp());
-            assert!((a - b).abs() <= 2e-8 * b, "x = {x}: {a} against {b}");
+    fn the_mean_is_the_weighted_mean_of_the_set() {
+        // Sets that wrap around the batch, sizes that are not whole groups of four lanes, the
+        // whole batch, one member; noise from nearly none (the own sample alone) to wide (nearly
+        // the set's plain mean).
+        let mut s = 7u64;
+        let mut u = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let x1: Vec<P2> = (0..37)
+            .map(|_| [4.0 * u() - 2.0, 4.0 * u() - 2.0])
+            .collect();
+        let mut worst = 0.0f64;
+        for refs in [1, 3, 4, 9, 37] {
+            let mut p = BatchPosterior::new(&x1, refs);
+            for own in [0, 5, 30, 36] {
+                for (beta, sigma) in [(1.0, 1e-6), (1.0, 0.05), (0.7, 0.3), (0.2, 2.0), (1.0, 9.0)]
+                {
+                    let x = [0, 1].map(|d| beta * x1[own][d] + sigma * (2.0 * u() - 1.0));
+                    let (got, want) = (
+                        p.mean(own, x, beta, sigma),
+                        plain_mean(&x1, refs, own, x, beta, sigma),
+                    );
+                    for d in 0..2 {
+                        worst = worst.max((got[d] - want[d]).abs());
+                    }
+                }
+            }
         }
+        // f32 coordinates (|x1| ≤ 2): a few ulps.
+        assert!(worst < 2e-6, "worst difference {worst}");
+        // σ = 0: the own sample, exactly as stored in f32.
+        let mut p = BatchPosterior::new(&x1, 9);
+        let got = p.mean(3, x1[3], 1.0, 0.0);
+        assert_eq!(got, [0, 1].map(|d| f64::from(x1[3][d] as f32)));
     }
 }
