@@ -6,7 +6,7 @@
 //   node tests/bench.mjs --peer [--webgpu | --webgpu-only]
 //       training steps/s of one network against TensorFlow.js 4.22 (benches/tfjs, npm ci there)
 //       on the same MLP, loss, batch and Adam, in the same Chromium session
-//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--sources learned,schedule-free] [--webgpu | --webgpu-only] [--workers 1,2] (default 1)
+//   node tests/bench.mjs --time-to-quality [--budgets 15,30,60] [--sources learned,schedule-free] [--webgpu | --webgpu-only] [--workers 1,2] (default 1) [--against OTHER_DIST]
 //       train from scratch for each budget, sample 20 000 points from the model, score them with
 //       `interplay eval` (build it: cargo build --release -p interplay-cli); --webgpu adds
 //       WebGPU rows (the page shows the training panel alone and its model is scored natively
@@ -340,7 +340,10 @@ if (process.argv.includes("--workers-scaling")) {
 
 if (process.argv.includes("--time-to-quality")) {
   const budgets = arg("--budgets", "15,30,60").split(",").map(Number);
-  const server = await serve({ "/": DIST });
+  // With --against OTHER_DIST, every case also on that build ("… (OTHER_DIST)"), right after.
+  const other = arg("--against");
+  const server = await serve(other ? { "/a/": DIST, "/b/": other } : { "/": DIST });
+  const builds = other ? [["/a/", ""], ["/b/", ` (${other})`]] : [["/", ""]];
   const out = [];
   const cases = process.argv.includes("--webgpu-only") ? [] : [["cpu", false]];
   if (process.argv.includes("--webgpu") || process.argv.includes("--webgpu-only")) cases.push(["webgpu", true]);
@@ -352,12 +355,14 @@ if (process.argv.includes("--time-to-quality")) {
         // software adapter wait minutes for autotune: that page shows the training panel alone,
         // and its model is scored natively from its checkpoint (the same sampler and metrics).
         const hash = `&workers=${workers}${webgpu ? "&views=training" : ""}`;
-        const { rows, problems } = await timeToQuality(browser, server.url("/index.html"), { backend, source, budgets, hash, native: webgpu });
-        for (const r of rows) {
-          console.error(JSON.stringify({ ...r, workers }));
-          out.push(ttqRow({ ...r, backend: workers === 1 ? r.backend : `${r.backend}, ${workers} workers` }));
+        for (const [path, label] of builds) {
+          const { rows, problems } = await timeToQuality(browser, server.url(`${path}index.html`), { backend, source, budgets, hash, native: webgpu });
+          for (const r of rows) {
+            console.error(JSON.stringify({ ...r, workers, build: label }));
+            out.push(ttqRow({ ...r, backend: `${workers === 1 ? r.backend : `${r.backend}, ${workers} workers`}${label}` }));
+          }
+          if (problems.length) console.error(`${source} on ${backend}${label}: page problems: ${problems.join("; ")}`);
         }
-        if (problems.length) console.error(`${source} on ${backend}: page problems: ${problems.join("; ")}`);
       }
     }
     await browser.close();

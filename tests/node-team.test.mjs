@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DIST } from "./lib/browser.mjs";
-import { moduleCopy, rate, runConfig, sameModel } from "../benches/node-team/team.mjs";
+import { moduleCopy, rate, runConfig, sameModel, stepCosts } from "../benches/node-team/team.mjs";
 
 test("on Node worker threads, 2 and 3 workers train the model one worker trains", async () => {
   const copy = moduleCopy(DIST);
@@ -33,6 +33,18 @@ test("the harness times a team: every step on 2 workers, with where its time wen
     for (const k of ["own", "drawing", "waiting", "summing", "applying"]) assert.ok(r.perStep[k] >= 0, `${k}: ${JSON.stringify(r.perStep)}`);
     // Each step this worker draws its rows of the next batch while the helper's shard is due.
     assert.ok(r.perStep.own > 0 && r.perStep.drawing > 0, JSON.stringify(r.perStep));
+  } finally {
+    copy.remove();
+  }
+});
+
+test("the harness takes a step apart: drawing the batch, a shard's fixed cost, applying a sum", async () => {
+  const copy = moduleCopy(DIST);
+  try {
+    for (const objective of ["schedule-free", "velocity-score"]) {
+      const c = await stepCosts(copy.dir, runConfig({ objective, width: 32, depth: 2, batch: 256 }), 3);
+      for (const k of ["draw", "oneRow", "apply", "step", "message"]) assert.ok(Number.isFinite(c[k]) && c[k] > 0, `${objective} ${k}: ${JSON.stringify(c)}`);
+    }
   } finally {
     copy.remove();
   }

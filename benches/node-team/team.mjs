@@ -9,6 +9,9 @@
 //       [--warmup 5] [--objective schedule-free|velocity-score] [--width 128] [--depth 3] [--batch 1024]
 //       [--pair]   adds two engine workers of one worker each timed at once: two cores with no team
 //       [--ab OTHER_DIST]   times every count on OTHER_DIST's build too, in the same rounds
+//   node benches/node-team/team.mjs --costs [--dist dist] [--ab OTHER_DIST] [--width 128] [--batch 1024]
+//       what a step's parts cost one worker (drawing the batch, a shard's fixed cost, applying a
+//       sum, a whole step), for the D and for b and s
 //   node benches/node-team/team.mjs --check [--dist dist]
 //       K = 1 and K = 2 (and 3) train the same small run a few steps: their losses must agree to
 //       1e-5 (relative) and their samples to 1e-4; exits 1 where they do not
@@ -169,6 +172,40 @@ export async function sameModel(dir, { steps = 6, counts = [1, 2, 3] } = {}) {
   }));
 }
 
+/**
+ * What a step's parts cost one worker of the run `config` (ms, the median of `n`, each request
+ * timed from this side, so with its message): drawing the whole batch ahead, a one-row shard (a
+ * shard's fixed cost), applying a summed gradient, and a whole step.
+ */
+export async function stepCosts(dir, config, n = 20) {
+  const w = await startRun(dir, 1, config);
+  try {
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const timeIt = async (f) => {
+      await f();
+      const ms = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await f();
+        ms.push(performance.now() - t0);
+      }
+      return median(ms);
+    };
+    const one = await w.call(1, "gradients", { from: 0, to: 1 });
+    const zero = { grads: new Float32Array(one.grads.length), losses: Array.from(one.losses, () => 0) };
+    return {
+      // A step far ahead: the rows are drawn and kept, never used.
+      draw: await timeIt(() => w.call(1, "draw", { step: 1e9, from: 0, to: config.batch })),
+      oneRow: await timeIt(() => w.call(1, "gradients", { from: 0, to: 1 })),
+      apply: await timeIt(() => w.call(1, "apply", zero)),
+      step: await timeIt(() => w.call(1, "train", { steps: 1 })),
+      message: await timeIt(() => w.call(0, "stats")),
+    };
+  } finally {
+    w.stop();
+  }
+}
+
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : dflt;
@@ -185,6 +222,17 @@ async function main() {
       if (bad.length) {
         console.error(`K workers do not train the model one does: ${JSON.stringify(bad)}`);
         process.exitCode = 1;
+      }
+      return;
+    }
+    if (process.argv.includes("--costs")) {
+      console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}, one worker, CPU backend; ms per request (median of 20), message included.`);
+      console.log("| build | objective | draw the batch | a one-row shard | apply a sum | a whole step | an empty request |\n|---|---|---|---|---|---|---|");
+      for (const [dir, label] of [[copy.dir, "this"], ...(other ? [[other.dir, arg("--ab")]] : [])]) {
+        for (const objective of ["schedule-free", "velocity-score"]) {
+          const c = await stepCosts(dir, runConfig({ objective, width: Number(arg("--width", "128")), batch: Number(arg("--batch", "1024")) }));
+          console.log(`| ${label} | ${objective} | ${[c.draw, c.oneRow, c.apply, c.step, c.message].map((v) => v.toFixed(2)).join(" | ")} |`);
+        }
       }
       return;
     }
