@@ -180,7 +180,6 @@ export async function sameModel(dir, { steps = 6, counts = [1, 2, 3] } = {}) {
 export async function stepCosts(dir, config, n = 20) {
   const w = await startRun(dir, 1, config);
   try {
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const timeIt = async (f) => {
       await f();
       const ms = [];
@@ -205,6 +204,8 @@ export async function stepCosts(dir, config, n = 20) {
     w.stop();
   }
 }
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -254,7 +255,6 @@ async function main() {
         byK.get(label).push(r);
       }
     }
-    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const base = byK.get(counts[0]);
     console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Node ${process.version}, worker threads, CPU backend; ${config.objective} ${net.depth} × ${net.width}, batch ${net.batch}; ${rounds} rounds of ${seconds} s per count after ${warmup} s of training, alternating.`);
     console.log(`| workers | steps/s (median) | steps/s (engine, median) | × ${counts[0]} worker(s), per round | a team's step: own shard / drawing ahead / wait / sum / Adam (ms) |\n|---|---|---|---|---|`);
