@@ -79,3 +79,43 @@ test("bad parameters show a message and keep the last good state", async () => {
   await screenshot(page, "page-bad-input");
   await page.close();
 });
+
+test("a still widget idles (a few frames a second) and draws a change in the next frame", async () => {
+  const page = await openPage(browser, server.url("/assets/interplay/index.html"));
+  await page.evaluate(() => window.interplay.ready);
+  await page.evaluate(() => window.interplay.whenDrawn());
+  // Every frame the page asks for, counted from here on (the loop looks the function up each time).
+  await page.evaluate(() => {
+    const raf = window.requestAnimationFrame.bind(window);
+    window.framesAsked = 0;
+    window.requestAnimationFrame = (cb) => {
+      window.framesAsked++;
+      return raf(cb);
+    };
+  });
+  await page.waitForTimeout(2000);
+  const idle = await page.evaluate(() => window.framesAsked);
+  // Drawing every frame would be ~120 in 2 s; idle, the loop looks every 100 ms.
+  assert.ok(idle <= 40, `an idle widget asked for ${idle} frames in 2 s`);
+  assert.ok(idle >= 5, `an idle widget still looks now and then (${idle} frames in 2 s)`);
+  assert.equal(await page.evaluate(() => window.interplay.running()), true, "idle is not asleep");
+
+  // A change wakes it: the next frame draws it (without the wake, the idle wait would pass first).
+  for (const t of [0.8, 0.2, 0.6]) {
+    const before = await canvasDigest(page, ".interplay-app .ip-eulerian");
+    await page.evaluate((t) => window.interplay.setParams({ t }), t);
+    await frames(page, 1);
+    assert.notEqual((await canvasDigest(page, ".interplay-app .ip-eulerian")).hash, before.hash, `t = ${t} drawn in the next frame`);
+  }
+  // Playing draws every frame again.
+  const played = await page.evaluate(async () => {
+    window.interplay.play();
+    const n0 = window.framesAsked;
+    await new Promise((ok) => setTimeout(ok, 1000));
+    window.interplay.pause();
+    return window.framesAsked - n0;
+  });
+  assert.ok(played > 2 * (idle / 2), `playing asks for every frame (${played} in 1 s against ${idle / 2} idle)`);
+  assert.deepEqual(page.problems, [], "no console errors or warnings");
+  await page.close();
+});

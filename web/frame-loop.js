@@ -1,6 +1,9 @@
 // One widget's requestAnimationFrame loop: the time animation (play, pause, the sweep that waits
 // for the learned particles), the exact particles' budget per frame, the model views' polling,
-// and the redraw of whatever is dirty. It sleeps off screen and in a hidden tab.
+// and the redraw of whatever is dirty. It sleeps off screen and in a hidden tab, and on screen
+// it idles: a frame that had nothing to do asks for the next one only after IDLE_MS, unless a
+// change wakes it first (setting a dirty flag does), so a still widget leaves the cores to
+// training and a laptop's battery alone.
 import { LEARNED_LAG } from "./model-views.js";
 import { PAUSE_ICON, PLAY_ICON } from "./controls.js";
 import { fmt, messageOf } from "./options.js";
@@ -9,11 +12,37 @@ import { fmt, messageOf } from "./options.js";
 const SWEEP_SECONDS = 6;
 /** Main-thread budget per frame for moving the exact particles. */
 const FRAME_BUDGET_MS = 8;
+/** How long an idle loop waits before its next look (ms): the most a change that wakes
+ * nothing waits to be seen (a request's failure, a note's new state). */
+const IDLE_MS = 100;
+/** The views' dirty flags: setting one asks for a redraw in the next frame. */
+const VIEWS = ["eulerian", "lagrangian", "schedule", "losses", "spacetime"];
+
+/** The dirty flags (all set), as an object whose flags call `wake` when one is set. */
+function wakingFlags(wake) {
+  const flags = {};
+  for (const view of VIEWS) {
+    let dirty = true;
+    Object.defineProperty(flags, view, {
+      enumerable: true,
+      get: () => dirty,
+      set: (v) => {
+        dirty = v;
+        if (v) wake();
+      },
+    });
+  }
+  // Sealed: a misspelt flag throws instead of being a new one that nothing draws.
+  return Object.seal(flags);
+}
 
 /** The frame loop of the widget `w`. */
 export function frameLoop(w) {
   const reducedMotion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false };
   let frameId = 0;
+  let idleTimer = 0; // the wait of an idle loop before its next frame
+  let inFrame = false;
+  let wokenInFrame = false;
   let lastFrame = 0;
   let playing = false;
   let stepAccumulator = 0;
@@ -45,12 +74,15 @@ export function frameLoop(w) {
     return dtT > 0 ? Math.min(t, Math.max(p.t, lt + LEARNED_LAG)) : Math.max(t, Math.min(p.t, lt - LEARNED_LAG));
   }
 
+  /** Redraws what is dirty; returns whether anything was drawn. */
   function draw(p, now, caughtUp) {
     const { viewer, dirty } = w;
+    let drew = false;
     try {
       // While playing, the heat map is redrawn at most every 30 ms (it costs several ms).
       if (dirty.eulerian && !w.drawing.active() && (!playing || now - lastEulerian >= 30)) {
         dirty.eulerian = false;
+        drew = true;
         lastEulerian = now;
         const max = viewer.drawEulerian();
         w.$(".ip-legend-max").textContent = Number.isFinite(max) ? max.toPrecision(2) : "…";
@@ -60,28 +92,56 @@ export function frameLoop(w) {
       }
       if (dirty.lagrangian) {
         dirty.lagrangian = false;
+        drew = true;
         viewer.drawLagrangian((playing || !caughtUp) && !reducedMotion.matches);
       }
       if (dirty.schedule && w.$(".ip-schedule-plot").offsetParent !== null) {
         dirty.schedule = false;
+        drew = true;
         viewer.drawSchedule();
       }
       if (dirty.spacetime && w.$(".ip-spacetime").offsetParent !== null) {
         dirty.spacetime = false;
+        drew = true;
         viewer.drawSpacetime();
       }
       if (dirty.losses) {
         dirty.losses = false;
+        drew = true;
         viewer.drawLosses();
       }
     } catch (e) {
       if (!w.recovering) w.say(`Drawing failed: ${messageOf(e)}`);
     }
+    return drew;
   }
 
   function frame(now) {
     frameId = 0;
     if (w.destroyed || !w.viewer || !w.visible) return;
+    inFrame = true;
+    wokenInFrame = false;
+    try {
+      next(step(now));
+    } finally {
+      inFrame = false;
+    }
+  }
+
+  /** Asks for the next frame: now, or after IDLE_MS when this one had nothing to do. */
+  function next(idle) {
+    if (idle && !wokenInFrame) {
+      idleTimer = setTimeout(() => {
+        idleTimer = 0;
+        frameId = requestAnimationFrame(frame);
+      }, IDLE_MS);
+    } else {
+      frameId = requestAnimationFrame(frame);
+    }
+  }
+
+  /** One frame's work; returns whether it was idle (nothing moved, drawn or waited for). */
+  function step(now) {
     const dt = Math.min(0.1, (now - (lastFrame || now)) / 1000);
     lastFrame = now;
     let p = w.params();
@@ -103,13 +163,29 @@ export function frameLoop(w) {
     catchingUp = !caughtUp;
     w.views.poll(p);
     w.views.showState(p);
-    draw(p, now, caughtUp);
+    const drew = draw(p, now, caughtUp);
     w.share.writeHashSoon(now);
     if (drawnWaiters.length && caughtUp && !w.dirty.eulerian && !w.dirty.lagrangian && !w.views.pending(p)) {
       for (const ok of drawnWaiters.splice(0)) ok();
     }
+    // A request to the engine in flight wakes the loop when it is answered (it sets a flag).
+    return !playing && caughtUp && !catchingUp && !drew && !drawnWaiters.length && !w.drawing.active();
+  }
+
+  /** Starts the loop (again, after it slept), or ends its idle wait. */
+  function wake() {
+    if (inFrame) {
+      wokenInFrame = true;
+      return;
+    }
+    if (frameId || !w.viewer || w.destroyed) return;
+    if (idleTimer) clearTimeout(idleTimer);
+    else lastFrame = 0;
+    idleTimer = 0;
     frameId = requestAnimationFrame(frame);
   }
+
+  w.dirty = wakingFlags(wake);
 
   function play() {
     if (!w.viewer) return;
@@ -117,6 +193,8 @@ export function frameLoop(w) {
     if (p.direction === "forward" && p.t >= 1) w.applyParams({ t: 0 });
     if (p.direction === "backward" && p.t <= 0) w.applyParams({ t: 1 });
     playing = true;
+    lastFrame = 0;
+    wake();
     w.$(".ip-play").innerHTML = PAUSE_ICON;
     w.$(".ip-play").setAttribute("aria-label", "Pause the time animation");
   }
@@ -132,18 +210,19 @@ export function frameLoop(w) {
     play,
     pause,
     playing: () => playing,
-    /** Starts the loop (again, after it slept). */
-    wake() {
-      if (frameId || !w.viewer || w.destroyed) return;
-      lastFrame = 0;
-      frameId = requestAnimationFrame(frame);
-    },
+    wake,
     stop() {
       if (frameId) cancelAnimationFrame(frameId);
-      frameId = 0;
+      clearTimeout(idleTimer);
+      frameId = idleTimer = 0;
     },
-    running: () => frameId !== 0,
+    /** Whether the loop runs: drawing, or idle and looking every IDLE_MS (not asleep). */
+    running: () => frameId !== 0 || idleTimer !== 0,
     /** Resolves after the next frame that leaves nothing to catch up (particles, model views). */
-    whenDrawn: () => new Promise((ok) => drawnWaiters.push(ok)),
+    whenDrawn: () =>
+      new Promise((ok) => {
+        drawnWaiters.push(ok);
+        wake();
+      }),
   };
 }

@@ -55,7 +55,7 @@ export function create(root, options = {}) {
     visible: true, // on screen (IntersectionObserver); off screen the loop sleeps
     widget: widgetDefaults(BASE),
     defaults: null, // the parameters before any option, for short links and snippets
-    dirty: { eulerian: true, lagrangian: true, schedule: true, losses: true, spacetime: true },
+    dirty: null, // the views to redraw (the frame loop's flags: setting one wakes it)
     listen(target, type, fn, opt) {
       target.addEventListener(type, fn, opt);
       listeners.push([target, type, fn, opt]);
@@ -155,9 +155,9 @@ export function create(root, options = {}) {
     w.session.paramsChanged(p);
   }
 
+  w.loop = frameLoop(w); // first: it owns the dirty flags
   w.session = engineSession(w);
   w.views = modelViews(w, w.session);
-  w.loop = frameLoop(w);
   w.share = share(w);
   w.drawing = handDrawing(w);
   w.spacetime = spacetimePick(w);
