@@ -30,6 +30,11 @@
 //       the flow-map figure: a map trained in the page for each budget (cumulative), its
 //       in-squares fraction for K = 1, 2, 4, 8 jumps, and the map saved then scored natively by
 //       `interplay error` (build it: cargo build --release -p interplay-cli)
+//   node tests/bench.mjs --idle [--seconds 10] [--rounds 3] [--against OTHER_DIST]
+//       what the page costs besides training: frames asked for per second and the main thread's
+//       busy time, for the full page left still and for the training panel while 1 and 2
+//       workers train (with their steps/s), and on Linux the cores the workers and the rest of
+//       Chromium use; --against OTHER_DIST measures another build in the same rounds
 //   node tests/bench.mjs --ab OTHER_DIST [--rounds 9] [--webgpu]
 //       training steps/s of this build (dist/) against another build of the page (e.g. the
 //       engine under another Cargo profile), timed in turns in one session
@@ -57,6 +62,7 @@ import { trainingWhileWatching } from "./lib/watching.mjs";
 import { soak } from "./lib/soak.mjs";
 import { abTraining } from "./lib/ab.mjs";
 import { learnedViews } from "./lib/learned-views.mjs";
+import { pageCost } from "./lib/idle.mjs";
 
 /** The value after flag `name` on the command line, or `dflt`. */
 const arg = (name, dflt) => {
@@ -229,6 +235,59 @@ if (process.argv.includes("--learned-views")) {
   }
   await browser.close();
   await server.close();
+  process.exit(0);
+}
+
+if (process.argv.includes("--idle")) {
+  const seconds = Number(arg("--seconds", "10"));
+  const rounds = Number(arg("--rounds", "3"));
+  const other = arg("--against");
+  const server = await serve(other ? { "/a/": DIST, "/b/": other } : { "/": DIST });
+  const builds = other ? [["/a/", "this"], ["/b/", other]] : [["/", "this"]];
+  const browser = await launch({ webgpu: false });
+  const training = (workers) => ({
+    hash: `#backend=cpu&source=schedule-free&checkpoint=none&workers=${workers}&views=training`,
+    before: (page) =>
+      page.evaluate(async () => {
+        await window.interplay.train(5);
+        const t0 = performance.now();
+        while (performance.now() - t0 < 5000) await window.interplay.train(20);
+      }),
+    work: async (s) => {
+      let steps = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < s * 1000) {
+        await window.interplay.train(20);
+        steps += 20;
+      }
+      return (1000 * steps) / (performance.now() - t0);
+    },
+  });
+  const cases = [["the full page, still", { hash: "" }], ["1 worker training (panel alone)", training(1)], ["2 workers training (panel alone)", training(2)]];
+  const rows = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, c] of cases) {
+      for (const [path, build] of round % 2 ? [...builds].reverse() : builds) {
+        const r = await pageCost(browser, server.url(`${path}index.html${c.hash}`), { seconds, before: c.before, work: c.work });
+        const row = { case: name, build, round, ...r };
+        console.error(JSON.stringify(row));
+        rows.push(row);
+      }
+    }
+  }
+  await browser.close();
+  await server.close();
+  const median = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
+  const f = (v, d = 3) => (v === null || v === undefined ? "–" : v.toFixed(d));
+  console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s, medians.`);
+  console.log("| page | build | frames asked /s | main thread busy (cores) | workers (cores) | rest of Chromium (cores) | steps/s |\n|---|---|---|---|---|---|---|");
+  for (const [name] of cases) {
+    for (const [, build] of builds) {
+      const mine = rows.filter((r) => r.case === name && r.build === build);
+      const m = (k) => (mine.every((r) => r[k] !== null) ? median(mine.map((r) => r[k])) : null);
+      console.log(`| ${name} | ${build} | ${f(m("framesPerSecond"), 1)} | ${f(m("mainBusy"))} | ${f(m("workerCores"))} | ${f(m("browserCores"))} | ${f(m("result"), 2)} |`);
+    }
+  }
   process.exit(0);
 }
 
