@@ -62,7 +62,13 @@ fn every_math_reference_names_a_section_of_docs_math() {
             continue;
         };
         for (i, _) in text.match_indices(" §") {
-            let before = &text[i.saturating_sub(8)..i];
+            // Eight bytes back, moved to the start of a character (a letter before "math" may
+            // take several bytes).
+            let mut from = i.saturating_sub(8);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            let before = &text[from..i];
             if !before.ends_with("math") && !before.ends_with("math.md") {
                 continue;
             }
