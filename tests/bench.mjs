@@ -32,9 +32,10 @@
 //       `interplay error` (build it: cargo build --release -p interplay-cli)
 //   node tests/bench.mjs --idle [--seconds 10] [--rounds 3] [--against OTHER_DIST]
 //       what the page costs besides training: frames asked for per second and the main thread's
-//       busy time, for the full page left still and for the training panel while 1 and 2
-//       workers train (with their steps/s), and on Linux the cores the workers and the rest of
-//       Chromium use; --against OTHER_DIST measures another build in the same rounds
+//       busy time, for the full page left still, for the training panel while 1 and 2 workers
+//       train and for the full page with Train pressed (with their steps/s), and on Linux the
+//       cores the workers and the rest of Chromium use; --against OTHER_DIST measures another
+//       build in the same rounds
 //   node tests/bench.mjs --ab OTHER_DIST [--rounds 9] [--webgpu]
 //       training steps/s of this build (dist/) against another build of the page (e.g. the
 //       engine under another Cargo profile), timed in turns in one session
@@ -263,7 +264,30 @@ if (process.argv.includes("--idle")) {
       return (1000 * steps) / (performance.now() - t0);
     },
   });
-  const cases = [["the full page, still", { hash: "" }], ["1 worker training (panel alone)", training(1)], ["2 workers training (panel alone)", training(2)]];
+  // The full page with Train pressed: the learned views take their share of the engine's time.
+  const pressed = (workers) => ({
+    hash: `#backend=cpu&source=schedule-free&checkpoint=none&workers=${workers}`,
+    before: (page) =>
+      page.evaluate(async () => {
+        await window.interplay.train(5);
+        document.querySelector(".interplay-app .ip-train").click();
+        await new Promise((ok) => setTimeout(ok, 5000));
+      }),
+    work: async (s) => {
+      const a = await window.interplay.engineStats();
+      const t0 = performance.now();
+      await new Promise((ok) => setTimeout(ok, s * 1000));
+      const b = await window.interplay.engineStats();
+      return (1000 * (b.steps - a.steps)) / (performance.now() - t0);
+    },
+  });
+  const cases = [
+    ["the full page, still", { hash: "" }],
+    ["1 worker training (panel alone)", training(1)],
+    ["2 workers training (panel alone)", training(2)],
+    ["1 worker training, every view (Train pressed)", pressed(1)],
+    ["2 workers training, every view (Train pressed)", pressed(2)],
+  ];
   const rows = [];
   for (let round = 0; round < rounds; round++) {
     for (const [name, c] of cases) {
