@@ -3,6 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serve } from "./lib/server.mjs";
 import { DIST, launch, openPage, canvasDigest, frames, screenshot } from "./lib/browser.mjs";
+import { countFramesAsked } from "./lib/idle.mjs";
 
 let server;
 let browser;
@@ -84,15 +85,8 @@ test("a still widget idles (a few frames a second) and draws a change in the nex
   const page = await openPage(browser, server.url("/assets/interplay/index.html"));
   await page.evaluate(() => window.interplay.ready);
   await page.evaluate(() => window.interplay.whenDrawn());
-  // Every frame the page asks for, counted from here on (the loop looks the function up each time).
-  await page.evaluate(() => {
-    const raf = window.requestAnimationFrame.bind(window);
-    window.framesAsked = 0;
-    window.requestAnimationFrame = (cb) => {
-      window.framesAsked++;
-      return raf(cb);
-    };
-  });
+  // Every frame the page asks for, counted from here on.
+  await page.evaluate(countFramesAsked);
   await page.waitForTimeout(2000);
   const idle = await page.evaluate(() => window.framesAsked);
   // Drawing every frame would be ~120 in 2 s; idle, the loop looks every 100 ms.

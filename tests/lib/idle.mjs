@@ -31,6 +31,19 @@ export function chromiumThreads() {
 }
 
 /**
+ * In the page: from now on, `window.framesAsked` counts the frames the page asks for (its
+ * requestAnimationFrame calls; the widget's loop looks the function up on every call).
+ */
+export function countFramesAsked() {
+  const raf = window.requestAnimationFrame.bind(window);
+  window.framesAsked = 0;
+  window.requestAnimationFrame = (cb) => {
+    window.framesAsked++;
+    return raf(cb);
+  };
+}
+
+/**
  * Opens `url` in a new context whose pages count their requestAnimationFrame calls, waits until
  * it is drawn, runs `work(page)` (the page's own script; it resolves to anything, e.g. steps) for
  * `seconds` from the page's side, and returns per second: the frames asked for, the main
@@ -39,14 +52,7 @@ export function chromiumThreads() {
  */
 export async function pageCost(browser, url, { seconds = 10, before = async () => {}, work = null } = {}) {
   const context = await browser.newContext({ viewport: { width: 900, height: 1100 } });
-  await context.addInitScript(() => {
-    const raf = window.requestAnimationFrame.bind(window);
-    window.framesAsked = 0;
-    window.requestAnimationFrame = (cb) => {
-      window.framesAsked++;
-      return raf(cb);
-    };
-  });
+  await context.addInitScript(countFramesAsked);
   const page = await context.newPage();
   await page.goto(url);
   await page.evaluate(async () => {
