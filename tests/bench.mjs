@@ -65,6 +65,9 @@ import { abTraining } from "./lib/ab.mjs";
 import { learnedViews } from "./lib/learned-views.mjs";
 import { pageCost } from "./lib/idle.mjs";
 
+/** The middle value of `xs` (the upper of the two middle ones for an even count). */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /** The value after flag `name` on the command line, or `dflt`. */
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
@@ -301,7 +304,6 @@ if (process.argv.includes("--idle")) {
   }
   await browser.close();
   await server.close();
-  const median = (xs) => [...xs].sort((p, q) => p - q)[xs.length >> 1];
   const f = (v, d = 3) => (v === null || v === undefined ? "–" : v.toFixed(d));
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s, medians.`);
   console.log("| page | build | frames asked /s | main thread busy (cores) | workers (cores) | rest of Chromium (cores) | steps/s |\n|---|---|---|---|---|---|---|");
@@ -406,7 +408,6 @@ if (process.argv.includes("--workers-scaling")) {
   }
   await browser.close();
   await server.close();
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`Machine: ${cpus().length} × ${cpus()[0].model}; Chromium headless, CPU backend; ${rounds} rounds of ${seconds} s per count after ${warmup} s of training, alternating; ${views ? "the training panel alone" : "every view"}.`);
   console.log("| network | workers | steps/s (page, median) | steps/s (engine, median) | × one worker (median of rounds) |\n|---|---|---|---|---|");
   for (const [source, byK] of Object.entries(rates)) {
@@ -608,7 +609,6 @@ if (process.argv.includes("--watching")) {
 }
 
 const quick = process.argv.includes("--quick");
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 const row = (what, value, note = "") => {
   rows.push(`| ${what} | ${value} | ${note} |`);
