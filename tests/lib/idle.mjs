@@ -4,7 +4,12 @@
 // and the browser's other threads (each thread's CPU time in /proc).
 import { readFileSync, readdirSync } from "node:fs";
 
-/** CPU seconds of each Chromium thread by kind ("DedicatedWorker", "Compositor", …), from /proc. */
+/**
+ * CPU seconds so far of every Chromium process's threads on the machine (from /proc), in two
+ * sums: `workers` (the Web Workers' threads: the engine's worker and its helpers) and `browser`
+ * (every other thread: the page's main thread, the compositor, the GPU process, …). Empty where
+ * there is no /proc.
+ */
 export function chromiumThreads() {
   const out = {};
   let pids = [];
